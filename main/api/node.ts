@@ -1,0 +1,13 @@
+import { DockerCredentialsTarget } from '../credentials/docker-target.js';
+import { fileLogger } from '../log/logger.js';
+import { keychain } from '../secrets/keychain.js';
+import { openStores } from '../settings/node-stores.js';
+import { configDir, logFile } from '../settings/paths.js';
+import { createApi, type BerthApi } from './index.js';
+
+/** The API wired for plain Node (CLI, credential helper, tests): conf files, keytar, docker's config. */
+export function createNodeApi(env: NodeJS.ProcessEnv = process.env): BerthApi {
+  const dir = configDir(env);
+  const { settings, status } = openStores(dir);
+  return createApi({ settings, status, secrets: keychain(), docker: new DockerCredentialsTarget(env), log: fileLogger(logFile(dir)) });
+}

@@ -1,0 +1,228 @@
+import { readFileSync } from 'node:fs';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { BerthApi, RegistryView } from '../api/index.js';
+import { BerthError, errorMessage } from '../errors.js';
+import { redact } from '../log/redact.js';
+import { commandOpener, systemBrowserOpener } from './browser.js';
+
+export const exitCodes = { ok: 0, failure: 1, usage: 64 } as const;
+
+export interface CliIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  env: NodeJS.ProcessEnv;
+  createApi: (env: NodeJS.ProcessEnv) => BerthApi | Promise<BerthApi>;
+}
+
+interface Command {
+  summary: string;
+  usage: string;
+  options: NonNullable<ParseArgsConfig['options']>;
+  run(args: { positionals: string[]; values: Record<string, string | boolean | string[] | undefined> }, io: CliIo): Promise<number>;
+}
+
+const help = { type: 'boolean', short: 'h' } as const;
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+function usageError(message: string): BerthError {
+  return new BerthError('usage', message);
+}
+
+function one(positionals: string[], what: string): string {
+  if (positionals.length !== 1) throw usageError(`Expected exactly one ${what}.`);
+  return positionals[0] as string;
+}
+
+function parseAuthParams(values: string[] | undefined): Record<string, string> {
+  const params: Record<string, string> = {};
+  for (const pair of values ?? []) {
+    const at = pair.indexOf('=');
+    if (at <= 0) throw usageError(`--auth-param takes key=value, not "${pair}".`);
+    params[pair.slice(0, at)] = pair.slice(at + 1);
+  }
+  return params;
+}
+
+function positiveNumber(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const number = Number(value);
+  if (!Number.isFinite(number) || number <= 0) throw usageError(`${flag} takes a positive number, not "${value}".`);
+  return number;
+}
+
+function statusJson(view: RegistryView) {
+  const { name, kind, registry, username, state, idleDeadline, lastKeptAliveAt, nextKeepAliveAt, sessionExpiresAt, lastError, actionUrl } = view;
+  return { name, kind, registry, username, state, idleDeadline, lastKeptAliveAt, nextKeepAliveAt, sessionExpiresAt, lastError, actionUrl };
+}
+
+function describe(view: RegistryView, now = Date.now()): string {
+  const lines = [`${view.name}  ${view.registry}  ${view.username ?? '-'}  ${view.state}`];
+  if (view.idleDeadline) {
+    const days = Math.floor((Date.parse(view.idleDeadline) - now) / 86_400_000);
+    lines.push(`  idle deadline ${view.idleDeadline} (${days >= 0 ? `${days} days left` : 'passed'})`);
+  }
+  if (view.lastKeptAliveAt) lines.push(`  last kept alive ${view.lastKeptAliveAt}`);
+  if (view.nextKeepAliveAt) lines.push(`  next keep-alive ${view.nextKeepAliveAt}`);
+  if (view.sessionExpiresAt) lines.push(`  Berth's session ends ${view.sessionExpiresAt}`);
+  if (view.lastError) lines.push(`  ${view.lastError}`);
+  if (view.actionUrl) lines.push(`  fix: ${view.actionUrl}`);
+  return lines.join('\n');
+}
+
+function printViews(views: RegistryView[], json: boolean, io: CliIo): void {
+  if (json) io.stdout(`${JSON.stringify(views.map(statusJson), null, 2)}\n`);
+  else if (views.length === 0) io.stderr('No registries yet. Add one with `berth add harbor <name> --url ... --issuer ... --client-id ...`.\n');
+  else io.stdout(`${views.map((view) => describe(view)).join('\n')}\n`);
+}
+
+const commands: Record<string, Command> = {
+  add: {
+    summary: 'add a registry',
+    usage:
+      'berth add harbor <name> --url <harbor URL> --issuer <URL> --client-id <id> [--scope "..."] [--auth-param k=v]... [--ca-file <pem>] [--idle-days 30]',
+    options: {
+      url: { type: 'string' },
+      issuer: { type: 'string' },
+      'client-id': { type: 'string' },
+      scope: { type: 'string' },
+      'auth-param': { type: 'string', multiple: true },
+      'ca-file': { type: 'string' },
+      'idle-days': { type: 'string' },
+      json: { type: 'boolean' },
+      help,
+    },
+    async run({ positionals, values }, io) {
+      const [kind, name, ...rest] = positionals;
+      if (kind !== 'harbor') throw usageError(kind ? `Unknown registry kind "${kind}"; this version knows: harbor.` : 'Name the registry kind: berth add harbor <name> ...');
+      if (!name || rest.length > 0) throw usageError('Expected one registry name after "harbor".');
+      for (const flag of ['url', 'issuer', 'client-id'] as const) if (typeof values[flag] !== 'string') throw usageError(`--${flag} is required.`);
+      const api = await io.createApi(io.env);
+      const view = api.addRegistry({
+        name,
+        url: values.url as string,
+        issuer: values.issuer as string,
+        clientId: values['client-id'] as string,
+        ...(typeof values.scope === 'string' ? { scopes: values.scope } : {}),
+        authParams: parseAuthParams(values['auth-param'] as string[] | undefined),
+        ...(typeof values['ca-file'] === 'string' ? { caFile: values['ca-file'] } : {}),
+        ...(values['idle-days'] !== undefined ? { idleDays: positiveNumber(values['idle-days'] as string, '--idle-days') as number } : {}),
+      });
+      if (values.json) io.stdout(`${JSON.stringify(statusJson(view), null, 2)}\n`);
+      io.stderr(`Added ${view.name} (${view.registry}). Sign in with: berth login ${view.name}\n`);
+      return exitCodes.ok;
+    },
+  },
+  login: {
+    summary: 'sign in through the browser and write docker credentials',
+    usage: 'berth login <name> [--browser-command "<cmd>"] [--timeout <seconds>] [--json]',
+    options: { 'browser-command': { type: 'string' }, timeout: { type: 'string' }, json: { type: 'boolean' }, help },
+    async run({ positionals, values }, io) {
+      const name = one(positionals, 'registry name');
+      const timeout = positiveNumber(values.timeout as string | undefined, '--timeout');
+      const openBrowser =
+        typeof values['browser-command'] === 'string' ? commandOpener(values['browser-command']) : systemBrowserOpener((line) => io.stderr(`${line}\n`));
+      const api = await io.createApi(io.env);
+      const view = await api.signIn(name, { openBrowser, ...(timeout ? { timeoutMs: timeout * 1000 } : {}) });
+      if (values.json) io.stdout(`${JSON.stringify(statusJson(view), null, 2)}\n`);
+      io.stderr(`Signed in to ${view.name} as ${view.username}; docker credentials for ${view.registry} are in place.\n`);
+      return exitCodes.ok;
+    },
+  },
+  status: {
+    summary: 'show each registry and its state',
+    usage: 'berth status [<name>] [--json]',
+    options: { json: { type: 'boolean' }, help },
+    async run({ positionals, values }, io) {
+      if (positionals.length > 1) throw usageError('Expected at most one registry name.');
+      const api = await io.createApi(io.env);
+      printViews(api.status(positionals[0]), values.json === true, io);
+      return exitCodes.ok;
+    },
+  },
+  list: {
+    summary: 'list the configured registries',
+    usage: 'berth list [--json]',
+    options: { json: { type: 'boolean' }, help },
+    async run({ positionals, values }, io) {
+      if (positionals.length > 0) throw usageError('berth list takes no arguments.');
+      const api = await io.createApi(io.env);
+      printViews(api.listRegistries(), values.json === true, io);
+      return exitCodes.ok;
+    },
+  },
+  logout: {
+    summary: 'remove the credentials, revoke the session and forget the secrets',
+    usage: 'berth logout <name>',
+    options: { help },
+    async run({ positionals }, io) {
+      const name = one(positionals, 'registry name');
+      const result = await (await io.createApi(io.env)).signOut(name);
+      for (const warning of result.warnings) io.stderr(`warning: ${warning}\n`);
+      io.stderr(`Signed out of ${name}${result.revoked ? '; the session is revoked at the identity provider' : ''}.\n`);
+      return exitCodes.ok;
+    },
+  },
+  remove: {
+    summary: 'sign out and forget a registry',
+    usage: 'berth remove <name>',
+    options: { help },
+    async run({ positionals }, io) {
+      const name = one(positionals, 'registry name');
+      const result = await (await io.createApi(io.env)).removeRegistry(name);
+      for (const warning of result.warnings) io.stderr(`warning: ${warning}\n`);
+      io.stderr(`Removed ${name}.\n`);
+      return exitCodes.ok;
+    },
+  },
+};
+
+function overview(): string {
+  const width = Math.max(...Object.keys(commands).map((name) => name.length));
+  return [
+    'berth: keeps container-registry logins alive',
+    '',
+    'Usage: berth <command> [options]   (berth <command> --help for its options)',
+    '',
+    ...Object.entries(commands).map(([name, command]) => `  ${name.padEnd(width)}  ${command.summary}`),
+    '',
+    'Options: --help, --version',
+  ].join('\n');
+}
+
+/** Runs one CLI invocation; returns the exit status (0 ok, 1 failure, 64 bad usage). */
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    io.stdout(`${overview()}\n`);
+    return name === undefined ? exitCodes.usage : exitCodes.ok;
+  }
+  if (name === '--version' || name === '-v') {
+    io.stdout(`${version()}\n`);
+    return exitCodes.ok;
+  }
+  const command = commands[name];
+  if (!command) {
+    io.stderr(`berth: unknown command "${name}".\n\n${overview()}\n`);
+    return exitCodes.usage;
+  }
+  try {
+    const { positionals, values } = parseArgs({ args: rest, options: command.options, allowPositionals: true, strict: true });
+    if (values.help) {
+      io.stdout(`Usage: ${command.usage}\n`);
+      return exitCodes.ok;
+    }
+    return await command.run({ positionals, values: values as Record<string, string | boolean | string[] | undefined> }, io);
+  } catch (error) {
+    const usage = (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') || (error instanceof BerthError && error.code === 'usage');
+    io.stderr(`berth ${name}: ${redact(errorMessage(error))}\n`);
+    if (usage) {
+      io.stderr(`Usage: ${command.usage}\n`);
+      return exitCodes.usage;
+    }
+    return exitCodes.failure;
+  }
+}

@@ -1,0 +1,57 @@
+import { readFileSync } from 'node:fs';
+import { hostOf, registryKey } from '../credentials/docker-config.js';
+import type { SecretStore } from '../secrets/keychain.js';
+import type { SettingsStore, StatusStore } from '../settings/stores.js';
+
+export interface HelperIo {
+  stdin: () => Promise<string>;
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  open: () => Promise<{ settings: SettingsStore; status: StatusStore; secrets: SecretStore }>;
+}
+
+// docker matches this exact text to tell "no credentials" from a failure.
+const notFound = 'credentials not found in native keychain';
+
+function version(): string {
+  return (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
+
+/** docker's credential-helper protocol over the registries Berth manages; no network on any path. */
+export async function runCredentialHelper(action: string | undefined, io: HelperIo): Promise<number> {
+  switch (action) {
+    case 'version':
+      io.stdout(`docker-credential-berth ${version()}\n`);
+      return 0;
+    case 'get': {
+      const key = registryKey((await io.stdin()).trim());
+      const { settings, status, secrets } = await io.open();
+      const registry = settings.registries().find((candidate) => registryKey(hostOf(candidate.url)) === key);
+      const username = registry ? status.get(registry.name).username : undefined;
+      const secret = registry && username ? await secrets.get(registry.name, 'cli-secret') : null;
+      if (!registry || !username || !secret) {
+        io.stdout(`${notFound}\n`);
+        return 1;
+      }
+      io.stdout(JSON.stringify({ ServerURL: key, Username: username, Secret: secret }));
+      return 0;
+    }
+    case 'list': {
+      const { settings, status } = await io.open();
+      const listed: Record<string, string> = {};
+      for (const registry of settings.registries()) {
+        const username = status.get(registry.name).username;
+        if (username) listed[registryKey(hostOf(registry.url))] = username;
+      }
+      io.stdout(JSON.stringify(listed));
+      return 0;
+    }
+    case 'store':
+    case 'erase':
+      io.stderr(`docker-credential-berth: "${action}" is not supported yet; Berth writes credentials itself after \`berth login\`.\n`);
+      return 1;
+    default:
+      io.stderr('Usage: docker-credential-berth <get|list|store|erase|version>\n');
+      return 64;
+  }
+}

@@ -1,0 +1,117 @@
+import { randomBytes } from 'node:crypto';
+import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync, readlinkSync, renameSync, statSync, unlinkSync, writeSync, fchownSync, fchmodSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
+import { parseTree, printParseErrorCode, type ParseError } from 'jsonc-parser';
+import { BerthError, errorMessage } from '../errors.js';
+
+export type JsonObject = Record<string, unknown>;
+
+/** A JSON file Berth edits but does not own, with what it needs to write it back as it was found. */
+export interface JsonDocument {
+  /** The real file behind any symlinks: writes go there, so the link stays a link. */
+  readonly path: string;
+  readonly exists: boolean;
+  readonly data: JsonObject;
+  readonly mode?: number;
+  readonly uid?: number;
+  readonly gid?: number;
+}
+
+/** Follows symlinks, even dangling ones, so a new file is created where the link points. */
+function resolveLinks(path: string): string {
+  let current = resolve(path);
+  for (let hops = 0; hops < 40; hops++) {
+    let stat;
+    try {
+      stat = lstatSync(current);
+    } catch {
+      return current;
+    }
+    if (!stat.isSymbolicLink()) return current;
+    const target = readlinkSync(current);
+    current = isAbsolute(target) ? target : resolve(dirname(current), target);
+  }
+  throw new BerthError('file-write', `${path} is a loop of symbolic links.`);
+}
+
+function lineAndColumn(text: string, offset: number): { line: number; column: number } {
+  const before = text.slice(0, offset);
+  const line = before.split('\n').length;
+  return { line, column: offset - before.lastIndexOf('\n') };
+}
+
+/** Parses strict JSON; a failure names the file, line, column and what was wrong there. */
+export function parseJsonObject(text: string, path: string): JsonObject {
+  try {
+    const value: unknown = JSON.parse(text);
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+      throw new BerthError('file-parse', `${path}: expected a JSON object at line 1, column 1. Berth did not change the file.`);
+    }
+    return value as JsonObject;
+  } catch (error) {
+    if (error instanceof BerthError) throw error;
+    const errors: ParseError[] = [];
+    parseTree(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
+    const first = errors[0];
+    const offset = first?.offset ?? text.length;
+    const { line, column } = lineAndColumn(text, offset);
+    const what = first ? printParseErrorCode(first.error) : errorMessage(error);
+    throw new BerthError('file-parse', `${path}:${line}:${column}: not valid JSON (${what}). Berth did not change the file; fix it and try again.`, {
+      cause: error,
+    });
+  }
+}
+
+export function readJsonDocument(path: string): JsonDocument {
+  const real = resolveLinks(path);
+  let text: string;
+  try {
+    text = readFileSync(real, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { path: real, exists: false, data: {} };
+    throw new BerthError('file-parse', `Cannot read ${path}: ${errorMessage(error)}`, { cause: error });
+  }
+  const stat = statSync(real);
+  const data = text.trim() === '' ? {} : parseJsonObject(text, path);
+  return { path: real, exists: true, data, mode: stat.mode & 0o7777, uid: stat.uid, gid: stat.gid };
+}
+
+/**
+ * Writes the document's new content so that readers see the old file or the new one, never a mix:
+ * temp file in the same folder, fsync, rename over, fsync the folder. Mode and owner are kept.
+ */
+export function writeJsonDocument(document: JsonDocument, data: JsonObject, indent = '\t'): void {
+  const folder = dirname(document.path);
+  const temp = join(folder, `.${basename(document.path)}.${randomBytes(6).toString('hex')}.tmp`);
+  const mode = document.mode ?? 0o600;
+  try {
+    mkdirSync(folder, { recursive: true, mode: 0o700 });
+    const fd = openSync(temp, 'wx', 0o600);
+    try {
+      writeSync(fd, `${JSON.stringify(data, null, indent)}\n`);
+      fchmodSync(fd, mode);
+      if (document.uid !== undefined && document.gid !== undefined && process.getuid?.() === 0) fchownSync(fd, document.uid, document.gid);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temp, document.path);
+  } catch (error) {
+    try {
+      unlinkSync(temp);
+    } catch {
+      // The temp file was never created or is already gone.
+    }
+    throw new BerthError('file-write', `Cannot write ${document.path}: ${errorMessage(error)}`, { cause: error });
+  }
+  try {
+    const dirFd = openSync(folder, 'r');
+    try {
+      fsyncSync(dirFd);
+    } finally {
+      closeSync(dirFd);
+    }
+  } catch {
+    // Some file systems cannot fsync a folder; the rename is still atomic there.
+  }
+}

@@ -1,0 +1,42 @@
+/** What went wrong, as something a person (or a script reading `code`) can act on. */
+export type ErrorCode =
+  | 'usage'
+  | 'not-found'
+  | 'exists'
+  | 'invalid-setting'
+  | 'file-parse'
+  | 'file-write'
+  | 'keychain'
+  | 'unreachable'
+  | 'tls'
+  | 'oidc'
+  | 'access-denied'
+  | 'state-mismatch'
+  | 'timeout'
+  | 'browser'
+  | 'not-oidc'
+  | 'needs-web-login'
+  | 'audience'
+  | 'secret-rejected'
+  | 'harbor'
+  | 'helper';
+
+export class BerthError extends Error {
+  override readonly name = 'BerthError';
+  readonly code: ErrorCode;
+  readonly registry: string | undefined;
+
+  constructor(code: ErrorCode, message: string, options: { registry?: string; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.registry = options.registry;
+  }
+}
+
+export function isBerthError(error: unknown, code?: ErrorCode): error is BerthError {
+  return error instanceof BerthError && (code === undefined || error.code === code);
+}
+
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,43 @@
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { redact } from './redact.js';
+
+export type LogLevel = 'info' | 'warn' | 'error';
+export type LogFields = Record<string, string | number | boolean | null | undefined>;
+
+export interface Logger {
+  info(message: string, fields?: LogFields): void;
+  warn(message: string, fields?: LogFields): void;
+  error(message: string, fields?: LogFields): void;
+}
+
+export function formatLogLine(level: LogLevel, message: string, fields: LogFields = {}, at = new Date()): string {
+  const extra = Object.entries(fields)
+    .filter(([, value]) => value !== undefined)
+    .map(([key, value]) => `${key}=${JSON.stringify(value)}`)
+    .join(' ');
+  return redact(`${at.toISOString()} ${level.toUpperCase()} ${message}${extra ? ` ${extra}` : ''}`);
+}
+
+/** Appends one line per event to `path` (the log in the config folder); secrets are redacted on the way out. */
+export function fileLogger(path: string, alsoTo?: (line: string) => void): Logger {
+  let folderReady = false;
+  const write = (level: LogLevel, message: string, fields?: LogFields): void => {
+    const line = formatLogLine(level, message, fields);
+    alsoTo?.(line);
+    try {
+      if (!folderReady) {
+        mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+        folderReady = true;
+      }
+      appendFileSync(path, `${line}\n`, { mode: 0o600 });
+    } catch {
+      // A log that cannot be written must never break a sign-in or a credential write.
+    }
+  };
+  return {
+    info: (message, fields) => write('info', message, fields),
+    warn: (message, fields) => write('warn', message, fields),
+    error: (message, fields) => write('error', message, fields),
+  };
+}

@@ -1,0 +1,95 @@
+import { readFileSync } from 'node:fs';
+import { rootCertificates } from 'node:tls';
+import { Agent, fetch as undiciFetch, type RequestInit, type Response } from 'undici';
+import { BerthError, errorMessage } from '../errors.js';
+
+export type { Response } from 'undici';
+
+export interface HttpOptions {
+  /** A PEM bundle trusted in addition to the system's roots, for private PKIs. */
+  caFile?: string | undefined;
+  timeoutMs?: number;
+}
+
+export type Fetch = (url: string | URL, init?: RequestInit) => Promise<Response>;
+
+const defaultTimeoutMs = 15_000;
+const agents = new Map<string, Agent>();
+
+function agentFor(caFile: string | undefined): Agent {
+  const key = caFile ?? '';
+  let agent = agents.get(key);
+  if (!agent) {
+    let ca: string[] | undefined;
+    if (caFile) {
+      try {
+        ca = [...rootCertificates, readFileSync(caFile, 'utf8')];
+      } catch (error) {
+        throw new BerthError('invalid-setting', `Cannot read the CA file ${caFile}: ${errorMessage(error)}`, { cause: error });
+      }
+    }
+    agent = new Agent({ connect: { timeout: 10_000, ...(ca ? { ca } : {}) }, keepAliveTimeout: 2_000 });
+    agents.set(key, agent);
+  }
+  return agent;
+}
+
+const tlsCodes = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'ERR_SSL_WRONG_VERSION_NUMBER',
+  'EPROTO',
+]);
+
+function causeCode(error: unknown): string | undefined {
+  for (let current = error as { code?: unknown; cause?: unknown } | undefined; current; current = current.cause as typeof current) {
+    if (typeof current.code === 'string' && current.code !== 'UND_ERR_SOCKET') return current.code;
+    if (typeof current !== 'object') break;
+  }
+  return undefined;
+}
+
+/** Turns a transport failure into `tls` or `unreachable`, naming the host and what the user can do. */
+export function networkError(error: unknown, url: string | URL, registry?: string): BerthError {
+  if (error instanceof BerthError) return error;
+  const host = new URL(url).host;
+  const code = causeCode(error);
+  const context = registry === undefined ? {} : { registry };
+  if (code && tlsCodes.has(code)) {
+    return new BerthError('tls', `TLS error talking to ${host} (${code}). If it uses a private CA, pass its certificate with --ca-file.`, { ...context, cause: error });
+  }
+  const reason = code ?? (error instanceof Error && error.name === 'TimeoutError' ? 'timed out' : errorMessage(error));
+  return new BerthError('unreachable', `Cannot reach ${host} (${reason}). Check the network or VPN and try again.`, { ...context, cause: error });
+}
+
+/** The one HTTP client: undici's fetch with an optional extra CA and a timeout on every request. */
+export function httpClient(options: HttpOptions = {}): Fetch {
+  const dispatcher = agentFor(options.caFile);
+  const timeoutMs = options.timeoutMs ?? defaultTimeoutMs;
+  return (url, init = {}) => undiciFetch(url, { ...init, dispatcher, signal: init.signal ?? AbortSignal.timeout(timeoutMs) });
+}
+
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '');
+  return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
+/** Plain http leaks tokens to anyone on the path; it is allowed only for this machine's own addresses. */
+export function requireSecureUrl(value: string, field: string): URL {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new BerthError('invalid-setting', `${field} "${value}" is not a URL.`);
+  }
+  if (url.protocol === 'https:') return url;
+  if (url.protocol === 'http:' && isLoopbackHost(url.hostname)) return url;
+  if (url.protocol === 'http:') throw new BerthError('invalid-setting', `${field} ${value} uses plain http; only https is allowed (http only on loopback addresses).`);
+  throw new BerthError('invalid-setting', `${field} ${value} must be an https URL.`);
+}

@@ -1,0 +1,96 @@
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { BerthError } from '../errors.js';
+
+export interface LoopbackListener {
+  /** `http://127.0.0.1:<port>/callback`, the redirect URI sent to the provider. */
+  readonly redirectUri: string;
+  /** Resolves with the full callback URL once the browser arrives; rejects on timeout. */
+  readonly callback: Promise<URL>;
+  /** Answers the waiting browser with a small page and stops listening. */
+  finish(outcome: { ok: boolean; title: string; detail: string }): void;
+  close(): void;
+}
+
+const callbackPath = '/callback';
+
+function page(outcome: { ok: boolean; title: string; detail: string }): string {
+  const escape = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  const colour = outcome.ok ? '#1a7f37' : '#cf222e';
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Berth: ${escape(outcome.title)}</title>
+<meta name="viewport" content="width=device-width,initial-scale=1">
+<style>body{font:16px system-ui,sans-serif;margin:15vh auto;max-width:32rem;padding:0 1rem;color:#1f2328}
+h1{font-size:1.4rem;color:${colour}}@media(prefers-color-scheme:dark){body{background:#0d1117;color:#e6edf3}}</style></head>
+<body><h1>${escape(outcome.title)}</h1><p>${escape(outcome.detail)}</p></body></html>`;
+}
+
+/** Listens on 127.0.0.1 on a port the OS picks, for exactly one OAuth callback (RFC 8252 §7.3). */
+export async function listenForCallback(timeoutMs: number): Promise<LoopbackListener> {
+  let pending: ServerResponse | undefined;
+  let settle: { resolve(url: URL): void; reject(error: Error): void } | undefined;
+  const callback = new Promise<URL>((resolve, reject) => (settle = { resolve, reject }));
+  callback.catch(() => undefined);
+
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    if (req.method !== 'GET' || url.pathname !== callbackPath || pending || !settle) {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found');
+      return;
+    }
+    pending = res;
+    const { resolve } = settle;
+    settle = undefined;
+    clearTimeout(timer);
+    resolve(new URL(`${redirectUri}${url.search}`));
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const redirectUri = `http://127.0.0.1:${port}${callbackPath}`;
+
+  const close = () => {
+    server.close();
+    server.closeAllConnections();
+    if (settle) {
+      settle.reject(new BerthError('timeout', 'Sign-in was cancelled.'));
+      settle = undefined;
+    }
+  };
+
+  const timer = setTimeout(() => {
+    settle?.reject(new BerthError('timeout', `Sign-in timed out after ${Math.round(timeoutMs / 1000)} s: the browser never came back to Berth. Try again, and finish the login in the browser that opens.`));
+    settle = undefined;
+    close();
+  }, timeoutMs);
+  timer.unref();
+
+  return {
+    redirectUri,
+    callback,
+    finish(outcome) {
+      const res = pending;
+      pending = undefined;
+      if (res) {
+        res.writeHead(outcome.ok ? 200 : 400, {
+          'content-type': 'text/html; charset=utf-8',
+          'cache-control': 'no-store',
+          'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'",
+          connection: 'close',
+        });
+        res.end(page(outcome), () => close());
+      } else {
+        close();
+      }
+    },
+    close() {
+      clearTimeout(timer);
+      const res = pending;
+      pending = undefined;
+      res?.destroy();
+      close();
+    },
+  };
+}

@@ -1,0 +1,90 @@
+import { BerthError } from '../errors.js';
+import { HarborClient, type HarborUser } from '../harbor/client.js';
+import { httpClient } from '../net/http.js';
+import { discover, revokeRefreshToken, signInWithBrowser, type BrowserOpener, type OidcClientSettings, type Tokens } from '../oidc/provider.js';
+import { checkBasicCredentials, discoverTokenService } from '../registry/token-auth.js';
+import type { HarborRegistrySettings } from '../settings/model.js';
+
+const dayMs = 24 * 60 * 60 * 1000;
+
+export interface HarborSignInOptions {
+  openBrowser: BrowserOpener;
+  timeoutMs: number;
+  onCallback?: () => void;
+}
+
+/** What a successful Harbor sign-in yields: Berth's session and a CLI secret Harbor accepted. */
+export interface HarborSession {
+  tokens: Tokens;
+  user: HarborUser;
+  host: string;
+}
+
+function oidcSettings(registry: HarborRegistrySettings): OidcClientSettings {
+  return { registry: registry.name, issuer: registry.issuer, clientId: registry.clientId, caFile: registry.caFile };
+}
+
+export function harborClient(registry: HarborRegistrySettings): HarborClient {
+  return new HarborClient(registry.url, httpClient({ caFile: registry.caFile }), registry.name);
+}
+
+export function idleDeadlineFrom(registry: HarborRegistrySettings, keptAliveAt: Date): Date {
+  return new Date(keptAliveAt.getTime() + registry.idleDays * dayMs);
+}
+
+/** Harbor answered the ID token as anonymous: either the audience is wrong or the user never logged in to the web UI. */
+async function explainAnonymous(harbor: HarborClient, tokens: Tokens, registry: HarborRegistrySettings): Promise<BerthError> {
+  const harborClientId = await harbor.webLoginClientId().catch(() => undefined);
+  if (harborClientId && !tokens.claims.aud.includes(harborClientId)) {
+    return new BerthError(
+      'audience',
+      `Harbor at ${harbor.host} did not accept the ID token for ${registry.name}: its audience is ${tokens.claims.aud.map((a) => `"${a}"`).join(', ')}, ` +
+        `but Harbor accepts only ID tokens that name its own client "${harborClientId}". The identity provider must add "${harborClientId}" ` +
+        `to the ID token audience of the client "${registry.clientId}" (Keycloak: an Audience mapper with "Add to ID token" on).`,
+      { registry: registry.name },
+    );
+  }
+  return new BerthError(
+    'needs-web-login',
+    `Harbor at ${harbor.host} does not know this user yet: log in once at ${harbor.webLoginUrl}, then sign in to Berth again.`,
+    { registry: registry.name },
+  );
+}
+
+/** Browser sign-in, then the CLI secret from Harbor, checked on the registry's token service the way docker will use it. */
+export async function signInToHarbor(registry: HarborRegistrySettings, options: HarborSignInOptions): Promise<HarborSession> {
+  const harbor = harborClient(registry);
+  const info = await harbor.systemInfo();
+  if (info.authMode !== 'oidc_auth') {
+    throw new BerthError('not-oidc', `Harbor at ${harbor.host} uses ${info.authMode}, not OIDC sign-in; add it with a pasted CLI secret or a robot account instead.`, {
+      registry: registry.name,
+    });
+  }
+  const settings = oidcSettings(registry);
+  const config = await discover(settings);
+  const tokens = await signInWithBrowser(config, settings, { scopes: registry.scopes, authParams: registry.authParams, ...options });
+  const user = await harbor.currentUser(tokens.idToken);
+  if (!user) throw await explainAnonymous(harbor, tokens, registry);
+  await verifyCliSecret(registry, harbor, user);
+  return { tokens, user, host: harbor.host };
+}
+
+/** Uses the CLI secret on `/service/token` exactly as docker does; a rejection means Harbor's stored session is dead. */
+export async function verifyCliSecret(registry: HarborRegistrySettings, harbor: HarborClient, user: { username: string; cliSecret: string }): Promise<void> {
+  const fetch = httpClient({ caFile: registry.caFile });
+  const tokenService = await discoverTokenService(fetch, harbor.base.href);
+  const verdict = await checkBasicCredentials(fetch, tokenService, user.username, user.cliSecret);
+  if (verdict === 'rejected') {
+    throw new BerthError(
+      'secret-rejected',
+      `Harbor at ${harbor.host} rejected the CLI secret of ${user.username}: Harbor's own session for this user has expired. Log in at ${harbor.webLoginUrl}, then sign in to Berth again.`,
+      { registry: registry.name },
+    );
+  }
+}
+
+/** Ends Berth's session at the identity provider. */
+export async function revokeHarborSession(registry: HarborRegistrySettings, refreshToken: string): Promise<boolean> {
+  const settings = oidcSettings(registry);
+  return revokeRefreshToken(await discover(settings), settings, refreshToken);
+}

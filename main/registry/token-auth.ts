@@ -1,0 +1,70 @@
+import { BerthError } from '../errors.js';
+import { networkError, requireSecureUrl, type Fetch } from '../net/http.js';
+
+export interface Challenge {
+  scheme: string;
+  params: Record<string, string>;
+}
+
+/** Parses one `WWW-Authenticate` challenge (`Bearer realm="...",service="..."`), quoted strings and escapes included. */
+export function parseChallenge(header: string): Challenge {
+  const match = /^\s*([A-Za-z][\w-]*)\s*(.*)$/s.exec(header);
+  if (!match) throw new BerthError('harbor', `Unreadable WWW-Authenticate header: ${header}`);
+  const [, scheme = '', rest = ''] = match;
+  const params: Record<string, string> = {};
+  const paramPattern = /([\w-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]*))\s*,?\s*/gy;
+  let param: RegExpExecArray | null;
+  while ((param = paramPattern.exec(rest)) !== null && param[0] !== '') {
+    const [, key = '', quoted, token] = param;
+    params[key.toLowerCase()] = quoted !== undefined ? quoted.replace(/\\(.)/g, '$1') : (token ?? '');
+  }
+  return { scheme: scheme.toLowerCase(), params };
+}
+
+export interface TokenService {
+  realm: string;
+  service: string;
+}
+
+/** `GET /v2/` → the registry's token service, as docker discovers it. */
+export async function discoverTokenService(fetch: Fetch, registryBase: string): Promise<TokenService> {
+  const url = new URL('/v2/', registryBase);
+  let response;
+  try {
+    response = await fetch(url, { method: 'GET' });
+    await response.body?.cancel();
+  } catch (error) {
+    throw networkError(error, url);
+  }
+  const header = response.headers.get('www-authenticate');
+  if (response.status !== 401 || !header) {
+    throw new BerthError('harbor', `${url.host} did not ask for token authentication on /v2/ (HTTP ${response.status}); is this a Harbor registry?`);
+  }
+  const challenge = parseChallenge(header);
+  const realm = challenge.params.realm;
+  if (challenge.scheme !== 'bearer' || !realm) {
+    throw new BerthError('harbor', `${url.host} answers /v2/ with a "${challenge.scheme}" challenge; Berth expects Harbor's Bearer token service.`);
+  }
+  requireSecureUrl(realm, `The token service of ${url.host}`);
+  return { realm, service: challenge.params.service ?? '' };
+}
+
+export type CredentialVerdict = 'accepted' | 'rejected';
+
+/** Asks the token service for a token with basic credentials, as `docker login` does: 200 accepted, 401 rejected. */
+export async function checkBasicCredentials(fetch: Fetch, tokenService: TokenService, username: string, secret: string): Promise<CredentialVerdict> {
+  const url = new URL(tokenService.realm);
+  if (tokenService.service) url.searchParams.set('service', tokenService.service);
+  url.searchParams.set('account', username);
+  let response;
+  try {
+    response = await fetch(url, { headers: { authorization: `Basic ${Buffer.from(`${username}:${secret}`).toString('base64')}` } });
+    await response.body?.cancel();
+  } catch (error) {
+    throw networkError(error, url);
+  }
+  if (response.ok) return 'accepted';
+  if (response.status === 401 || response.status === 403) return 'rejected';
+  if (response.status >= 500) throw networkError(new Error(`HTTP ${response.status}`), url);
+  throw new BerthError('harbor', `The token service at ${url.host} answered HTTP ${response.status}.`);
+}

@@ -1,0 +1,56 @@
+/** Non-secret settings: what the user configured. Secrets live in the keychain only. */
+export interface HarborRegistrySettings {
+  name: string;
+  kind: 'harbor';
+  /** Harbor's base URL; its host is also the registry host docker uses. */
+  url: string;
+  issuer: string;
+  clientId: string;
+  scopes: string;
+  /** Extra authorization request parameters, e.g. `prompt=consent`, `kc_idp_hint`. */
+  authParams: Record<string, string>;
+  caFile?: string;
+  /** The identity provider's offline-session idle window (Keycloak: 30 days). */
+  idleDays: number;
+}
+
+export type RegistrySettings = HarborRegistrySettings;
+export type RegistryKind = RegistrySettings['kind'];
+
+export interface Preferences {
+  keepAliveHours: number;
+  warnDays: number;
+}
+
+export interface SettingsData {
+  registries: RegistrySettings[];
+  preferences: Preferences;
+}
+
+export const registryStates = ['signed-out', 'valid', 'expiring', 'needs-sign-in', 'needs-web-login', 'offline', 'error'] as const;
+export type RegistryState = (typeof registryStates)[number];
+
+/** What Berth last learned about a registry; persisted so the CLI, tray and window agree. No secrets. */
+export interface RegistryStatusRecord {
+  state: RegistryState;
+  username?: string;
+  userId?: number;
+  /** Where the credential was written: `config` (docker's config.json) or `helper:<name>`. */
+  writtenTo?: string;
+  signedInAt?: string;
+  idleDeadline?: string;
+  lastKeptAliveAt?: string;
+  nextKeepAliveAt?: string;
+  sessionExpiresAt?: string;
+  lastError?: string;
+  /** The URL that fixes a `needs-web-login` state. */
+  actionUrl?: string;
+}
+
+export interface StatusData {
+  registries: Record<string, RegistryStatusRecord>;
+}
+
+export const defaultScopes = 'openid profile email offline_access';
+export const defaultIdleDays = 30;
+export const defaultPreferences: Preferences = { keepAliveHours: 24, warnDays: 3 };

@@ -1,0 +1,21 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+export const appName = 'Berth';
+
+/** Berth's config folder: the same folder Electron's `userData` is for the app name "Berth", or `$BERTH_HOME`. */
+export function configDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform, home = homedir()): string {
+  if (env.BERTH_HOME) return env.BERTH_HOME;
+  switch (platform) {
+    case 'darwin':
+      return join(home, 'Library', 'Application Support', appName);
+    case 'win32':
+      return join(env.APPDATA ?? join(home, 'AppData', 'Roaming'), appName);
+    default:
+      return join(env.XDG_CONFIG_HOME || join(home, '.config'), appName);
+  }
+}
+
+export function logFile(dir: string): string {
+  return join(dir, 'berth.log');
+}

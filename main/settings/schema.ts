@@ -1,0 +1,67 @@
+import { registryStates } from './model.js';
+
+/** JSON schemas shared by `conf` (Node) and `electron-store` (app), so both read and write the same files. */
+export const settingsSchema = {
+  registries: {
+    type: 'array',
+    default: [],
+    items: {
+      type: 'object',
+      required: ['name', 'kind', 'url', 'issuer', 'clientId', 'scopes', 'authParams', 'idleDays'],
+      properties: {
+        name: { type: 'string', pattern: '^[a-z0-9][a-z0-9._-]{0,62}$' },
+        kind: { enum: ['harbor'] },
+        url: { type: 'string', format: 'uri' },
+        issuer: { type: 'string', format: 'uri' },
+        clientId: { type: 'string', minLength: 1 },
+        scopes: { type: 'string', minLength: 1 },
+        authParams: { type: 'object', additionalProperties: { type: 'string' } },
+        caFile: { type: 'string' },
+        idleDays: { type: 'number', exclusiveMinimum: 0 },
+      },
+    },
+  },
+  preferences: {
+    type: 'object',
+    default: {},
+    properties: {
+      keepAliveHours: { type: 'number', exclusiveMinimum: 0, default: 24 },
+      warnDays: { type: 'number', minimum: 0, default: 3 },
+    },
+  },
+} as const;
+
+const isoDate = { type: 'string', format: 'date-time' } as const;
+
+export const statusSchema = {
+  registries: {
+    type: 'object',
+    default: {},
+    additionalProperties: {
+      type: 'object',
+      required: ['state'],
+      properties: {
+        state: { enum: [...registryStates] },
+        username: { type: 'string' },
+        userId: { type: 'number' },
+        writtenTo: { type: 'string' },
+        signedInAt: isoDate,
+        idleDeadline: isoDate,
+        lastKeptAliveAt: isoDate,
+        nextKeepAliveAt: isoDate,
+        sessionExpiresAt: isoDate,
+        lastError: { type: 'string' },
+        actionUrl: { type: 'string' },
+      },
+    },
+  },
+} as const;
+
+/** Options understood by both `conf` and `electron-store` for the two files in the config folder. */
+export function storeOptions(dir: string) {
+  const common = { cwd: dir, accessPropertiesByDotNotation: false, clearInvalidConfig: false } as const;
+  return {
+    settings: { ...common, configName: 'settings', name: 'settings', schema: settingsSchema },
+    status: { ...common, configName: 'status', name: 'status', schema: statusSchema },
+  };
+}

@@ -1,0 +1,100 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, existsSync, readdirSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import type { Rig } from '../rig/index.js';
+
+export const projectRoot = resolve(fileURLToPath(import.meta.url), '../../../..');
+export const berthBin = join(projectRoot, 'bin', 'berth.js');
+export const browserDriver = join(projectRoot, 'dist', 'test', 'rig', 'browser-driver.js');
+
+export interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export function run(program: string, args: string[], env: NodeJS.ProcessEnv, input?: string): Promise<Run> {
+  return new Promise((done) => {
+    const child = execFile(program, args, { env, timeout: 120_000, maxBuffer: 10 * 1024 * 1024 }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+      done({ code, stdout, stderr });
+    });
+    if (input !== undefined) child.stdin?.end(input);
+  });
+}
+
+/** A person's machine in miniature: Berth's config folder and docker's config folder, both empty. */
+export interface Workspace {
+  home: string;
+  berthHome: string;
+  dockerConfig: string;
+  env: NodeJS.ProcessEnv;
+  /** Everything Berth printed, for the leak check. */
+  outputs: string[];
+  berth(...args: string[]): Promise<Run>;
+}
+
+export function workspace(): Workspace {
+  const home = mkdtempSync(join(tmpdir(), 'berth-home-'));
+  const berthHome = join(home, 'berth');
+  const dockerConfig = join(home, 'docker');
+  const env: NodeJS.ProcessEnv = { ...process.env, BERTH_HOME: berthHome, DOCKER_CONFIG: dockerConfig, XDG_RUNTIME_DIR: '', REGISTRY_AUTH_FILE: '' };
+  const outputs: string[] = [];
+  return {
+    home,
+    berthHome,
+    dockerConfig,
+    env,
+    outputs,
+    async berth(...args) {
+      const result = await run(process.execPath, [berthBin, ...args], env);
+      outputs.push(result.stdout, result.stderr);
+      return result;
+    },
+  };
+}
+
+export function uniqueName(prefix = 'rig'): string {
+  return `${prefix}-${randomBytes(3).toString('hex')}`;
+}
+
+export function addArgs(rig: Rig, name: string): string[] {
+  return ['add', 'harbor', name, '--url', rig.harbor.url, '--issuer', rig.idp.issuer, '--client-id', rig.berthClientId, '--auth-param', 'prompt=consent'];
+}
+
+export function browserCommand(...flags: string[]): string {
+  return [process.execPath, browserDriver, ...flags].map((word) => `'${word}'`).join(' ');
+}
+
+export function dockerConfigJson(ws: Workspace): Record<string, unknown> {
+  return JSON.parse(readFileSync(join(ws.dockerConfig, 'config.json'), 'utf8')) as Record<string, unknown>;
+}
+
+export function dockerInspect(ws: Workspace, ref: string): Promise<Run> {
+  return run('docker', ['manifest', 'inspect', '--insecure', ref], ws.env);
+}
+
+export function skopeoInspect(ws: Workspace, ref: string): Promise<Run> {
+  return run('skopeo', ['inspect', '--tls-verify=false', `docker://${ref}`], ws.env);
+}
+
+function filesUnder(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).flatMap((entry) => {
+    const path = join(dir, entry);
+    return statSync(path).isDirectory() ? filesUnder(path) : [path];
+  });
+}
+
+/** No secret or token of the rig appears in Berth's config folder (settings, status, log) or in anything Berth printed. */
+export function assertNoSecretsLeaked(rig: Rig, ws: Workspace): void {
+  const places = [...filesUnder(ws.berthHome).map((path) => ({ name: path, text: readFileSync(path, 'utf8') })), ...ws.outputs.map((text, i) => ({ name: `output #${i}`, text }))];
+  assert.ok(places.some((place) => place.name.endsWith('berth.log')), 'Berth wrote a log to check');
+  for (const secret of rig.secrets()) {
+    for (const place of places) assert.ok(!place.text.includes(secret), `a secret of length ${secret.length} leaked into ${place.name}`);
+  }
+}

@@ -1,0 +1,38 @@
+import { execFileSync } from 'node:child_process';
+
+/** In CI (and with BERTH_TEST_STRICT=1) a missing component fails the run instead of skipping tests. */
+export const strict = process.env.BERTH_TEST_STRICT === '1' || process.env.CI === 'true';
+
+export type Component = 'docker-registry' | 'docker' | 'skopeo' | 'openssl' | 'keyring' | 'chromium' | 'secretservice-helper';
+
+const programs: Partial<Record<Component, string>> = {
+  'docker-registry': 'docker-registry',
+  docker: 'docker',
+  skopeo: 'skopeo',
+  openssl: 'openssl',
+  chromium: 'chromium',
+  'secretservice-helper': 'docker-credential-secretservice',
+};
+
+export const chromiumPath = process.env.BERTH_CHROMIUM ?? '/usr/bin/chromium';
+
+function present(component: Component): boolean {
+  // test/run.sh sets this once it has a private D-Bus session with an unlocked gnome-keyring.
+  if (component === 'keyring') return process.env.BERTH_TEST_KEYRING === '1';
+  const program = component === 'chromium' ? chromiumPath : programs[component];
+  try {
+    execFileSync('sh', ['-c', `command -v "$0"`, program as string], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** For `test(name, { skip: unless(...) })`: the reason to skip, or false; in strict mode a missing component throws. */
+export function unless(...components: Component[]): string | false {
+  const missing = components.filter((component) => !present(component));
+  if (missing.length === 0) return false;
+  const reason = `missing test components: ${missing.join(', ')} (see .ci/run for how to install them)`;
+  if (strict) throw new Error(`${reason}; strict mode does not skip`);
+  return reason;
+}

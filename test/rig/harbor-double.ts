@@ -1,0 +1,432 @@
+import { randomBytes, randomUUID, timingSafeEqual, createPrivateKey, type KeyObject } from 'node:crypto';
+import { createServer, request as forward, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createRemoteJWKSet, jwtVerify, SignJWT } from 'jose';
+import * as oidc from 'openid-client';
+
+/**
+ * A test double of Harbor that does what shared/harbor-facts.md says and nothing more:
+ * OIDC web login and onboarding, users/current, cli_secret, systeminfo, /service/token,
+ * CLI-secret verification that refreshes Harbor's stored OIDC token, ID-token auth, and /v2/ proxied to a real registry.
+ */
+export interface HarborDoubleOptions {
+  /** Harbor's own OIDC client; ID tokens must name it in `aud`. */
+  clientId: string;
+  clientSecret: string;
+  /** Harbor's `oidc_extra_redirect_parms`, e.g. `{ prompt: 'consent' }`. */
+  extraRedirectParams?: Record<string, string>;
+  projects?: ProjectSpec[];
+  tokenSigning: { privateKeyPem: string; certificateDerBase64: string };
+}
+
+export interface ProjectSpec {
+  name: string;
+  public: boolean;
+  /** Usernames with developer access; `*` makes every onboarded OIDC user a member. */
+  members: string[] | '*';
+}
+
+interface StoredToken {
+  accessToken: string;
+  refreshToken?: string;
+  idToken: string;
+  expiresAt: number;
+}
+
+interface HarborUserRecord {
+  userId: number;
+  username: string;
+  email: string;
+  subiss: string;
+  secret: string;
+  token: StoredToken;
+  creationTime: string;
+}
+
+interface SecurityContext {
+  kind: 'anonymous' | 'oidc' | 'admin';
+  user?: HarborUserRecord;
+  username: string;
+}
+
+export const adminPassword = 'Harbor12345';
+const tokenIssuer = 'harbor-token-issuer';
+const registryService = 'harbor-registry';
+
+// Where Harbor accepts the CLI secret (security/oidc_cli.go); anywhere else it is ignored.
+const cliSecretPaths: [string, RegExp][] = [
+  ['*', /^\/service\/token$/],
+  ['*', /^\/v2(\/|$)/],
+  ['POST', /^\/api\/v2\.0\/projects$/],
+  ['GET', /^\/api\/v2\.0\/projects$/],
+  ['GET', /^\/api\/v2\.0\/systeminfo$/],
+  ['GET', /^\/api\/version$/],
+  ['GET', /^\/api\/v2\.0\/labels$/],
+  ['GET', /^\/api\/v2\.0\/projects\/[^/]+\/repositories$/],
+  ['GET', /^\/api\/v2\.0\/projects\/[^/]+\/repositories\/[^/]+\/artifacts$/],
+  ['DELETE', /^\/api\/v2\.0\/projects\/.+\/tags\/[^/]+$/],
+];
+
+function errorBody(code: string, message: string): string {
+  return JSON.stringify({ errors: [{ code, message }] });
+}
+
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(text);
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let body = '';
+    req.setEncoding('utf8').on('data', (chunk: string) => (body += chunk)).on('end', () => resolve(body)).on('error', reject);
+  });
+}
+
+function parseCookies(header: string | undefined): Record<string, string> {
+  return Object.fromEntries((header ?? '').split(';').map((part) => part.trim().split('=')).filter(([k]) => k).map(([k, v]) => [k, v ?? '']));
+}
+
+function safeEqual(a: string, b: string): boolean {
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  return left.length === right.length && timingSafeEqual(left, right);
+}
+
+/** Harbor's rule for CLI secrets (requireValidSecret). */
+export function validCliSecret(secret: string): boolean {
+  return secret.length >= 8 && secret.length <= 128 && /[A-Z]/.test(secret) && /[a-z]/.test(secret) && /\d/.test(secret);
+}
+
+function generatedSecret(): string {
+  // Harbor's server-generated secrets are 9 characters that meet its own rule.
+  for (;;) {
+    const candidate = randomBytes(9).toString('base64url').slice(0, 9);
+    if (validCliSecret(candidate)) return candidate;
+  }
+}
+
+export class HarborDouble {
+  readonly server: Server;
+  url = '';
+  /** Every request's method and path, for counting what clients send. */
+  readonly requests: { method: string; path: string; auth: string }[] = [];
+  /** Secrets and tokens this double handed out or saw; the leak check looks for these. */
+  readonly secretsSeen = new Set<string>();
+  private readonly users = new Map<string, HarborUserRecord>();
+  private readonly sessions = new Map<string, { state?: string; verifier?: string; userId?: number }>();
+  private readonly projects: ProjectSpec[];
+  private nextUserId = 3;
+  private config: oidc.Configuration | undefined;
+  private jwks: ReturnType<typeof createRemoteJWKSet> | undefined;
+  private registryBackend: URL | undefined;
+  private issuer = '';
+  private readonly signingKey: KeyObject;
+  /** Added to every response, to model a distant server. */
+  latencyMs = 0;
+
+  constructor(private readonly options: HarborDoubleOptions) {
+    this.projects = options.projects ?? [{ name: 'demo', public: false, members: '*' }];
+    this.signingKey = createPrivateKey(options.tokenSigning.privateKeyPem);
+    this.server = createServer((req, res) => {
+      const delay = this.latencyMs;
+      const handle = () =>
+        this.handle(req, res).catch((error: unknown) => {
+          if (!res.headersSent) send(res, 500, errorBody('INTERNAL_SERVER_ERROR', String(error)));
+          else res.destroy();
+        });
+      if (delay > 0) setTimeout(handle, delay);
+      else void handle();
+    });
+  }
+
+  /** Listens on 127.0.0.1 on a port the OS picks; the issuer may be set up only after this (it needs our callback URL). */
+  async listen(): Promise<string> {
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this.url;
+  }
+
+  get callbackUrl(): string {
+    return `${this.url}/c/oidc/callback`;
+  }
+
+  /** Harbor's OIDC endpoint setting; set after `listen` because the provider must know our callback URL first. */
+  setIssuer(issuer: string): void {
+    this.issuer = issuer;
+  }
+
+  setRegistryBackend(url: string): void {
+    this.registryBackend = new URL(url);
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+  }
+
+  /** The user as Harbor's database holds them, for assertions. */
+  user(username: string): HarborUserRecord | undefined {
+    return [...this.users.values()].find((user) => user.username === username);
+  }
+
+  /** Makes Harbor's stored token for a user unusable, as when the provider's offline session died. */
+  killStoredSession(username: string): void {
+    const user = this.user(username);
+    if (!user) throw new Error(`no such user ${username}`);
+    user.token = { ...user.token, refreshToken: 'revoked-by-test', expiresAt: 0 };
+  }
+
+  private async oidcConfig(): Promise<oidc.Configuration> {
+    this.config ??= await oidc.discovery(new URL(this.issuer), this.options.clientId, this.options.clientSecret, undefined, {
+      execute: [oidc.allowInsecureRequests],
+    });
+    return this.config;
+  }
+
+  private async verifyIdToken(idToken: string): Promise<{ sub: string; iss: string; preferred_username?: string; email?: string }> {
+    const config = await this.oidcConfig();
+    this.jwks ??= createRemoteJWKSet(new URL(config.serverMetadata().jwks_uri as string));
+    const { payload } = await jwtVerify(idToken, this.jwks, { issuer: this.issuer, audience: this.options.clientId });
+    return payload as { sub: string; iss: string; preferred_username?: string; email?: string };
+  }
+
+  private remember(...values: (string | undefined)[]): void {
+    for (const value of values) if (value) this.secretsSeen.add(value);
+  }
+
+  /** VerifySecret (src/pkg/oidc/secret.go): secret match, then refresh the stored token when its access token expired. */
+  private async verifyCliSecret(username: string, secret: string): Promise<HarborUserRecord | undefined> {
+    const user = this.user(username);
+    if (!user || !safeEqual(secret, user.secret)) return undefined;
+    // oauth2's Token.Valid() treats a token as expired 10 s early.
+    if (user.token.expiresAt - 10_000 > Date.now()) return user;
+    if (!user.token.refreshToken) return undefined;
+    try {
+      const refreshed = await oidc.refreshTokenGrant(await this.oidcConfig(), user.token.refreshToken);
+      user.token = {
+        accessToken: refreshed.access_token,
+        refreshToken: refreshed.refresh_token ?? user.token.refreshToken,
+        idToken: refreshed.id_token ?? user.token.idToken,
+        expiresAt: Date.now() + (refreshed.expiresIn() ?? 0) * 1000,
+      };
+      this.remember(user.token.accessToken, user.token.refreshToken, user.token.idToken);
+      return user;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private async securityContext(req: IncomingMessage, path: string): Promise<SecurityContext> {
+    const anonymous: SecurityContext = { kind: 'anonymous', username: '' };
+    const header = req.headers.authorization ?? '';
+    const method = req.method ?? 'GET';
+    if (/^basic /i.test(header)) {
+      const decoded = Buffer.from(header.slice(6), 'base64').toString('utf8');
+      const at = decoded.indexOf(':');
+      const username = decoded.slice(0, at);
+      const password = decoded.slice(at + 1);
+      const cliAllowed = cliSecretPaths.some(([m, pattern]) => (m === '*' || m === method) && pattern.test(path));
+      if (cliAllowed && !username.startsWith('robot$')) {
+        const user = await this.verifyCliSecret(username, password);
+        if (user) return { kind: 'oidc', user, username: user.username };
+      }
+      // In oidc_auth mode only the admin (user_id 1) can use database basic auth.
+      if (username === 'admin' && password === adminPassword) return { kind: 'admin', username: 'admin' };
+      return anonymous;
+    }
+    if (/^bearer /i.test(header) && (path.startsWith('/api/') || path === '/service/token')) {
+      const idToken = header.slice(7);
+      this.remember(idToken);
+      try {
+        const claims = await this.verifyIdToken(idToken);
+        const user = this.users.get(`${claims.sub}${claims.iss}`);
+        if (user) return { kind: 'oidc', user, username: user.username };
+      } catch {
+        // An ID token Harbor cannot verify leaves the caller anonymous.
+      }
+      return anonymous;
+    }
+    const sid = parseCookies(req.headers.cookie).sid;
+    const userId = sid ? this.sessions.get(sid)?.userId : undefined;
+    const user = [...this.users.values()].find((candidate) => candidate.userId === userId);
+    return user ? { kind: 'oidc', user, username: user.username } : anonymous;
+  }
+
+  private userResp(user: HarborUserRecord) {
+    return {
+      user_id: user.userId,
+      username: user.username,
+      email: user.email,
+      realname: user.username,
+      comment: 'Onboarded via OIDC provider',
+      sysadmin_flag: false,
+      admin_role_in_auth: false,
+      creation_time: user.creationTime,
+      update_time: user.creationTime,
+      oidc_user_meta: { id: user.userId, user_id: user.userId, subiss: user.subiss, secret: user.secret, creation_time: user.creationTime, update_time: user.creationTime },
+    };
+  }
+
+  private actionsFor(context: SecurityContext, repository: string, requested: string[]): string[] {
+    const project = this.projects.find((candidate) => candidate.name === repository.split('/')[0]);
+    if (!project || !repository.includes('/')) return [];
+    let allowed: string[] = [];
+    if (context.kind === 'admin') allowed = ['pull', 'push', 'delete', '*'];
+    else if (context.kind === 'oidc' && (project.members === '*' || project.members.includes(context.username))) allowed = ['pull', 'push'];
+    else if (project.public) allowed = ['pull'];
+    return requested.filter((action) => allowed.includes(action));
+  }
+
+  private async serviceToken(res: ServerResponse, url: URL, context: SecurityContext): Promise<void> {
+    if (url.searchParams.get('service') !== registryService) {
+      return send(res, 400, errorBody('BAD_REQUEST', `invalid service: ${url.searchParams.get('service') ?? ''}`));
+    }
+    const scopes = url.searchParams.getAll('scope').flatMap((scope) => scope.split(' ')).filter(Boolean);
+    if (context.kind === 'anonymous' && scopes.length === 0) return send(res, 401, errorBody('UNAUTHORIZED', 'Unauthorized'));
+    const access = scopes.map((scope) => {
+      const [type = '', ...rest] = scope.split(':');
+      const actions = (rest.pop() ?? '').split(',');
+      const name = rest.join(':');
+      return { type, name, actions: type === 'repository' ? this.actionsFor(context, name, actions) : [] };
+    });
+    const now = Math.floor(Date.now() / 1000);
+    const expiresIn = 1800;
+    const token = await new SignJWT({ access })
+      .setProtectedHeader({ alg: 'RS256', typ: 'JWT', x5c: [this.options.tokenSigning.certificateDerBase64] })
+      .setIssuer(tokenIssuer)
+      .setSubject(context.username)
+      .setAudience(registryService)
+      .setIssuedAt(now)
+      .setNotBefore(now)
+      .setExpirationTime(now + expiresIn)
+      .setJti(randomUUID())
+      .sign(this.signingKey);
+    this.remember(token);
+    send(res, 200, { token, access_token: token, expires_in: expiresIn, issued_at: new Date(now * 1000).toISOString() });
+  }
+
+  private async webLogin(res: ServerResponse): Promise<void> {
+    const config = await this.oidcConfig();
+    const sid = randomBytes(16).toString('hex');
+    const state = oidc.randomState();
+    const verifier = oidc.randomPKCECodeVerifier();
+    this.sessions.set(sid, { state, verifier });
+    const location = oidc.buildAuthorizationUrl(config, {
+      ...this.options.extraRedirectParams,
+      redirect_uri: this.callbackUrl,
+      scope: 'openid profile email offline_access',
+      state,
+      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+    });
+    res.writeHead(302, { location: location.href, 'set-cookie': `sid=${sid}; Path=/; HttpOnly` }).end();
+  }
+
+  private async webCallback(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const sid = parseCookies(req.headers.cookie).sid;
+    const session = sid ? this.sessions.get(sid) : undefined;
+    if (!session || url.searchParams.get('state') !== session.state) return send(res, 400, errorBody('BAD_REQUEST', 'State mismatch'));
+    if (url.searchParams.get('error')) return send(res, 400, errorBody('BAD_REQUEST', url.searchParams.get('error') as string));
+    const tokens = await oidc.authorizationCodeGrant(await this.oidcConfig(), new URL(url.pathname + url.search, this.url), {
+      pkceCodeVerifier: session.verifier as string,
+      expectedState: session.state as string,
+    });
+    const claims = await this.verifyIdToken(tokens.id_token as string);
+    const subiss = `${claims.sub}${claims.iss}`;
+    const token: StoredToken = {
+      accessToken: tokens.access_token,
+      ...(tokens.refresh_token ? { refreshToken: tokens.refresh_token } : {}),
+      idToken: tokens.id_token as string,
+      expiresAt: Date.now() + (tokens.expiresIn() ?? 0) * 1000,
+    };
+    this.remember(token.accessToken, token.refreshToken, token.idToken);
+    let user = this.users.get(subiss);
+    if (user) {
+      user.token = token;
+    } else {
+      // Onboarding: Harbor names the user after a claim and generates the first CLI secret.
+      user = {
+        userId: this.nextUserId++,
+        username: claims.preferred_username ?? claims.sub,
+        email: claims.email ?? '',
+        subiss,
+        secret: generatedSecret(),
+        token,
+        creationTime: new Date().toISOString(),
+      };
+      this.users.set(subiss, user);
+    }
+    this.remember(user.secret);
+    session.userId = user.userId;
+    delete session.state;
+    delete session.verifier;
+    res.writeHead(302, { location: '/harbor/projects' }).end();
+  }
+
+  private async setCliSecret(req: IncomingMessage, res: ServerResponse, userId: number, context: SecurityContext): Promise<void> {
+    if (context.kind === 'anonymous') return send(res, 401, errorBody('UNAUTHORIZED', 'UnAuthorized'));
+    const user = [...this.users.values()].find((candidate) => candidate.userId === userId);
+    if (!user) return send(res, 404, errorBody('NOT_FOUND', `user ${userId} not found`));
+    if (context.kind !== 'admin' && context.user?.userId !== userId) return send(res, 403, errorBody('FORBIDDEN', 'forbidden'));
+    let secret = '';
+    try {
+      secret = (JSON.parse((await readBody(req)) || '{}') as { secret?: string }).secret ?? '';
+    } catch {
+      return send(res, 400, errorBody('BAD_REQUEST', 'invalid body'));
+    }
+    if (secret === '') secret = generatedSecret();
+    else if (!validCliSecret(secret)) {
+      return send(res, 400, errorBody('BAD_REQUEST', 'the secret must longer than 8 chars with at least 1 uppercase letter, 1 lowercase letter and 1 number'));
+    }
+    user.secret = secret;
+    this.remember(secret);
+    res.writeHead(200).end();
+  }
+
+  private proxyToRegistry(req: IncomingMessage, res: ServerResponse): void {
+    if (!this.registryBackend) return send(res, 503, errorBody('SERVICE_UNAVAILABLE', 'registry not configured'));
+    const upstream = forward(
+      { host: this.registryBackend.hostname, port: this.registryBackend.port, method: req.method, path: req.url, headers: req.headers },
+      (response) => {
+        res.writeHead(response.statusCode ?? 502, response.headers);
+        response.pipe(res);
+      },
+    );
+    upstream.on('error', () => send(res, 502, errorBody('BAD_GATEWAY', 'registry unreachable')));
+    req.pipe(upstream);
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', this.url);
+    const path = url.pathname;
+    const method = req.method ?? 'GET';
+    this.requests.push({ method, path, auth: (req.headers.authorization ?? '').split(' ')[0] ?? '' });
+
+    if (path === '/v2' || path.startsWith('/v2/')) return this.proxyToRegistry(req, res);
+    if (method === 'GET' && path === '/c/oidc/login') return this.webLogin(res);
+    if (method === 'GET' && path === '/c/oidc/callback') return this.webCallback(req, res, url);
+
+    const context = await this.securityContext(req, path);
+    if (path === '/service/token' && method === 'GET') return this.serviceToken(res, url, context);
+    if (method === 'GET' && path === '/api/v2.0/systeminfo') {
+      const anonymousPart = { auth_mode: 'oidc_auth', primary_auth_mode: false, self_registration: false, banner_message: '', oidc_provider_name: 'rig-idp' };
+      if (context.kind === 'anonymous') return send(res, 200, anonymousPart);
+      return send(res, 200, { ...anonymousPart, harbor_version: 'v2.16.0-double', external_url: this.url, registry_url: new URL(this.url).host, current_time: new Date().toISOString(), read_only: false, has_ca_root: false });
+    }
+    if (method === 'GET' && path === '/api/v2.0/users/current') {
+      if (context.kind === 'anonymous') return send(res, 401, errorBody('UNAUTHORIZED', 'UnAuthorized'));
+      if (context.kind === 'admin') return send(res, 200, { user_id: 1, username: 'admin', sysadmin_flag: true, oidc_user_meta: null });
+      return send(res, 200, this.userResp(context.user as HarborUserRecord));
+    }
+    const cliSecret = /^\/api\/v2\.0\/users\/(\d+)\/cli_secret$/.exec(path);
+    if (method === 'PUT' && cliSecret) return this.setCliSecret(req, res, Number(cliSecret[1]), context);
+    if (method === 'GET' && (path === '/' || path.startsWith('/harbor'))) {
+      res.writeHead(200, { 'content-type': 'text/html' }).end(`<!doctype html><title>Harbor</title><h1>Harbor double</h1><p>${context.kind === 'oidc' ? `Logged in as ${context.username}` : 'Not logged in'}</p>`);
+      return;
+    }
+    send(res, 404, errorBody('NOT_FOUND', `${method} ${path} not found`));
+  }
+}

@@ -1,0 +1,102 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CookieJar, drive } from './browser-driver.js';
+import { adminPassword, HarborDouble, type ProjectSpec } from './harbor-double.js';
+import { startIdp, type Idp } from './idp.js';
+import { pushImage, startRegistry, tokenSigningMaterial, type PushedImage, type RunningRegistry } from './registry.js';
+
+export interface RigOptions {
+  accessTokenTtl?: number;
+  refreshTokenIdleTtl?: number;
+  /** Whether the provider adds Harbor's client id to the audience of Berth's ID tokens (Keycloak's Audience mapper). */
+  audienceMapper?: boolean;
+  projects?: ProjectSpec[];
+}
+
+export interface Rig {
+  idp: Idp;
+  harbor: HarborDouble;
+  registry: RunningRegistry;
+  image: PushedImage;
+  /** `127.0.0.1:<port>/demo/hello:1.0`: the image as docker and skopeo name it (through Harbor). */
+  imageRef: string;
+  berthClientId: string;
+  harborClientId: string;
+  /** One web login at Harbor, which onboards the user and stores a fresh token; returns the browser's cookies (SSO). */
+  webLogin(username: string, jar?: CookieJar): Promise<CookieJar>;
+  /** Every secret and token the rig handed out or saw. */
+  secrets(): Set<string>;
+  stop(): Promise<void>;
+}
+
+/** The identity provider, the Harbor double and the real registry behind it, with one image pushed. */
+export async function startRig(options: RigOptions = {}): Promise<Rig> {
+  const dir = mkdtempSync(join(tmpdir(), 'berth-rig-'));
+  const signing = tokenSigningMaterial(dir);
+  const berthClientId = 'berth';
+  const harborClientId = 'harbor';
+  const harborSecret = randomBytes(16).toString('hex');
+  const harbor = new HarborDouble({
+    clientId: harborClientId,
+    clientSecret: harborSecret,
+    // oidc-provider issues refresh tokens only with prompt=consent; Harbor sends it through its extra redirect parameters.
+    extraRedirectParams: { prompt: 'consent' },
+    tokenSigning: signing,
+    ...(options.projects ? { projects: options.projects } : {}),
+  });
+  await harbor.listen();
+  const idp = await startIdp({
+    ...(options.accessTokenTtl ? { accessTokenTtl: options.accessTokenTtl } : {}),
+    ...(options.refreshTokenIdleTtl ? { refreshTokenIdleTtl: options.refreshTokenIdleTtl } : {}),
+    idTokenAudiences: options.audienceMapper === false ? {} : { [berthClientId]: [harborClientId] },
+    clients: [
+      {
+        client_id: berthClientId,
+        application_type: 'native',
+        token_endpoint_auth_method: 'none',
+        redirect_uris: ['http://127.0.0.1/callback'],
+        grant_types: ['authorization_code', 'refresh_token'],
+        response_types: ['code'],
+      },
+      {
+        client_id: harborClientId,
+        client_secret: harborSecret,
+        redirect_uris: [harbor.callbackUrl],
+        grant_types: ['authorization_code', 'refresh_token'],
+        response_types: ['code'],
+      },
+    ],
+  });
+  harbor.setIssuer(idp.issuer);
+  const registry = await startRegistry({ realm: `${harbor.url}/service/token`, certificatePem: signing.certificatePem });
+  harbor.setRegistryBackend(registry.url);
+  const tokenFor = async (scope: string) => {
+    const url = new URL('/service/token', harbor.url);
+    url.searchParams.set('service', 'harbor-registry');
+    url.searchParams.set('scope', scope);
+    const response = await fetch(url, { headers: { authorization: `Basic ${Buffer.from(`admin:${adminPassword}`).toString('base64')}` } });
+    return ((await response.json()) as { token: string }).token;
+  };
+  const image = await pushImage(harbor.url, tokenFor, 'demo/hello', '1.0');
+  return {
+    idp,
+    harbor,
+    registry,
+    image,
+    imageRef: `${new URL(harbor.url).host}/${image.repository}:${image.tag}`,
+    berthClientId,
+    harborClientId,
+    async webLogin(username, jar = new CookieJar()) {
+      const result = await drive(`${harbor.url}/c/oidc/login`, { login: username, jar });
+      if (!result.body.includes(`Logged in as ${username}`)) throw new Error(`web login failed: ${result.status} ${result.body.slice(0, 200)}`);
+      return jar;
+    },
+    secrets: () => new Set([...idp.issued, ...harbor.secretsSeen, harborSecret, adminPassword]),
+    async stop() {
+      await Promise.all([registry.stop(), harbor.stop(), idp.stop()]);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
