@@ -33,6 +33,16 @@ const defaultSignInTimeoutMs = 5 * 60 * 1000;
 const registryNamePattern = /^[a-z0-9][a-z0-9._-]{0,62}$/;
 const dayMs = 24 * 60 * 60 * 1000;
 
+/** Input a person typed is checked like command-line usage: a bad value is their mistake to fix, not a failure. */
+function asUsage<T>(check: () => T): T {
+  try {
+    return check();
+  } catch (error) {
+    if (error instanceof BerthError && error.code === 'invalid-setting') throw new BerthError('usage', error.message);
+    throw error;
+  }
+}
+
 function registryHost(registry: RegistrySettings): string {
   return hostOf(registry.url);
 }
@@ -77,11 +87,11 @@ export function createApi(deps: ApiDependencies) {
       if (!registryNamePattern.test(input.name)) {
         throw new BerthError('usage', `"${input.name}" is not a valid registry name: use lower-case letters, digits, ".", "_" and "-" (up to 63).`);
       }
-      const url = requireSecureUrl(input.url, `The Harbor URL of ${input.name}`);
+      const url = asUsage(() => requireSecureUrl(input.url, `The Harbor URL of ${input.name}`));
       if (url.pathname !== '/' || url.search || url.hash) {
         throw new BerthError('usage', `The Harbor URL of ${input.name} must be just the server (like https://harbor.example.org), not ${input.url}.`);
       }
-      requireSecureUrl(input.issuer, `The issuer of ${input.name}`);
+      asUsage(() => requireSecureUrl(input.issuer, `The issuer of ${input.name}`));
       const idleDays = input.idleDays ?? defaultIdleDays;
       if (!(idleDays > 0)) throw new BerthError('usage', `--idle-days for ${input.name} must be a positive number of days.`);
       const caFile = input.caFile ? resolve(input.caFile) : undefined;

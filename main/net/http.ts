@@ -90,6 +90,6 @@ export function requireSecureUrl(value: string, field: string): URL {
   }
   if (url.protocol === 'https:') return url;
   if (url.protocol === 'http:' && isLoopbackHost(url.hostname)) return url;
-  if (url.protocol === 'http:') throw new BerthError('invalid-setting', `${field} ${value} uses plain http; only https is allowed (http only on loopback addresses).`);
-  throw new BerthError('invalid-setting', `${field} ${value} must be an https URL.`);
+  if (url.protocol === 'http:') throw new BerthError('invalid-setting', `${field} (${value}) uses plain http; use https (plain http is allowed only on loopback addresses).`);
+  throw new BerthError('invalid-setting', `${field} (${value}) must be an https URL.`);
 }

@@ -1,0 +1,135 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import keytar from 'keytar';
+import { createNodeApi } from '../../main/api/node.js';
+import { BerthError, type ErrorCode } from '../../main/errors.js';
+import { unless } from '../rig/components.js';
+import { drive, type DriveOptions } from '../rig/browser-driver.js';
+import { startRig, type Rig } from '../rig/index.js';
+import { addArgs, assertNoSecretsLeaked, browserCommand, uniqueName, workspace, type Workspace } from '../helpers/berth.js';
+
+function portIsClosed(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', () => resolve(true));
+  });
+}
+
+interface Attempt {
+  error: BerthError;
+  callbackPort: number;
+  browserPage?: string;
+}
+
+/** Signs in through the API with an HTTP browser driver, expecting a failure. */
+async function failedSignIn(rig: Rig, ws: Workspace, name: string, browser: DriveOptions | 'never', timeoutMs = 30_000): Promise<Attempt> {
+  const api = createNodeApi(ws.env);
+  api.addRegistry({ name, url: rig.harbor.url, issuer: rig.idp.issuer, clientId: rig.berthClientId, authParams: { prompt: 'consent' } });
+  let callbackPort = 0;
+  let page: Promise<string> | undefined;
+  const error = await api
+    .signIn(name, {
+      timeoutMs,
+      openBrowser: async (url) => {
+        callbackPort = Number(new URL(new URL(url).searchParams.get('redirect_uri') as string).port);
+        if (browser !== 'never') page = drive(url, browser).then((result) => result.body);
+      },
+    })
+    .then(
+      () => assert.fail('sign-in should have failed'),
+      (reason: unknown) => reason,
+    );
+  assert.ok(error instanceof BerthError, String(error));
+  return { error, callbackPort, ...(page ? { browserPage: await page } : {}) };
+}
+
+async function assertNothingWritten(ws: Workspace, name: string, attempt: Attempt): Promise<void> {
+  assert.ok(!existsSync(join(ws.dockerConfig, 'config.json')), 'no docker credentials written');
+  assert.equal(await keytar.getPassword('Berth', `${name}/cli-secret`), null, 'no CLI secret in the keychain');
+  assert.equal(await keytar.getPassword('Berth', `${name}/refresh-token`), null, 'no refresh token in the keychain');
+  assert.ok(attempt.callbackPort > 0);
+  assert.ok(await portIsClosed(attempt.callbackPort), 'the loopback listener is closed');
+}
+
+function expectCode(attempt: Attempt, code: ErrorCode, pattern: RegExp): void {
+  assert.equal(attempt.error.code, code, attempt.error.message);
+  assert.match(attempt.error.message, pattern);
+}
+
+describe('sign-in failures', { skip: unless('docker-registry', 'openssl', 'keyring') }, () => {
+  let rig: Rig;
+  let noAudienceRig: Rig;
+  before(async () => {
+    [rig, noAudienceRig] = await Promise.all([startRig(), startRig({ audienceMapper: false })]);
+    await Promise.all([rig.webLogin('alice'), noAudienceRig.webLogin('alice')]);
+  });
+  after(() => Promise.all([rig?.stop(), noAudienceRig?.stop()]));
+
+  test('a callback with the wrong state is refused', async () => {
+    const ws = workspace();
+    const name = uniqueName();
+    const attempt = await failedSignIn(rig, ws, name, { login: 'alice', tamperState: true });
+    expectCode(attempt, 'state-mismatch', /wrong "state"/);
+    assert.match(attempt.browserPage ?? '', /Sign-in failed/, 'the browser is told');
+    await assertNothingWritten(ws, name, attempt);
+  });
+
+  test('the provider’s error=access_denied is reported as such', async () => {
+    const ws = workspace();
+    const name = uniqueName();
+    const attempt = await failedSignIn(rig, ws, name, { deny: true });
+    expectCode(attempt, 'access-denied', /refused the sign-in .*access_denied/);
+    await assertNothingWritten(ws, name, attempt);
+  });
+
+  test('a browser that never comes back times out', async () => {
+    const ws = workspace();
+    const name = uniqueName();
+    const attempt = await failedSignIn(rig, ws, name, 'never', 400);
+    expectCode(attempt, 'timeout', /timed out/);
+    await assertNothingWritten(ws, name, attempt);
+  });
+
+  test('a user Harbor does not know yet is sent to the web login once', async () => {
+    const ws = workspace();
+    const name = uniqueName();
+    const attempt = await failedSignIn(rig, ws, name, { login: 'bob' });
+    expectCode(attempt, 'needs-web-login', new RegExp(`does not know this user yet: log in once at ${rig.harbor.url}/c/oidc/login`));
+    await assertNothingWritten(ws, name, attempt);
+    const [view] = createNodeApi(ws.env).status(name);
+    assert.equal(view?.state, 'needs-web-login');
+    assert.equal(view?.actionUrl, `${rig.harbor.url}/c/oidc/login`);
+  });
+
+  test('an ID token without Harbor’s client id in its audience is explained', async () => {
+    const ws = workspace();
+    const name = uniqueName();
+    const attempt = await failedSignIn(noAudienceRig, ws, name, { login: 'alice' });
+    expectCode(attempt, 'audience', /audience is "berth".*its own client "harbor".*add "harbor" to the ID token audience of the client "berth".*Audience mapper/);
+    await assertNothingWritten(ws, name, attempt);
+  });
+
+  test('the CLI prints the reason and exits 1; bad usage exits 64', async () => {
+    const ws = workspace();
+    const name = uniqueName();
+    assert.equal((await ws.berth(...addArgs(rig, name))).code, 0);
+    const denied = await ws.berth('login', name, '--browser-command', browserCommand('--deny'), '--timeout', '30');
+    assert.equal(denied.code, 1);
+    assert.match(denied.stderr, /berth login: The identity provider refused the sign-in to .*: access_denied/);
+    assert.equal(denied.stdout, '');
+    assert.equal((await ws.berth('login')).code, 64);
+    assert.equal((await ws.berth('login', name, '--no-such-flag')).code, 64);
+    assert.equal((await ws.berth('add', 'harbor', 'x', '--url', 'http://harbor.example.org', '--issuer', rig.idp.issuer, '--client-id', 'b')).code, 64, 'plain http only on loopback');
+    const unknown = await ws.berth('login', 'no-such-registry');
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /No registry named "no-such-registry"/);
+    assertNoSecretsLeaked(rig, ws);
+  });
+});

@@ -1,0 +1,7 @@
+import { DockerCredentialsTarget } from '../../main/credentials/docker-target.js';
+
+// Writes config.json over and over until killed; the SIGKILL test reads what it leaves behind.
+const target = new DockerCredentialsTarget(process.env);
+for (let i = 0; ; i++) {
+  await target.store({ server: `registry-${i % 7}.example.test`, username: `user${i}`, secret: `secret-${i}-${'x'.repeat(i % 300)}` }, 'write-loop');
+}
