@@ -127,25 +127,31 @@ export function createApi(deps: ApiDependencies) {
       const started = now();
       deps.log.info('sign-in started', { registry: name });
       try {
-        const session = await signInToHarbor(registry, { openBrowser: options.openBrowser, timeoutMs: options.timeoutMs ?? defaultSignInTimeoutMs, ...(options.onCallback ? { onCallback: options.onCallback } : {}) });
-        // The refresh token first: if anything after this fails, Berth can still recover without a new browser login.
-        if (session.tokens.refreshToken) await deps.secrets.set(name, 'refresh-token', session.tokens.refreshToken);
-        else deps.log.warn('the identity provider issued no refresh token (offline_access not granted)', { registry: name });
-        await deps.secrets.set(name, 'cli-secret', session.user.cliSecret);
-        const writtenTo = await deps.docker.store({ server: session.host, username: session.user.username, secret: session.user.cliSecret }, name);
-        const at = now();
-        deps.status.put(name, {
-          state: 'valid',
-          username: session.user.username,
-          userId: session.user.userId,
-          writtenTo,
-          signedInAt: at.toISOString(),
-          lastKeptAliveAt: at.toISOString(),
-          idleDeadline: idleDeadlineFrom(registry, at).toISOString(),
-          ...(session.tokens.sessionExpiresAt ? { sessionExpiresAt: session.tokens.sessionExpiresAt.toISOString() } : {}),
+        return await signInToHarbor(registry, {
+          openBrowser: options.openBrowser,
+          timeoutMs: options.timeoutMs ?? defaultSignInTimeoutMs,
+          ...(options.onCallback ? { onCallback: options.onCallback } : {}),
+          complete: async (session) => {
+            // The refresh token first: if anything after this fails, Berth can still recover without a new browser login.
+            if (session.tokens.refreshToken) await deps.secrets.set(name, 'refresh-token', session.tokens.refreshToken);
+            else deps.log.warn('the identity provider issued no refresh token (offline_access not granted)', { registry: name });
+            await deps.secrets.set(name, 'cli-secret', session.user.cliSecret);
+            const writtenTo = await deps.docker.store({ server: session.host, username: session.user.username, secret: session.user.cliSecret }, name);
+            const at = now();
+            deps.status.put(name, {
+              state: 'valid',
+              username: session.user.username,
+              userId: session.user.userId,
+              writtenTo,
+              signedInAt: at.toISOString(),
+              lastKeptAliveAt: at.toISOString(),
+              idleDeadline: idleDeadlineFrom(registry, at).toISOString(),
+              ...(session.tokens.sessionExpiresAt ? { sessionExpiresAt: session.tokens.sessionExpiresAt.toISOString() } : {}),
+            });
+            deps.log.info('signed in', { registry: name, user: session.user.username, writtenTo, ms: at.getTime() - started.getTime() });
+            return { value: view(registry), message: `Signed in to ${name} as ${session.user.username}; docker credentials for ${session.host} are in place.` };
+          },
         });
-        deps.log.info('signed in', { registry: name, user: session.user.username, writtenTo, ms: at.getTime() - started.getTime() });
-        return view(registry);
       } catch (error) {
         deps.log.warn('sign-in failed', { registry: name, reason: errorMessage(error) });
         recordFailure(registry, error);

@@ -64,17 +64,19 @@ function tokensFrom(response: oidc.TokenEndpointResponse & oidc.TokenEndpointRes
   };
 }
 
-export interface LoopbackSignInOptions {
+export interface LoopbackSignInOptions<T> {
   scopes: string;
   authParams: Record<string, string>;
   openBrowser: BrowserOpener;
   timeoutMs: number;
   /** Called when the browser has come back with a code; the rest is Berth's own work (benchmarks measure from here). */
   onCallback?: () => void;
+  /** Berth's work with the new tokens; the browser tab shows its outcome, so a person sees the whole sign-in's result. */
+  complete: (tokens: Tokens) => Promise<{ value: T; message: string }>;
 }
 
 /** Authorization code flow with PKCE S256, state and nonce over a one-shot loopback listener. */
-export async function signInWithBrowser(config: oidc.Configuration, settings: OidcClientSettings, options: LoopbackSignInOptions): Promise<Tokens> {
+export async function signInWithBrowser<T>(config: oidc.Configuration, settings: OidcClientSettings, options: LoopbackSignInOptions<T>): Promise<T> {
   const { registry } = settings;
   const listener = await listenForCallback(options.timeoutMs);
   try {
@@ -111,8 +113,9 @@ export async function signInWithBrowser(config: oidc.Configuration, settings: Oi
     } catch (grantError) {
       throw oidcError(grantError, settings, 'finish the sign-in');
     }
-    listener.finish({ ok: true, title: 'Signed in', detail: `Berth is setting up ${registry}. You can close this tab.` });
-    return tokens;
+    const { value, message } = await options.complete(tokens);
+    listener.finish({ ok: true, title: 'Signed in', detail: `${message} You can close this tab.` });
+    return value;
   } catch (error) {
     listener.finish({ ok: false, title: 'Sign-in failed', detail: `${errorMessage(error)} You can close this tab.` });
     throw error;

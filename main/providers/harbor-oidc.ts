@@ -7,10 +7,12 @@ import type { HarborRegistrySettings } from '../settings/model.js';
 
 const dayMs = 24 * 60 * 60 * 1000;
 
-export interface HarborSignInOptions {
+export interface HarborSignInOptions<T> {
   openBrowser: BrowserOpener;
   timeoutMs: number;
   onCallback?: () => void;
+  /** Stores the session (keychain, credential targets); its message is shown in the browser tab. */
+  complete: (session: HarborSession) => Promise<{ value: T; message: string }>;
 }
 
 /** What a successful Harbor sign-in yields: Berth's session and a CLI secret Harbor accepted. */
@@ -52,7 +54,7 @@ async function explainAnonymous(harbor: HarborClient, tokens: Tokens, registry: 
 }
 
 /** Browser sign-in, then the CLI secret from Harbor, checked on the registry's token service the way docker will use it. */
-export async function signInToHarbor(registry: HarborRegistrySettings, options: HarborSignInOptions): Promise<HarborSession> {
+export async function signInToHarbor<T>(registry: HarborRegistrySettings, options: HarborSignInOptions<T>): Promise<T> {
   const harbor = harborClient(registry);
   const info = await harbor.systemInfo();
   if (info.authMode !== 'oidc_auth') {
@@ -62,11 +64,19 @@ export async function signInToHarbor(registry: HarborRegistrySettings, options: 
   }
   const settings = oidcSettings(registry);
   const config = await discover(settings);
-  const tokens = await signInWithBrowser(config, settings, { scopes: registry.scopes, authParams: registry.authParams, ...options });
-  const user = await harbor.currentUser(tokens.idToken);
-  if (!user) throw await explainAnonymous(harbor, tokens, registry);
-  await verifyCliSecret(registry, harbor, user);
-  return { tokens, user, host: harbor.host };
+  return signInWithBrowser(config, settings, {
+    scopes: registry.scopes,
+    authParams: registry.authParams,
+    openBrowser: options.openBrowser,
+    timeoutMs: options.timeoutMs,
+    ...(options.onCallback ? { onCallback: options.onCallback } : {}),
+    complete: async (tokens) => {
+      const user = await harbor.currentUser(tokens.idToken);
+      if (!user) throw await explainAnonymous(harbor, tokens, registry);
+      await verifyCliSecret(registry, harbor, user);
+      return options.complete({ tokens, user, host: harbor.host });
+    },
+  });
 }
 
 /** Uses the CLI secret on `/service/token` exactly as docker does; a rejection means Harbor's stored session is dead. */

@@ -102,6 +102,7 @@ describe('sign-in failures', { skip: unless('docker-registry', 'openssl', 'keyri
     const name = uniqueName();
     const attempt = await failedSignIn(rig, ws, name, { login: 'bob' });
     expectCode(attempt, 'needs-web-login', new RegExp(`does not know this user yet: log in once at ${rig.harbor.url}/c/oidc/login`));
+    assert.match(attempt.browserPage ?? '', /Sign-in failed.*does not know this user yet/s, 'the browser tab shows the outcome and the remedy');
     await assertNothingWritten(ws, name, attempt);
     const [view] = createNodeApi(ws.env).status(name);
     assert.equal(view?.state, 'needs-web-login');
