@@ -100,8 +100,7 @@ const commands: Record<string, Command> = {
       if (kind !== 'harbor') throw usageError(kind ? `Unknown registry kind "${kind}"; this version knows: harbor.` : 'Name the registry kind: berth add harbor <name> ...');
       if (!name || rest.length > 0) throw usageError('Expected one registry name after "harbor".');
       for (const flag of ['url', 'issuer', 'client-id'] as const) if (typeof values[flag] !== 'string') throw usageError(`--${flag} is required.`);
-      const api = await io.createApi(io.env);
-      const view = api.addRegistry({
+      const input = {
         name,
         url: values.url as string,
         issuer: values.issuer as string,
@@ -110,7 +109,8 @@ const commands: Record<string, Command> = {
         authParams: parseAuthParams(values['auth-param'] as string[] | undefined),
         ...(typeof values['ca-file'] === 'string' ? { caFile: values['ca-file'] } : {}),
         ...(values['idle-days'] !== undefined ? { idleDays: positiveNumber(values['idle-days'] as string, '--idle-days') as number } : {}),
-      });
+      };
+      const view = (await io.createApi(io.env)).addRegistry(input);
       if (values.json) io.stdout(`${JSON.stringify(statusJson(view), null, 2)}\n`);
       io.stderr(`Added ${view.name} (${view.registry}). Sign in with: berth login ${view.name}\n`);
       return exitCodes.ok;

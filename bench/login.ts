@@ -1,0 +1,36 @@
+import { performance } from 'node:perf_hooks';
+import { createNodeApi } from '../main/api/node.js';
+import { drive } from '../test/rig/browser-driver.js';
+import { startRig } from '../test/rig/index.js';
+import { uniqueName, workspace } from '../test/helpers/berth.js';
+
+// Median time from the loopback callback to credentials written and verified, over 20 sign-ins on the rig.
+const runs = Number(process.env.BENCH_RUNS ?? 20);
+const rig = await startRig();
+try {
+  const jar = await rig.webLogin('alice');
+  const ws = workspace();
+  const api = createNodeApi(ws.env);
+  const name = uniqueName('bench');
+  api.addRegistry({ name, url: rig.harbor.url, issuer: rig.idp.issuer, clientId: rig.berthClientId, authParams: { prompt: 'consent' } });
+  const samples: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    let callbackAt = 0;
+    let browser: Promise<unknown> = Promise.resolve();
+    await api.signIn(name, {
+      openBrowser: async (url) => {
+        browser = drive(url, { login: 'alice', jar });
+      },
+      onCallback: () => (callbackAt = performance.now()),
+    });
+    samples.push(performance.now() - callbackAt);
+    await browser;
+  }
+  samples.sort((a, b) => a - b);
+  const median = samples.length % 2 ? (samples[(samples.length - 1) / 2] as number) : ((samples[samples.length / 2 - 1] as number) + (samples[samples.length / 2] as number)) / 2;
+  console.log(`login: callback → credentials written and verified, ${runs} runs on the rig`);
+  console.log(`  median ${median.toFixed(1)} ms   min ${(samples[0] as number).toFixed(1)} ms   max ${(samples.at(-1) as number).toFixed(1)} ms`);
+  await api.signOut(name);
+} finally {
+  await rig.stop();
+}

@@ -1,0 +1,48 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { shellWords } from '../../main/cli/shell-words.js';
+import { runCli, type CliIo } from '../../main/cli/berth.js';
+import { BerthError } from '../../main/errors.js';
+
+test('shellWords splits like a POSIX shell', () => {
+  assert.deepEqual(shellWords('firefox --new-window'), ['firefox', '--new-window']);
+  assert.deepEqual(shellWords(`  "/opt/My Browser/bin" --profile 'a b'  c\\ d `), ['/opt/My Browser/bin', '--profile', 'a b', 'c d']);
+  assert.deepEqual(shellWords(`say "it's \\"quoted\\""`), ['say', `it's "quoted"`]);
+  assert.deepEqual(shellWords(`empty '' ""`), ['empty', '', '']);
+  assert.deepEqual(shellWords(''), []);
+  assert.throws(() => shellWords(`open 'unterminated`), BerthError);
+});
+
+function io(): CliIo & { out: string; err: string } {
+  const captured = {
+    out: '',
+    err: '',
+    env: {},
+    stdout: (text: string) => (captured.out += text),
+    stderr: (text: string) => (captured.err += text),
+    createApi: () => {
+      throw new Error('usage errors must not open the settings');
+    },
+  };
+  return captured;
+}
+
+test('usage errors exit 64 with the command’s usage and never touch settings', async () => {
+  for (const argv of [[], ['frobnicate'], ['add'], ['add', 'quay', 'x'], ['add', 'harbor', 'x'], ['login'], ['login', 'a', 'b'], ['status', 'a', 'b'], ['login', 'x', '--timeout', 'soon'], ['add', 'harbor', 'x', '--url', 'u', '--issuer', 'i', '--client-id', 'c', '--auth-param', 'novalue']]) {
+    const captured = io();
+    assert.equal(await runCli(argv, captured), 64, argv.join(' '));
+    assert.equal(captured.out === '' || argv.length === 0, true, 'no data on stdout for a usage error');
+  }
+});
+
+test('--help and --version answer on stdout', async () => {
+  const help = io();
+  assert.equal(await runCli(['--help'], help), 0);
+  assert.match(help.out, /login +sign in through the browser/);
+  const loginHelp = io();
+  assert.equal(await runCli(['login', '--help'], loginHelp), 0);
+  assert.match(loginHelp.out, /--browser-command/);
+  const version = io();
+  assert.equal(await runCli(['--version'], version), 0);
+  assert.match(version.out, /^\d+\.\d+\.\d+\n$/);
+});
