@@ -1,4 +1,6 @@
-import { registryStates } from './model.js';
+import { join } from 'node:path';
+import { parseJsonObject } from '../credentials/json-file.js';
+import { registryStates, type SettingsData, type StatusData } from './model.js';
 
 /** JSON schemas shared by `conf` (Node) and `electron-store` (app), so both read and write the same files. */
 export const settingsSchema = {
@@ -57,11 +59,22 @@ export const statusSchema = {
   },
 } as const;
 
-/** Options understood by both `conf` and `electron-store` for the two files in the config folder. */
+/** Options understood by both `conf` (`configName`) and `electron-store` (`name`) for the two files in the config folder. */
 export function storeOptions(dir: string) {
-  const common = { cwd: dir, accessPropertiesByDotNotation: false, clearInvalidConfig: false } as const;
+  const file = <T>(name: string) => ({
+    path: join(dir, `${name}.json`),
+    cwd: dir,
+    configName: name,
+    name,
+    accessPropertiesByDotNotation: false,
+    clearInvalidConfig: false,
+    configFileMode: 0o600,
+    // A file that does not parse is reported with its path, line and column, and never rewritten.
+    // The schema validates the parsed object right after, which is what makes the cast sound.
+    deserialize: (text: string) => parseJsonObject(text, join(dir, `${name}.json`)) as unknown as T,
+  });
   return {
-    settings: { ...common, configName: 'settings', name: 'settings', schema: settingsSchema },
-    status: { ...common, configName: 'status', name: 'status', schema: statusSchema },
+    settings: { ...file<SettingsData>('settings'), schema: settingsSchema },
+    status: { ...file<StatusData>('status'), schema: statusSchema },
   };
 }

@@ -90,6 +90,16 @@ export class StatusStore {
   }
 }
 
+/** Opens a settings file with conf or electron-store; they read it at once, so a bad file fails here and is named. */
+export function openDocument<T>(path: string, open: () => DocumentFile<T>): DocumentFile<T> {
+  try {
+    return open();
+  } catch (error) {
+    if (error instanceof BerthError) throw error;
+    throw new BerthError('file-parse', `Cannot read ${path}: ${errorMessage(error)}. Berth left the file as it is; fix or remove it.`, { cause: error });
+  }
+}
+
 /** Berth's config folder is private to the user: it names registries, users and log lines. */
 export function ensureConfigDir(dir: string): void {
   mkdirSync(dir, { recursive: true, mode: 0o700 });

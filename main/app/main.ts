@@ -1,0 +1,90 @@
+import { fileURLToPath } from 'node:url';
+import { app, BrowserWindow, dialog } from 'electron';
+import ElectronStore from 'electron-store';
+import { createApi, type BerthApi } from '../api/index.js';
+import { DockerCredentialsTarget } from '../credentials/docker-target.js';
+import { errorMessage } from '../errors.js';
+import { fileLogger, type Logger } from '../log/logger.js';
+import { keychain } from '../secrets/keychain.js';
+import type { SettingsData, StatusData } from '../settings/model.js';
+import { configDir, logFile } from '../settings/paths.js';
+import { storeOptions } from '../settings/schema.js';
+import { ensureConfigDir, openDocument, SettingsStore, StatusStore } from '../settings/stores.js';
+
+// The compiled file is dist/main/app/main.js; the page is not compiled and stays in renderer/.
+const placeholderPage = fileURLToPath(new URL('../../../renderer/index.html', import.meta.url));
+
+let mainWindow: BrowserWindow | undefined;
+
+/** Electron's userData (~/.config/Berth on Linux), the folder the CLI uses too; `$BERTH_HOME` wins, as in the CLI. */
+function berthHome(): string {
+  return process.env.BERTH_HOME ? configDir() : app.getPath('userData');
+}
+
+/** The API over the same settings and status files the CLI opens with `conf`, with the same options. */
+function createAppApi(dir: string, log: Logger): BerthApi {
+  ensureConfigDir(dir);
+  const options = storeOptions(dir);
+  return createApi({
+    settings: new SettingsStore(openDocument(options.settings.path, () => new ElectronStore<SettingsData>(options.settings))),
+    status: new StatusStore(openDocument(options.status.path, () => new ElectronStore<StatusData>(options.status))),
+    secrets: keychain(),
+    docker: new DockerCredentialsTarget(),
+    log,
+  });
+}
+
+function createWindow(log: Logger): BrowserWindow {
+  const created = new BrowserWindow({
+    width: 720,
+    height: 520,
+    title: 'Berth',
+    webPreferences: { contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true },
+  });
+  // Berth's window only ever shows its own page: links and scripts can neither open windows nor navigate it away.
+  created.webContents.setWindowOpenHandler(() => ({ action: 'deny' }));
+  created.webContents.on('will-navigate', (event) => event.preventDefault());
+  created.on('closed', () => {
+    if (mainWindow === created) mainWindow = undefined;
+  });
+  created.loadFile(placeholderPage).catch((error: unknown) => log.error('window page did not load', { reason: errorMessage(error) }));
+  return created;
+}
+
+function showWindow(log: Logger): void {
+  mainWindow ??= createWindow(log);
+  if (mainWindow.isMinimized()) mainWindow.restore();
+  mainWindow.show();
+  mainWindow.focus();
+}
+
+function start(): void {
+  const dir = berthHome();
+  const log = fileLogger(logFile(dir));
+  const api = createAppApi(dir, log);
+  log.info('app started', { version: app.getVersion(), registries: api.listRegistries().length });
+
+  app.on('second-instance', () => showWindow(log));
+  // macOS: a click on the dock icon reopens the window.
+  app.on('activate', () => showWindow(log));
+  showWindow(log);
+}
+
+function failToStart(error: unknown): void {
+  dialog.showErrorBox('Berth could not start', errorMessage(error));
+  app.quit();
+}
+
+if (!app.requestSingleInstanceLock()) {
+  // Berth already runs; that instance gets 'second-instance' and shows its window.
+  app.quit();
+} else {
+  // Placeholder until the tray exists: closing the window ends Berth (except on macOS, where apps stay in the dock).
+  app.on('window-all-closed', () => {
+    if (process.platform !== 'darwin') app.quit();
+  });
+  app
+    .whenReady()
+    .then(start)
+    .catch(failToStart);
+}
