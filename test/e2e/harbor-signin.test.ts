@@ -3,7 +3,8 @@ import { after, before, describe, test } from 'node:test';
 import keytar from 'keytar';
 import { unless } from '../rig/components.js';
 import { startRig, type Rig } from '../rig/index.js';
-import { addArgs, assertNoSecretsLeaked, browserCommand, dockerConfigJson, dockerInspect, skopeoInspect, uniqueName, workspace } from '../helpers/berth.js';
+import { join } from 'node:path';
+import { addArgs, assertNoSecretsLeaked, browserCommand, dockerConfigJson, dockerInspect, projectRoot, run, skopeoInspect, uniqueName, workspace } from '../helpers/berth.js';
 
 describe('berth add + login against Harbor, the identity provider and a real registry', { skip: unless('docker-registry', 'docker', 'skopeo', 'openssl', 'keyring') }, () => {
   let rig: Rig;
@@ -41,6 +42,10 @@ describe('berth add + login against Harbor, the identity provider and a real reg
     assert.equal(skopeo.code, 0, skopeo.stderr);
     assert.equal((JSON.parse(skopeo.stdout) as { Digest: string }).Digest, rig.image.digest);
 
+    const helperGet = await run(process.execPath, [join(projectRoot, 'bin', 'docker-credential-berth.js'), 'get'], ws.env, `https://${host}`);
+    assert.equal(helperGet.code, 0, helperGet.stderr);
+    assert.deepEqual(JSON.parse(helperGet.stdout), { ServerURL: host, Username: 'alice', Secret: secret }, 'docker-credential-berth answers from the keychain');
+
     const status = await ws.berth('status', name, '--json');
     assert.equal(status.code, 0, status.stderr);
     const [entry] = JSON.parse(status.stdout) as Record<string, unknown>[];
@@ -58,6 +63,9 @@ describe('berth add + login against Harbor, the identity provider and a real reg
     assert.equal(await rig.idp.refreshTokenActive(refreshToken), false, 'the refresh token is revoked at the provider');
     assert.notEqual((await dockerInspect(ws, rig.imageRef)).code, 0, 'docker can no longer read the image');
     assert.notEqual((await skopeoInspect(ws, rig.imageRef)).code, 0, 'skopeo can no longer read the image');
+    const helperAfter = await run(process.execPath, [join(projectRoot, 'bin', 'docker-credential-berth.js'), 'get'], ws.env, host);
+    assert.equal(helperAfter.code, 1);
+    assert.equal(helperAfter.stdout.trim(), 'credentials not found in native keychain');
     const after = JSON.parse((await ws.berth('status', name, '--json')).stdout) as Record<string, unknown>[];
     assert.equal(after[0]?.state, 'signed-out');
 
