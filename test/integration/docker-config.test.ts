@@ -111,9 +111,9 @@ describe("docker's config.json", () => {
     const script = join(projectRoot, 'dist', 'test', 'helpers', 'write-loop.js');
     const contents = new Set<string>();
     for (let round = 0; round < 25; round++) {
-      const child = spawn(process.execPath, [script], { env: { ...process.env, DOCKER_CONFIG: dir }, stdio: 'ignore' });
-      await new Promise((resolve) => child.once('spawn', resolve));
-      await sleep(60 + Math.random() * 90);
+      const child = spawn(process.execPath, [script], { env: { ...process.env, DOCKER_CONFIG: dir }, stdio: ['ignore', 'pipe', 'ignore'] });
+      await new Promise((resolve) => child.stdout.once('data', resolve));
+      await sleep(Math.random() * 40);
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGKILL');
       await exited;
