@@ -25,11 +25,14 @@ export class BerthError extends Error {
   override readonly name = 'BerthError';
   readonly code: ErrorCode;
   readonly registry: string | undefined;
+  /** A URL where the person fixes this (e.g. Harbor's web login). */
+  readonly actionUrl: string | undefined;
 
-  constructor(code: ErrorCode, message: string, options: { registry?: string; cause?: unknown } = {}) {
+  constructor(code: ErrorCode, message: string, options: { registry?: string; cause?: unknown; actionUrl?: string } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.registry = options.registry;
+    this.actionUrl = options.actionUrl;
   }
 }
 

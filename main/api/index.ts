@@ -8,7 +8,7 @@ import { requireSecureUrl } from '../net/http.js';
 import type { BrowserOpener } from '../oidc/provider.js';
 import { idleDeadlineFrom, revokeHarborSession, signInToHarbor } from '../providers/harbor-oidc.js';
 import { secretKinds, type SecretStore } from '../secrets/keychain.js';
-import { defaultIdleDays, defaultScopes, type RegistrySettings, type RegistryStatusRecord } from '../settings/model.js';
+import { defaultIdleDays, defaultScopes, type RegistrySettings } from '../settings/model.js';
 import type { SettingsStore, StatusStore } from '../settings/stores.js';
 import type { AddHarborInput, RegistryView, SignOutResult } from './contract.js';
 
@@ -72,14 +72,16 @@ export function createApi(deps: ApiDependencies) {
     };
   }
 
+  /** An authoritative answer changes the state; anything else only records what went wrong (offline is not expired). */
   function recordFailure(registry: RegistrySettings, error: unknown): void {
     const previous = deps.status.get(registry.name);
-    const message = errorMessage(error);
     const code = error instanceof BerthError ? error.code : undefined;
-    const state: RegistryStatusRecord['state'] =
-      code === 'needs-web-login' || code === 'secret-rejected' ? 'needs-web-login' : code === 'unreachable' ? (previous.state === 'signed-out' ? 'signed-out' : 'offline') : previous.state;
-    const actionUrl = state === 'needs-web-login' ? new URL('c/oidc/login', registry.url.endsWith('/') ? registry.url : `${registry.url}/`).href : undefined;
-    deps.status.put(registry.name, { ...previous, state, lastError: message, actionUrl });
+    let state = previous.state;
+    if (code === 'needs-web-login' || code === 'secret-rejected') state = 'needs-web-login';
+    else if (code === 'unreachable' && previous.state !== 'signed-out') state = 'offline';
+    else if (code === 'tls' && previous.state !== 'signed-out') state = 'error';
+    const actionUrl = error instanceof BerthError ? error.actionUrl : undefined;
+    deps.status.put(registry.name, { ...previous, state, lastError: errorMessage(error), actionUrl });
   }
 
   return {

@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { BerthApi, RegistryView } from '../api/index.js';
 import { BerthError, errorMessage } from '../errors.js';
 import { redact } from '../log/redact.js';
 import { commandOpener, systemBrowserOpener } from './browser.js';
+import { berthVersion } from './version.js';
 
 export const exitCodes = { ok: 0, failure: 1, usage: 64 } as const;
 
@@ -22,11 +22,6 @@ interface Command {
 }
 
 const help = { type: 'boolean', short: 'h' } as const;
-
-function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
 
 function usageError(message: string): BerthError {
   return new BerthError('usage', message);
@@ -201,7 +196,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     return name === undefined ? exitCodes.usage : exitCodes.ok;
   }
   if (name === '--version' || name === '-v') {
-    io.stdout(`${version()}\n`);
+    io.stdout(`${berthVersion()}\n`);
     return exitCodes.ok;
   }
   const command = commands[name];

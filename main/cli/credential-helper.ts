@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { hostOf, registryKey } from '../credentials/docker-config.js';
 import type { SecretStore } from '../secrets/keychain.js';
 import type { SettingsStore, StatusStore } from '../settings/stores.js';
+import { berthVersion } from './version.js';
 
 export interface HelperIo {
   stdin: () => Promise<string>;
@@ -13,15 +13,11 @@ export interface HelperIo {
 // docker matches this exact text to tell "no credentials" from a failure.
 const notFound = 'credentials not found in native keychain';
 
-function version(): string {
-  return (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-}
-
 /** docker's credential-helper protocol over the registries Berth manages; no network on any path. */
 export async function runCredentialHelper(action: string | undefined, io: HelperIo): Promise<number> {
   switch (action) {
     case 'version':
-      io.stdout(`docker-credential-berth ${version()}\n`);
+      io.stdout(`docker-credential-berth ${berthVersion()}\n`);
       return 0;
     case 'get': {
       const key = registryKey((await io.stdin()).trim());

@@ -49,7 +49,7 @@ async function explainAnonymous(harbor: HarborClient, tokens: Tokens, registry: 
   return new BerthError(
     'needs-web-login',
     `Harbor at ${harbor.host} does not know this user yet: log in once at ${harbor.webLoginUrl}, then sign in to Berth again.`,
-    { registry: registry.name },
+    { registry: registry.name, actionUrl: harbor.webLoginUrl },
   );
 }
 
@@ -88,7 +88,7 @@ export async function verifyCliSecret(registry: HarborRegistrySettings, harbor: 
     throw new BerthError(
       'secret-rejected',
       `Harbor at ${harbor.host} rejected the CLI secret of ${user.username}: Harbor's own session for this user has expired. Log in at ${harbor.webLoginUrl}, then sign in to Berth again.`,
-      { registry: registry.name },
+      { registry: registry.name, actionUrl: harbor.webLoginUrl },
     );
   }
 }
