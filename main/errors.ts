@@ -36,10 +36,6 @@ export class BerthError extends Error {
   }
 }
 
-export function isBerthError(error: unknown, code?: ErrorCode): error is BerthError {
-  return error instanceof BerthError && (code === undefined || error.code === code);
-}
-
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }

@@ -8,7 +8,7 @@ export interface HelperCredential {
   Secret: string;
 }
 
-function run(helper: string, action: 'store' | 'get' | 'erase', input: string, registry: string): Promise<string> {
+function run(helper: string, action: 'store' | 'erase', input: string, registry: string): Promise<string> {
   const program = `docker-credential-${helper}`;
   return new Promise((resolve, reject) => {
     const child = spawn(program, [action], { stdio: ['pipe', 'pipe', 'pipe'] });
@@ -42,16 +42,6 @@ export async function helperErase(helper: string, serverUrl: string, registry: s
   } catch (error) {
     const said = (error as { helperOutput?: string }).helperOutput ?? '';
     if (/not found/i.test(said)) return;
-    throw error;
-  }
-}
-
-/** `get` reads the server URL; `null` when the helper has nothing for it. */
-export async function helperGet(helper: string, serverUrl: string, registry: string): Promise<HelperCredential | null> {
-  try {
-    return JSON.parse(await run(helper, 'get', serverUrl, registry)) as HelperCredential;
-  } catch (error) {
-    if (/not found/i.test((error as { helperOutput?: string }).helperOutput ?? '')) return null;
     throw error;
   }
 }

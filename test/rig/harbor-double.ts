@@ -109,8 +109,6 @@ function generatedSecret(): string {
 export class HarborDouble {
   readonly server: Server;
   url = '';
-  /** Every request's method and path, for counting what clients send. */
-  readonly requests: { method: string; path: string; auth: string }[] = [];
   /** Secrets and tokens this double handed out or saw; the leak check looks for these. */
   readonly secretsSeen = new Set<string>();
   private readonly users = new Map<string, HarborUserRecord>();
@@ -122,21 +120,15 @@ export class HarborDouble {
   private registryBackend: URL | undefined;
   private issuer = '';
   private readonly signingKey: KeyObject;
-  /** Added to every response, to model a distant server. */
-  latencyMs = 0;
 
   constructor(private readonly options: HarborDoubleOptions) {
     this.projects = options.projects ?? [{ name: 'demo', public: false, members: '*' }];
     this.signingKey = createPrivateKey(options.tokenSigning.privateKeyPem);
     this.server = createServer((req, res) => {
-      const delay = this.latencyMs;
-      const handle = () =>
-        this.handle(req, res).catch((error: unknown) => {
-          if (!res.headersSent) send(res, 500, errorBody('INTERNAL_SERVER_ERROR', String(error)));
-          else res.destroy();
-        });
-      if (delay > 0) setTimeout(handle, delay);
-      else void handle();
+      this.handle(req, res).catch((error: unknown) => {
+        if (!res.headersSent) send(res, 500, errorBody('INTERNAL_SERVER_ERROR', String(error)));
+        else res.destroy();
+      });
     });
   }
 
@@ -170,13 +162,6 @@ export class HarborDouble {
   /** The user as Harbor's database holds them, for assertions. */
   user(username: string): HarborUserRecord | undefined {
     return [...this.users.values()].find((user) => user.username === username);
-  }
-
-  /** Makes Harbor's stored token for a user unusable, as when the provider's offline session died. */
-  killStoredSession(username: string): void {
-    const user = this.user(username);
-    if (!user) throw new Error(`no such user ${username}`);
-    user.token = { ...user.token, refreshToken: 'revoked-by-test', expiresAt: 0 };
   }
 
   private async oidcConfig(): Promise<oidc.Configuration> {
@@ -403,7 +388,6 @@ export class HarborDouble {
     const url = new URL(req.url ?? '/', this.url);
     const path = url.pathname;
     const method = req.method ?? 'GET';
-    this.requests.push({ method, path, auth: (req.headers.authorization ?? '').split(' ')[0] ?? '' });
 
     if (path === '/v2' || path.startsWith('/v2/')) return this.proxyToRegistry(req, res);
     if (method === 'GET' && path === '/c/oidc/login') return this.webLogin(res);

@@ -17,11 +17,7 @@ export interface Idp {
   provider: Provider;
   /** Every token value the provider handed out (access, refresh, codes): the leak check looks for these. */
   issued: Set<string>;
-  /** Refresh tokens presented after they were already used once (rotation reuse). */
-  reusedRefreshTokens: string[];
   refreshTokenActive(token: string): Promise<boolean>;
-  /** Ends every grant of an account, as an administrator revoking a user's sessions would. */
-  revokeAccount(accountId: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -65,7 +61,6 @@ function recordingAdapter(issued: Set<string>) {
       for (const key of grants.get(grantId) ?? []) storage.delete(key);
       grants.delete(grantId);
     }
-    static storage = storage;
   };
 }
 
@@ -94,7 +89,6 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const issued = new Set<string>();
-  const reusedRefreshTokens: string[] = [];
   const Adapter = recordingAdapter(issued);
 
   const provider = new Provider(issuer, {
@@ -122,10 +116,6 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
     pkce: { required: (_ctx, client) => client.clientAuthMethod === 'none' },
   });
   provider.on('server_error', (_ctx, error) => console.error('idp server_error', error));
-  provider.on('grant.error', (ctx, error) => {
-    const token = (ctx.oidc.params?.refresh_token as string | undefined) ?? '';
-    if (token && /already used|consumed/i.test(String((error as { error_detail?: string }).error_detail ?? error.message))) reusedRefreshTokens.push(token);
-  });
   addAudienceMapper(provider, options.idTokenAudiences ?? {});
   server.on('request', provider.callback());
 
@@ -133,17 +123,9 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
     issuer,
     provider,
     issued,
-    reusedRefreshTokens,
     async refreshTokenActive(token) {
       const found = await provider.RefreshToken.find(token);
       return Boolean(found && !found.isExpired && !found.consumed);
-    },
-    async revokeAccount(accountId) {
-      for (const [key, value] of Adapter.storage) {
-        if (key.startsWith('Grant:') && value.accountId === accountId) {
-          await new Adapter('Grant').revokeByGrantId(key.slice('Grant:'.length));
-        }
-      }
     },
     stop: () =>
       new Promise<void>((resolve) => {
