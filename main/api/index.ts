@@ -51,10 +51,9 @@ function registryHost(registry: RegistrySettings): string {
 export function createApi(deps: ApiDependencies) {
   const now = deps.now ?? (() => new Date());
 
-  function view(registry: RegistrySettings): RegistryView {
+  function view(registry: RegistrySettings, warnMs = deps.settings.preferences().warnDays * dayMs): RegistryView {
     const record = deps.status.get(registry.name);
     let state = record.state;
-    const warnMs = deps.settings.preferences().warnDays * dayMs;
     if (state === 'valid' && record.idleDeadline && Date.parse(record.idleDeadline) - now().getTime() < warnMs) state = 'expiring';
     return {
       name: registry.name,
@@ -70,6 +69,11 @@ export function createApi(deps: ApiDependencies) {
       lastError: record.lastError ?? null,
       actionUrl: record.actionUrl ?? null,
     };
+  }
+
+  function views(registries: RegistrySettings[]): RegistryView[] {
+    const warnMs = deps.settings.preferences().warnDays * dayMs;
+    return registries.map((registry) => view(registry, warnMs));
   }
 
   /** An authoritative answer changes the state; anything else only records what went wrong (offline is not expired). */
@@ -117,11 +121,11 @@ export function createApi(deps: ApiDependencies) {
     },
 
     listRegistries(): RegistryView[] {
-      return deps.settings.registries().map(view);
+      return views(deps.settings.registries());
     },
 
     status(name?: string): RegistryView[] {
-      return name === undefined ? deps.settings.registries().map(view) : [view(deps.settings.get(name))];
+      return views(name === undefined ? deps.settings.registries() : [deps.settings.get(name)]);
     },
 
     async signIn(name: string, options: SignInOptions): Promise<RegistryView> {
