@@ -26,7 +26,8 @@ export class HarborClient {
 
   constructor(
     url: string,
-    private readonly fetch: Fetch,
+    /** The HTTP client with this registry's CA; the registry's token service is reached with it too. */
+    readonly fetch: Fetch,
     private readonly registryName: string,
   ) {
     this.base = new URL(url.endsWith('/') ? url : `${url}/`);

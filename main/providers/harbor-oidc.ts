@@ -81,9 +81,8 @@ export async function signInToHarbor<T>(registry: HarborRegistrySettings, option
 
 /** Uses the CLI secret on `/service/token` exactly as docker does; a rejection means Harbor's stored session is dead. */
 export async function verifyCliSecret(registry: HarborRegistrySettings, harbor: HarborClient, user: { username: string; cliSecret: string }): Promise<void> {
-  const fetch = httpClient({ caFile: registry.caFile });
-  const tokenService = await discoverTokenService(fetch, harbor.base.href);
-  const verdict = await checkBasicCredentials(fetch, tokenService, user.username, user.cliSecret);
+  const tokenService = await discoverTokenService(harbor.fetch, harbor.base.href);
+  const verdict = await checkBasicCredentials(harbor.fetch, tokenService, user.username, user.cliSecret);
   if (verdict === 'rejected') {
     throw new BerthError(
       'secret-rejected',
