@@ -10,6 +10,8 @@ export type ErrorCode =
   | 'unreachable'
   | 'tls'
   | 'oidc'
+  | 'session-ended'
+  | 'lock-timeout'
   | 'access-denied'
   | 'state-mismatch'
   | 'timeout'
@@ -17,7 +19,7 @@ export type ErrorCode =
   | 'not-oidc'
   | 'needs-web-login'
   | 'audience'
-  | 'secret-rejected'
+  | 'not-signed-in'
   | 'harbor'
   | 'helper';
 

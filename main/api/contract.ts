@@ -27,6 +27,10 @@ export interface AddHarborInput {
   authParams?: Record<string, string>;
   caFile?: string;
   idleDays?: number;
+  /** Hours between keep-alive passes; 0 turns keep-alive off. Default: the preference (24). */
+  keepAliveHours?: number;
+  /** Days before an expiry at which the registry shows as `expiring`. Default: the preference (3). */
+  warnDays?: number;
 }
 
 export interface SignOutResult {
@@ -34,3 +38,13 @@ export interface SignOutResult {
   revoked: boolean;
   warnings: string[];
 }
+
+/** Pushed to the tray, the window and the CLI's `keepalive` log; never carries a secret. */
+export interface StatusEvents {
+  /** The state a person sees changed (e.g. `valid` → `needs-web-login`). */
+  'registry-status-changed': { name: string; from: RegistryState; to: RegistryState; view: RegistryView };
+  /** Anything in the registry's status changed (deadlines, errors), including state changes. */
+  'registry-updated': { name: string; view: RegistryView };
+}
+
+export type StatusEventName = keyof StatusEvents;

@@ -1,24 +1,30 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { BerthError, errorMessage } from '../errors.js';
+import { BerthError, errorMessage, type ErrorCode } from '../errors.js';
 import type { DockerCredentialsTarget } from '../credentials/docker-target.js';
 import { hostOf } from '../credentials/docker-config.js';
+import { KeepAliveScheduler, type SchedulerDependencies } from '../keepalive/scheduler.js';
+import type { RegistryLocks } from '../keepalive/registry-lock.js';
 import type { Logger } from '../log/logger.js';
 import { requireSecureUrl } from '../net/http.js';
 import type { BrowserOpener } from '../oidc/provider.js';
 import { idleDeadlineFrom, revokeHarborSession, signInToHarbor } from '../providers/harbor-oidc.js';
+import { keepHarborSessionAlive, regenerateHarborSecret, type SessionDependencies, type SessionOutcome } from '../providers/harbor-session.js';
 import { secretKinds, type SecretStore } from '../secrets/keychain.js';
-import { defaultIdleDays, defaultScopes, type RegistrySettings } from '../settings/model.js';
+import { defaultIdleDays, defaultScopes, type RegistrySettings, type RegistryState, type RegistryStatusRecord } from '../settings/model.js';
 import type { SettingsStore, StatusStore } from '../settings/stores.js';
-import type { AddHarborInput, RegistryView, SignOutResult } from './contract.js';
+import type { AddHarborInput, RegistryView, SignOutResult, StatusEvents } from './contract.js';
+import { TypedEvents } from './events.js';
+import { keepAliveIntervalMs, registryView } from './registry-view.js';
 
-export type { AddHarborInput, RegistryView, SignOutResult } from './contract.js';
+export type { AddHarborInput, RegistryView, SignOutResult, StatusEvents } from './contract.js';
 
 export interface ApiDependencies {
   settings: SettingsStore;
   status: StatusStore;
   secrets: SecretStore;
   docker: DockerCredentialsTarget;
+  locks: RegistryLocks;
   log: Logger;
   now?: () => Date;
 }
@@ -31,7 +37,6 @@ export interface SignInOptions {
 
 const defaultSignInTimeoutMs = 5 * 60 * 1000;
 const registryNamePattern = /^[a-z0-9][a-z0-9._-]{0,62}$/;
-const dayMs = 24 * 60 * 60 * 1000;
 
 /** Input a person typed is checked like command-line usage: a bad value is their mistake to fix, not a failure. */
 function asUsage<T>(check: () => T): T {
@@ -47,48 +52,146 @@ function registryHost(registry: RegistrySettings): string {
   return hostOf(registry.url);
 }
 
+/** What a failure means for the state: only an authoritative answer changes it (offline is not expired). */
+function stateAfterFailure(previous: RegistryState, code: ErrorCode | undefined, background: boolean): RegistryState {
+  if (code === 'needs-web-login') return 'needs-web-login';
+  if (previous === 'signed-out' || code === 'lock-timeout') return previous;
+  if (code === 'session-ended') return 'needs-sign-in';
+  if (code === 'unreachable') return 'offline';
+  if (code === 'tls' || code === 'audience' || background) return 'error';
+  return previous;
+}
+
+function optionalDate(value: string | undefined): number | undefined {
+  return value === undefined ? undefined : Date.parse(value);
+}
+
+export type KeepAliveOptions = Pick<SchedulerDependencies, 'clock' | 'random' | 'timing' | 'onPass'>;
+
 /** The use cases of Berth as one surface; the CLI, the tests and (later) the IPC layer all call this. */
 export function createApi(deps: ApiDependencies) {
   const now = deps.now ?? (() => new Date());
+  const events = new TypedEvents<StatusEvents>((error) => deps.log.warn('a status listener failed', { reason: errorMessage(error) }));
+  const passes = new Map<string, Promise<RegistryView>>();
 
-  function view(registry: RegistrySettings, warnMs = deps.settings.preferences().warnDays * dayMs): RegistryView {
-    const record = deps.status.get(registry.name);
-    let state = record.state;
-    if (state === 'valid' && record.idleDeadline && Date.parse(record.idleDeadline) - now().getTime() < warnMs) state = 'expiring';
-    return {
-      name: registry.name,
-      kind: registry.kind,
-      registry: registryHost(registry),
-      url: registry.url,
-      username: record.username ?? null,
-      state,
-      idleDeadline: record.idleDeadline ?? null,
-      lastKeptAliveAt: record.lastKeptAliveAt ?? null,
-      nextKeepAliveAt: record.nextKeepAliveAt ?? null,
-      sessionExpiresAt: record.sessionExpiresAt ?? null,
-      lastError: record.lastError ?? null,
-      actionUrl: record.actionUrl ?? null,
-    };
+  function view(registry: RegistrySettings, preferences = deps.settings.preferences()): RegistryView {
+    return registryView(registry, deps.status.get(registry.name), preferences, now().getTime());
   }
 
   function views(registries: RegistrySettings[]): RegistryView[] {
-    const warnMs = deps.settings.preferences().warnDays * dayMs;
-    return registries.map((registry) => view(registry, warnMs));
+    const preferences = deps.settings.preferences();
+    return registries.map((registry) => view(registry, preferences));
   }
 
-  /** An authoritative answer changes the state; anything else only records what went wrong (offline is not expired). */
-  function recordFailure(registry: RegistrySettings, error: unknown): void {
+  /** Every status write goes through here, so listeners hear about each change. */
+  function record(registry: RegistrySettings, next: RegistryStatusRecord): void {
+    const preferences = deps.settings.preferences();
+    const from = view(registry, preferences).state;
+    deps.status.put(registry.name, next);
+    const updated = view(registry, preferences);
+    events.emit('registry-updated', { name: registry.name, view: updated });
+    if (updated.state !== from) {
+      deps.log.info('state changed', { registry: registry.name, from, to: updated.state });
+      events.emit('registry-status-changed', { name: registry.name, from, to: updated.state, view: updated });
+    }
+  }
+
+  function recordFailure(registry: RegistrySettings, error: unknown, background: boolean): void {
     const previous = deps.status.get(registry.name);
     const code = error instanceof BerthError ? error.code : undefined;
-    let state = previous.state;
-    if (code === 'needs-web-login' || code === 'secret-rejected') state = 'needs-web-login';
-    else if (code === 'unreachable' && previous.state !== 'signed-out') state = 'offline';
-    else if (code === 'tls' && previous.state !== 'signed-out') state = 'error';
     const actionUrl = error instanceof BerthError ? error.actionUrl : undefined;
-    deps.status.put(registry.name, { ...previous, state, lastError: errorMessage(error), actionUrl });
+    record(registry, { ...previous, state: stateAfterFailure(previous.state, code, background), lastError: errorMessage(error), actionUrl });
+  }
+
+  function applyOutcome(registry: RegistrySettings, outcome: SessionOutcome): void {
+    const at = now();
+    const current = deps.status.get(registry.name);
+    record(registry, {
+      ...current,
+      state: outcome.state,
+      username: outcome.username || current.username,
+      writtenTo: outcome.writtenTo ?? current.writtenTo,
+      ...(outcome.keptAlive ? { lastKeptAliveAt: at.toISOString(), idleDeadline: idleDeadlineFrom(registry, at).toISOString() } : {}),
+      sessionExpiresAt: outcome.sessionExpiresAt?.toISOString() ?? current.sessionExpiresAt,
+      lastError: outcome.lastError,
+      actionUrl: outcome.actionUrl,
+    });
+  }
+
+  function sessionDependencies(registry: RegistrySettings): SessionDependencies {
+    return {
+      secrets: deps.secrets,
+      writeCredential: (username, secret) => deps.docker.store({ server: registryHost(registry), username, secret }, registry.name),
+    };
+  }
+
+  function signedInRegistry(name: string): RegistrySettings {
+    const registry = deps.settings.get(name);
+    if (!deps.status.get(name).signedInAt) {
+      throw new BerthError('not-signed-in', `${name} is not signed in: sign in first (Berth's tray, or \`berth login ${name}\`).`, { registry: name });
+    }
+    return registry;
+  }
+
+  async function runPass(registry: RegistrySettings): Promise<RegistryView> {
+    const started = now().getTime();
+    try {
+      await deps.locks.withLock(registry.name, async () => {
+        // Read after taking the lock: another process may have signed out or changed the user meanwhile.
+        const current = deps.status.get(registry.name);
+        if (!current.signedInAt) return;
+        applyOutcome(registry, await keepHarborSessionAlive(registry, current.username, sessionDependencies(registry)));
+      });
+    } catch (error) {
+      recordFailure(registry, error, true);
+    }
+    const result = view(registry);
+    deps.log.info('keep-alive pass', { registry: registry.name, state: result.state, ms: now().getTime() - started });
+    return result;
+  }
+
+  /** One pass per registry at a time in this process; callers arriving meanwhile share its result. */
+  function refreshOne(name: string): Promise<RegistryView> {
+    const registry = signedInRegistry(name);
+    let pass = passes.get(name);
+    if (!pass) {
+      pass = runPass(registry).finally(() => passes.delete(name));
+      passes.set(name, pass);
+    }
+    return pass;
+  }
+
+  function keepAliveScheduler(options: KeepAliveOptions = {}): KeepAliveScheduler {
+    const scheduler = new KeepAliveScheduler({
+      ...options,
+      targets: () => {
+        const preferences = deps.settings.preferences();
+        return deps.settings.registries().map((registry) => {
+          const current = deps.status.get(registry.name);
+          return {
+            name: registry.name,
+            intervalMs: current.signedInAt ? keepAliveIntervalMs(registry, preferences) : null,
+            state: registryView(registry, current, preferences, now().getTime()).state,
+            lastKeptAliveAt: optionalDate(current.lastKeptAliveAt),
+            nextKeepAliveAt: optionalDate(current.nextKeepAliveAt),
+          };
+        });
+      },
+      runPass: async (name) => (await refreshOne(name)).state,
+      planned: (name, at) => {
+        const registry = deps.settings.find(name);
+        const current = deps.status.get(name);
+        if (registry && current.signedInAt) record(registry, { ...current, nextKeepAliveAt: at.toISOString() });
+      },
+    });
+    events.on('registry-status-changed', () => scheduler.sync());
+    return scheduler;
   }
 
   return {
+    /** Subscribe to status events; returns the function that unsubscribes. */
+    on: events.on.bind(events),
+
     addRegistry(input: AddHarborInput): RegistryView {
       if (!registryNamePattern.test(input.name)) {
         throw new BerthError('usage', `"${input.name}" is not a valid registry name: use lower-case letters, digits, ".", "_" and "-" (up to 63).`);
@@ -100,6 +203,8 @@ export function createApi(deps: ApiDependencies) {
       asUsage(() => requireSecureUrl(input.issuer, `The issuer of ${input.name}`));
       const idleDays = input.idleDays ?? defaultIdleDays;
       if (!(idleDays > 0)) throw new BerthError('usage', `--idle-days for ${input.name} must be a positive number of days.`);
+      if (input.keepAliveHours !== undefined && !(input.keepAliveHours >= 0)) throw new BerthError('usage', `--keep-alive-hours for ${input.name} must be 0 (off) or a positive number.`);
+      if (input.warnDays !== undefined && !(input.warnDays >= 0)) throw new BerthError('usage', `--warn-days for ${input.name} must be 0 or a positive number.`);
       const caFile = input.caFile ? resolve(input.caFile) : undefined;
       if (caFile && !existsSync(caFile)) throw new BerthError('usage', `The CA file ${caFile} for ${input.name} does not exist.`);
       const scopes = (input.scopes ?? defaultScopes).trim().split(/\s+/);
@@ -114,6 +219,8 @@ export function createApi(deps: ApiDependencies) {
         authParams: input.authParams ?? {},
         idleDays,
         ...(caFile ? { caFile } : {}),
+        ...(input.keepAliveHours !== undefined ? { keepAliveHours: input.keepAliveHours } : {}),
+        ...(input.warnDays !== undefined ? { warnDays: input.warnDays } : {}),
       };
       deps.settings.add(registry);
       deps.log.info('registry added', { registry: registry.name, kind: registry.kind, host: registryHost(registry) });
@@ -137,30 +244,40 @@ export function createApi(deps: ApiDependencies) {
           openBrowser: options.openBrowser,
           timeoutMs: options.timeoutMs ?? defaultSignInTimeoutMs,
           ...(options.onCallback ? { onCallback: options.onCallback } : {}),
-          complete: async (session) => {
-            // The refresh token first: if anything after this fails, Berth can still recover without a new browser login.
-            if (session.tokens.refreshToken) await deps.secrets.set(name, 'refresh-token', session.tokens.refreshToken);
-            else deps.log.warn('the identity provider issued no refresh token (offline_access not granted)', { registry: name });
-            await deps.secrets.set(name, 'cli-secret', session.user.cliSecret);
-            const writtenTo = await deps.docker.store({ server: session.host, username: session.user.username, secret: session.user.cliSecret }, name);
-            const at = now();
-            deps.status.put(name, {
-              state: 'valid',
-              username: session.user.username,
-              userId: session.user.userId,
-              writtenTo,
-              signedInAt: at.toISOString(),
-              lastKeptAliveAt: at.toISOString(),
-              idleDeadline: idleDeadlineFrom(registry, at).toISOString(),
-              ...(session.tokens.sessionExpiresAt ? { sessionExpiresAt: session.tokens.sessionExpiresAt.toISOString() } : {}),
-            });
-            deps.log.info('signed in', { registry: name, user: session.user.username, writtenTo, ms: at.getTime() - started.getTime() });
-            return { value: view(registry), message: `Signed in to ${name} as ${session.user.username}; docker credentials for ${session.host} are in place.` };
-          },
+          complete: (session) =>
+            deps.locks.withLock(name, async () => {
+              // The refresh token first: if anything after this fails, Berth can still recover without a new browser login.
+              if (session.tokens.refreshToken) await deps.secrets.set(name, 'refresh-token', session.tokens.refreshToken);
+              else deps.log.warn('the identity provider issued no refresh token (offline_access not granted)', { registry: name });
+              await deps.secrets.set(name, 'cli-secret', session.user.cliSecret);
+              const writtenTo = await deps.docker.store({ server: session.host, username: session.user.username, secret: session.user.cliSecret }, name);
+              const at = now();
+              const accepted = session.secretAccepted;
+              record(registry, {
+                state: accepted ? 'valid' : 'needs-web-login',
+                username: session.user.username,
+                userId: session.user.userId,
+                writtenTo,
+                signedInAt: at.toISOString(),
+                ...(accepted ? { lastKeptAliveAt: at.toISOString(), idleDeadline: idleDeadlineFrom(registry, at).toISOString() } : {}),
+                ...(session.tokens.sessionExpiresAt ? { sessionExpiresAt: session.tokens.sessionExpiresAt.toISOString() } : {}),
+                ...(accepted
+                  ? {}
+                  : {
+                      lastError: `Signed in, but Harbor at ${session.host} still rejects the CLI secret of ${session.user.username}: Harbor's own session has expired. Log in at ${session.webLoginUrl}; Berth notices within minutes.`,
+                      actionUrl: session.webLoginUrl,
+                    }),
+              });
+              deps.log.info('signed in', { registry: name, user: session.user.username, writtenTo, harborAccepted: accepted, ms: at.getTime() - started.getTime() });
+              const message = accepted
+                ? `Signed in to ${name} as ${session.user.username}; docker credentials for ${session.host} are in place.`
+                : `Signed in to ${name} as ${session.user.username}, but Harbor still rejects the CLI secret: log in at ${session.webLoginUrl}.`;
+              return { value: view(registry), message };
+            }),
         });
       } catch (error) {
         deps.log.warn('sign-in failed', { registry: name, reason: errorMessage(error) });
-        recordFailure(registry, error);
+        recordFailure(registry, error, false);
         throw error;
       }
     },
@@ -174,6 +291,33 @@ export function createApi(deps: ApiDependencies) {
       deps.log.info('registry removed', { registry: name });
       return result;
     },
+
+    /** One keep-alive pass now for one registry, or for every signed-in one. Failures end up in the status, not thrown. */
+    refresh(name: string): Promise<RegistryView> {
+      return refreshOne(name);
+    },
+
+    refreshAll(): Promise<RegistryView[]> {
+      const signedIn = deps.settings.registries().filter((registry) => deps.status.get(registry.name).signedInAt);
+      return Promise.all(signedIn.map((registry) => refreshOne(registry.name)));
+    },
+
+    /** A new CLI secret in Harbor, written everywhere Berth wrote the old one and verified; the old one stops working at once. */
+    async regenerate(name: string): Promise<RegistryView> {
+      const registry = signedInRegistry(name);
+      try {
+        const outcome = await deps.locks.withLock(name, () => regenerateHarborSecret(registry, sessionDependencies(registry)));
+        applyOutcome(registry, outcome);
+        deps.log.info('CLI secret regenerated', { registry: name, verified: outcome.state === 'valid' });
+      } catch (error) {
+        deps.log.warn('regeneration failed', { registry: name, reason: errorMessage(error) });
+        recordFailure(registry, error, false);
+        throw error;
+      }
+      return view(registry);
+    },
+
+    keepAliveScheduler,
   };
 
   async function signOut(name: string): Promise<SignOutResult> {
@@ -182,16 +326,18 @@ export function createApi(deps: ApiDependencies) {
     // The docker entry goes first: if config.json cannot be parsed, nothing else has changed yet.
     await deps.docker.erase(registryHost(registry), name);
     let revoked = false;
-    const refreshToken = await deps.secrets.get(name, 'refresh-token');
-    if (refreshToken) {
-      try {
-        revoked = await revokeHarborSession(registry, refreshToken);
-      } catch (error) {
-        warnings.push(`Could not revoke Berth's session at the identity provider: ${errorMessage(error)}`);
+    await deps.locks.withLock(name, async () => {
+      const refreshToken = await deps.secrets.get(name, 'refresh-token');
+      if (refreshToken) {
+        try {
+          revoked = await revokeHarborSession(registry, refreshToken);
+        } catch (error) {
+          warnings.push(`Could not revoke Berth's session at the identity provider: ${errorMessage(error)}`);
+        }
       }
-    }
-    for (const kind of secretKinds) await deps.secrets.delete(name, kind);
-    deps.status.put(name, { state: 'signed-out' });
+      for (const kind of secretKinds) await deps.secrets.delete(name, kind);
+      record(registry, { state: 'signed-out' });
+    });
     deps.log.info('signed out', { registry: name, revoked });
     for (const warning of warnings) deps.log.warn(warning, { registry: name });
     return { revoked, warnings };

@@ -1,13 +1,14 @@
 import { fileURLToPath } from 'node:url';
-import { app, BrowserWindow, dialog } from 'electron';
+import { app, BrowserWindow, dialog, powerMonitor } from 'electron';
 import ElectronStore from 'electron-store';
 import { createApi, type BerthApi } from '../api/index.js';
 import { DockerCredentialsTarget } from '../credentials/docker-target.js';
 import { errorMessage } from '../errors.js';
 import { fileLogger, type Logger } from '../log/logger.js';
+import { RegistryLocks } from '../keepalive/registry-lock.js';
 import { keychain } from '../secrets/keychain.js';
 import type { SettingsData, StatusData } from '../settings/model.js';
-import { configDir, logFile } from '../settings/paths.js';
+import { configDir, lockDir, logFile } from '../settings/paths.js';
 import { storeOptions } from '../settings/schema.js';
 import { ensureConfigDir, openDocument, SettingsStore, StatusStore } from '../settings/stores.js';
 
@@ -30,6 +31,7 @@ function createAppApi(dir: string, log: Logger): BerthApi {
     status: new StatusStore(openDocument(options.status.path, () => new ElectronStore<StatusData>(options.status))),
     secrets: keychain(),
     docker: new DockerCredentialsTarget(),
+    locks: new RegistryLocks(lockDir(dir)),
     log,
   });
 }
@@ -63,6 +65,11 @@ function start(): void {
   const log = fileLogger(logFile(dir));
   const api = createAppApi(dir, log);
   log.info('app started', { version: app.getVersion(), registries: api.listRegistries().length });
+  const keepAlive = api.keepAliveScheduler();
+  keepAlive.start();
+  // Timers do not run while the machine sleeps: on wake, whatever fell due meanwhile runs at once.
+  powerMonitor.on('resume', () => keepAlive.nudge());
+  app.on('before-quit', () => void keepAlive.stop());
 
   app.on('second-instance', () => showWindow(log));
   // macOS: a click on the dock icon reopens the window.

@@ -1,7 +1,10 @@
+import { watch } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { BerthApi, RegistryView } from '../api/index.js';
 import { BerthError, errorMessage } from '../errors.js';
 import { redact } from '../log/redact.js';
+import type { PassReport } from '../keepalive/scheduler.js';
+import { configDir } from '../settings/paths.js';
 import { commandOpener, systemBrowserOpener } from './browser.js';
 import { berthVersion } from './version.js';
 
@@ -12,6 +15,10 @@ export interface CliIo {
   stderr: (text: string) => void;
   env: NodeJS.ProcessEnv;
   createApi: (env: NodeJS.ProcessEnv) => BerthApi | Promise<BerthApi>;
+  /** Asks a yes/no question on the terminal; absent when there is no terminal to ask on. */
+  confirm?: (question: string) => Promise<boolean>;
+  /** Resolves when the user interrupts (Ctrl-C) or the process is asked to stop. */
+  untilInterrupted: () => Promise<void>;
 }
 
 interface Command {
@@ -49,6 +56,12 @@ function positiveNumber(value: string | undefined, flag: string): number | undef
   return number;
 }
 
+function nonNegativeNumber(value: string, flag: string): number {
+  const number = Number(value);
+  if (value.trim() === '' || !Number.isFinite(number) || number < 0) throw usageError(`${flag} takes 0 or a positive number, not "${value}".`);
+  return number;
+}
+
 function statusJson(view: RegistryView) {
   const { name, kind, registry, username, state, idleDeadline, lastKeptAliveAt, nextKeepAliveAt, sessionExpiresAt, lastError, actionUrl } = view;
   return { name, kind, registry, username, state, idleDeadline, lastKeptAliveAt, nextKeepAliveAt, sessionExpiresAt, lastError, actionUrl };
@@ -68,6 +81,15 @@ function describe(view: RegistryView, now = Date.now()): string {
   return lines.join('\n');
 }
 
+function working(view: RegistryView): boolean {
+  return view.state === 'valid' || view.state === 'expiring';
+}
+
+function passLine(report: PassReport, view: RegistryView | undefined): string {
+  const problem = view && !working(view) && view.lastError ? `  ${view.lastError}` : '';
+  return `${new Date(report.startedAt).toISOString()}  ${report.name}  ${report.state}  ${report.ms} ms  next ${new Date(report.nextAt).toISOString()}${problem}\n`;
+}
+
 function printViews(views: RegistryView[], json: boolean, io: CliIo): void {
   if (json) io.stdout(`${JSON.stringify(views.map(statusJson), null, 2)}\n`);
   else if (views.length === 0) io.stderr('No registries yet. Add one with `berth add harbor <name> --url ... --issuer ... --client-id ...`.\n');
@@ -78,7 +100,7 @@ const commands: Record<string, Command> = {
   add: {
     summary: 'add a registry',
     usage:
-      'berth add harbor <name> --url <harbor URL> --issuer <URL> --client-id <id> [--scope "..."] [--auth-param k=v]... [--ca-file <pem>] [--idle-days 30]',
+      'berth add harbor <name> --url <harbor URL> --issuer <URL> --client-id <id> [--scope "..."] [--auth-param k=v]... [--ca-file <pem>] [--idle-days 30] [--keep-alive-hours 24|0] [--warn-days 3]',
     options: {
       url: { type: 'string' },
       issuer: { type: 'string' },
@@ -87,6 +109,8 @@ const commands: Record<string, Command> = {
       'auth-param': { type: 'string', multiple: true },
       'ca-file': { type: 'string' },
       'idle-days': { type: 'string' },
+      'keep-alive-hours': { type: 'string' },
+      'warn-days': { type: 'string' },
       json: { type: 'boolean' },
       help,
     },
@@ -104,6 +128,8 @@ const commands: Record<string, Command> = {
         authParams: parseAuthParams(values['auth-param'] as string[] | undefined),
         ...(typeof values['ca-file'] === 'string' ? { caFile: values['ca-file'] } : {}),
         ...(values['idle-days'] !== undefined ? { idleDays: positiveNumber(values['idle-days'] as string, '--idle-days') as number } : {}),
+        ...(values['keep-alive-hours'] !== undefined ? { keepAliveHours: nonNegativeNumber(values['keep-alive-hours'] as string, '--keep-alive-hours') } : {}),
+        ...(values['warn-days'] !== undefined ? { warnDays: nonNegativeNumber(values['warn-days'] as string, '--warn-days') } : {}),
       };
       const view = (await io.createApi(io.env)).addRegistry(input);
       if (values.json) io.stdout(`${JSON.stringify(statusJson(view), null, 2)}\n`);
@@ -123,6 +149,10 @@ const commands: Record<string, Command> = {
       const api = await io.createApi(io.env);
       const view = await api.signIn(name, { openBrowser, ...(timeout ? { timeoutMs: timeout * 1000 } : {}) });
       if (values.json) io.stdout(`${JSON.stringify(statusJson(view), null, 2)}\n`);
+      if (!working(view)) {
+        io.stderr(`berth login: ${view.lastError ?? `${view.name} is ${view.state}.`}\n`);
+        return exitCodes.failure;
+      }
       io.stderr(`Signed in to ${view.name} as ${view.username}; docker credentials for ${view.registry} are in place.\n`);
       return exitCodes.ok;
     },
@@ -146,6 +176,71 @@ const commands: Record<string, Command> = {
       if (positionals.length > 0) throw usageError('berth list takes no arguments.');
       const api = await io.createApi(io.env);
       printViews(api.listRegistries(), values.json === true, io);
+      return exitCodes.ok;
+    },
+  },
+  refresh: {
+    summary: 'keep-alive pass now: renew the sessions and check the CLI secret',
+    usage: 'berth refresh [<name>] [--json]   (all signed-in registries when no name is given)',
+    options: { json: { type: 'boolean' }, help },
+    async run({ positionals, values }, io) {
+      if (positionals.length > 1) throw usageError('Expected at most one registry name.');
+      const api = await io.createApi(io.env);
+      const views = positionals[0] === undefined ? await api.refreshAll() : [await api.refresh(positionals[0])];
+      if (views.length === 0) {
+        io.stderr('No signed-in registries to refresh. Sign in with `berth login <name>`.\n');
+        return exitCodes.ok;
+      }
+      printViews(views, values.json === true, io);
+      return views.every(working) ? exitCodes.ok : exitCodes.failure;
+    },
+  },
+  regenerate: {
+    summary: 'replace the Harbor CLI secret with a new one and write it everywhere',
+    usage: 'berth regenerate <name> [--yes] [--json]',
+    options: { yes: { type: 'boolean', short: 'y' }, json: { type: 'boolean' }, help },
+    async run({ positionals, values }, io) {
+      const name = one(positionals, 'registry name');
+      if (!values.yes) {
+        if (!io.confirm) throw usageError('Regenerating needs confirmation: run it on a terminal, or pass --yes.');
+        const question =
+          `Regenerate the CLI secret of ${name}? The old secret stops working at once everywhere it is used ` +
+          `(other machines, CI jobs, scripts); Berth updates only the credentials on this machine. [y/N] `;
+        if (!(await io.confirm(question))) {
+          io.stderr('Nothing changed.\n');
+          return exitCodes.failure;
+        }
+      }
+      const view = await (await io.createApi(io.env)).regenerate(name);
+      if (values.json) io.stdout(`${JSON.stringify(statusJson(view), null, 2)}\n`);
+      if (!working(view)) {
+        io.stderr(`berth regenerate: ${view.lastError ?? `${name} is ${view.state}.`}\n`);
+        return exitCodes.failure;
+      }
+      io.stderr(`${name} has a new CLI secret; Harbor accepts it and docker credentials for ${view.registry} use it.\n`);
+      return exitCodes.ok;
+    },
+  },
+  keepalive: {
+    summary: 'keep every signed-in registry alive in the foreground (servers, WSL, no tray)',
+    usage: 'berth keepalive   (one line per pass on stdout; Ctrl-C stops)',
+    options: { help },
+    async run({ positionals }, io) {
+      if (positionals.length > 0) throw usageError('berth keepalive takes no arguments.');
+      const api = await io.createApi(io.env);
+      const scheduler = api.keepAliveScheduler({
+        onPass: (report) => io.stdout(passLine(report, api.status().find((view) => view.name === report.name))),
+      });
+      // Sign-ins, sign-outs and new registries from other Berth processes reach this one through the status files.
+      const watcher = watch(configDir(io.env), (_event, file) => {
+        if (file === 'status.json' || file === 'settings.json') scheduler.sync();
+      });
+      scheduler.start();
+      const tracked = scheduler.schedule().size;
+      io.stderr(`Keeping ${tracked} registr${tracked === 1 ? 'y' : 'ies'} alive; Ctrl-C stops.\n`);
+      await io.untilInterrupted();
+      watcher.close();
+      await scheduler.stop();
       return exitCodes.ok;
     },
   },

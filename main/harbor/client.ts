@@ -83,6 +83,17 @@ export class HarborClient {
     return { userId: body.user_id, username: body.username, cliSecret: secret };
   }
 
+  /** `PUT users/{id}/cli_secret` with the ID token; the old secret stops working at once. */
+  async setCliSecret(idToken: string, userId: number, secret: string): Promise<void> {
+    const response = await this.request(`api/v2.0/users/${userId}/cli_secret`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${idToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ secret }),
+    });
+    if (!response.ok) throw await this.unexpected(response, 'the new CLI secret');
+    await response.body?.cancel();
+  }
+
   /** The client id Harbor's own web login uses, read from the redirect of `/c/oidc/login` (no login happens). */
   async webLoginClientId(): Promise<string | undefined> {
     const response = await this.request('c/oidc/login', { redirect: 'manual' });

@@ -150,7 +150,7 @@ function oidcError(error: unknown, settings: OidcClientSettings, action: string)
   if (error instanceof oidc.ResponseBodyError || error instanceof oidc.AuthorizationResponseError) {
     const description = error.error_description ? ` (${error.error_description})` : '';
     if (error.error === 'invalid_grant') {
-      return new BerthError('oidc', `The identity provider ended Berth's session for ${registry} (invalid_grant${description}): sign in again.`, { registry, cause: error });
+      return new BerthError('session-ended', `The identity provider ended Berth's session for ${registry} (invalid_grant${description}): sign in again.`, { registry, cause: error });
     }
     return new BerthError('oidc', `Could not ${action} for ${registry}: the identity provider said ${error.error}${description}.`, { registry, cause: error });
   }

@@ -1,8 +1,9 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { BerthError } from '../errors.js';
 import { HarborClient, type HarborUser } from '../harbor/client.js';
 import { httpClient } from '../net/http.js';
 import { discover, revokeRefreshToken, signInWithBrowser, type BrowserOpener, type OidcClientSettings, type Tokens } from '../oidc/provider.js';
-import { checkBasicCredentials, discoverTokenService } from '../registry/token-auth.js';
+import { checkBasicCredentials, discoverTokenService, type CredentialVerdict } from '../registry/token-auth.js';
 import type { HarborRegistrySettings } from '../settings/model.js';
 
 const dayMs = 24 * 60 * 60 * 1000;
@@ -11,6 +12,8 @@ export interface HarborSignInOptions<T> {
   openBrowser: BrowserOpener;
   timeoutMs: number;
   onCallback?: () => void;
+  /** How long to wait for Harbor's web login (opened in the same browser) to revive Harbor's session. */
+  reviveTimeoutMs?: number;
   /** Stores the session (keychain, credential targets); its message is shown in the browser tab. */
   complete: (session: HarborSession) => Promise<{ value: T; message: string }>;
 }
@@ -20,9 +23,12 @@ export interface HarborSession {
   tokens: Tokens;
   user: HarborUser;
   host: string;
+  /** Whether Harbor accepts the CLI secret; `false` when its own session is dead even after the web login Berth opened. */
+  secretAccepted: boolean;
+  webLoginUrl: string;
 }
 
-function oidcSettings(registry: HarborRegistrySettings): OidcClientSettings {
+export function oidcSettings(registry: HarborRegistrySettings): OidcClientSettings {
   return { registry: registry.name, issuer: registry.issuer, clientId: registry.clientId, caFile: registry.caFile };
 }
 
@@ -35,7 +41,7 @@ export function idleDeadlineFrom(registry: HarborRegistrySettings, keptAliveAt: 
 }
 
 /** Harbor answered the ID token as anonymous: either the audience is wrong or the user never logged in to the web UI. */
-async function explainAnonymous(harbor: HarborClient, tokens: Tokens, registry: HarborRegistrySettings): Promise<BerthError> {
+export async function explainAnonymous(harbor: HarborClient, tokens: Tokens, registry: HarborRegistrySettings): Promise<BerthError> {
   const harborClientId = await harbor.webLoginClientId().catch(() => undefined);
   if (harborClientId && !tokens.claims.aud.includes(harborClientId)) {
     return new BerthError(
@@ -73,23 +79,31 @@ export async function signInToHarbor<T>(registry: HarborRegistrySettings, option
     complete: async (tokens) => {
       const user = await harbor.currentUser(tokens.idToken);
       if (!user) throw await explainAnonymous(harbor, tokens, registry);
-      await verifyCliSecret(registry, harbor, user);
-      return options.complete({ tokens, user, host: harbor.host });
+      let secretAccepted = (await checkCliSecret(harbor, user.username, user.cliSecret)) === 'accepted';
+      if (!secretAccepted) secretAccepted = await reviveHarborSession(harbor, user, options);
+      return options.complete({ tokens, user, host: harbor.host, secretAccepted, webLoginUrl: harbor.webLoginUrl });
     },
   });
 }
 
-/** Uses the CLI secret on `/service/token` exactly as docker does; a rejection means Harbor's stored session is dead. */
-export async function verifyCliSecret(registry: HarborRegistrySettings, harbor: HarborClient, user: { username: string; cliSecret: string }): Promise<void> {
-  const tokenService = await discoverTokenService(harbor.fetch, harbor.base.href);
-  const verdict = await checkBasicCredentials(harbor.fetch, tokenService, user.username, user.cliSecret);
-  if (verdict === 'rejected') {
-    throw new BerthError(
-      'secret-rejected',
-      `Harbor at ${harbor.host} rejected the CLI secret of ${user.username}: Harbor's own session for this user has expired. Log in at ${harbor.webLoginUrl}, then sign in to Berth again.`,
-      { registry: registry.name, actionUrl: harbor.webLoginUrl },
-    );
+/**
+ * Harbor's stored session is dead but the browser has just signed in at the identity provider: Harbor's
+ * web login in the same browser passes through on that SSO session and stores a fresh token for Harbor.
+ */
+async function reviveHarborSession(harbor: HarborClient, user: HarborUser, options: HarborSignInOptions<unknown>): Promise<boolean> {
+  await options.openBrowser(harbor.webLoginUrl);
+  const deadline = Date.now() + (options.reviveTimeoutMs ?? Math.min(options.timeoutMs, 120_000));
+  while (Date.now() < deadline) {
+    await sleep(1000);
+    if ((await checkCliSecret(harbor, user.username, user.cliSecret)) === 'accepted') return true;
   }
+  return false;
+}
+
+/** Uses the CLI secret on `/service/token` exactly as docker does; this is also what makes Harbor refresh its stored session. */
+export async function checkCliSecret(harbor: HarborClient, username: string, secret: string): Promise<CredentialVerdict> {
+  const tokenService = await discoverTokenService(harbor.fetch, harbor.base.href);
+  return checkBasicCredentials(harbor.fetch, tokenService, username, secret);
 }
 
 /** Ends Berth's session at the identity provider. */

@@ -12,6 +12,10 @@ export interface HarborRegistrySettings {
   caFile?: string;
   /** The identity provider's offline-session idle window (Keycloak: 30 days). */
   idleDays: number;
+  /** Hours between keep-alive passes for this registry; 0 turns keep-alive off; absent: the preference. */
+  keepAliveHours?: number;
+  /** Days before an expiry at which this registry shows as `expiring`; absent: the preference. */
+  warnDays?: number;
 }
 
 export type RegistrySettings = HarborRegistrySettings;

@@ -19,3 +19,8 @@ export function configDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS
 export function logFile(dir: string): string {
   return join(dir, 'berth.log');
 }
+
+/** Lock files, one per registry, that keep two processes from refreshing one session at once. */
+export function lockDir(dir: string): string {
+  return join(dir, 'locks');
+}

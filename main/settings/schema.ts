@@ -20,6 +20,8 @@ export const settingsSchema = {
         authParams: { type: 'object', additionalProperties: { type: 'string' } },
         caFile: { type: 'string' },
         idleDays: { type: 'number', exclusiveMinimum: 0 },
+        keepAliveHours: { type: 'number', minimum: 0 },
+        warnDays: { type: 'number', minimum: 0 },
       },
     },
   },

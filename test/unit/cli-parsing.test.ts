@@ -23,12 +23,19 @@ function io(): CliIo & { out: string; err: string } {
     createApi: () => {
       throw new Error('usage errors must not open the settings');
     },
+    untilInterrupted: () => Promise.resolve(),
   };
   return captured;
 }
 
 test('usage errors exit 64 with the command’s usage and never touch settings', async () => {
-  for (const argv of [[], ['frobnicate'], ['add'], ['add', 'quay', 'x'], ['add', 'harbor', 'x'], ['login'], ['login', 'a', 'b'], ['status', 'a', 'b'], ['login', 'x', '--timeout', 'soon'], ['add', 'harbor', 'x', '--url', 'u', '--issuer', 'i', '--client-id', 'c', '--auth-param', 'novalue']]) {
+  for (const argv of [[], ['frobnicate'], ['add'], ['add', 'quay', 'x'], ['add', 'harbor', 'x'], ['login'], ['login', 'a', 'b'], ['status', 'a', 'b'], ['login', 'x', '--timeout', 'soon'], ['add', 'harbor', 'x', '--url', 'u', '--issuer', 'i', '--client-id', 'c', '--auth-param', 'novalue'],
+    ['add', 'harbor', 'x', '--url', 'u', '--issuer', 'i', '--client-id', 'c', '--keep-alive-hours', '-1'],
+    ['refresh', 'a', 'b'],
+    ['regenerate'],
+    ['regenerate', 'x'],
+    ['keepalive', 'x'],
+  ]) {
     const captured = io();
     assert.equal(await runCli(argv, captured), 64, argv.join(' '));
     assert.equal(captured.out === '' || argv.length === 0, true, 'no data on stdout for a usage error');

@@ -1,0 +1,43 @@
+import { hostOf } from '../credentials/docker-config.js';
+import type { Preferences, RegistrySettings, RegistryState, RegistryStatusRecord } from '../settings/model.js';
+import type { RegistryView } from './contract.js';
+
+const dayMs = 24 * 60 * 60 * 1000;
+const hourMs = 60 * 60 * 1000;
+
+/** The keep-alive interval of a registry, or `null` when keep-alive is off for it. */
+export function keepAliveIntervalMs(registry: RegistrySettings, preferences: Preferences): number | null {
+  const hours = registry.keepAliveHours ?? preferences.keepAliveHours;
+  return hours > 0 ? hours * hourMs : null;
+}
+
+/** The earliest expiry Berth knows of: Harbor's idle deadline or the end of Berth's own session. */
+function nearestExpiry(record: RegistryStatusRecord): number | undefined {
+  const times = [record.idleDeadline, record.sessionExpiresAt].filter((value): value is string => value !== undefined).map(Date.parse);
+  return times.length > 0 ? Math.min(...times) : undefined;
+}
+
+/** `valid` and `offline` turn `expiring` when an expiry is closer than the registry's warning threshold. */
+function shownState(registry: RegistrySettings, record: RegistryStatusRecord, preferences: Preferences, now: number): RegistryState {
+  if (record.state !== 'valid' && record.state !== 'offline') return record.state;
+  const expiry = nearestExpiry(record);
+  const warnMs = (registry.warnDays ?? preferences.warnDays) * dayMs;
+  return expiry !== undefined && expiry - now < warnMs ? 'expiring' : record.state;
+}
+
+export function registryView(registry: RegistrySettings, record: RegistryStatusRecord, preferences: Preferences, now: number): RegistryView {
+  return {
+    name: registry.name,
+    kind: registry.kind,
+    registry: hostOf(registry.url),
+    url: registry.url,
+    username: record.username ?? null,
+    state: shownState(registry, record, preferences, now),
+    idleDeadline: record.idleDeadline ?? null,
+    lastKeptAliveAt: record.lastKeptAliveAt ?? null,
+    nextKeepAliveAt: record.nextKeepAliveAt ?? null,
+    sessionExpiresAt: record.sessionExpiresAt ?? null,
+    lastError: record.lastError ?? null,
+    actionUrl: record.actionUrl ?? null,
+  };
+}

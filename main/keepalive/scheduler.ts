@@ -1,0 +1,208 @@
+import type { RegistryState } from '../settings/model.js';
+import { systemClock, type Clock } from './clock.js';
+
+/** What the scheduler needs to know about one registry. */
+export interface KeepAliveTarget {
+  name: string;
+  /** The regular keep-alive interval; `null` when keep-alive is off for this registry. */
+  intervalMs: number | null;
+  state: RegistryState;
+  lastKeptAliveAt?: number;
+  nextKeepAliveAt?: number;
+}
+
+export interface KeepAliveTiming {
+  /** Every delay is spread by ±this fraction, so many machines never hit Harbor in step. */
+  jitter: number;
+  /** Offline: the first retry; each further one waits twice as long, up to `backoffMaxMs`. */
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+  /** After Harbor's session died: how often to look whether the user has logged in on the web, and for how long. */
+  recheckEveryMs: number;
+  recheckForMs: number;
+}
+
+export const defaultTiming: KeepAliveTiming = {
+  jitter: 0.1,
+  backoffBaseMs: 60_000,
+  backoffMaxMs: 60 * 60_000,
+  recheckEveryMs: 5 * 60_000,
+  recheckForMs: 60 * 60_000,
+};
+
+export interface PassReport {
+  name: string;
+  state: RegistryState;
+  startedAt: number;
+  ms: number;
+  nextAt: number;
+}
+
+export interface SchedulerDependencies {
+  targets(): KeepAliveTarget[];
+  /** One keep-alive pass (locked, single-flight); resolves to the registry's state afterwards. */
+  runPass(name: string): Promise<RegistryState>;
+  /** Records when the next pass is due, for the status model. */
+  planned(name: string, at: Date): void;
+  onPass?(report: PassReport): void;
+  clock?: Clock;
+  random?: () => number;
+  timing?: Partial<KeepAliveTiming>;
+}
+
+interface Entry {
+  due: number;
+  intervalMs: number;
+  failures: number;
+  recheckUntil?: number;
+}
+
+export function jittered(delayMs: number, jitter: number, random: () => number): number {
+  return Math.round(delayMs * (1 + jitter * (2 * random() - 1)));
+}
+
+function keptFine(state: RegistryState): boolean {
+  return state === 'valid' || state === 'expiring';
+}
+
+/**
+ * Keeps every signed-in registry alive from one process: one timer for the registry due next, no polling.
+ * Offline registries back off; a registry whose Harbor session died is re-checked often for a while,
+ * so it turns valid soon after the user logs in on the web.
+ */
+export class KeepAliveScheduler {
+  private readonly clock: Clock;
+  private readonly random: () => number;
+  private readonly timing: KeepAliveTiming;
+  private readonly entries = new Map<string, Entry>();
+  private timer: unknown;
+  private running: Promise<void> | undefined;
+  private started = false;
+
+  constructor(private readonly deps: SchedulerDependencies) {
+    this.clock = deps.clock ?? systemClock;
+    this.random = deps.random ?? Math.random;
+    this.timing = { ...defaultTiming, ...deps.timing };
+  }
+
+  /** Starts tracking; anything overdue (per the persisted schedule) runs at once. */
+  start(): void {
+    this.started = true;
+    this.sync();
+  }
+
+  async stop(): Promise<void> {
+    this.started = false;
+    this.disarm();
+    await this.running;
+  }
+
+  /** Re-reads the registries (added, removed, signed in or out elsewhere) and re-arms the timer. */
+  sync(): void {
+    const now = this.clock.now();
+    const seen = new Set<string>();
+    for (const target of this.deps.targets()) {
+      if (target.intervalMs === null || target.state === 'signed-out') continue;
+      seen.add(target.name);
+      const entry = this.entries.get(target.name);
+      if (entry) {
+        entry.intervalMs = target.intervalMs;
+        continue;
+      }
+      const due = target.nextKeepAliveAt ?? (target.lastKeptAliveAt !== undefined ? target.lastKeptAliveAt + target.intervalMs : now);
+      this.entries.set(target.name, { due: Math.max(due, now), intervalMs: target.intervalMs, failures: 0 });
+    }
+    for (const name of this.entries.keys()) if (!seen.has(name)) this.entries.delete(name);
+    this.arm();
+  }
+
+  /** Resume from sleep, network back: run what is overdue by the wall clock and whatever is backing off. */
+  nudge(): void {
+    const now = this.clock.now();
+    for (const entry of this.entries.values()) if (entry.due <= now || entry.failures > 0) entry.due = now;
+    this.arm();
+  }
+
+  /** When the next pass is due, per registry (for tests and the status model). */
+  schedule(): Map<string, number> {
+    return new Map([...this.entries].map(([name, entry]) => [name, entry.due]));
+  }
+
+  /** Resolves once no pass is running. */
+  async idle(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  private disarm(): void {
+    if (this.timer !== undefined) this.clock.clearTimer(this.timer);
+    this.timer = undefined;
+  }
+
+  private arm(): void {
+    if (!this.started || this.running) return;
+    this.disarm();
+    const next = Math.min(...[...this.entries.values()].map((entry) => entry.due));
+    if (!Number.isFinite(next)) return;
+    this.timer = this.clock.setTimer(() => this.tick(), Math.max(0, next - this.clock.now()));
+  }
+
+  private tick(): void {
+    this.timer = undefined;
+    this.running = this.runDue().finally(() => {
+      this.running = undefined;
+      this.arm();
+    });
+  }
+
+  private async runDue(): Promise<void> {
+    const now = this.clock.now();
+    const due = [...this.entries].filter(([, entry]) => entry.due <= now);
+    if (due.length === 0) return;
+    const targets = new Map(this.deps.targets().map((target) => [target.name, target]));
+    await Promise.all(due.map(([name, entry]) => this.runOne(name, entry, targets.get(name))));
+  }
+
+  private async runOne(name: string, entry: Entry, target: KeepAliveTarget | undefined): Promise<void> {
+    if (!target || target.intervalMs === null || target.state === 'signed-out') {
+      this.entries.delete(name);
+      return;
+    }
+    const startedAt = this.clock.now();
+    const { jitter } = this.timing;
+    const last = target.lastKeptAliveAt;
+    // Another process (the CLI, a second app) kept it alive lately: follow on from there instead of repeating its pass.
+    if (entry.failures === 0 && entry.recheckUntil === undefined && keptFine(target.state) && last !== undefined && last + entry.intervalMs * (1 - jitter) > startedAt) {
+      entry.due = last + jittered(entry.intervalMs, jitter, this.random);
+      this.deps.planned(name, new Date(entry.due));
+      return;
+    }
+    let state: RegistryState;
+    try {
+      state = await this.deps.runPass(name);
+    } catch {
+      state = 'error';
+    }
+    if (!this.entries.has(name)) return;
+    const finishedAt = this.clock.now();
+    entry.due = finishedAt + jittered(this.delayAfter(entry, state, finishedAt), jitter, this.random);
+    this.deps.planned(name, new Date(entry.due));
+    this.deps.onPass?.({ name, state, startedAt, ms: finishedAt - startedAt, nextAt: entry.due });
+  }
+
+  /** The wait before the next pass, given how this one ended; never longer than the regular interval. */
+  private delayAfter(entry: Entry, state: RegistryState, now: number): number {
+    const { backoffBaseMs, backoffMaxMs, recheckEveryMs, recheckForMs } = this.timing;
+    if (state === 'offline' || state === 'error') {
+      entry.failures += 1;
+      delete entry.recheckUntil;
+      return Math.min(backoffBaseMs * 2 ** (entry.failures - 1), backoffMaxMs, entry.intervalMs);
+    }
+    entry.failures = 0;
+    if (state === 'needs-web-login') {
+      entry.recheckUntil ??= now + recheckForMs;
+      return now < entry.recheckUntil ? Math.min(recheckEveryMs, entry.intervalMs) : entry.intervalMs;
+    }
+    delete entry.recheckUntil;
+    return entry.intervalMs;
+  }
+}
