@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, utimesSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { BerthError } from '../../main/errors.js';
+import { RegistryLocks } from '../../main/keepalive/registry-lock.js';
+import { projectRoot, run } from '../helpers/berth.js';
+
+const holder = join(projectRoot, 'dist', 'test', 'helpers', 'lock-holder.js');
+
+test('processes take the lock one at a time', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'berth-lock-'));
+  const journal = join(dir, 'journal');
+  const results = await Promise.all(Array.from({ length: 8 }, () => run(process.execPath, [holder, dir, 'work', '30', journal], process.env)));
+  for (const result of results) assert.equal(result.code, 0, result.stderr);
+  const lines = readFileSync(journal, 'utf8').trim().split('\n');
+  assert.equal(lines.length, 16);
+  for (let i = 0; i < lines.length; i += 2) {
+    const [start, end] = [lines[i]?.split(' '), lines[i + 1]?.split(' ')];
+    assert.deepEqual([start?.[0], end?.[0], start?.[1]], ['start', 'end', end?.[1]], `holders interleaved: ${lines.join(', ')}`);
+  }
+  assert.ok(!existsSync(join(dir, 'work.lock')), 'the last holder removed the lock');
+});
+
+test('a holder killed with SIGKILL does not block the next one', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'berth-lock-'));
+  const child = spawn(process.execPath, [holder, dir, 'work', 'forever'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+  const waiting = new RegistryLocks(dir, { timeoutMs: 30_000 }).acquire('work');
+  child.kill('SIGKILL');
+  const started = Date.now();
+  const release = await waiting;
+  assert.ok(Date.now() - started < 5_000, 'taken over as soon as the holder is gone');
+  await release();
+});
+
+test('a lock nobody touches for the stale time is taken over; a live one times out with a message that names it', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'berth-lock-'));
+  const path = join(dir, 'work.lock');
+  // A holder on another machine sharing the home folder: its pid means nothing here, only its heartbeat counts.
+  writeFileSync(path, JSON.stringify({ pid: 1, host: 'elsewhere', id: 'x', since: new Date().toISOString() }));
+  const old = new Date(Date.now() - 10_000);
+  utimesSync(path, old, old);
+  const release = await new RegistryLocks(dir, { staleMs: 5_000, timeoutMs: 2_000 }).acquire('work');
+  await release();
+
+  writeFileSync(path, JSON.stringify({ pid: 1, host: 'elsewhere', id: 'y', since: new Date().toISOString() }));
+  await assert.rejects(new RegistryLocks(dir, { staleMs: 60_000, timeoutMs: 300 }).acquire('work'), (error: unknown) => {
+    assert.ok(error instanceof BerthError);
+    assert.equal(error.code, 'lock-timeout');
+    assert.match(error.message, /process 1 on elsewhere has been refreshing work/);
+    assert.ok(error.message.includes(path));
+    return true;
+  });
+  assert.equal(JSON.parse(readFileSync(path, 'utf8')).id, 'y', 'a live lock is never removed');
+});
