@@ -1,4 +1,5 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { mkdtempSync, readFileSync, existsSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -62,8 +63,62 @@ export function uniqueName(prefix = 'rig'): string {
   return `${prefix}-${randomBytes(3).toString('hex')}`;
 }
 
-export function addArgs(rig: Rig, name: string): string[] {
-  return ['add', 'harbor', name, '--url', rig.harbor.url, '--issuer', rig.idp.issuer, '--client-id', rig.berthClientId, '--auth-param', 'prompt=consent'];
+export function addArgs(rig: Rig, name: string, ...extra: string[]): string[] {
+  return ['add', 'harbor', name, '--url', rig.harbor.url, '--issuer', rig.idp.issuer, '--client-id', rig.berthClientId, '--auth-param', 'prompt=consent', ...extra];
+}
+
+/** `berth add` flags for windows of a few seconds: keep-alive interval, idle window, and no `expiring` warning. */
+export function shortWindows(keepAliveSeconds: number, idleSeconds: number): string[] {
+  return ['--keep-alive-hours', String(keepAliveSeconds / 3600), '--idle-days', String(idleSeconds / 86_400), '--warn-days', '0'];
+}
+
+/** Signs in with the CLI through the browser driver (its own cookie jar unless one is given). */
+export async function cliLogin(ws: Workspace, name: string, user: string, cookieJar = join(ws.home, 'browser-cookies.json')): Promise<Run> {
+  return ws.berth('login', name, '--browser-command', browserCommand('--login', user, '--cookie-jar', cookieJar), '--timeout', '60');
+}
+
+/** The status as persisted (`valid` is never shown as `expiring` here); cheap enough to poll. */
+export function storedStatus(ws: Workspace, name: string): Record<string, unknown> {
+  const path = join(ws.berthHome, 'status.json');
+  if (!existsSync(path)) return {};
+  return ((JSON.parse(readFileSync(path, 'utf8')) as { registries?: Record<string, Record<string, unknown>> }).registries?.[name] ?? {}) as Record<string, unknown>;
+}
+
+export async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs: number): Promise<number> {
+  const started = Date.now();
+  while (!(await check())) {
+    if (Date.now() - started > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting until ${what}`);
+    await sleep(100);
+  }
+  return Date.now() - started;
+}
+
+/** `berth keepalive` in the background, as on a server without a tray. */
+export interface KeepaliveProcess {
+  lines: string[];
+  stop(): Promise<Run>;
+}
+
+export function startKeepalive(ws: Workspace): KeepaliveProcess {
+  const child = spawn(process.execPath, [berthBin, 'keepalive'], { env: ws.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  const lines: string[] = [];
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout += chunk;
+    lines.splice(0, lines.length, ...stdout.split('\n').filter(Boolean));
+  });
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const exited = new Promise<number>((resolve) => child.once('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1))));
+  return {
+    lines,
+    async stop() {
+      child.kill('SIGTERM');
+      const code = await exited;
+      ws.outputs.push(stdout, stderr);
+      return { code, stdout, stderr };
+    },
+  };
 }
 
 export function browserCommand(...flags: string[]): string {

@@ -120,11 +120,14 @@ export class HarborDouble {
   private registryBackend: URL | undefined;
   private issuer = '';
   private readonly signingKey: KeyObject;
+  /** HTTP requests received so far. */
+  requests = 0;
 
   constructor(private readonly options: HarborDoubleOptions) {
     this.projects = options.projects ?? [{ name: 'demo', public: false, members: '*' }];
     this.signingKey = createPrivateKey(options.tokenSigning.privateKeyPem);
     this.server = createServer((req, res) => {
+      this.requests += 1;
       this.handle(req, res).catch((error: unknown) => {
         if (!res.headersSent) send(res, 500, errorBody('INTERNAL_SERVER_ERROR', String(error)));
         else res.destroy();
@@ -157,6 +160,15 @@ export class HarborDouble {
       this.server.close(() => resolve());
       this.server.closeAllConnections();
     });
+  }
+
+  /** Stops answering (the port is closed) until `resume`; users, secrets and stored tokens survive. */
+  pause(): Promise<void> {
+    return this.stop();
+  }
+
+  resume(): Promise<void> {
+    return new Promise<void>((resolve) => this.server.listen(Number(new URL(this.url).port), '127.0.0.1', resolve));
   }
 
   /** The user as Harbor's database holds them, for assertions. */

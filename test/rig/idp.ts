@@ -5,8 +5,8 @@ import Provider, { type Adapter, type AdapterPayload, type ClientMetadata } from
 export interface IdpOptions {
   /** Access token lifetime in seconds (Keycloak: 300). */
   accessTokenTtl?: number;
-  /** Lifetime each new refresh token gets, in seconds: the offline-session idle window. */
-  refreshTokenIdleTtl?: number;
+  /** Lifetime each new refresh token gets, in seconds: the offline-session idle window; per client id, like Keycloak's client overrides. */
+  refreshTokenIdleTtl?: number | Record<string, number>;
   clients: ClientMetadata[];
   /** Like Keycloak's "Audience" mapper: extra audiences added to the ID tokens of a client, e.g. `{ berth: ['harbor'] }`. */
   idTokenAudiences?: Record<string, string[]>;
@@ -17,7 +17,18 @@ export interface Idp {
   provider: Provider;
   /** Every token value the provider handed out (access, refresh, codes): the leak check looks for these. */
   issued: Set<string>;
+  /** Client ids that presented an already used refresh token (reuse detection then revokes the whole session). */
+  refreshTokenReuses: string[];
+  /** How often a login form (a password prompt) was shown. */
+  loginPrompts: number;
+  /** HTTP requests received so far. */
+  requests: number;
   refreshTokenActive(token: string): Promise<boolean>;
+  /** Ends the session behind a refresh token, as an administrator or the offline-session maximum would. */
+  endSessionOf(token: string): Promise<void>;
+  /** Stops answering (the port is closed) until `resume`; everything it issued survives. */
+  pause(): Promise<void>;
+  resume(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -87,7 +98,9 @@ function addAudienceMapper(provider: Provider, audiences: Record<string, string[
 export async function startIdp(options: IdpOptions): Promise<Idp> {
   const server: Server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const port = (server.address() as AddressInfo).port;
+  const issuer = `http://127.0.0.1:${port}`;
+  const idleTtl = options.refreshTokenIdleTtl ?? 30 * 24 * 3600;
   const issued = new Set<string>();
   const Adapter = recordingAdapter(issued);
 
@@ -107,7 +120,7 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
       AccessToken: options.accessTokenTtl ?? 300,
       IdToken: 3600,
       AuthorizationCode: 60,
-      RefreshToken: options.refreshTokenIdleTtl ?? 30 * 24 * 3600,
+      RefreshToken: (_ctx, _token, client) => (typeof idleTtl === 'number' ? idleTtl : (idleTtl[client.clientId] ?? 30 * 24 * 3600)),
       Grant: 365 * 24 * 3600,
       Session: 24 * 3600,
       Interaction: 600,
@@ -116,21 +129,50 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
     pkce: { required: (_ctx, client) => client.clientAuthMethod === 'none' },
   });
   provider.on('server_error', (_ctx, error) => console.error('idp server_error', error));
+  const refreshTokenReuses: string[] = [];
+  provider.on('grant.error', (ctx, error) => {
+    if ((error as { error_description?: string }).error_description === 'refresh token already used') refreshTokenReuses.push(ctx.oidc.client?.clientId ?? '?');
+  });
+  let loginPrompts = 0;
+  provider.on('interaction.started', (_ctx, prompt) => {
+    if (prompt.name === 'login') loginPrompts += 1;
+  });
+  let requests = 0;
   addAudienceMapper(provider, options.idTokenAudiences ?? {});
-  server.on('request', provider.callback());
+  const handler = provider.callback();
+  server.on('request', (req, res) => {
+    requests += 1;
+    void handler(req, res);
+  });
+  const close = () =>
+    new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
 
   return {
     issuer,
     provider,
     issued,
+    refreshTokenReuses,
+    get loginPrompts() {
+      return loginPrompts;
+    },
+    get requests() {
+      return requests;
+    },
     async refreshTokenActive(token) {
       const found = await provider.RefreshToken.find(token);
       return Boolean(found && !found.isExpired && !found.consumed);
     },
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    async endSessionOf(token) {
+      const found = await provider.RefreshToken.find(token);
+      if (!found) throw new Error('no such refresh token');
+      await found.destroy();
+      if (found.grantId) await new Adapter('Grant').revokeByGrantId(found.grantId);
+    },
+    pause: close,
+    resume: () => new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve)),
+    stop: close,
   };
 }

@@ -9,7 +9,8 @@ import { pushImage, startRegistry, tokenSigningMaterial, type PushedImage, type 
 
 export interface RigOptions {
   accessTokenTtl?: number;
-  refreshTokenIdleTtl?: number;
+  /** The offline-session idle window in seconds, for both clients or per client id (`berth`, `harbor`). */
+  refreshTokenIdleTtl?: number | Record<string, number>;
   /** Whether the provider adds Harbor's client id to the audience of Berth's ID tokens (Keycloak's Audience mapper). */
   audienceMapper?: boolean;
   projects?: ProjectSpec[];
