@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import keytar from 'keytar';
+import { createNodeApi } from '../../main/api/node.js';
+import { unless } from '../rig/components.js';
+import { startRig, type Rig } from '../rig/index.js';
+import { addArgs, assertNoSecretsLeaked, cliLogin, dockerInspect, projectRoot, shortWindows, storedStatus, uniqueName, waitFor, workspace } from '../helpers/berth.js';
+
+const intervalSeconds = 2;
+
+describe('keep-alive when things fail', { skip: unless('docker-registry', 'docker', 'openssl', 'keyring') }, () => {
+  let rig: Rig;
+  before(async () => {
+    rig = await startRig({ accessTokenTtl: 1 });
+    await rig.webLogin('alice');
+  });
+  after(() => rig?.stop());
+
+  for (const [what, server] of [
+    ['the identity provider', () => rig.idp],
+    ['the Harbor double', () => rig.harbor],
+  ] as const) {
+    test(`${what} stopped for a while: offline, nothing touched, valid again within one backoff step`, async () => {
+      const ws = workspace();
+      const name = uniqueName();
+      assert.equal((await ws.berth(...addArgs(rig, name, ...shortWindows(intervalSeconds, 3600)))).code, 0);
+      assert.equal((await cliLogin(ws, name, 'alice')).code, 0);
+      const configPath = join(ws.dockerConfig, 'config.json');
+      const configBefore = readFileSync(configPath, 'utf8');
+      const secretBefore = await keytar.getPassword('Berth', `${name}/cli-secret`);
+
+      const api = createNodeApi(ws.env);
+      const states: string[] = [];
+      api.on('registry-status-changed', (event) => states.push(event.to));
+      await server().pause();
+      const scheduler = api.keepAliveScheduler();
+      scheduler.start();
+      try {
+        await waitFor('the registry shows offline', () => storedStatus(ws, name).state === 'offline', 15_000);
+        await sleep(2.5 * intervalSeconds * 1000);
+        assert.match(storedStatus(ws, name).lastError as string, /Cannot reach 127\.0\.0\.1:\d+ \(ECONNREFUSED\)\. Check the network or VPN/);
+        assert.equal(readFileSync(configPath, 'utf8'), configBefore, 'docker credentials untouched');
+        assert.equal(await keytar.getPassword('Berth', `${name}/cli-secret`), secretBefore);
+        assert.deepEqual(states, ['offline'], 'offline is not expired: no needs-* state');
+
+        await server().resume();
+        const waited = await waitFor('valid again', () => storedStatus(ws, name).state === 'valid', 15_000);
+        assert.ok(waited < intervalSeconds * 1.1 * 1000 + 1000, `back within one backoff step (${waited} ms)`);
+        assert.deepEqual(states, ['offline', 'valid']);
+      } finally {
+        await scheduler.stop();
+        await server().resume().catch(() => undefined);
+      }
+      assert.equal((await dockerInspect(ws, rig.imageRef)).code, 0);
+      assertNoSecretsLeaked(rig, ws);
+    });
+  }
+
+  test('a process killed with SIGKILL while holding the lock does not block the next pass', async () => {
+    const ws = workspace();
+    const name = uniqueName();
+    assert.equal((await ws.berth(...addArgs(rig, name))).code, 0);
+    assert.equal((await cliLogin(ws, name, 'alice')).code, 0);
+    const holder = spawn(process.execPath, [join(projectRoot, 'dist', 'test', 'helpers', 'lock-holder.js'), join(ws.berthHome, 'locks'), name, 'forever'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    await new Promise<void>((resolve) => holder.stdout.once('data', () => resolve()));
+    holder.kill('SIGKILL');
+    await new Promise((resolve) => holder.once('exit', resolve));
+    const started = Date.now();
+    const refresh = await ws.berth('refresh', name);
+    assert.equal(refresh.code, 0, refresh.stderr);
+    assert.ok(Date.now() - started < 10_000, 'not held up by the dead holder');
+    assert.equal(storedStatus(ws, name).state, 'valid');
+  });
+});
