@@ -3,6 +3,7 @@ import { createNodeApi } from '../main/api/node.js';
 import { drive } from '../test/rig/browser-driver.js';
 import { startRig } from '../test/rig/index.js';
 import { uniqueName, workspace } from '../test/helpers/berth.js';
+import { summary } from './stats.js';
 
 // Median time from the loopback callback to credentials written and verified, over 20 sign-ins on the rig.
 const runs = Number(process.env.BENCH_RUNS ?? 20);
@@ -26,10 +27,8 @@ try {
     samples.push(performance.now() - callbackAt);
     await browser;
   }
-  samples.sort((a, b) => a - b);
-  const median = samples.length % 2 ? (samples[(samples.length - 1) / 2] as number) : ((samples[samples.length / 2 - 1] as number) + (samples[samples.length / 2] as number)) / 2;
   console.log(`login: callback → credentials written and verified, ${runs} runs on the rig`);
-  console.log(`  median ${median.toFixed(1)} ms   min ${(samples[0] as number).toFixed(1)} ms   max ${(samples.at(-1) as number).toFixed(1)} ms`);
+  console.log(`  ${summary(samples)}`);
   await api.signOut(name);
 } finally {
   await rig.stop();

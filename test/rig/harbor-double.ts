@@ -120,14 +120,14 @@ export class HarborDouble {
   private registryBackend: URL | undefined;
   private issuer = '';
   private readonly signingKey: KeyObject;
-  /** HTTP requests received so far. */
-  requests = 0;
+  /** `METHOD /path` of every request received (no query strings, so no secrets). */
+  readonly requestLog: string[] = [];
 
   constructor(private readonly options: HarborDoubleOptions) {
     this.projects = options.projects ?? [{ name: 'demo', public: false, members: '*' }];
     this.signingKey = createPrivateKey(options.tokenSigning.privateKeyPem);
     this.server = createServer((req, res) => {
-      this.requests += 1;
+      this.requestLog.push(`${req.method} ${new URL(req.url ?? '/', 'http://double').pathname}`);
       this.handle(req, res).catch((error: unknown) => {
         if (!res.headersSent) send(res, 500, errorBody('INTERNAL_SERVER_ERROR', String(error)));
         else res.destroy();

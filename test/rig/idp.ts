@@ -21,8 +21,10 @@ export interface Idp {
   refreshTokenReuses: string[];
   /** How often a login form (a password prompt) was shown. */
   loginPrompts: number;
-  /** HTTP requests received so far. */
-  requests: number;
+  /** `METHOD /path` of every request received (no query strings, so no secrets). */
+  requestLog: string[];
+  /** The client id of every successful token grant, in order. */
+  grants: string[];
   refreshTokenActive(token: string): Promise<boolean>;
   /** Ends the session behind a refresh token, as an administrator or the offline-session maximum would. */
   endSessionOf(token: string): Promise<void>;
@@ -133,15 +135,17 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
   provider.on('grant.error', (ctx, error) => {
     if ((error as { error_description?: string }).error_description === 'refresh token already used') refreshTokenReuses.push(ctx.oidc.client?.clientId ?? '?');
   });
+  const grants: string[] = [];
+  provider.on('grant.success', (ctx) => grants.push(ctx.oidc.client?.clientId ?? '?'));
   let loginPrompts = 0;
   provider.on('interaction.started', (_ctx, prompt) => {
     if (prompt.name === 'login') loginPrompts += 1;
   });
-  let requests = 0;
+  const requestLog: string[] = [];
   addAudienceMapper(provider, options.idTokenAudiences ?? {});
   const handler = provider.callback();
   server.on('request', (req, res) => {
-    requests += 1;
+    requestLog.push(`${req.method} ${new URL(req.url ?? '/', issuer).pathname}`);
     void handler(req, res);
   });
   const close = () =>
@@ -158,9 +162,8 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
     get loginPrompts() {
       return loginPrompts;
     },
-    get requests() {
-      return requests;
-    },
+    requestLog,
+    grants,
     async refreshTokenActive(token) {
       const found = await provider.RefreshToken.find(token);
       return Boolean(found && !found.isExpired && !found.consumed);
