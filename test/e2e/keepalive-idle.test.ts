@@ -127,6 +127,14 @@ describe('keep-alive against an identity provider whose sessions idle out after 
     assert.equal(status.actionUrl, `${split.harbor.url}/c/oidc/login`);
     assert.match(status.lastError as string, /rejects the CLI secret of carol: Harbor's own session for this user has expired\. Log in once at http.*\/c\/oidc\/login/);
 
+    // A new secret does not revive Harbor's session: Berth says so instead of claiming success.
+    const regenerated = await ws.berth('regenerate', name, '--yes');
+    assert.equal(regenerated.code, 1);
+    assert.match(regenerated.stderr, /The new CLI secret is in place, but Harbor at .* rejects the CLI secret of carol/);
+    const newSecret = split.harbor.user('carol')?.secret as string;
+    assert.equal(configuredSecret(ws, new URL(split.harbor.url).host), newSecret, 'the new secret is written all the same');
+    assert.equal(storedStatus(ws, name).state, 'needs-web-login');
+
     await split.webLogin('carol');
     const waited = await waitFor('Berth notices the web login', () => storedStatus(ws, name).state === 'valid', 15_000);
     assert.ok(waited < 5_000, `noticed within one re-check (${waited} ms)`);
