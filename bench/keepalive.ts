@@ -1,20 +1,13 @@
 import { performance } from 'node:perf_hooks';
-import { createNodeApi } from '../main/api/node.js';
 import { drive } from '../test/rig/browser-driver.js';
-import { startRig } from '../test/rig/index.js';
-import { uniqueName, workspace } from '../test/helpers/berth.js';
+import { benchSetup } from './setup.js';
 import { summary } from './stats.js';
 
 // The requests one keep-alive pass sends per registry, and the median time of a pass over 20 on the rig.
 // Access tokens live 1 s, so Harbor refreshes its stored session on every pass, as it does on a daily pass in production.
 const runs = Number(process.env.BENCH_RUNS ?? 20);
-const rig = await startRig({ accessTokenTtl: 1 });
+const { rig, jar, api, name } = await benchSetup({ accessTokenTtl: 1 });
 try {
-  const jar = await rig.webLogin('alice');
-  const ws = workspace();
-  const api = createNodeApi(ws.env);
-  const name = uniqueName('bench');
-  api.addRegistry({ name, url: rig.harbor.url, issuer: rig.idp.issuer, clientId: rig.berthClientId, authParams: { prompt: 'consent' } });
   await api.signIn(name, { openBrowser: async (url) => void drive(url, { login: 'alice', jar }) });
   await new Promise((resolve) => setTimeout(resolve, 1100));
 

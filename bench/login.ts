@@ -1,19 +1,12 @@
 import { performance } from 'node:perf_hooks';
-import { createNodeApi } from '../main/api/node.js';
 import { drive } from '../test/rig/browser-driver.js';
-import { startRig } from '../test/rig/index.js';
-import { uniqueName, workspace } from '../test/helpers/berth.js';
+import { benchSetup } from './setup.js';
 import { summary } from './stats.js';
 
 // Median time from the loopback callback to credentials written and verified, over 20 sign-ins on the rig.
 const runs = Number(process.env.BENCH_RUNS ?? 20);
-const rig = await startRig();
+const { rig, jar, api, name } = await benchSetup();
 try {
-  const jar = await rig.webLogin('alice');
-  const ws = workspace();
-  const api = createNodeApi(ws.env);
-  const name = uniqueName('bench');
-  api.addRegistry({ name, url: rig.harbor.url, issuer: rig.idp.issuer, clientId: rig.berthClientId, authParams: { prompt: 'consent' } });
   const samples: number[] = [];
   for (let i = 0; i < runs; i++) {
     let callbackAt = 0;

@@ -1,27 +1,22 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { unless } from '../rig/components.js';
-import { startRig, type Rig } from '../rig/index.js';
+import { useRig } from '../helpers/rig.js';
 import { addArgs, assertNoSecretsLeaked, browserCommand, dockerConfigJson, dockerInspect, run, uniqueName, workspace } from '../helpers/berth.js';
 
 describe('docker configured with "credsStore": "secretservice"', { skip: unless('docker-registry', 'docker', 'openssl', 'keyring', 'secretservice-helper') }, () => {
-  let rig: Rig;
-  before(async () => {
-    rig = await startRig();
-    await rig.webLogin('alice');
-  });
-  after(() => rig?.stop());
+  const rig = useRig({}, 'alice');
 
   test('the secret goes to the helper, config.json holds {} for the host, and docker still reads the image', async () => {
     const ws = workspace();
     const name = uniqueName();
-    const host = new URL(rig.harbor.url).host;
+    const host = new URL(rig().harbor.url).host;
     mkdirSync(ws.dockerConfig, { recursive: true });
     writeFileSync(join(ws.dockerConfig, 'config.json'), JSON.stringify({ credsStore: 'secretservice', currentContext: 'default', 'x-kept': { a: 1 } }, null, '\t'));
 
-    assert.equal((await ws.berth(...addArgs(rig, name))).code, 0);
+    assert.equal((await ws.berth(...addArgs(rig(), name))).code, 0);
     const login = await ws.berth('login', name, '--browser-command', browserCommand('--login', 'alice'), '--timeout', '30');
     assert.equal(login.code, 0, login.stderr);
 
@@ -29,20 +24,20 @@ describe('docker configured with "credsStore": "secretservice"', { skip: unless(
     assert.deepEqual((config.auths as Record<string, unknown>)[host], {}, 'docker keeps an empty entry for the host');
     assert.equal(config.credsStore, 'secretservice');
     assert.deepEqual(config['x-kept'], { a: 1 });
-    assert.ok(!JSON.stringify(config).includes(rig.harbor.user('alice')?.secret as string), 'no secret in config.json');
+    assert.ok(!JSON.stringify(config).includes(rig().harbor.user('alice')?.secret as string), 'no secret in config.json');
 
     const stored = await run('docker-credential-secretservice', ['get'], ws.env, host);
     assert.equal(stored.code, 0, stored.stdout);
-    assert.deepEqual(JSON.parse(stored.stdout), { ServerURL: host, Username: 'alice', Secret: rig.harbor.user('alice')?.secret });
+    assert.deepEqual(JSON.parse(stored.stdout), { ServerURL: host, Username: 'alice', Secret: rig().harbor.user('alice')?.secret });
 
-    const docker = await dockerInspect(ws, rig.imageRef);
+    const docker = await dockerInspect(ws, rig().imageRef);
     assert.equal(docker.code, 0, docker.stderr);
 
     const logout = await ws.berth('logout', name);
     assert.equal(logout.code, 0, logout.stderr);
     assert.match((await run('docker-credential-secretservice', ['get'], ws.env, host)).stdout, /credentials not found/);
     assert.equal((dockerConfigJson(ws).auths as Record<string, unknown>)[host], undefined);
-    assert.notEqual((await dockerInspect(ws, rig.imageRef)).code, 0);
-    assertNoSecretsLeaked(rig, ws);
+    assert.notEqual((await dockerInspect(ws, rig().imageRef)).code, 0);
+    assertNoSecretsLeaked(rig(), ws);
   });
 });

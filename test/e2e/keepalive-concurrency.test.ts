@@ -1,26 +1,18 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import keytar from 'keytar';
 import { createNodeApi } from '../../main/api/node.js';
 import { unless } from '../rig/components.js';
-import { startRig, type Rig } from '../rig/index.js';
-import { addArgs, assertNoSecretsLeaked, cliLogin, dockerInspect, shortWindows, uniqueName, workspace } from '../helpers/berth.js';
+import { useRig } from '../helpers/rig.js';
+import { assertNoSecretsLeaked, dockerInspect, shortWindows, signedIn } from '../helpers/berth.js';
 
 describe('many processes refreshing one registry at once', { skip: unless('docker-registry', 'docker', 'openssl', 'keyring') }, () => {
-  let rig: Rig;
-  before(async () => {
-    rig = await startRig({ accessTokenTtl: 1 });
-    await rig.webLogin('alice');
-  });
-  after(() => rig?.stop());
+  const rig = useRig({ accessTokenTtl: 1 }, 'alice');
 
   test('10 `berth refresh` processes and the in-process scheduler, three rounds: no refresh token is ever used twice', async () => {
-    const ws = workspace();
-    const name = uniqueName();
-    assert.equal((await ws.berth(...addArgs(rig, name, ...shortWindows(0.3, 3600)))).code, 0);
-    assert.equal((await cliLogin(ws, name, 'alice')).code, 0);
+    const { ws, name } = await signedIn(rig(), 'alice', ...shortWindows(0.3, 3600));
     const api = createNodeApi(ws.env);
     const scheduler = api.keepAliveScheduler();
     scheduler.start();
@@ -41,13 +33,13 @@ describe('many processes refreshing one registry at once', { skip: unless('docke
     } finally {
       await scheduler.stop();
     }
-    assert.deepEqual(rig.idp.refreshTokenReuses, [], 'the identity provider never saw a refresh token twice');
+    assert.deepEqual(rig().idp.refreshTokenReuses, [], 'the identity provider never saw a refresh token twice');
     const refreshToken = await keytar.getPassword('Berth', `${name}/refresh-token`);
-    assert.ok(refreshToken && (await rig.idp.refreshTokenActive(refreshToken)), 'the session survived');
+    assert.ok(refreshToken && (await rig().idp.refreshTokenActive(refreshToken)), 'the session survived');
     const passes = readFileSync(join(ws.berthHome, 'berth.log'), 'utf8').match(/keep-alive pass .*state="valid"/g) ?? [];
     assert.ok(passes.length >= 33, `every process made its pass (${passes.length})`);
-    const docker = await dockerInspect(ws, rig.imageRef);
+    const docker = await dockerInspect(ws, rig().imageRef);
     assert.equal(docker.code, 0, docker.stderr);
-    assertNoSecretsLeaked(rig, ws);
+    assertNoSecretsLeaked(rig(), ws);
   });
 });

@@ -2,33 +2,25 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import keytar from 'keytar';
 import { createNodeApi } from '../../main/api/node.js';
 import { unless } from '../rig/components.js';
-import { startRig, type Rig } from '../rig/index.js';
-import { addArgs, assertNoSecretsLeaked, cliLogin, dockerInspect, projectRoot, shortWindows, storedStatus, uniqueName, waitFor, workspace } from '../helpers/berth.js';
+import { useRig } from '../helpers/rig.js';
+import { assertNoSecretsLeaked, dockerInspect, projectRoot, shortWindows, signedIn, storedStatus, waitFor } from '../helpers/berth.js';
 
 const intervalSeconds = 2;
 
 describe('keep-alive when things fail', { skip: unless('docker-registry', 'docker', 'openssl', 'keyring') }, () => {
-  let rig: Rig;
-  before(async () => {
-    rig = await startRig({ accessTokenTtl: 1 });
-    await rig.webLogin('alice');
-  });
-  after(() => rig?.stop());
+  const rig = useRig({ accessTokenTtl: 1 }, 'alice');
 
   for (const [what, server] of [
-    ['the identity provider', () => rig.idp],
-    ['the Harbor double', () => rig.harbor],
+    ['the identity provider', () => rig().idp],
+    ['the Harbor double', () => rig().harbor],
   ] as const) {
     test(`${what} stopped for a while: offline, nothing touched, valid again within one backoff step`, async () => {
-      const ws = workspace();
-      const name = uniqueName();
-      assert.equal((await ws.berth(...addArgs(rig, name, ...shortWindows(intervalSeconds, 3600)))).code, 0);
-      assert.equal((await cliLogin(ws, name, 'alice')).code, 0);
+      const { ws, name } = await signedIn(rig(), 'alice', ...shortWindows(intervalSeconds, 3600));
       const configPath = join(ws.dockerConfig, 'config.json');
       const configBefore = readFileSync(configPath, 'utf8');
       const secretBefore = await keytar.getPassword('Berth', `${name}/cli-secret`);
@@ -55,16 +47,13 @@ describe('keep-alive when things fail', { skip: unless('docker-registry', 'docke
         await scheduler.stop();
         await server().resume().catch(() => undefined);
       }
-      assert.equal((await dockerInspect(ws, rig.imageRef)).code, 0);
-      assertNoSecretsLeaked(rig, ws);
+      assert.equal((await dockerInspect(ws, rig().imageRef)).code, 0);
+      assertNoSecretsLeaked(rig(), ws);
     });
   }
 
   test('a process killed with SIGKILL while holding the lock does not block the next pass', async () => {
-    const ws = workspace();
-    const name = uniqueName();
-    assert.equal((await ws.berth(...addArgs(rig, name))).code, 0);
-    assert.equal((await cliLogin(ws, name, 'alice')).code, 0);
+    const { ws, name } = await signedIn(rig(), 'alice');
     const holder = spawn(process.execPath, [join(projectRoot, 'dist', 'test', 'helpers', 'lock-holder.js'), join(ws.berthHome, 'locks'), name, 'forever'], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });

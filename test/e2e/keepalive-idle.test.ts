@@ -4,19 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import keytar from 'keytar';
 import { unless } from '../rig/components.js';
 import { startRig, type Rig } from '../rig/index.js';
-import {
-  addArgs,
-  assertNoSecretsLeaked,
-  cliLogin,
-  dockerConfigJson,
-  dockerInspect,
-  shortWindows,
-  startKeepalive,
-  storedStatus,
-  uniqueName,
-  waitFor,
-  workspace,
-} from '../helpers/berth.js';
+import { addArgs, assertNoSecretsLeaked, cliLogin, dockerConfigJson, dockerInspect, shortWindows, signedIn, startKeepalive, storedStatus, uniqueName, waitFor, workspace } from '../helpers/berth.js';
 
 // The identity provider's offline-session idle window W, in seconds; Keycloak's is 30 days.
 const W = 3;
@@ -85,10 +73,7 @@ describe('keep-alive against an identity provider whose sessions idle out after 
   });
 
   test('left alone past W, both sessions die: needs-sign-in, and one `berth login` brings both back', async () => {
-    const ws = workspace();
-    const name = uniqueName('bob');
-    assert.equal((await ws.berth(...addArgs(rig, name, ...shortWindows(W / 3, W)))).code, 0);
-    assert.equal((await cliLogin(ws, name, 'bob')).code, 0);
+    const { ws, name } = await signedIn(rig, 'bob', ...shortWindows(W / 3, W));
     assert.equal((await dockerInspect(ws, rig.imageRef)).code, 0);
 
     await sleep((W + 2) * 1000);
@@ -114,10 +99,7 @@ describe('keep-alive against an identity provider whose sessions idle out after 
   });
 
   test('Harbor’s session died while Berth was not running: needs-web-login, then valid right after a web login', async () => {
-    const ws = workspace();
-    const name = uniqueName('carol');
-    assert.equal((await ws.berth(...addArgs(split, name, ...shortWindows(W / 3, W)))).code, 0);
-    assert.equal((await cliLogin(ws, name, 'carol')).code, 0);
+    const { ws, name } = await signedIn(split, 'carol', ...shortWindows(W / 3, W));
     await sleep((W + 2) * 1000);
     assert.notEqual((await dockerInspect(ws, split.imageRef)).code, 0, 'Harbor’s session idled out');
 

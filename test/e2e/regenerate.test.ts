@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import keytar from 'keytar';
 import { adminPassword } from '../rig/harbor-double.js';
 import { unless } from '../rig/components.js';
-import { startRig, type Rig } from '../rig/index.js';
-import { addArgs, assertNoSecretsLeaked, cliLogin, dockerConfigJson, dockerInspect, run, skopeoInspect, uniqueName, workspace, type Workspace } from '../helpers/berth.js';
+import { useRig } from '../helpers/rig.js';
+import { addArgs, assertNoSecretsLeaked, cliLogin, dockerConfigJson, dockerInspect, run, signedIn, skopeoInspect, uniqueName, type Workspace, workspace } from '../helpers/berth.js';
 
 function configuredSecret(ws: Workspace, host: string): string {
   const auths = dockerConfigJson(ws).auths as Record<string, { auth?: string }>;
@@ -22,71 +22,59 @@ function elsewhere(host: string, username: string, secret: string): Workspace {
 }
 
 describe('regenerating the CLI secret', { skip: unless('docker-registry', 'docker', 'skopeo', 'openssl', 'keyring', 'secretservice-helper') }, () => {
-  let rig: Rig;
-  let host: string;
-  before(async () => {
-    rig = await startRig();
-    host = new URL(rig.harbor.url).host;
-    await Promise.all([rig.webLogin('alice'), rig.webLogin('erin')]);
-  });
-  after(() => rig?.stop());
+  const rig = useRig({}, 'alice', 'erin');
+  const host = () => new URL(rig().harbor.url).host;
 
   test('a new secret replaces the old one in Harbor, the keychain and config.json; the old one stops working', async () => {
-    const ws = workspace();
-    const name = uniqueName();
-    assert.equal((await ws.berth(...addArgs(rig, name))).code, 0);
-    assert.equal((await cliLogin(ws, name, 'alice')).code, 0);
-    const oldSecret = configuredSecret(ws, host);
+    const { ws, name } = await signedIn(rig(), 'alice');
+    const oldSecret = configuredSecret(ws, host());
 
     const unconfirmed = await ws.berth('regenerate', name);
     assert.equal(unconfirmed.code, 64, 'without a terminal to ask on, --yes is required');
     assert.match(unconfirmed.stderr, /pass --yes/);
-    assert.equal(rig.harbor.user('alice')?.secret, oldSecret, 'nothing changed without confirmation');
+    assert.equal(rig().harbor.user('alice')?.secret, oldSecret, 'nothing changed without confirmation');
 
     const regenerated = await ws.berth('regenerate', name, '--yes', '--json');
     assert.equal(regenerated.code, 0, regenerated.stderr);
     assert.match(regenerated.stderr, /has a new CLI secret; Harbor accepts it/);
-    const newSecret = rig.harbor.user('alice')?.secret as string;
+    const newSecret = rig().harbor.user('alice')?.secret as string;
     assert.notEqual(newSecret, oldSecret);
     assert.match(newSecret, /^[A-Za-z0-9]{32}$/);
-    assert.equal(configuredSecret(ws, host), newSecret, 'config.json holds the new secret');
+    assert.equal(configuredSecret(ws, host()), newSecret, 'config.json holds the new secret');
     assert.equal(await keytar.getPassword('Berth', `${name}/cli-secret`), newSecret);
     assert.equal((JSON.parse(regenerated.stdout) as { state: string }).state, 'valid');
 
-    const docker = await dockerInspect(ws, rig.imageRef);
+    const docker = await dockerInspect(ws, rig().imageRef);
     assert.equal(docker.code, 0, docker.stderr);
-    const stale = elsewhere(host, 'alice', oldSecret);
-    const rejected = await dockerInspect(stale, rig.imageRef);
+    const stale = elsewhere(host(), 'alice', oldSecret);
+    const rejected = await dockerInspect(stale, rig().imageRef);
     assert.notEqual(rejected.code, 0, 'the old secret no longer works anywhere');
     assert.match(rejected.stderr, /unauthorized/i);
-    assert.notEqual((await skopeoInspect(stale, rig.imageRef)).code, 0);
-    assertNoSecretsLeaked(rig, ws);
+    assert.notEqual((await skopeoInspect(stale, rig().imageRef)).code, 0);
+    assertNoSecretsLeaked(rig(), ws);
   });
 
   test('a secret changed in Harbor by someone else is picked up by the next pass', async () => {
-    const ws = workspace();
-    const name = uniqueName();
-    assert.equal((await ws.berth(...addArgs(rig, name))).code, 0);
-    assert.equal((await cliLogin(ws, name, 'alice')).code, 0);
-    const user = rig.harbor.user('alice');
+    const { ws, name } = await signedIn(rig(), 'alice');
+    const user = rig().harbor.user('alice');
     const changed = 'Changed1ByHarborUi';
     // What Harbor's UI (or an administrator) does: PUT users/{id}/cli_secret.
-    const response = await fetch(`${rig.harbor.url}/api/v2.0/users/${user?.userId}/cli_secret`, {
+    const response = await fetch(`${rig().harbor.url}/api/v2.0/users/${user?.userId}/cli_secret`, {
       method: 'PUT',
       headers: { authorization: `Basic ${Buffer.from(`admin:${adminPassword}`).toString('base64')}`, 'content-type': 'application/json' },
       body: JSON.stringify({ secret: changed }),
     });
     assert.equal(response.status, 200);
-    assert.notEqual((await dockerInspect(ws, rig.imageRef)).code, 0, 'the secret Berth wrote is dead now');
+    assert.notEqual((await dockerInspect(ws, rig().imageRef)).code, 0, 'the secret Berth wrote is dead now');
 
     const refresh = await ws.berth('refresh', name, '--json');
     assert.equal(refresh.code, 0, refresh.stderr);
     assert.equal((JSON.parse(refresh.stdout) as { state: string }[])[0]?.state, 'valid');
-    assert.equal(configuredSecret(ws, host), changed);
+    assert.equal(configuredSecret(ws, host()), changed);
     assert.equal(await keytar.getPassword('Berth', `${name}/cli-secret`), changed);
-    const docker = await dockerInspect(ws, rig.imageRef);
+    const docker = await dockerInspect(ws, rig().imageRef);
     assert.equal(docker.code, 0, docker.stderr);
-    assertNoSecretsLeaked(rig, ws);
+    assertNoSecretsLeaked(rig(), ws);
   });
 
   test('with docker’s credsStore, the helper gets the new secret and config.json still holds none', async () => {
@@ -94,17 +82,17 @@ describe('regenerating the CLI secret', { skip: unless('docker-registry', 'docke
     const name = uniqueName();
     mkdirSync(ws.dockerConfig, { recursive: true });
     writeFileSync(join(ws.dockerConfig, 'config.json'), JSON.stringify({ credsStore: 'secretservice' }));
-    assert.equal((await ws.berth(...addArgs(rig, name))).code, 0);
+    assert.equal((await ws.berth(...addArgs(rig(), name))).code, 0);
     assert.equal((await cliLogin(ws, name, 'erin')).code, 0);
     const regenerated = await ws.berth('regenerate', name, '--yes');
     assert.equal(regenerated.code, 0, regenerated.stderr);
-    const newSecret = rig.harbor.user('erin')?.secret as string;
-    const stored = await run('docker-credential-secretservice', ['get'], ws.env, host);
-    assert.deepEqual(JSON.parse(stored.stdout), { ServerURL: host, Username: 'erin', Secret: newSecret });
+    const newSecret = rig().harbor.user('erin')?.secret as string;
+    const stored = await run('docker-credential-secretservice', ['get'], ws.env, host());
+    assert.deepEqual(JSON.parse(stored.stdout), { ServerURL: host(), Username: 'erin', Secret: newSecret });
     assert.ok(!JSON.stringify(dockerConfigJson(ws)).includes(newSecret), 'no secret in config.json');
-    const docker = await dockerInspect(ws, rig.imageRef);
+    const docker = await dockerInspect(ws, rig().imageRef);
     assert.equal(docker.code, 0, docker.stderr);
     assert.equal((await ws.berth('logout', name)).code, 0);
-    assertNoSecretsLeaked(rig, ws);
+    assertNoSecretsLeaked(rig(), ws);
   });
 });

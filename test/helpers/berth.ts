@@ -153,3 +153,14 @@ export function assertNoSecretsLeaked(rig: Rig, ws: Workspace): void {
     for (const place of places) assert.ok(!place.text.includes(secret), `a secret of length ${secret.length} leaked into ${place.name}`);
   }
 }
+
+/** A workspace with a registry added (with extra `berth add` flags) and signed in as `user` through the CLI. */
+export async function signedIn(rig: Rig, user: string, ...addFlags: string[]): Promise<{ ws: Workspace; name: string }> {
+  const ws = workspace();
+  const name = uniqueName(user);
+  const added = await ws.berth(...addArgs(rig, name, ...addFlags));
+  assert.equal(added.code, 0, added.stderr);
+  const login = await cliLogin(ws, name, user);
+  assert.equal(login.code, 0, login.stderr);
+  return { ws, name };
+}
