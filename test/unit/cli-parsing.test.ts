@@ -53,3 +53,15 @@ test('--help and --version answer on stdout', async () => {
   assert.equal(await runCli(['--version'], version), 0);
   assert.match(version.out, /^\d+\.\d+\.\d+\n$/);
 });
+
+test('regenerate asks on a terminal, explains what breaks, and changes nothing when declined', async () => {
+  const captured = io();
+  let asked = '';
+  captured.confirm = async (question) => {
+    asked = question;
+    return false;
+  };
+  assert.equal(await runCli(['regenerate', 'work'], captured), 1);
+  assert.match(asked, /Regenerate the CLI secret of work\? The old secret stops working at once everywhere it is used/);
+  assert.match(captured.err, /Nothing changed/);
+});
