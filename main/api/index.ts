@@ -2,13 +2,17 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { BerthError, errorMessage, type ErrorCode } from '../errors.js';
 import type { DockerCredentialsTarget } from '../credentials/docker-target.js';
-import { hostOf } from '../credentials/docker-config.js';
+import { hostOf, registryKey } from '../credentials/docker-config.js';
+import { dockerCredentialFor, type FoundCredential } from '../credentials/docker-credentials.js';
 import { KeepAliveScheduler, type SchedulerDependencies } from '../keepalive/scheduler.js';
 import type { RegistryLocks } from '../keepalive/registry-lock.js';
 import type { Logger } from '../log/logger.js';
-import { requireSecureUrl } from '../net/http.js';
+import { httpClient, requireSecureUrl } from '../net/http.js';
+import type { ChallengeCache } from '../registry/challenge-cache.js';
+import { checkPull, type CheckResult } from '../registry/pull-check.js';
+import { parseReference, type ImageReference } from '../registry/reference.js';
 import type { BrowserOpener } from '../oidc/provider.js';
-import { idleDeadlineFrom, revokeHarborSession, signInToHarbor } from '../providers/harbor-oidc.js';
+import { harborClient, idleDeadlineFrom, revokeHarborSession, signInToHarbor } from '../providers/harbor-oidc.js';
 import { keepHarborSessionAlive, regenerateHarborSecret, type SessionDependencies, type SessionOutcome } from '../providers/harbor-session.js';
 import { secretKinds, type SecretStore } from '../secrets/keychain.js';
 import { defaultIdleDays, defaultScopes, type RegistrySettings, type RegistryState, type RegistryStatusRecord } from '../settings/model.js';
@@ -18,6 +22,12 @@ import { TypedEvents } from './events.js';
 import { keepAliveIntervalMs, registryView } from './registry-view.js';
 
 export type { AddHarborInput, RegistryView, SignOutResult, StatusEvents } from './contract.js';
+export type { CheckResult } from '../registry/pull-check.js';
+
+export interface CheckOptions {
+  /** Plain http to a registry that is not on loopback. */
+  insecure?: boolean;
+}
 
 export interface ApiDependencies {
   settings: SettingsStore;
@@ -25,6 +35,8 @@ export interface ApiDependencies {
   secrets: SecretStore;
   docker: DockerCredentialsTarget;
   locks: RegistryLocks;
+  /** Remembered registry challenges, so `check` can skip `GET /v2/`. */
+  challenges?: ChallengeCache;
   log: Logger;
   now?: () => Date;
 }
@@ -315,6 +327,36 @@ export function createApi(deps: ApiDependencies) {
         throw error;
       }
       return view(registry);
+    },
+
+    /** "Will `docker pull <reference>` work?" with the credentials docker would use; a registry alone checks the login. */
+    async check(input: string, options: CheckOptions = {}): Promise<CheckResult> {
+      const named = deps.settings.find(input.trim());
+      const reference: ImageReference = named ? { registry: registryHost(named) } : parseReference(input);
+      const managed = named ?? deps.settings.registries().find((registry) => registryKey(registryHost(registry)) === registryKey(reference.registry));
+      let credential: FoundCredential | undefined;
+      let rejectionRemedy: { text: string; actionUrl: string } | undefined;
+      if (managed) {
+        const username = deps.status.get(managed.name).username;
+        const secret = await deps.secrets.get(managed.name, 'cli-secret');
+        if (username && secret) credential = { username, secret, source: `berth:${managed.name}` };
+        const webLogin = harborClient(managed).webLoginUrl;
+        rejectionRemedy = {
+          text: `The Harbor session behind this CLI secret has expired (or the secret was regenerated elsewhere): log in at ${webLogin}, then run \`berth refresh ${managed.name}\`.`,
+          actionUrl: webLogin,
+        };
+      } else {
+        credential = await dockerCredentialFor(reference.registry, deps.docker.env);
+      }
+      const result = await checkPull(reference, {
+        fetch: httpClient({ caFile: managed?.caFile }),
+        credential,
+        ...(options.insecure ? { insecure: true } : {}),
+        challenges: deps.challenges,
+        rejectionRemedy,
+      });
+      deps.log.info('check', { reference: result.reference, verdict: result.verdict, source: result.credentialSource });
+      return result;
     },
 
     keepAliveScheduler,

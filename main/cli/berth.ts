@@ -4,6 +4,7 @@ import type { BerthApi, RegistryView } from '../api/index.js';
 import { BerthError, errorMessage } from '../errors.js';
 import { redact } from '../log/redact.js';
 import type { PassReport } from '../keepalive/scheduler.js';
+import { checkExitCode } from '../registry/pull-check.js';
 import { configDir } from '../settings/paths.js';
 import { commandOpener, systemBrowserOpener } from './browser.js';
 import { berthVersion } from './version.js';
@@ -242,6 +243,18 @@ const commands: Record<string, Command> = {
       watcher.close();
       await scheduler.stop();
       return exitCodes.ok;
+    },
+  },
+  check: {
+    summary: 'will `docker pull <image>` work right now? (a registry alone: is the login good?)',
+    usage: 'berth check <image | registry host | registry name> [--insecure] [--json]   (exit 0 will work, 1 no or rejected credentials, 2 denied or not found, 3 unreachable or TLS)',
+    options: { insecure: { type: 'boolean' }, json: { type: 'boolean' }, help },
+    async run({ positionals, values }, io) {
+      const input = one(positionals, 'image reference or registry');
+      const result = await (await io.createApi(io.env)).check(input, { insecure: values.insecure === true });
+      if (values.json) io.stdout(`${JSON.stringify(result, null, 2)}\n`);
+      else (checkExitCode(result.verdict) === 0 ? io.stdout : io.stderr)(`${result.message}${result.actionUrl ? `\n  fix: ${result.actionUrl}` : ''}\n`);
+      return checkExitCode(result.verdict);
     },
   },
   logout: {

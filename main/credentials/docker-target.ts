@@ -32,7 +32,7 @@ function withAuthEntry(config: JsonObject, key: string, entry: JsonObject | unde
 
 /** The docker credentials target: `config.json` auths, or the credential helper docker is configured to use. */
 export class DockerCredentialsTarget {
-  constructor(private readonly env: NodeJS.ProcessEnv = process.env) {}
+  constructor(readonly env: NodeJS.ProcessEnv = process.env) {}
 
   get configPath(): string {
     return dockerConfigPath(this.env);

@@ -8,7 +8,7 @@ export interface HelperCredential {
   Secret: string;
 }
 
-function run(helper: string, action: 'store' | 'erase', input: string, registry: string): Promise<string> {
+function run(helper: string, action: 'store' | 'erase' | 'get', input: string, registry: string): Promise<string> {
   const program = `docker-credential-${helper}`;
   return new Promise((resolve, reject) => {
     const child = spawn(program, [action], { stdio: ['pipe', 'pipe', 'pipe'] });
@@ -44,4 +44,23 @@ export async function helperErase(helper: string, serverUrl: string, registry: s
     if (/not found/i.test(said)) return;
     throw error;
   }
+}
+
+/** `get` reads the server URL on stdin; `undefined` when the helper has no entry for it. */
+export async function helperGet(helper: string, serverUrl: string, registry: string): Promise<HelperCredential | undefined> {
+  let output: string;
+  try {
+    output = await run(helper, 'get', serverUrl, registry);
+  } catch (error) {
+    const said = (error as { helperOutput?: string }).helperOutput ?? '';
+    if (/not found/i.test(said)) return undefined;
+    throw error;
+  }
+  try {
+    const parsed = JSON.parse(output) as Partial<HelperCredential>;
+    if (typeof parsed.Username === 'string' && typeof parsed.Secret === 'string') return { ServerURL: parsed.ServerURL ?? serverUrl, Username: parsed.Username, Secret: parsed.Secret };
+  } catch {
+    // Handled below: an answer that is not the protocol's JSON.
+  }
+  throw new BerthError('helper', `The docker credential helper docker-credential-${helper} answered "get" for ${registry} with something other than credentials.`, { registry });
 }

@@ -24,3 +24,8 @@ export function logFile(dir: string): string {
 export function lockDir(dir: string): string {
   return join(dir, 'locks');
 }
+
+/** What each registry's `GET /v2/` asked for (no secrets), so checks can skip that request. */
+export function challengeCacheFile(dir: string): string {
+  return join(dir, 'registry-challenges.json');
+}

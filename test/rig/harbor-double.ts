@@ -176,6 +176,14 @@ export class HarborDouble {
     return [...this.users.values()].find((user) => user.username === username);
   }
 
+  /** Harbor's stored session for the user ends, as when its refresh token idled out at the provider: the CLI secret is rejected. */
+  expireSession(username: string): void {
+    const user = this.user(username);
+    if (!user) throw new Error(`no Harbor user ${username}`);
+    delete user.token.refreshToken;
+    user.token.expiresAt = 0;
+  }
+
   private async oidcConfig(): Promise<oidc.Configuration> {
     this.config ??= await oidc.discovery(new URL(this.issuer), this.options.clientId, this.options.clientSecret, undefined, {
       execute: [oidc.allowInsecureRequests],

@@ -25,6 +25,8 @@ export interface Rig {
   imageRef: string;
   berthClientId: string;
   harborClientId: string;
+  /** Pushes another small image (as Harbor's admin), e.g. into a project the test user is not a member of. */
+  push(repository: string, tag: string): Promise<PushedImage>;
   /** One web login at Harbor, which onboards the user and stores a fresh token; returns the browser's cookies (SSO). */
   webLogin(username: string, jar?: CookieJar): Promise<CookieJar>;
   /** Every secret and token the rig handed out or saw. */
@@ -89,6 +91,7 @@ export async function startRig(options: RigOptions = {}): Promise<Rig> {
     imageRef: `${new URL(harbor.url).host}/${image.repository}:${image.tag}`,
     berthClientId,
     harborClientId,
+    push: (repository, tag) => pushImage(harbor.url, tokenFor, repository, tag),
     async webLogin(username, jar = new CookieJar()) {
       const result = await drive(`${harbor.url}/c/oidc/login`, { login: username, jar });
       if (!result.body.includes(`Logged in as ${username}`)) throw new Error(`web login failed: ${result.status} ${result.body.slice(0, 200)}`);

@@ -1,0 +1,33 @@
+import { authsOf, dockerConfigPath, helperFor, matchingAuthKeys, registryKey } from './docker-config.js';
+import { helperGet } from './helper-protocol.js';
+import { readJsonDocument } from './json-file.js';
+
+/** A credential as docker would send it, and where it came from (never the secret itself in `source`). */
+export interface FoundCredential {
+  username: string;
+  secret: string;
+  /** `config.json`, `helper:<name>`, or `berth:<registry>` for registries Berth manages. */
+  source: string;
+}
+
+/** What docker would use for this registry: its credential helper (`credHelpers`, else `credsStore`), else `auths`. */
+export async function dockerCredentialFor(server: string, env: NodeJS.ProcessEnv): Promise<FoundCredential | undefined> {
+  const document = readJsonDocument(dockerConfigPath(env));
+  const key = registryKey(server);
+  const helper = helperFor(document.data, key);
+  if (helper) {
+    const found = await helperGet(helper, key, key);
+    return found ? { username: found.Username, secret: found.Secret, source: `helper:${helper}` } : undefined;
+  }
+  const auths = authsOf(document.data);
+  for (const alias of matchingAuthKeys(document.data, key)) {
+    const entry = auths[alias] as { auth?: unknown; username?: unknown; password?: unknown } | undefined;
+    if (typeof entry?.auth === 'string' && entry.auth) {
+      const decoded = Buffer.from(entry.auth, 'base64').toString('utf8');
+      const colon = decoded.indexOf(':');
+      if (colon > 0) return { username: decoded.slice(0, colon), secret: decoded.slice(colon + 1), source: 'config.json' };
+    }
+    if (typeof entry?.username === 'string' && typeof entry.password === 'string') return { username: entry.username, secret: entry.password, source: 'config.json' };
+  }
+  return undefined;
+}

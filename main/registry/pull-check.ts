@@ -1,0 +1,241 @@
+import { BerthError, errorMessage } from '../errors.js';
+import type { FoundCredential } from '../credentials/docker-credentials.js';
+import { isLoopbackHost, networkError, type Fetch, type Response } from '../net/http.js';
+import type { ChallengeCache, RegistryChallenge } from './challenge-cache.js';
+import { dockerHub, formatReference, type ImageReference } from './reference.js';
+import { parseChallenge } from './token-auth.js';
+
+export const checkVerdicts = ['will-work', 'login-ok', 'no-credentials', 'rejected', 'denied', 'not-found', 'unreachable', 'tls'] as const;
+export type CheckVerdict = (typeof checkVerdicts)[number];
+
+/** The answer to "will `docker pull` work?"; nothing secret. */
+export interface CheckResult {
+  reference: string;
+  registry: string;
+  repository: string | null;
+  verdict: CheckVerdict;
+  /** One sentence a person can act on. */
+  message: string;
+  digest: string | null;
+  mediaType: string | null;
+  username: string | null;
+  credentialSource: string | null;
+  actionUrl: string | null;
+}
+
+export interface PullCheckOptions {
+  fetch: Fetch;
+  credential?: FoundCredential | undefined;
+  /** Plain http for a registry that is not on loopback. */
+  insecure?: boolean;
+  challenges?: ChallengeCache | undefined;
+  /** What fixes a rejection of these credentials (for Harbor: its session expired), with the URL where. */
+  rejectionRemedy?: { text: string; actionUrl?: string } | undefined;
+}
+
+const manifestTypes = [
+  'application/vnd.oci.image.index.v1+json',
+  'application/vnd.oci.image.manifest.v1+json',
+  'application/vnd.docker.distribution.manifest.list.v2+json',
+  'application/vnd.docker.distribution.manifest.v2+json',
+].join(', ');
+
+class Verdict extends Error {
+  constructor(
+    readonly verdict: CheckVerdict,
+    message: string,
+    readonly actionUrl?: string,
+  ) {
+    super(message);
+  }
+}
+
+function basic(credential: FoundCredential): string {
+  return `Basic ${Buffer.from(`${credential.username}:${credential.secret}`).toString('base64')}`;
+}
+
+/** The registry's own words from a distribution or Harbor error body, or the challenge's `error_description`. */
+async function registryReason(response: Response): Promise<string> {
+  const challenge = response.headers.get('www-authenticate');
+  let reason = '';
+  try {
+    const body = (await response.json()) as { errors?: { code?: string; message?: string }[]; details?: string };
+    reason = (body.errors ?? []).map((error) => [error.code, error.message].filter(Boolean).join(': ')).join('; ') || body.details || '';
+  } catch {
+    await response.body?.cancel().catch(() => undefined);
+  }
+  if (!reason && challenge) reason = parseChallenge(challenge).params.error_description ?? parseChallenge(challenge).params.error ?? '';
+  return reason;
+}
+
+/** Which actions the registry token grants on the repository, from its `access` claim; `undefined` if it is not a JWT. */
+function grantedActions(token: string, repository: string): string[] | undefined {
+  const payload = token.split('.')[1];
+  if (!payload) return undefined;
+  try {
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { access?: { type?: string; name?: string; actions?: string[] }[] };
+    if (!Array.isArray(claims.access)) return undefined;
+    return claims.access.find((entry) => entry.type === 'repository' && entry.name === repository)?.actions ?? [];
+  } catch {
+    return undefined;
+  }
+}
+
+/** Asks, with the same requests docker makes (fewer where Berth remembers the registry's challenge), whether a pull would work. */
+export async function checkPull(reference: ImageReference, options: PullCheckOptions): Promise<CheckResult> {
+  const apiHost = reference.registry === dockerHub ? 'registry-1.docker.io' : reference.registry;
+  const hostname = new URL(`http://${apiHost}`).hostname;
+  const base = `${options.insecure || isLoopbackHost(hostname) ? 'http' : 'https'}://${apiHost}`;
+  const { credential } = options;
+  const who = credential ? `${credential.username} (from ${credential.source})` : 'anonymous';
+  const result = (verdict: CheckVerdict, message: string, extra: Partial<CheckResult> = {}): CheckResult => ({
+    reference: formatReference(reference),
+    registry: reference.registry,
+    repository: reference.repository ?? null,
+    verdict,
+    message,
+    digest: null,
+    mediaType: null,
+    username: credential?.username ?? null,
+    credentialSource: credential?.source ?? null,
+    actionUrl: null,
+    ...extra,
+  });
+
+  const request = async (url: string, init: Parameters<Fetch>[1] = {}): Promise<Response> => {
+    try {
+      return await options.fetch(url, init);
+    } catch (error) {
+      throw networkError(error, url);
+    }
+  };
+
+  const discover = async (): Promise<RegistryChallenge> => {
+    const response = await request(`${base}/v2/`);
+    await response.body?.cancel();
+    if (response.status >= 500) throw new Verdict('unreachable', `${reference.registry} answered /v2/ with HTTP ${response.status}: the registry is not serving.`);
+    const header = response.headers.get('www-authenticate');
+    let challenge: RegistryChallenge = { scheme: 'none' };
+    if (response.status === 401 && header) {
+      const parsed = parseChallenge(header);
+      if (parsed.scheme === 'bearer' && parsed.params.realm) challenge = { scheme: 'bearer', realm: parsed.params.realm, ...(parsed.params.service ? { service: parsed.params.service } : {}) };
+      else if (parsed.scheme === 'basic') challenge = { scheme: 'basic' };
+    } else if (!response.ok) {
+      throw new Verdict('unreachable', `${reference.registry} answered /v2/ with HTTP ${response.status}; it does not look like a container registry.`);
+    }
+    options.challenges?.put(apiHost, challenge);
+    return challenge;
+  };
+
+  const rejected = async (response?: Response): Promise<Verdict> => {
+    const reason = response ? await registryReason(response) : '';
+    if (!credential) {
+      return new Verdict('no-credentials', `No credentials for ${reference.registry}, and it allows no anonymous ${reference.repository ? `pull of ${reference.repository}` : 'login'}${reason ? ` (${reason})` : ''}. Sign in first (\`berth login\`, or \`docker login ${reference.registry}\`).`);
+    }
+    const remedy = options.rejectionRemedy?.text ?? `Log in again: \`docker login ${reference.registry}\`.`;
+    return new Verdict('rejected', `${reference.registry} rejected the credentials of ${who}${reason ? `: ${reason}` : ''}. ${remedy}`, options.rejectionRemedy?.actionUrl);
+  };
+
+  /** A registry token for the scope (none: just the login), as docker gets it. */
+  const bearerToken = async (challenge: RegistryChallenge, scope: string | undefined): Promise<string> => {
+    const url = new URL(challenge.realm as string);
+    if (challenge.service) url.searchParams.set('service', challenge.service);
+    if (scope) url.searchParams.set('scope', scope);
+    if (credential) url.searchParams.set('account', credential.username);
+    const response = await request(url.href, credential ? { headers: { authorization: basic(credential) } } : {});
+    if (response.status === 401) throw await rejected(response);
+    if (response.status === 403) throw new Verdict('denied', `${reference.registry} refuses ${who} (HTTP 403): ${(await registryReason(response)) || 'access denied'}.`);
+    if (!response.ok) {
+      await response.body?.cancel();
+      throw new Verdict('unreachable', `The token service of ${reference.registry} answered HTTP ${response.status}.`);
+    }
+    const body = (await response.json()) as { token?: string; access_token?: string };
+    const token = body.token ?? body.access_token;
+    if (!token) throw new Verdict('unreachable', `The token service of ${reference.registry} sent no token.`);
+    return token;
+  };
+
+  try {
+    let challenge = options.challenges?.get(apiHost);
+    const cached = challenge !== undefined;
+    challenge ??= await discover();
+    const scope = reference.repository ? `repository:${reference.repository}:pull` : undefined;
+    let authorization: string | undefined;
+    if (challenge.scheme === 'bearer') {
+      try {
+        authorization = `Bearer ${await bearerToken(challenge, scope)}`;
+      } catch (error) {
+        // A remembered challenge may be out of date (the token service moved): ask the registry again, once.
+        if (!cached || (error instanceof Verdict && error.verdict !== 'unreachable') || (error instanceof BerthError && error.code === 'tls')) throw error;
+        options.challenges?.forget(apiHost);
+        challenge = await discover();
+        authorization = challenge.scheme === 'bearer' ? `Bearer ${await bearerToken(challenge, scope)}` : undefined;
+      }
+      const actions = reference.repository ? grantedActions(authorization?.slice(7) ?? '', reference.repository) : undefined;
+      if (actions && !actions.includes('pull')) {
+        if (!credential) throw await rejected();
+        // Harbor answers bad credentials with an anonymous token, not a 401: a login without scope tells the two apart.
+        await bearerToken(challenge, undefined);
+        throw new Verdict('denied', `${who} may not pull ${reference.repository} from ${reference.registry}: the registry granted no pull access (not a member of the project, or the project does not exist).`);
+      }
+    } else if (challenge.scheme === 'basic' && credential) {
+      authorization = basic(credential);
+    }
+
+    if (!reference.repository) {
+      if (challenge.scheme === 'basic') {
+        const response = await request(`${base}/v2/`, authorization ? { headers: { authorization } } : {});
+        if (response.status === 401) throw await rejected(response);
+        await response.body?.cancel();
+      }
+      const message = challenge.scheme === 'none' ? `${reference.registry} needs no login.` : credential ? `${reference.registry} accepts the credentials of ${who}.` : `${reference.registry} lets anonymous users in.`;
+      return result('login-ok', message);
+    }
+
+    const manifestUrl = `${base}/v2/${reference.repository}/manifests/${reference.digest ?? reference.tag ?? 'latest'}`;
+    const headers = { accept: manifestTypes, ...(authorization ? { authorization } : {}) };
+    const head = await request(manifestUrl, { method: 'HEAD', headers });
+    if (head.ok) {
+      const digest = head.headers.get('docker-content-digest');
+      const mediaType = head.headers.get('content-type');
+      const pulled = formatReference(reference);
+      return result('will-work', `docker pull ${pulled} will work${credential ? ` as ${credential.username}` : ''}${digest ? `: ${digest}` : ''}.`, { digest, mediaType });
+    }
+    if (head.status === 401 || head.status === 403) {
+      if (!credential) throw await rejected(head);
+      throw new Verdict('denied', `${who} may not pull ${reference.repository} from ${reference.registry} (HTTP ${head.status}).`);
+    }
+    if (head.status === 404) {
+      await head.body?.cancel();
+      // A missing manifest looks the same for a missing repository; the tag list tells them apart.
+      const tags = await request(`${base}/v2/${reference.repository}/tags/list`, { headers });
+      const reason = await registryReason(tags);
+      if (tags.status === 404 && /NAME_UNKNOWN/.test(reason)) throw new Verdict('not-found', `${reference.registry} has no repository ${reference.repository}.`);
+      const wanted = reference.digest ? `manifest ${reference.digest}` : `tag ${reference.tag ?? 'latest'}`;
+      throw new Verdict('not-found', `${reference.repository} at ${reference.registry} has no ${wanted}.`);
+    }
+    await head.body?.cancel();
+    throw new Verdict('unreachable', `${reference.registry} answered the manifest request with HTTP ${head.status}.`);
+  } catch (error) {
+    if (error instanceof Verdict) return result(error.verdict, error.message, error.actionUrl ? { actionUrl: error.actionUrl } : {});
+    if (error instanceof BerthError && (error.code === 'tls' || error.code === 'unreachable')) return result(error.code, error.message);
+    return result('unreachable', `Could not check ${formatReference(reference)}: ${errorMessage(error)}`);
+  }
+}
+
+/** Exit status of `berth check`: 0 will work, 1 credentials missing or rejected, 2 denied or not found, 3 unreachable or TLS. */
+export function checkExitCode(verdict: CheckVerdict): number {
+  switch (verdict) {
+    case 'will-work':
+    case 'login-ok':
+      return 0;
+    case 'no-credentials':
+    case 'rejected':
+      return 1;
+    case 'denied':
+    case 'not-found':
+      return 2;
+    default:
+      return 3;
+  }
+}

@@ -1,0 +1,94 @@
+import assert from 'node:assert/strict';
+import { before, describe, test } from 'node:test';
+import { unless } from '../rig/components.js';
+import { useRig } from '../helpers/rig.js';
+import { assertNoSecretsLeaked, dockerInspect, signedIn, skopeoInspect, workspace, type Workspace } from '../helpers/berth.js';
+
+interface Verdict {
+  code: number;
+  verdict: string;
+  message: string;
+  digest: string | null;
+  actionUrl: string | null;
+}
+
+async function check(ws: Workspace, ...args: string[]): Promise<Verdict> {
+  const result = await ws.berth('check', ...args, '--json');
+  const parsed = JSON.parse(result.stdout) as Omit<Verdict, 'code'>;
+  return { code: result.code, ...parsed };
+}
+
+/** docker and skopeo, asked the same question with the same credentials, must agree with Berth on yes or no. */
+async function assertDockerAndSkopeoAgree(ws: Workspace, ref: string, verdict: Verdict): Promise<void> {
+  const [docker, skopeo] = await Promise.all([dockerInspect(ws, ref), skopeoInspect(ws, ref)]);
+  const works = verdict.code === 0;
+  assert.equal(docker.code === 0, works, `docker manifest inspect ${ref}: ${docker.stderr}`);
+  assert.equal(skopeo.code === 0, works, `skopeo inspect ${ref}: ${skopeo.stderr}`);
+}
+
+describe('berth check: will docker pull work?', { skip: unless('docker-registry', 'docker', 'skopeo', 'openssl', 'keyring') }, () => {
+  const rig = useRig({ projects: [{ name: 'demo', public: false, members: '*' }, { name: 'private', public: false, members: ['bob'] }] }, 'alice', 'dave');
+  let host: string;
+  before(async () => {
+    host = new URL(rig().harbor.url).host;
+    await rig().push('private/hello', '1.0');
+  });
+
+  test('each case gets its own answer and exit status, and docker and skopeo agree', async () => {
+    const { ws, name } = await signedIn(rig(), 'alice');
+    const cases: [string, number, string, RegExp][] = [
+      [rig().imageRef, 0, 'will-work', new RegExp(`docker pull ${host}/demo/hello:1.0 will work as alice: sha256:`)],
+      [`${host}/demo/hello:9.9`, 2, 'not-found', /demo\/hello at .* has no tag 9\.9/],
+      [`${host}/demo/nope:1.0`, 2, 'not-found', /has no repository demo\/nope/],
+      [`${host}/private/hello:1.0`, 2, 'denied', /alice \(from berth:.*\) may not pull private\/hello .*granted no pull access/],
+    ];
+    for (const [ref, code, verdict, message] of cases) {
+      const result = await check(ws, ref);
+      assert.deepEqual([result.code, result.verdict], [code, verdict], `${ref}: ${result.message}`);
+      assert.match(result.message, message);
+      await assertDockerAndSkopeoAgree(ws, ref, result);
+    }
+    assert.equal((await check(ws, rig().imageRef)).digest, rig().image.digest);
+
+    const login = await check(ws, host);
+    assert.deepEqual([login.code, login.verdict], [0, 'login-ok'], login.message);
+    assert.deepEqual([(await check(ws, name)).verdict], ['login-ok'], 'a Berth registry name works too');
+    const plain = await ws.berth('check', rig().imageRef);
+    assert.equal(plain.code, 0);
+    assert.match(plain.stdout, /will work/);
+    assert.equal((await ws.berth('check', `${host}/Demo/Hello`)).code, 64, 'a malformed reference is a usage error');
+    assertNoSecretsLeaked(rig(), ws);
+  });
+
+  test('no credentials at all: exit 1, like docker and skopeo failing', async () => {
+    const ws = workspace();
+    const result = await check(ws, rig().imageRef);
+    assert.deepEqual([result.code, result.verdict], [1, 'no-credentials'], result.message);
+    assert.match(result.message, /No credentials for .* allows no anonymous pull of demo\/hello/);
+    await assertDockerAndSkopeoAgree(ws, rig().imageRef, result);
+  });
+
+  test('a CLI secret whose Harbor session expired: rejected, with the web login that fixes it', async () => {
+    const { ws } = await signedIn(rig(), 'dave');
+    rig().harbor.expireSession('dave');
+    const result = await check(ws, rig().imageRef);
+    assert.deepEqual([result.code, result.verdict], [1, 'rejected'], result.message);
+    assert.match(result.message, /rejected the credentials of dave .*The Harbor session behind this CLI secret has expired.*log in at http.*\/c\/oidc\/login/);
+    assert.equal(result.actionUrl, `${rig().harbor.url}/c/oidc/login`);
+    await assertDockerAndSkopeoAgree(ws, rig().imageRef, result);
+    assertNoSecretsLeaked(rig(), ws);
+  });
+
+  test('the registry stopped: exit 3, unreachable', async () => {
+    const { ws } = await signedIn(rig(), 'alice');
+    await rig().harbor.pause();
+    try {
+      const result = await check(ws, rig().imageRef);
+      assert.deepEqual([result.code, result.verdict], [3, 'unreachable'], result.message);
+      assert.match(result.message, /Cannot reach 127\.0\.0\.1:\d+ \(ECONNREFUSED\)/);
+      await assertDockerAndSkopeoAgree(ws, rig().imageRef, result);
+    } finally {
+      await rig().harbor.resume();
+    }
+  });
+});
