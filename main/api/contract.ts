@@ -7,6 +7,8 @@ export interface RegistryView {
   /** The registry host docker uses (host[:port]). */
   registry: string;
   url: string;
+  /** How docker gets the credential: `config` (written into its config or credential store) or `helper` (asks Berth). */
+  target: 'config' | 'helper';
   username: string | null;
   state: RegistryState;
   idleDeadline: string | null;

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { BerthError, errorMessage, type ErrorCode } from '../errors.js';
-import type { DockerCredentialsTarget } from '../credentials/docker-target.js';
+import type { CredentialTarget, DockerCredentialsTarget } from '../credentials/docker-target.js';
 import { hostOf, registryKey } from '../credentials/docker-config.js';
 import { dockerCredentialFor, type FoundCredential } from '../credentials/docker-credentials.js';
 import { KeepAliveScheduler, type SchedulerDependencies } from '../keepalive/scheduler.js';
@@ -133,7 +133,7 @@ export function createApi(deps: ApiDependencies) {
   function sessionDependencies(registry: RegistrySettings): SessionDependencies {
     return {
       secrets: deps.secrets,
-      writeCredential: (username, secret) => deps.docker.store({ server: registryHost(registry), username, secret }, registry.name),
+      writeCredential: (username, secret) => deps.docker.store({ server: registryHost(registry), username, secret }, registry.name, registry.target),
     };
   }
 
@@ -262,7 +262,7 @@ export function createApi(deps: ApiDependencies) {
               if (session.tokens.refreshToken) await deps.secrets.set(name, 'refresh-token', session.tokens.refreshToken);
               else deps.log.warn('the identity provider issued no refresh token (offline_access not granted)', { registry: name });
               await deps.secrets.set(name, 'cli-secret', session.user.cliSecret);
-              const writtenTo = await deps.docker.store({ server: session.host, username: session.user.username, secret: session.user.cliSecret }, name);
+              const writtenTo = await deps.docker.store({ server: session.host, username: session.user.username, secret: session.user.cliSecret }, name, registry.target);
               const at = now();
               const accepted = session.secretAccepted;
               record(registry, {
@@ -326,6 +326,24 @@ export function createApi(deps: ApiDependencies) {
         recordFailure(registry, error, false);
         throw error;
       }
+      return view(registry);
+    },
+
+    /** Where docker gets this registry's credential; a signed-in registry is rewritten to the new target at once. */
+    async setTarget(name: string, target: CredentialTarget): Promise<RegistryView> {
+      const registry: RegistrySettings = { ...deps.settings.get(name), target };
+      await deps.locks.withLock(name, async () => {
+        const current = deps.status.get(name);
+        const secret = current.signedInAt ? await deps.secrets.get(name, 'cli-secret') : null;
+        if (current.username && secret) {
+          const writtenTo = await deps.docker.store({ server: registryHost(registry), username: current.username, secret }, name, target);
+          deps.settings.replace(registry);
+          record(registry, { ...current, writtenTo });
+        } else {
+          deps.settings.replace(registry);
+        }
+      });
+      deps.log.info('credential target changed', { registry: name, target });
       return view(registry);
     },
 

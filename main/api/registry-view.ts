@@ -31,6 +31,7 @@ export function registryView(registry: RegistrySettings, record: RegistryStatusR
     kind: registry.kind,
     registry: hostOf(registry.url),
     url: registry.url,
+    target: registry.target ?? 'config',
     username: record.username ?? null,
     state: shownState(registry, record, preferences, now),
     idleDeadline: record.idleDeadline ?? null,

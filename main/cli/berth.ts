@@ -64,8 +64,8 @@ function nonNegativeNumber(value: string, flag: string): number {
 }
 
 function statusJson(view: RegistryView) {
-  const { name, kind, registry, username, state, idleDeadline, lastKeptAliveAt, nextKeepAliveAt, sessionExpiresAt, lastError, actionUrl } = view;
-  return { name, kind, registry, username, state, idleDeadline, lastKeptAliveAt, nextKeepAliveAt, sessionExpiresAt, lastError, actionUrl };
+  const { name, kind, registry, target, username, state, idleDeadline, lastKeptAliveAt, nextKeepAliveAt, sessionExpiresAt, lastError, actionUrl } = view;
+  return { name, kind, registry, target, username, state, idleDeadline, lastKeptAliveAt, nextKeepAliveAt, sessionExpiresAt, lastError, actionUrl };
 }
 
 function describe(view: RegistryView, now = Date.now()): string {
@@ -255,6 +255,23 @@ const commands: Record<string, Command> = {
       if (values.json) io.stdout(`${JSON.stringify(result, null, 2)}\n`);
       else (checkExitCode(result.verdict) === 0 ? io.stdout : io.stderr)(`${result.message}${result.actionUrl ? `\n  fix: ${result.actionUrl}` : ''}\n`);
       return checkExitCode(result.verdict);
+    },
+  },
+  target: {
+    summary: 'choose how docker gets the credential: written into its config, or asked of Berth on each use',
+    usage: 'berth target <name> config|helper   (helper: config.json gets credHelpers[host] = "berth" and no secret)',
+    options: { json: { type: 'boolean' }, help },
+    async run({ positionals, values }, io) {
+      const [name, target, ...rest] = positionals;
+      if (!name || (target !== 'config' && target !== 'helper') || rest.length > 0) throw usageError('Expected a registry name and "config" or "helper".');
+      const view = await (await io.createApi(io.env)).setTarget(name, target);
+      if (values.json) io.stdout(`${JSON.stringify(statusJson(view), null, 2)}\n`);
+      io.stderr(
+        target === 'helper'
+          ? `docker now asks docker-credential-berth for ${view.registry} on each use; config.json holds no secret for it. Keep docker-credential-berth on PATH.\n`
+          : `Berth writes the credential for ${view.registry} into docker's config (or the credential store it names).\n`,
+      );
+      return exitCodes.ok;
     },
   },
   logout: {

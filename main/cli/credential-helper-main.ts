@@ -1,3 +1,6 @@
+import { keychain } from '../secrets/keychain.js';
+import { configDir } from '../settings/paths.js';
+import { managedRegistries } from '../settings/quick-read.js';
 import { runCredentialHelper } from './credential-helper.js';
 
 async function readStdin(): Promise<string> {
@@ -10,14 +13,8 @@ process.exitCode = await runCredentialHelper(process.argv[2], {
   stdin: readStdin,
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
-  open: async () => {
-    const [{ openStores }, { configDir }, { keychain }] = await Promise.all([
-      import('../settings/node-stores.js'),
-      import('../settings/paths.js'),
-      import('../secrets/keychain.js'),
-    ]);
-    return { ...openStores(configDir()), secrets: keychain() };
-  },
+  registries: () => managedRegistries(configDir()),
+  secret: (registry) => keychain().get(registry, 'cli-secret'),
 }).catch((error: unknown) => {
   process.stderr.write(`docker-credential-berth: ${error instanceof Error ? error.message : String(error)}\n`);
   return 1;

@@ -1,13 +1,14 @@
 import { hostOf, registryKey } from '../credentials/docker-config.js';
-import type { SecretStore } from '../secrets/keychain.js';
-import type { SettingsStore, StatusStore } from '../settings/stores.js';
+import type { ManagedRegistry } from '../settings/quick-read.js';
 import { berthVersion } from './version.js';
 
 export interface HelperIo {
   stdin: () => Promise<string>;
   stdout: (text: string) => void;
   stderr: (text: string) => void;
-  open: () => Promise<{ settings: SettingsStore; status: StatusStore; secrets: SecretStore }>;
+  registries: () => ManagedRegistry[];
+  /** The registry's CLI secret from the keychain. */
+  secret: (registry: string) => Promise<string | null>;
 }
 
 // docker matches this exact text to tell "no credentials" from a failure.
@@ -21,10 +22,9 @@ export async function runCredentialHelper(action: string | undefined, io: Helper
       return 0;
     case 'get': {
       const key = registryKey((await io.stdin()).trim());
-      const { settings, status, secrets } = await io.open();
-      const registry = settings.registries().find((candidate) => registryKey(hostOf(candidate.url)) === key);
-      const username = registry ? status.get(registry.name).username : undefined;
-      const secret = registry && username ? await secrets.get(registry.name, 'cli-secret') : null;
+      const registry = io.registries().find((candidate) => registryKey(hostOf(candidate.url)) === key);
+      const username = registry?.username;
+      const secret = registry && username ? await io.secret(registry.name) : null;
       if (!registry || !username || !secret) {
         io.stdout(`${notFound}\n`);
         return 1;
@@ -33,12 +33,8 @@ export async function runCredentialHelper(action: string | undefined, io: Helper
       return 0;
     }
     case 'list': {
-      const { settings, status } = await io.open();
       const listed: Record<string, string> = {};
-      for (const registry of settings.registries()) {
-        const username = status.get(registry.name).username;
-        if (username) listed[registryKey(hostOf(registry.url))] = username;
-      }
+      for (const registry of io.registries()) if (registry.username) listed[registryKey(hostOf(registry.url))] = registry.username;
       io.stdout(JSON.stringify(listed));
       return 0;
     }

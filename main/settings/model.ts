@@ -16,6 +16,8 @@ export interface HarborRegistrySettings {
   keepAliveHours?: number;
   /** Days before an expiry at which this registry shows as `expiring`; absent: the preference. */
   warnDays?: number;
+  /** `config`: the credential is written into docker's config (or its credential store); `helper`: docker asks Berth on each use. */
+  target?: 'config' | 'helper';
 }
 
 export type RegistrySettings = HarborRegistrySettings;

@@ -22,6 +22,7 @@ export const settingsSchema = {
         idleDays: { type: 'number', exclusiveMinimum: 0 },
         keepAliveHours: { type: 'number', minimum: 0 },
         warnDays: { type: 'number', minimum: 0 },
+        target: { enum: ['config', 'helper'] },
       },
     },
   },

@@ -60,6 +60,13 @@ export class SettingsStore {
     writeDocument(this.file, { ...data, registries: (data.registries ?? []).filter((registry) => registry.name !== name) });
   }
 
+  /** Replaces one registry's settings, keeping its place in the list. */
+  replace(registry: RegistrySettings): void {
+    const data = readDocument(this.file);
+    this.get(registry.name);
+    writeDocument(this.file, { ...data, registries: (data.registries ?? []).map((existing) => (existing.name === registry.name ? registry : existing)) });
+  }
+
   preferences(): Preferences {
     return { ...defaultPreferences, ...readDocument(this.file).preferences };
   }

@@ -1,8 +1,8 @@
 import { execFile, spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { mkdtempSync, readFileSync, existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { delimiter, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -163,4 +163,12 @@ export async function signedIn(rig: Rig, user: string, ...addFlags: string[]): P
   const login = await cliLogin(ws, name, user);
   assert.equal(login.code, 0, login.stderr);
   return { ws, name };
+}
+
+/** Puts `docker-credential-berth` on the workspace's PATH the way `npm install -g` links it. */
+export function helperOnPath(ws: Workspace): void {
+  const bin = join(ws.home, 'bin');
+  mkdirSync(bin, { recursive: true });
+  symlinkSync(join(projectRoot, 'bin', 'docker-credential-berth.js'), join(bin, 'docker-credential-berth'));
+  ws.env.PATH = `${bin}${delimiter}${ws.env.PATH ?? ''}`;
 }

@@ -35,6 +35,9 @@ test('usage errors exit 64 with the command’s usage and never touch settings',
     ['regenerate'],
     ['regenerate', 'x'],
     ['keepalive', 'x'],
+    ['check'],
+    ['target', 'x'],
+    ['target', 'x', 'keychain'],
   ]) {
     const captured = io();
     assert.equal(await runCli(argv, captured), 64, argv.join(' '));
