@@ -26,8 +26,6 @@ export interface Idp {
   /** The client id of every successful token grant, in order. */
   grants: string[];
   refreshTokenActive(token: string): Promise<boolean>;
-  /** Ends the session behind a refresh token, as an administrator or the offline-session maximum would. */
-  endSessionOf(token: string): Promise<void>;
   /** Stops answering (the port is closed) until `resume`; everything it issued survives. */
   pause(): Promise<void>;
   resume(): Promise<void>;
@@ -167,12 +165,6 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
     async refreshTokenActive(token) {
       const found = await provider.RefreshToken.find(token);
       return Boolean(found && !found.isExpired && !found.consumed);
-    },
-    async endSessionOf(token) {
-      const found = await provider.RefreshToken.find(token);
-      if (!found) throw new Error('no such refresh token');
-      await found.destroy();
-      if (found.grantId) await new Adapter('Grant').revokeByGrantId(found.grantId);
     },
     pause: close,
     resume: () => new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve)),
