@@ -100,7 +100,8 @@ export function createApi(deps: ApiDependencies) {
     const preferences = deps.settings.preferences();
     const from = view(registry, preferences).state;
     deps.status.put(registry.name, next);
-    const updated = view(registry, preferences);
+    // The record just written is the one to show; no need to read the file back.
+    const updated = registryView(registry, next, preferences, now().getTime());
     events.emit('registry-updated', { name: registry.name, view: updated });
     if (updated.state !== from) {
       deps.log.info('state changed', { registry: registry.name, from, to: updated.state });

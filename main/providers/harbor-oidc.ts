@@ -92,10 +92,11 @@ export async function signInToHarbor<T>(registry: HarborRegistrySettings, option
  */
 async function reviveHarborSession(harbor: HarborClient, user: HarborUser, options: HarborSignInOptions<unknown>): Promise<boolean> {
   await options.openBrowser(harbor.webLoginUrl);
+  const tokenService = await discoverTokenService(harbor.fetch, harbor.base.href);
   const deadline = Date.now() + (options.reviveTimeoutMs ?? Math.min(options.timeoutMs, 120_000));
   while (Date.now() < deadline) {
     await sleep(1000);
-    if ((await checkCliSecret(harbor, user.username, user.cliSecret)) === 'accepted') return true;
+    if ((await checkBasicCredentials(harbor.fetch, tokenService, user.username, user.cliSecret)) === 'accepted') return true;
   }
   return false;
 }

@@ -64,7 +64,10 @@ async function registryReason(response: Response): Promise<string> {
   } catch {
     await response.body?.cancel().catch(() => undefined);
   }
-  if (!reason && challenge) reason = parseChallenge(challenge).params.error_description ?? parseChallenge(challenge).params.error ?? '';
+  if (!reason && challenge) {
+    const { params } = parseChallenge(challenge);
+    reason = params.error_description ?? params.error ?? '';
+  }
   return reason;
 }
 

@@ -63,8 +63,10 @@ export class SettingsStore {
   /** Replaces one registry's settings, keeping its place in the list. */
   replace(registry: RegistrySettings): void {
     const data = readDocument(this.file);
-    this.get(registry.name);
-    writeDocument(this.file, { ...data, registries: (data.registries ?? []).map((existing) => (existing.name === registry.name ? registry : existing)) });
+    const registries = data.registries ?? [];
+    // An unknown name fails the way `get` explains it.
+    if (!registries.some((existing) => existing.name === registry.name)) this.get(registry.name);
+    writeDocument(this.file, { ...data, registries: registries.map((existing) => (existing.name === registry.name ? registry : existing)) });
   }
 
   preferences(): Preferences {
