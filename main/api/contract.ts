@@ -35,6 +35,13 @@ export interface AddHarborInput {
   warnDays?: number;
 }
 
+/** What `docker login` hands a credential helper's `store`. */
+export interface DockerLogin {
+  serverUrl: string;
+  username: string;
+  secret: string;
+}
+
 export interface SignOutResult {
   /** Whether the identity provider confirmed the refresh token is revoked. */
   revoked: boolean;

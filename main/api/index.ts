@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { BerthError, errorMessage, type ErrorCode } from '../errors.js';
-import type { CredentialTarget, DockerCredentialsTarget } from '../credentials/docker-target.js';
-import { hostOf, registryKey } from '../credentials/docker-config.js';
+import { berthHelper, type CredentialTarget, type DockerCredentialsTarget } from '../credentials/docker-target.js';
+import { dockerHubKey, hostOf, registryKey } from '../credentials/docker-config.js';
 import { dockerCredentialFor, type FoundCredential } from '../credentials/docker-credentials.js';
 import { KeepAliveScheduler, type SchedulerDependencies } from '../keepalive/scheduler.js';
 import type { RegistryLocks } from '../keepalive/registry-lock.js';
@@ -14,14 +14,22 @@ import { parseReference, type ImageReference } from '../registry/reference.js';
 import type { BrowserOpener } from '../oidc/provider.js';
 import { harborClient, idleDeadlineFrom, revokeHarborSession, signInToHarbor } from '../providers/harbor-oidc.js';
 import { keepHarborSessionAlive, regenerateHarborSecret, type SessionDependencies, type SessionOutcome } from '../providers/harbor-session.js';
-import { secretKinds, type SecretStore } from '../secrets/keychain.js';
-import { defaultIdleDays, defaultScopes, type RegistrySettings, type RegistryState, type RegistryStatusRecord } from '../settings/model.js';
+import { credentialSecretKind, secretKinds, type SecretStore } from '../secrets/keychain.js';
+import {
+  defaultIdleDays,
+  defaultScopes,
+  type HarborRegistrySettings,
+  type RegistrySettings,
+  type RegistryState,
+  type RegistryStatusRecord,
+  type TokenRegistrySettings,
+} from '../settings/model.js';
 import type { SettingsStore, StatusStore } from '../settings/stores.js';
-import type { AddHarborInput, RegistryView, SignOutResult, StatusEvents } from './contract.js';
+import type { AddHarborInput, DockerLogin, RegistryView, SignOutResult, StatusEvents } from './contract.js';
 import { TypedEvents } from './events.js';
 import { keepAliveIntervalMs, registryView } from './registry-view.js';
 
-export type { AddHarborInput, RegistryView, SignOutResult, StatusEvents } from './contract.js';
+export type { AddHarborInput, DockerLogin, RegistryView, SignOutResult, StatusEvents } from './contract.js';
 export type { CheckResult } from '../registry/pull-check.js';
 
 export interface CheckOptions {
@@ -62,6 +70,21 @@ function asUsage<T>(check: () => T): T {
 
 function registryHost(registry: RegistrySettings): string {
   return hostOf(registry.url);
+}
+
+/** A Berth registry name for a host docker logged in to: `registry.example.org:5000` → `registry.example.org-5000`. */
+function nameForHost(key: string): string {
+  const host = registryKey(key) === dockerHubKey ? 'docker.io' : hostOf(key).toLowerCase();
+  return host.replace(/[^a-z0-9._-]+/g, '-').replace(/^[^a-z0-9]+/, '').slice(0, 63) || 'registry';
+}
+
+function harborOnly(registry: RegistrySettings, action: string): HarborRegistrySettings {
+  if (registry.kind === 'harbor') return registry;
+  throw new BerthError(
+    'usage',
+    `${registry.name} holds a token from \`docker login\`, which Berth cannot ${action}: run \`docker login ${registryHost(registry)}\` again to replace it.`,
+    { registry: registry.name },
+  );
 }
 
 /** What a failure means for the state: only an authoritative answer changes it (offline is not expired). */
@@ -116,7 +139,7 @@ export function createApi(deps: ApiDependencies) {
     record(registry, { ...previous, state: stateAfterFailure(previous.state, code, background), lastError: errorMessage(error), actionUrl });
   }
 
-  function applyOutcome(registry: RegistrySettings, outcome: SessionOutcome): void {
+  function applyOutcome(registry: HarborRegistrySettings, outcome: SessionOutcome): void {
     const at = now();
     const current = deps.status.get(registry.name);
     record(registry, {
@@ -131,22 +154,22 @@ export function createApi(deps: ApiDependencies) {
     });
   }
 
-  function sessionDependencies(registry: RegistrySettings): SessionDependencies {
+  function sessionDependencies(registry: HarborRegistrySettings): SessionDependencies {
     return {
       secrets: deps.secrets,
       writeCredential: (username, secret) => deps.docker.store({ server: registryHost(registry), username, secret }, registry.name, registry.target),
     };
   }
 
-  function signedInRegistry(name: string): RegistrySettings {
-    const registry = deps.settings.get(name);
+  function signedInRegistry(name: string, action: string): HarborRegistrySettings {
+    const registry = harborOnly(deps.settings.get(name), action);
     if (!deps.status.get(name).signedInAt) {
       throw new BerthError('not-signed-in', `${name} is not signed in: sign in first (Berth's tray, or \`berth login ${name}\`).`, { registry: name });
     }
     return registry;
   }
 
-  async function runPass(registry: RegistrySettings): Promise<RegistryView> {
+  async function runPass(registry: HarborRegistrySettings): Promise<RegistryView> {
     const started = now().getTime();
     try {
       await deps.locks.withLock(registry.name, async () => {
@@ -165,7 +188,7 @@ export function createApi(deps: ApiDependencies) {
 
   /** One pass per registry at a time in this process; callers arriving meanwhile share its result. */
   function refreshOne(name: string): Promise<RegistryView> {
-    const registry = signedInRegistry(name);
+    const registry = signedInRegistry(name, 'keep alive');
     let pass = passes.get(name);
     if (!pass) {
       pass = runPass(registry).finally(() => passes.delete(name));
@@ -249,7 +272,7 @@ export function createApi(deps: ApiDependencies) {
     },
 
     async signIn(name: string, options: SignInOptions): Promise<RegistryView> {
-      const registry = deps.settings.get(name);
+      const registry = harborOnly(deps.settings.get(name), 'sign in to');
       const started = now();
       deps.log.info('sign-in started', { registry: name });
       try {
@@ -311,13 +334,13 @@ export function createApi(deps: ApiDependencies) {
     },
 
     refreshAll(): Promise<RegistryView[]> {
-      const signedIn = deps.settings.registries().filter((registry) => deps.status.get(registry.name).signedInAt);
+      const signedIn = deps.settings.registries().filter((registry) => registry.kind === 'harbor' && deps.status.get(registry.name).signedInAt);
       return Promise.all(signedIn.map((registry) => refreshOne(registry.name)));
     },
 
     /** A new CLI secret in Harbor, written everywhere Berth wrote the old one and verified; the old one stops working at once. */
     async regenerate(name: string): Promise<RegistryView> {
-      const registry = signedInRegistry(name);
+      const registry = signedInRegistry(name, 'regenerate');
       try {
         const outcome = await deps.locks.withLock(name, () => regenerateHarborSecret(registry, sessionDependencies(registry)));
         applyOutcome(registry, outcome);
@@ -335,7 +358,7 @@ export function createApi(deps: ApiDependencies) {
       const registry: RegistrySettings = { ...deps.settings.get(name), target };
       await deps.locks.withLock(name, async () => {
         const current = deps.status.get(name);
-        const secret = current.signedInAt ? await deps.secrets.get(name, 'cli-secret') : null;
+        const secret = current.signedInAt ? await deps.secrets.get(name, credentialSecretKind(registry.kind)) : null;
         if (current.username && secret) {
           const writtenTo = await deps.docker.store({ server: registryHost(registry), username: current.username, secret }, name, target);
           deps.settings.replace(registry);
@@ -352,18 +375,20 @@ export function createApi(deps: ApiDependencies) {
     async check(input: string, options: CheckOptions = {}): Promise<CheckResult> {
       const named = deps.settings.find(input.trim());
       const reference: ImageReference = named ? { registry: registryHost(named) } : parseReference(input);
-      const managed = named ?? deps.settings.registries().find((registry) => registryKey(registryHost(registry)) === registryKey(reference.registry));
+      const managed = named ?? managedFor(registryKey(reference.registry));
       let credential: FoundCredential | undefined;
       let rejectionRemedy: { text: string; actionUrl: string } | undefined;
       if (managed) {
         const username = deps.status.get(managed.name).username;
-        const secret = await deps.secrets.get(managed.name, 'cli-secret');
+        const secret = await deps.secrets.get(managed.name, credentialSecretKind(managed.kind));
         if (username && secret) credential = { username, secret, source: `berth:${managed.name}` };
-        const webLogin = harborClient(managed).webLoginUrl;
-        rejectionRemedy = {
-          text: `The Harbor session behind this CLI secret has expired (or the secret was regenerated elsewhere): log in at ${webLogin}, then run \`berth refresh ${managed.name}\`.`,
-          actionUrl: webLogin,
-        };
+        if (managed.kind === 'harbor') {
+          const webLogin = harborClient(managed).webLoginUrl;
+          rejectionRemedy = {
+            text: `The Harbor session behind this CLI secret has expired (or the secret was regenerated elsewhere): log in at ${webLogin}, then run \`berth refresh ${managed.name}\`.`,
+            actionUrl: webLogin,
+          };
+        }
       } else {
         credential = await dockerCredentialFor(reference.registry, deps.docker.env);
       }
@@ -378,8 +403,59 @@ export function createApi(deps: ApiDependencies) {
       return result;
     },
 
+    /** `docker login` through docker-credential-berth: the credential is kept as a token registry for that host. */
+    async storeDockerLogin(login: DockerLogin): Promise<RegistryView> {
+      const key = registryKey(login.serverUrl);
+      const existing = managedFor(key);
+      if (existing?.kind === 'harbor') {
+        throw new BerthError(
+          'usage',
+          `${registryHost(existing)} is signed in through Berth as "${existing.name}", which renews its CLI secret itself: use \`berth login ${existing.name}\` instead of docker login.`,
+          { registry: existing.name },
+        );
+      }
+      const registry: TokenRegistrySettings = existing ?? { name: freeName(nameForHost(key)), kind: 'token', url: `https://${hostOf(key)}`, target: 'helper' };
+      await deps.locks.withLock(registry.name, async () => {
+        await deps.secrets.set(registry.name, 'token', login.secret);
+        if (!existing) deps.settings.add(registry);
+        record(registry, { state: 'valid', username: login.username, signedInAt: now().toISOString(), writtenTo: `helper:${berthHelper}` });
+      });
+      deps.log.info('docker login stored', { registry: registry.name, host: registryHost(registry), user: login.username });
+      return view(registry);
+    },
+
+    /** `docker logout` through docker-credential-berth: the token registry goes; docker edits its own config.json meanwhile. */
+    async eraseDockerLogin(serverUrl: string): Promise<string | null> {
+      const registry = managedFor(registryKey(serverUrl));
+      if (!registry) return null;
+      if (registry.kind === 'harbor') {
+        throw new BerthError('usage', `${registryHost(registry)} is signed in through Berth as "${registry.name}": use \`berth logout ${registry.name}\` to sign out.`, {
+          registry: registry.name,
+        });
+      }
+      await deps.locks.withLock(registry.name, async () => {
+        await deps.secrets.delete(registry.name, 'token');
+        deps.settings.remove(registry.name);
+        deps.status.remove(registry.name);
+      });
+      deps.log.info('docker logout erased', { registry: registry.name });
+      return registry.name;
+    },
+
     keepAliveScheduler,
   };
+
+  /** The registry Berth manages for a docker registry key, if any. */
+  function managedFor(key: string): RegistrySettings | undefined {
+    return deps.settings.registries().find((registry) => registryKey(registryHost(registry)) === key);
+  }
+
+  function freeName(wanted: string): string {
+    const taken = new Set(deps.settings.registries().map((registry) => registry.name));
+    let name = wanted;
+    for (let suffix = 2; taken.has(name); suffix++) name = `${wanted.slice(0, 60)}-${suffix}`;
+    return name;
+  }
 
   async function signOut(name: string): Promise<SignOutResult> {
     const registry = deps.settings.get(name);
@@ -388,8 +464,8 @@ export function createApi(deps: ApiDependencies) {
     await deps.docker.erase(registryHost(registry), name);
     let revoked = false;
     await deps.locks.withLock(name, async () => {
-      const refreshToken = await deps.secrets.get(name, 'refresh-token');
-      if (refreshToken) {
+      const refreshToken = registry.kind === 'harbor' ? await deps.secrets.get(name, 'refresh-token') : null;
+      if (registry.kind === 'harbor' && refreshToken) {
         try {
           revoked = await revokeHarborSession(registry, refreshToken);
         } catch (error) {

@@ -7,6 +7,7 @@ const hourMs = 60 * 60 * 1000;
 
 /** The keep-alive interval of a registry, or `null` when keep-alive is off for it. */
 export function keepAliveIntervalMs(registry: RegistrySettings, preferences: Preferences): number | null {
+  if (registry.kind !== 'harbor') return null;
   const hours = registry.keepAliveHours ?? preferences.keepAliveHours;
   return hours > 0 ? hours * hourMs : null;
 }

@@ -1,7 +1,8 @@
+import { errorMessage } from '../errors.js';
 import { keychain } from '../secrets/keychain.js';
 import { configDir } from '../settings/paths.js';
 import { managedRegistries } from '../settings/quick-read.js';
-import { runCredentialHelper } from './credential-helper.js';
+import { HelperFailure, runCredentialHelper } from './credential-helper.js';
 
 async function readStdin(): Promise<string> {
   let text = '';
@@ -9,13 +10,20 @@ async function readStdin(): Promise<string> {
   return text;
 }
 
+// `store` and `erase` change settings, so only they load the full API; `get` stays light.
+const api = async () => (await import('../api/node.js')).createNodeApi();
+
 process.exitCode = await runCredentialHelper(process.argv[2], {
   stdin: readStdin,
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
   registries: () => managedRegistries(configDir()),
-  secret: (registry) => keychain().get(registry, 'cli-secret'),
+  secret: (registry, kind) => keychain().get(registry, kind),
+  store: async (login) => (await (await api()).storeDockerLogin(login)).name,
+  erase: async (serverUrl) => (await api()).eraseDockerLogin(serverUrl),
 }).catch((error: unknown) => {
-  process.stderr.write(`docker-credential-berth: ${error instanceof Error ? error.message : String(error)}\n`);
+  const message = error instanceof HelperFailure ? error.message : errorMessage(error);
+  // docker prints the helper's stdout as the reason; stderr is not shown.
+  process.stdout.write(`docker-credential-berth: ${message}\n`);
   return 1;
 });

@@ -1,5 +1,7 @@
 import { hostOf, registryKey } from '../credentials/docker-config.js';
+import type { DockerLogin } from '../api/contract.js';
 import type { ManagedRegistry } from '../settings/quick-read.js';
+import type { SecretKind } from '../secrets/keychain.js';
 import { berthVersion } from './version.js';
 
 export interface HelperIo {
@@ -7,14 +9,35 @@ export interface HelperIo {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
   registries: () => ManagedRegistry[];
-  /** The registry's CLI secret from the keychain. */
-  secret: (registry: string) => Promise<string | null>;
+  /** A registry's secret from the keychain. */
+  secret: (registry: string, kind: SecretKind) => Promise<string | null>;
+  /** Keeps what `docker login` handed over; returns the Berth registry's name. */
+  store: (login: DockerLogin) => Promise<string>;
+  /** Forgets what `docker login` stored; returns the Berth registry's name, or null when there was none. */
+  erase: (serverUrl: string) => Promise<string | null>;
 }
 
 // docker matches this exact text to tell "no credentials" from a failure.
 const notFound = 'credentials not found in native keychain';
 
-/** docker's credential-helper protocol over the registries Berth manages; no network on any path. */
+/** A failure of the protocol: docker shows the helper's stdout in its error message, so the one line goes there. */
+export class HelperFailure extends Error {}
+
+function parseLogin(text: string): DockerLogin {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new HelperFailure('store expects {"ServerURL","Username","Secret"} as JSON on stdin');
+  }
+  const { ServerURL, Username, Secret } = (value ?? {}) as Record<string, unknown>;
+  if (typeof ServerURL !== 'string' || !ServerURL.trim()) throw new HelperFailure('store needs a non-empty "ServerURL"');
+  if (typeof Username !== 'string') throw new HelperFailure('store needs "Username"');
+  if (typeof Secret !== 'string' || !Secret) throw new HelperFailure('store needs a non-empty "Secret"');
+  return { serverUrl: ServerURL.trim(), username: Username, secret: Secret };
+}
+
+/** docker's credential-helper protocol over the registries Berth manages; `get` and `list` use no network and no settings library. */
 export async function runCredentialHelper(action: string | undefined, io: HelperIo): Promise<number> {
   switch (action) {
     case 'version':
@@ -24,8 +47,8 @@ export async function runCredentialHelper(action: string | undefined, io: Helper
       const key = registryKey((await io.stdin()).trim());
       const registry = io.registries().find((candidate) => registryKey(hostOf(candidate.url)) === key);
       const username = registry?.username;
-      const secret = registry && username ? await io.secret(registry.name) : null;
-      if (!registry || !username || !secret) {
+      const secret = registry && username !== undefined ? await io.secret(registry.name, registry.kind === 'token' ? 'token' : 'cli-secret') : null;
+      if (!registry || username === undefined || !secret) {
         io.stdout(`${notFound}\n`);
         return 1;
       }
@@ -34,16 +57,28 @@ export async function runCredentialHelper(action: string | undefined, io: Helper
     }
     case 'list': {
       const listed: Record<string, string> = {};
-      for (const registry of io.registries()) if (registry.username) listed[registryKey(hostOf(registry.url))] = registry.username;
+      for (const registry of io.registries()) if (registry.username !== undefined) listed[registryKey(hostOf(registry.url))] = registry.username;
       io.stdout(JSON.stringify(listed));
       return 0;
     }
-    case 'store':
-    case 'erase':
-      io.stderr(`docker-credential-berth: "${action}" is not supported yet; Berth writes credentials itself after \`berth login\`.\n`);
-      return 1;
+    case 'store': {
+      const login = parseLogin(await io.stdin());
+      const name = await io.store(login);
+      io.stderr(`docker-credential-berth: kept the login for ${registryKey(login.serverUrl)} as Berth registry "${name}".\n`);
+      return 0;
+    }
+    case 'erase': {
+      const serverUrl = (await io.stdin()).trim();
+      const name = await io.erase(serverUrl);
+      if (name === null) {
+        io.stdout(`${notFound}\n`);
+        return 1;
+      }
+      io.stderr(`docker-credential-berth: removed Berth registry "${name}".\n`);
+      return 0;
+    }
     default:
-      io.stderr('Usage: docker-credential-berth <get|list|store|erase|version>\n');
+      io.stderr('Usage: docker-credential-berth <get|store|erase|list|version>\n');
       return 64;
   }
 }

@@ -1,11 +1,17 @@
 import { BerthError, errorMessage } from '../errors.js';
 import { rememberSecret } from '../log/redact.js';
+import type { RegistryKind } from '../settings/model.js';
 
 export const keychainService = 'Berth';
 
-/** One keychain entry per registry and kind. */
-export type SecretKind = 'refresh-token' | 'cli-secret';
-export const secretKinds: readonly SecretKind[] = ['refresh-token', 'cli-secret'];
+/** One keychain entry per registry and kind: a Harbor registry's session and CLI secret, or the token `docker login` gave. */
+export type SecretKind = 'refresh-token' | 'cli-secret' | 'token';
+export const secretKinds: readonly SecretKind[] = ['refresh-token', 'cli-secret', 'token'];
+
+/** The entry that holds the password docker sends for a registry of this kind. */
+export function credentialSecretKind(kind: RegistryKind): SecretKind {
+  return kind === 'token' ? 'token' : 'cli-secret';
+}
 
 export interface SecretStore {
   get(registry: string, kind: SecretKind): Promise<string | null>;

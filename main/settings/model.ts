@@ -1,26 +1,35 @@
-/** Non-secret settings: what the user configured. Secrets live in the keychain only. */
-export interface HarborRegistrySettings {
+/** What every registry has, whatever kind of credential it holds. */
+interface RegistryBase {
   name: string;
-  kind: 'harbor';
-  /** Harbor's base URL; its host is also the registry host docker uses. */
+  /** The registry's base URL; its host is the registry host docker uses. */
   url: string;
-  issuer: string;
-  clientId: string;
-  scopes: string;
-  /** Extra authorization request parameters, e.g. `prompt=consent`, `kc_idp_hint`. */
-  authParams: Record<string, string>;
   caFile?: string;
-  /** The identity provider's offline-session idle window (Keycloak: 30 days). */
-  idleDays: number;
-  /** Hours between keep-alive passes for this registry; 0 turns keep-alive off; absent: the preference. */
-  keepAliveHours?: number;
   /** Days before an expiry at which this registry shows as `expiring`; absent: the preference. */
   warnDays?: number;
   /** `config`: the credential is written into docker's config (or its credential store); `helper`: docker asks Berth on each use. */
   target?: 'config' | 'helper';
 }
 
-export type RegistrySettings = HarborRegistrySettings;
+/** Non-secret settings: what the user configured. Secrets live in the keychain only. */
+export interface HarborRegistrySettings extends RegistryBase {
+  kind: 'harbor';
+  issuer: string;
+  clientId: string;
+  scopes: string;
+  /** Extra authorization request parameters, e.g. `prompt=consent`, `kc_idp_hint`. */
+  authParams: Record<string, string>;
+  /** The identity provider's offline-session idle window (Keycloak: 30 days). */
+  idleDays: number;
+  /** Hours between keep-alive passes for this registry; 0 turns keep-alive off; absent: the preference. */
+  keepAliveHours?: number;
+}
+
+/** A user name and token docker handed to Berth's credential helper (`docker login`); nothing to keep alive. */
+export interface TokenRegistrySettings extends RegistryBase {
+  kind: 'token';
+}
+
+export type RegistrySettings = HarborRegistrySettings | TokenRegistrySettings;
 export type RegistryKind = RegistrySettings['kind'];
 
 export interface Preferences {

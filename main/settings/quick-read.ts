@@ -1,11 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parseJsonObject } from '../credentials/json-file.js';
-import type { SettingsData, StatusData } from './model.js';
+import type { RegistryKind, SettingsData, StatusData } from './model.js';
 import { storeOptions } from './schema.js';
 
 /** A registry as the credential helper needs it: where, and as whom. */
 export interface ManagedRegistry {
   name: string;
+  kind: RegistryKind;
   url: string;
   username?: string;
 }
@@ -21,6 +22,6 @@ export function managedRegistries(dir: string): ManagedRegistry[] {
   const status = readJson<StatusData>(files.status.path);
   return (settings.registries ?? []).map((registry) => {
     const username = status.registries?.[registry.name]?.username;
-    return { name: registry.name, url: registry.url, ...(username ? { username } : {}) };
+    return { name: registry.name, kind: registry.kind, url: registry.url, ...(username !== undefined ? { username } : {}) };
   });
 }

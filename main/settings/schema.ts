@@ -9,10 +9,13 @@ export const settingsSchema = {
     default: [],
     items: {
       type: 'object',
-      required: ['name', 'kind', 'url', 'issuer', 'clientId', 'scopes', 'authParams', 'idleDays'],
+      required: ['name', 'kind', 'url'],
+      // A Harbor registry signs in through its identity provider; a token registry has nothing more.
+      if: { properties: { kind: { const: 'harbor' } } },
+      then: { required: ['issuer', 'clientId', 'scopes', 'authParams', 'idleDays'] },
       properties: {
         name: { type: 'string', pattern: '^[a-z0-9][a-z0-9._-]{0,62}$' },
-        kind: { enum: ['harbor'] },
+        kind: { enum: ['harbor', 'token'] },
         url: { type: 'string', format: 'uri' },
         issuer: { type: 'string', format: 'uri' },
         clientId: { type: 'string', minLength: 1 },
