@@ -11,13 +11,14 @@ import { createApi, type BerthApi } from './index.js';
 export function createNodeApi(env: NodeJS.ProcessEnv = process.env): BerthApi {
   const dir = configDir(env);
   const { settings, status } = openStores(dir);
+  const log = fileLogger(logFile(dir));
   return createApi({
     settings,
     status,
     secrets: keychain(),
-    docker: new DockerCredentialsTarget(env),
+    docker: new DockerCredentialsTarget(env, log),
     locks: new RegistryLocks(lockDir(dir)),
     challenges: fileChallengeCache(challengeCacheFile(dir)),
-    log: fileLogger(logFile(dir)),
+    log,
   });
 }

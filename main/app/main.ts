@@ -30,7 +30,7 @@ function createAppApi(dir: string, log: Logger): BerthApi {
     settings: new SettingsStore(openDocument(options.settings.path, () => new ElectronStore<SettingsData>(options.settings))),
     status: new StatusStore(openDocument(options.status.path, () => new ElectronStore<StatusData>(options.status))),
     secrets: keychain(),
-    docker: new DockerCredentialsTarget(),
+    docker: new DockerCredentialsTarget(process.env, log),
     locks: new RegistryLocks(lockDir(dir)),
     log,
   });

@@ -42,3 +42,34 @@ export function helperFor(config: JsonObject, key: string): string | undefined {
   if (typeof specific === 'string' && specific) return specific;
   return typeof config.credsStore === 'string' && config.credsStore ? config.credsStore : undefined;
 }
+
+// The name docker derives `docker-credential-berth` from.
+export const berthHelper = 'berth';
+
+// Fields of an auths entry that hold a credential; anything else in the entry (e.g. "email") is kept.
+const credentialFields = ['auth', 'username', 'password', 'identitytoken', 'registrytoken'];
+
+function withoutCredential(entry: unknown): JsonObject {
+  const kept: JsonObject = entry !== null && typeof entry === 'object' && !Array.isArray(entry) ? { ...(entry as JsonObject) } : {};
+  for (const field of credentialFields) delete kept[field];
+  return kept;
+}
+
+/** config.json with `credHelpers[key]` set to Berth, or without Berth's entry for the key. */
+export function withBerthHelper(config: JsonObject, key: string, on: boolean): JsonObject {
+  const helpers = { ...(isRecord(config.credHelpers) ? config.credHelpers : {}) };
+  const ours = Object.keys(helpers).filter((host) => registryKey(host) === key && helpers[host] === berthHelper);
+  if (!on && ours.length === 0) return config;
+  for (const host of ours) delete helpers[host];
+  if (on) helpers[key] = berthHelper;
+  return { ...config, credHelpers: helpers };
+}
+
+/** config.json with the one registry's auths entry replaced (or removed); aliases of the same host go too. */
+export function withAuthEntry(config: JsonObject, key: string, entry: JsonObject | undefined, aliases = matchingAuthKeys(config, key)): JsonObject {
+  const auths = { ...authsOf(config) };
+  const previous = auths[key] ?? aliases.map((alias) => auths[alias]).find(Boolean);
+  for (const alias of aliases) delete auths[alias];
+  if (entry) auths[key] = { ...withoutCredential(previous), ...entry };
+  return { ...config, auths };
+}

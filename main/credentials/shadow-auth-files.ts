@@ -1,0 +1,72 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { errorMessage } from '../errors.js';
+import { authsOf, hostOf, registryKey, withAuthEntry, withBerthHelper } from './docker-config.js';
+import { readJsonDocument, writeJsonDocument, type JsonDocument, type JsonObject } from './json-file.js';
+
+/** What to put in a shadowing file for one host: a plaintext `auth`, a pointer to Berth's helper, or nothing (logout). */
+export type ShadowUpdate = { auth: string } | 'helper' | 'erase';
+
+export interface ShadowResult {
+  updated: string[];
+  /** Files that hold an entry for the host but could not be read or written; named so the user can fix them. */
+  problems: string[];
+}
+
+/**
+ * Auth files that podman, skopeo, buildah and helm read before docker's config.json, so a stale entry there
+ * shadows what Berth writes: the containers auth files (`$REGISTRY_AUTH_FILE`, `$XDG_RUNTIME_DIR/containers/auth.json`,
+ * `~/.config/containers/auth.json`) and helm's `registry/config.json` (`$HELM_REGISTRY_CONFIG`, else in helm's config home).
+ */
+export function shadowingAuthFiles(env: NodeJS.ProcessEnv, platform: NodeJS.Platform = process.platform, home = homedir()): string[] {
+  const configHome = env.XDG_CONFIG_HOME || join(home, '.config');
+  const helmDefaultHome =
+    platform === 'darwin' ? join(home, 'Library', 'Preferences', 'helm') : platform === 'win32' ? join(env.APPDATA || join(home, 'AppData', 'Roaming'), 'helm') : join(configHome, 'helm');
+  const files = [
+    env.REGISTRY_AUTH_FILE,
+    env.XDG_RUNTIME_DIR ? join(env.XDG_RUNTIME_DIR, 'containers', 'auth.json') : undefined,
+    join(configHome, 'containers', 'auth.json'),
+    env.HELM_REGISTRY_CONFIG || join(env.HELM_CONFIG_HOME || helmDefaultHome, 'registry', 'config.json'),
+  ];
+  return [...new Set(files.filter((file): file is string => Boolean(file)))];
+}
+
+/** Keys naming the whole registry (`host`, `https://host/`, `https://host/v1/`); `host/namespace` entries are deliberate and left alone. */
+function hostLevelKeys(data: JsonObject, key: string): string[] {
+  return Object.keys(authsOf(data)).filter((existing) => {
+    if (registryKey(existing) !== key) return false;
+    const rest = existing.replace(/^https?:\/\//i, '').slice(hostOf(existing).length);
+    return /^\/?(v[12]\/?)?$/.test(rest);
+  });
+}
+
+function edited(document: JsonDocument, key: string, update: ShadowUpdate): JsonObject | undefined {
+  const keys = hostLevelKeys(document.data, key);
+  if (update === 'erase') {
+    const withoutHelper = withBerthHelper(document.data, key, false);
+    return keys.length > 0 || withoutHelper !== document.data ? withAuthEntry(withoutHelper, key, undefined, keys) : undefined;
+  }
+  // Only a file that already speaks for this host shadows docker's; any other file is none of Berth's business.
+  if (keys.length === 0 && withBerthHelper(document.data, key, false) === document.data) return undefined;
+  if (update === 'helper') return withAuthEntry(withBerthHelper(document.data, key, true), key, undefined, keys);
+  // The entry keeps the key the file already used for the host (`https://host`, `host`).
+  return withAuthEntry(withBerthHelper(document.data, key, false), keys[0] ?? key, { auth: update.auth }, keys);
+}
+
+/** Updates (or clears) the host's entry in each shadowing file that has one, the same safe way as docker's config.json. */
+export function updateShadowingFiles(files: string[], server: string, update: ShadowUpdate): ShadowResult {
+  const key = registryKey(server);
+  const result: ShadowResult = { updated: [], problems: [] };
+  for (const file of files) {
+    try {
+      const document = readJsonDocument(file);
+      const next = document.exists ? edited(document, key, update) : undefined;
+      if (!next) continue;
+      writeJsonDocument(document, next);
+      result.updated.push(file);
+    } catch (error) {
+      result.problems.push(errorMessage(error));
+    }
+  }
+  return result;
+}
