@@ -91,6 +91,17 @@ function passLine(report: PassReport, view: RegistryView | undefined): string {
   return `${new Date(report.startedAt).toISOString()}  ${report.name}  ${report.state}  ${report.ms} ms  next ${new Date(report.nextAt).toISOString()}${problem}\n`;
 }
 
+function passJson(report: PassReport, view: RegistryView | undefined) {
+  return {
+    at: new Date(report.startedAt).toISOString(),
+    name: report.name,
+    state: report.state,
+    ms: report.ms,
+    nextAt: new Date(report.nextAt).toISOString(),
+    lastError: view && !working(view) ? view.lastError : null,
+  };
+}
+
 function printViews(views: RegistryView[], json: boolean, io: CliIo): void {
   if (json) io.stdout(`${JSON.stringify(views.map(statusJson), null, 2)}\n`);
   else if (views.length === 0) io.stderr('No registries yet. Add one with `berth add harbor <name> --url ... --issuer ... --client-id ...`.\n');
@@ -101,7 +112,7 @@ const commands: Record<string, Command> = {
   add: {
     summary: 'add a registry',
     usage:
-      'berth add harbor <name> --url <harbor URL> --issuer <URL> --client-id <id> [--scope "..."] [--auth-param k=v]... [--ca-file <pem>] [--idle-days 30] [--keep-alive-hours 24|0] [--warn-days 3]',
+      'berth add harbor <name> --url <harbor URL> --issuer <URL> --client-id <id> [--scope "..."] [--auth-param k=v]... [--ca-file <pem>] [--idle-days 30] [--keep-alive-hours 24|0] [--warn-days 3] [--json]',
     options: {
       url: { type: 'string' },
       issuer: { type: 'string' },
@@ -224,13 +235,16 @@ const commands: Record<string, Command> = {
   },
   keepalive: {
     summary: 'keep every signed-in registry alive in the foreground (servers, WSL, no tray)',
-    usage: 'berth keepalive   (one line per pass on stdout; Ctrl-C stops)',
-    options: { help },
-    async run({ positionals }, io) {
+    usage: 'berth keepalive [--json]   (one line per pass on stdout, a JSON object per line with --json; Ctrl-C stops)',
+    options: { json: { type: 'boolean' }, help },
+    async run({ positionals, values }, io) {
       if (positionals.length > 0) throw usageError('berth keepalive takes no arguments.');
       const api = await io.createApi(io.env);
       const scheduler = api.keepAliveScheduler({
-        onPass: (report) => io.stdout(passLine(report, api.status().find((view) => view.name === report.name))),
+        onPass: (report) => {
+          const view = api.status().find((candidate) => candidate.name === report.name);
+          io.stdout(values.json ? `${JSON.stringify(passJson(report, view))}\n` : passLine(report, view));
+        },
       });
       // Sign-ins, sign-outs and new registries from other Berth processes reach this one through the status files.
       const watcher = watch(configDir(io.env), (_event, file) => {
@@ -259,7 +273,7 @@ const commands: Record<string, Command> = {
   },
   target: {
     summary: 'choose how docker gets the credential: written into its config, or asked of Berth on each use',
-    usage: 'berth target <name> config|helper   (helper: config.json gets credHelpers[host] = "berth" and no secret)',
+    usage: 'berth target <name> config|helper [--json]   (helper: config.json gets credHelpers[host] = "berth" and no secret)',
     options: { json: { type: 'boolean' }, help },
     async run({ positionals, values }, io) {
       const [name, target, ...rest] = positionals;
@@ -276,11 +290,12 @@ const commands: Record<string, Command> = {
   },
   logout: {
     summary: 'remove the credentials, revoke the session and forget the secrets',
-    usage: 'berth logout <name>',
-    options: { help },
-    async run({ positionals }, io) {
+    usage: 'berth logout <name> [--json]',
+    options: { json: { type: 'boolean' }, help },
+    async run({ positionals, values }, io) {
       const name = one(positionals, 'registry name');
       const result = await (await io.createApi(io.env)).signOut(name);
+      if (values.json) io.stdout(`${JSON.stringify({ name, ...result }, null, 2)}\n`);
       for (const warning of result.warnings) io.stderr(`warning: ${warning}\n`);
       io.stderr(`Signed out of ${name}${result.revoked ? '; the session is revoked at the identity provider' : ''}.\n`);
       return exitCodes.ok;
@@ -288,14 +303,36 @@ const commands: Record<string, Command> = {
   },
   remove: {
     summary: 'sign out and forget a registry',
-    usage: 'berth remove <name>',
-    options: { help },
-    async run({ positionals }, io) {
+    usage: 'berth remove <name> [--json]',
+    options: { json: { type: 'boolean' }, help },
+    async run({ positionals, values }, io) {
       const name = one(positionals, 'registry name');
       const result = await (await io.createApi(io.env)).removeRegistry(name);
+      if (values.json) io.stdout(`${JSON.stringify({ name, ...result }, null, 2)}\n`);
       for (const warning of result.warnings) io.stderr(`warning: ${warning}\n`);
       io.stderr(`Removed ${name}.\n`);
       return exitCodes.ok;
+    },
+  },
+  doctor: {
+    summary: 'check the keychain, docker config, credential helper, servers and clock, and say how to fix each problem',
+    usage: 'berth doctor [--json]   (exit 0 when nothing is wrong, 1 otherwise)',
+    options: { json: { type: 'boolean' }, help },
+    async run({ positionals, values }, io) {
+      if (positionals.length > 0) throw usageError('berth doctor takes no arguments.');
+      // Not through the API: the doctor must work when settings.json itself is broken.
+      const { runDoctor } = await import('../doctor/doctor.js');
+      const findings = await runDoctor({ env: io.env });
+      const healthy = findings.every((finding) => finding.ok);
+      if (values.json) io.stdout(`${JSON.stringify({ ok: healthy, findings }, null, 2)}\n`);
+      else {
+        for (const finding of findings) {
+          io.stdout(`${finding.ok ? 'ok     ' : 'PROBLEM'}  ${finding.area}: ${finding.message}\n`);
+          if (finding.remedy) io.stdout(`         fix: ${finding.remedy}\n`);
+        }
+        io.stdout(healthy ? 'No problems found.\n' : `${findings.filter((finding) => !finding.ok).length} problem(s) found.\n`);
+      }
+      return healthy ? exitCodes.ok : exitCodes.failure;
     },
   },
 };

@@ -70,3 +70,8 @@ export function keychain(service = keychainService): SecretStore {
     },
   };
 }
+
+/** How many entries Berth has in the keychain; a read that fails the same way a sign-in would (doctor's probe). */
+export async function keychainEntryCount(service = keychainService): Promise<number> {
+  return (await (await loadKeytar()).findCredentials(service)).length;
+}

@@ -57,6 +57,19 @@ test('--help and --version answer on stdout', async () => {
   assert.match(version.out, /^\d+\.\d+\.\d+\n$/);
 });
 
+test('every command has --help, and every command whose output is data has --json', async () => {
+  const overview = io();
+  await runCli(['--help'], overview);
+  const names = [...overview.out.matchAll(/^ {2}([a-z]+) {2,}/gm)].map((match) => match[1] as string);
+  assert.deepEqual(names, ['add', 'login', 'status', 'list', 'refresh', 'regenerate', 'keepalive', 'check', 'target', 'logout', 'remove', 'doctor']);
+  for (const name of names) {
+    const captured = io();
+    assert.equal(await runCli([name, '--help'], captured), 0, name);
+    assert.match(captured.out, new RegExp(`^Usage: berth ${name} `), name);
+    assert.match(captured.out, /--json/, `${name} has --json`);
+  }
+});
+
 test('regenerate asks on a terminal, explains what breaks, and changes nothing when declined', async () => {
   const captured = io();
   let asked = '';

@@ -1,0 +1,213 @@
+import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { berthHelper, dockerConfigPath } from '../credentials/docker-config.js';
+import { parseJsonObject, readJsonDocument, type JsonObject } from '../credentials/json-file.js';
+import { errorMessage } from '../errors.js';
+import { httpClient, isLoopbackHost, networkError } from '../net/http.js';
+import { keychainEntryCount } from '../secrets/keychain.js';
+import type { RegistrySettings, SettingsData, StatusData } from '../settings/model.js';
+import { configDir } from '../settings/paths.js';
+import { storeOptions } from '../settings/schema.js';
+
+export type DoctorArea = 'settings' | 'keychain' | 'docker-config' | 'credential-helper' | 'network' | 'clock' | 'registry';
+
+/** One thing `berth doctor` looked at; a problem always says what to do next. */
+export interface DoctorFinding {
+  area: DoctorArea;
+  ok: boolean;
+  message: string;
+  remedy?: string;
+}
+
+export interface DoctorOptions {
+  env: NodeJS.ProcessEnv;
+  platform?: NodeJS.Platform;
+  now?: () => number;
+  /** How long one probe (keychain, HTTP) may take before it counts as unreachable. */
+  timeoutMs?: number;
+}
+
+// Token lifetimes are checked to the second at the provider and at Harbor; half a minute off already shows.
+const maxSkewMs = 30_000;
+
+const ok = (area: DoctorArea, message: string): DoctorFinding => ({ area, ok: true, message });
+const problem = (area: DoctorArea, message: string, remedy: string): DoctorFinding => ({ area, ok: false, message, remedy });
+
+function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms / 1000} s`)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** The program's path if it is an executable file in one of PATH's folders. */
+export function findOnPath(program: string, env: NodeJS.ProcessEnv, platform: NodeJS.Platform = process.platform): string | undefined {
+  const extensions = platform === 'win32' ? (env.PATHEXT ?? '.EXE;.CMD;.BAT').split(';') : [''];
+  for (const dir of (env.PATH ?? '').split(delimiter).filter(Boolean)) {
+    for (const extension of extensions) {
+      const candidate = join(dir, program + extension);
+      try {
+        accessSync(candidate, constants.X_OK);
+        return candidate;
+      } catch {
+        // Not in this folder.
+      }
+    }
+  }
+  return undefined;
+}
+
+function readSettings(dir: string): { findings: DoctorFinding[]; registries: RegistrySettings[]; status: StatusData['registries'] } {
+  const files = storeOptions(dir);
+  const read = <T>(path: string): Partial<T> => (existsSync(path) ? (parseJsonObject(readFileSync(path, 'utf8'), path) as Partial<T>) : {});
+  try {
+    const registries = read<SettingsData>(files.settings.path).registries ?? [];
+    const status = read<StatusData>(files.status.path).registries ?? {};
+    return { findings: [ok('settings', `Berth's settings in ${dir}: ${registries.length} registr${registries.length === 1 ? 'y' : 'ies'}.`)], registries, status };
+  } catch (error) {
+    return { findings: [problem('settings', errorMessage(error), 'Fix the JSON, or move the file away to start over; Berth does not rewrite a file it cannot read.')], registries: [], status: {} };
+  }
+}
+
+function keychainRemedy(platform: NodeJS.Platform): string {
+  if (platform === 'darwin') return 'Unlock the login keychain (Keychain Access), then run `berth doctor` again.';
+  if (platform === 'win32') return 'Make sure Windows Credential Manager is available for your user, then run `berth doctor` again.';
+  return 'Start and unlock a Secret Service keyring: log in to a desktop session, or run `gnome-keyring-daemon --start --components=secrets` (KeePassXC with Secret Service works too).';
+}
+
+async function checkKeychain(platform: NodeJS.Platform, timeoutMs: number): Promise<DoctorFinding> {
+  try {
+    const entries = await withTimeout(keychainEntryCount(), timeoutMs, 'The OS keychain');
+    return ok('keychain', `The OS keychain answers (${entries} Berth entr${entries === 1 ? 'y' : 'ies'}).`);
+  } catch (error) {
+    return problem('keychain', `Cannot use the OS keychain: ${errorMessage(error).replace(/\.$/, '')}.`, keychainRemedy(platform));
+  }
+}
+
+function helpersNamed(config: JsonObject): string[] {
+  const named = typeof config.credsStore === 'string' && config.credsStore ? [config.credsStore] : [];
+  const helpers = config.credHelpers !== null && typeof config.credHelpers === 'object' ? Object.values(config.credHelpers as JsonObject) : [];
+  return [...new Set([...named, ...helpers.filter((helper): helper is string => typeof helper === 'string' && helper !== '')])];
+}
+
+function checkDockerConfig(env: NodeJS.ProcessEnv, platform: NodeJS.Platform, registries: RegistrySettings[]): DoctorFinding[] {
+  const path = dockerConfigPath(env);
+  let config: JsonObject = {};
+  const findings: DoctorFinding[] = [];
+  try {
+    const document = readJsonDocument(path);
+    config = document.data;
+    findings.push(ok('docker-config', document.exists ? `docker's config ${path} parses.` : `docker's config ${path} does not exist yet; Berth creates it at sign-in.`));
+  } catch (error) {
+    findings.push(problem('docker-config', errorMessage(error), 'Fix the JSON (docker cannot read it either), then run `berth refresh` to write the credentials again.'));
+  }
+  const helpers = helpersNamed(config);
+  for (const helper of helpers.filter((name) => name !== berthHelper)) {
+    if (!findOnPath(`docker-credential-${helper}`, env, platform)) {
+      findings.push(
+        problem('credential-helper', `${path} names the credential helper "${helper}", but docker-credential-${helper} is not on PATH: docker cannot get credentials through it.`, `Install docker-credential-${helper}, or remove "${helper}" from "credsStore"/"credHelpers" in ${path}.`),
+      );
+    }
+  }
+  const needsBerth = helpers.includes(berthHelper) || registries.some((registry) => registry.target === 'helper');
+  const berth = findOnPath(`docker-credential-${berthHelper}`, env, platform);
+  if (berth) findings.push(ok('credential-helper', `docker-credential-berth is on PATH (${berth}).`));
+  else if (needsBerth) {
+    const users = registries.filter((registry) => registry.target === 'helper').map((registry) => registry.name);
+    findings.push(
+      problem(
+        'credential-helper',
+        `docker-credential-berth is not on PATH, but docker is told to ask it${users.length > 0 ? ` (${users.join(', ')} use target "helper")` : ''}: docker pull gets no credentials.`,
+        `Put docker-credential-berth on PATH (\`npm link\` in Berth's checkout, or the packaged app's bin folder), or switch back with \`berth target ${users[0] ?? '<name>'} config\`.`,
+      ),
+    );
+  } else findings.push(ok('credential-helper', 'docker-credential-berth is not on PATH; it is needed only for `berth target <name> helper` and docker login through Berth.'));
+  return findings;
+}
+
+interface Probe {
+  registry: string;
+  what: string;
+  url: string;
+  caFile: string | undefined;
+}
+
+function probesFor(registry: RegistrySettings): Probe[] {
+  const base = { registry: registry.name, caFile: registry.caFile };
+  if (registry.kind === 'harbor') {
+    return [
+      { ...base, what: 'identity provider', url: `${registry.issuer}/.well-known/openid-configuration` },
+      { ...base, what: 'Harbor', url: new URL('/api/v2.0/systeminfo', registry.url).href },
+    ];
+  }
+  const host = new URL(registry.url).host;
+  const scheme = isLoopbackHost(new URL(registry.url).hostname) ? 'http' : 'https';
+  return [{ ...base, what: 'registry', url: `${scheme}://${host}/v2/` }];
+}
+
+async function checkReachable(probe: Probe, timeoutMs: number): Promise<{ finding: DoctorFinding; serverDate?: number; host: string }> {
+  const host = new URL(probe.url).host;
+  try {
+    const response = await httpClient({ caFile: probe.caFile, timeoutMs })(probe.url, { method: 'GET', redirect: 'manual' });
+    await response.body?.cancel();
+    const date = Date.parse(response.headers.get('date') ?? '');
+    const answered = `${probe.registry}: the ${probe.what} at ${host} answers (HTTP ${response.status}).`;
+    // Any HTTP answer means the network path works; only a 5xx says the service itself is down.
+    const finding =
+      response.status >= 500
+        ? problem('network', `${probe.registry}: the ${probe.what} at ${host} answers HTTP ${response.status}.`, `The ${probe.what} is having trouble; try again later or tell its administrator.`)
+        : ok('network', answered);
+    return { finding, host, ...(Number.isNaN(date) ? {} : { serverDate: date }) };
+  } catch (error) {
+    const reason = errorMessage(networkError(error, probe.url, probe.registry));
+    return { finding: problem('network', `${probe.registry}: cannot reach the ${probe.what}: ${reason}`, `Check the network, VPN or proxy for ${host}; if the ${probe.what} moved, remove the registry and add it again with the new URL.`), host };
+  }
+}
+
+function checkClock(samples: { host: string; serverDate?: number }[], localNow: number): DoctorFinding | undefined {
+  const dated = samples.filter((sample): sample is { host: string; serverDate: number } => sample.serverDate !== undefined);
+  if (dated.length === 0) return undefined;
+  const worst = dated.reduce((a, b) => (Math.abs(b.serverDate - localNow) > Math.abs(a.serverDate - localNow) ? b : a));
+  const skew = localNow - worst.serverDate;
+  const seconds = Math.round(Math.abs(skew) / 1000);
+  if (Math.abs(skew) <= maxSkewMs) return ok('clock', `This machine's clock agrees with ${dated.length === 1 ? worst.host : `${dated.length} servers`} (within ${Math.max(seconds, 1)} s).`);
+  return problem(
+    'clock',
+    `This machine's clock is ${seconds} s ${skew > 0 ? 'ahead of' : 'behind'} ${worst.host}: tokens may look expired or not yet valid.`,
+    'Turn on network time (Linux: `timedatectl set-ntp true`; macOS and Windows: set the time automatically in the system settings).',
+  );
+}
+
+function checkStates(registries: RegistrySettings[], status: StatusData['registries']): DoctorFinding[] {
+  const findings: DoctorFinding[] = [];
+  for (const registry of registries) {
+    const record = status[registry.name];
+    if (!record || record.state === 'signed-out') continue;
+    if (record.state === 'needs-sign-in' || record.state === 'needs-web-login' || record.state === 'error') {
+      const remedy = record.actionUrl ? `Open ${record.actionUrl}, then run \`berth refresh ${registry.name}\`.` : registry.kind === 'harbor' ? `Run \`berth login ${registry.name}\`.` : `Run \`docker login ${new URL(registry.url).host}\` again.`;
+      findings.push(problem('registry', `${registry.name} is ${record.state}${record.lastError ? `: ${record.lastError}` : '.'}`, remedy));
+    }
+  }
+  return findings;
+}
+
+/** Checks what Berth depends on, each with its own finding; it changes nothing. */
+export async function runDoctor(options: DoctorOptions): Promise<DoctorFinding[]> {
+  const { env } = options;
+  const platform = options.platform ?? process.platform;
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const now = options.now ?? Date.now;
+  const settings = readSettings(configDir(env, platform));
+  const probes = settings.registries.flatMap(probesFor);
+  const [keychain, reached] = await Promise.all([checkKeychain(platform, timeoutMs), Promise.all(probes.map((probe) => checkReachable(probe, timeoutMs)))]);
+  const clock = checkClock(reached, now());
+  return [
+    ...settings.findings,
+    keychain,
+    ...checkDockerConfig(env, platform, settings.registries),
+    ...reached.map((result) => result.finding),
+    ...(clock ? [clock] : []),
+    ...checkStates(settings.registries, settings.status),
+  ];
+}

@@ -1,0 +1,67 @@
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { runDoctor, type DoctorFinding } from '../../main/doctor/doctor.js';
+import { unless } from '../rig/components.js';
+import { useRig } from '../helpers/rig.js';
+import { busWithoutKeyring } from '../helpers/session-bus.js';
+import { assertNoSecretsLeaked, helperOnPath, signedIn } from '../helpers/berth.js';
+
+describe('berth doctor', { skip: unless('docker-registry', 'openssl', 'keyring') }, () => {
+  const rig = useRig({}, 'alice');
+
+  test('a healthy machine passes every check; each broken part gets its own line and fix, and nothing is changed', async () => {
+    const { ws, name } = await signedIn(rig(), 'alice');
+    const healthyPath = ws.env.PATH;
+    helperOnPath(ws);
+    assert.equal((await ws.berth('target', name, 'helper')).code, 0);
+
+    const healthy = await ws.berth('doctor', '--json');
+    const report = JSON.parse(healthy.stdout) as { ok: boolean; findings: DoctorFinding[] };
+    assert.equal(healthy.code, 0, healthy.stdout);
+    assert.equal(report.ok, true);
+    assert.deepEqual([...new Set(report.findings.map((finding) => finding.area))], ['settings', 'keychain', 'docker-config', 'credential-helper', 'network', 'clock']);
+    assert.match(report.findings.map((finding) => finding.message).join('\n'), /identity provider at 127\.0\.0\.1:\d+ answers[\s\S]*Harbor at 127\.0\.0\.1:\d+ answers/);
+
+    const configPath = join(ws.dockerConfig, 'config.json');
+    const broken = '{"auths": {"harbor.example.org": {"auth": "x"}';
+    writeFileSync(configPath, broken);
+    const bus = await busWithoutKeyring();
+    await rig().idp.pause();
+    try {
+      ws.env.PATH = healthyPath;
+      ws.env.DBUS_SESSION_BUS_ADDRESS = bus.address;
+      const result = await ws.berth('doctor');
+      assert.equal(result.code, 1, result.stdout);
+      const lines = result.stdout.split('\n');
+      const problems = lines.flatMap((line, i) => (line.startsWith('PROBLEM') ? [{ line, fix: lines[i + 1] ?? '' }] : []));
+      const expected: [RegExp, RegExp][] = [
+        [/keychain: Cannot use the OS keychain: .*org\.freedesktop\.secrets/, /fix: Start and unlock a Secret Service keyring/],
+        [new RegExp(`docker-config: ${configPath}:1:\\d+: not valid JSON`), /fix: Fix the JSON .*`berth refresh`/],
+        [/credential-helper: docker-credential-berth is not on PATH, but docker is told to ask it/, /fix: Put docker-credential-berth on PATH .*`berth target/],
+        [/network: .*cannot reach the identity provider: Cannot reach 127\.0\.0\.1:\d+ \(ECONNREFUSED\)/, /fix: Check the network, VPN or proxy/],
+      ];
+      assert.equal(problems.length, expected.length, result.stdout);
+      for (const [i, [line, fix]] of expected.entries()) {
+        assert.match(problems[i]?.line ?? '', line);
+        assert.match(problems[i]?.fix ?? '', fix);
+      }
+      assert.match(result.stdout, /ok {7}network: .*Harbor at .* answers/, 'Harbor itself is fine');
+      assert.equal(readFileSync(configPath, 'utf8'), broken, 'the doctor changes nothing');
+    } finally {
+      await rig().idp.resume();
+      await bus.stop();
+    }
+    assertNoSecretsLeaked(rig(), ws);
+  });
+
+  test("a clock two minutes off the servers' Date is a problem with its fix", async () => {
+    const { ws } = await signedIn(rig(), 'alice');
+    const findings = await runDoctor({ env: ws.env, now: () => Date.now() + 120_000 });
+    const clock = findings.find((finding) => finding.area === 'clock');
+    assert.equal(clock?.ok, false);
+    assert.match(clock?.message ?? '', /clock is 1[12]\d s ahead of 127\.0\.0\.1:\d+/);
+    assert.match(clock?.remedy ?? '', /timedatectl set-ntp true/);
+  });
+});
