@@ -1,16 +1,9 @@
 import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, dialog, powerMonitor } from 'electron';
-import ElectronStore from 'electron-store';
-import { createApi, type BerthApi } from '../api/index.js';
-import { DockerCredentialsTarget } from '../credentials/docker-target.js';
 import { errorMessage } from '../errors.js';
 import { fileLogger, type Logger } from '../log/logger.js';
-import { RegistryLocks } from '../keepalive/registry-lock.js';
-import { keychain } from '../secrets/keychain.js';
-import type { SettingsData, StatusData } from '../settings/model.js';
-import { configDir, lockDir, logFile } from '../settings/paths.js';
-import { storeOptions } from '../settings/schema.js';
-import { ensureConfigDir, openDocument, SettingsStore, StatusStore } from '../settings/stores.js';
+import { configDir, logFile } from '../settings/paths.js';
+import { createNodeApi } from '../api/node.js';
 
 // The compiled file is dist/main/app/main.js; the page is not compiled and stays in renderer/.
 const placeholderPage = fileURLToPath(new URL('../../../renderer/index.html', import.meta.url));
@@ -20,20 +13,6 @@ let mainWindow: BrowserWindow | undefined;
 /** Electron's userData (~/.config/Berth on Linux), the folder the CLI uses too; `$BERTH_HOME` wins, as in the CLI. */
 function berthHome(): string {
   return process.env.BERTH_HOME ? configDir() : app.getPath('userData');
-}
-
-/** The API over the same settings and status files the CLI opens with `conf`, with the same options. */
-function createAppApi(dir: string, log: Logger): BerthApi {
-  ensureConfigDir(dir);
-  const options = storeOptions(dir);
-  return createApi({
-    settings: new SettingsStore(openDocument(options.settings.path, () => new ElectronStore<SettingsData>(options.settings))),
-    status: new StatusStore(openDocument(options.status.path, () => new ElectronStore<StatusData>(options.status))),
-    secrets: keychain(),
-    docker: new DockerCredentialsTarget(process.env, log),
-    locks: new RegistryLocks(lockDir(dir)),
-    log,
-  });
 }
 
 function createWindow(log: Logger): BrowserWindow {
@@ -63,7 +42,7 @@ function showWindow(log: Logger): void {
 function start(): void {
   const dir = berthHome();
   const log = fileLogger(logFile(dir));
-  const api = createAppApi(dir, log);
+  const api = createNodeApi(process.env, { dir, log });
   log.info('app started', { version: app.getVersion(), registries: api.listRegistries().length });
   const keepAlive = api.keepAliveScheduler();
   keepAlive.start();

@@ -8,7 +8,7 @@ export interface HelperIo {
   stdin: () => Promise<string>;
   stdout: (text: string) => void;
   stderr: (text: string) => void;
-  registries: () => ManagedRegistry[];
+  registries: () => Promise<ManagedRegistry[]>;
   /** A registry's secret from the keychain. */
   secret: (registry: string, kind: SecretKind) => Promise<string | null>;
   /** Keeps what `docker login` handed over; returns the Berth registry's name. */
@@ -45,7 +45,7 @@ export async function runCredentialHelper(action: string | undefined, io: Helper
       return 0;
     case 'get': {
       const key = registryKey((await io.stdin()).trim());
-      const registry = io.registries().find((candidate) => registryKey(hostOf(candidate.url)) === key);
+      const registry = (await io.registries()).find((candidate) => registryKey(hostOf(candidate.url)) === key);
       const username = registry?.username;
       const secret = registry && username !== undefined ? await io.secret(registry.name, registry.kind === 'token' ? 'token' : 'cli-secret') : null;
       if (!registry || username === undefined || !secret) {
@@ -57,7 +57,7 @@ export async function runCredentialHelper(action: string | undefined, io: Helper
     }
     case 'list': {
       const listed: Record<string, string> = {};
-      for (const registry of io.registries()) if (registry.username !== undefined) listed[registryKey(hostOf(registry.url))] = registry.username;
+      for (const registry of await io.registries()) if (registry.username !== undefined) listed[registryKey(hostOf(registry.url))] = registry.username;
       io.stdout(JSON.stringify(listed));
       return 0;
     }

@@ -6,8 +6,7 @@ import { errorMessage } from '../errors.js';
 import { httpClient, isLoopbackHost, networkError } from '../net/http.js';
 import { keychainEntryCount } from '../secrets/keychain.js';
 import type { RegistrySettings, SettingsData, StatusData } from '../settings/model.js';
-import { configDir } from '../settings/paths.js';
-import { storeOptions } from '../settings/schema.js';
+import { configDir, settingsFile, statusFile } from '../settings/paths.js';
 
 export type DoctorArea = 'settings' | 'keychain' | 'docker-config' | 'credential-helper' | 'network' | 'clock' | 'registry';
 
@@ -59,11 +58,10 @@ export function findOnPath(program: string, env: NodeJS.ProcessEnv, platform: No
 }
 
 function readSettings(dir: string): { findings: DoctorFinding[]; registries: RegistrySettings[]; status: StatusData['registries'] } {
-  const files = storeOptions(dir);
   const read = <T>(path: string): Partial<T> => (existsSync(path) ? (parseJsonObject(readFileSync(path, 'utf8'), path) as Partial<T>) : {});
   try {
-    const registries = read<SettingsData>(files.settings.path).registries ?? [];
-    const status = read<StatusData>(files.status.path).registries ?? {};
+    const registries = read<SettingsData>(settingsFile(dir)).registries ?? [];
+    const status = read<StatusData>(statusFile(dir)).registries ?? {};
     return { findings: [ok('settings', `Berth's settings in ${dir}: ${registries.length} registr${registries.length === 1 ? 'y' : 'ies'}.`)], registries, status };
   } catch (error) {
     return { findings: [problem('settings', errorMessage(error), 'Fix the JSON, or move the file away to start over; Berth does not rewrite a file it cannot read.')], registries: [], status: {} };

@@ -1,14 +1,14 @@
-import Conf from 'conf';
+import { JsonFileStore } from './json-store.js';
 import type { SettingsData, StatusData } from './model.js';
-import { storeOptions } from './schema.js';
-import { ensureConfigDir, openDocument, SettingsStore, StatusStore } from './stores.js';
+import { settingsFile, statusFile } from './paths.js';
+import { settingsProblems, statusProblems } from './schema.js';
+import { ensureConfigDir, SettingsStore, StatusStore } from './stores.js';
 
-/** The settings and status files opened with `conf`, for the CLI, the credential helper and the tests. */
+/** The settings and status files in Berth's config folder, for the app, the CLI, the credential helper and the tests. */
 export function openStores(dir: string): { settings: SettingsStore; status: StatusStore } {
   ensureConfigDir(dir);
-  const options = storeOptions(dir);
   return {
-    settings: new SettingsStore(openDocument(options.settings.path, () => new Conf<SettingsData>(options.settings))),
-    status: new StatusStore(openDocument(options.status.path, () => new Conf<StatusData>(options.status))),
+    settings: new SettingsStore(new JsonFileStore<SettingsData>(settingsFile(dir), settingsProblems)),
+    status: new StatusStore(new JsonFileStore<StatusData>(statusFile(dir), statusProblems)),
   };
 }

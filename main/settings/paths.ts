@@ -16,6 +16,16 @@ export function configDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS
   }
 }
 
+/** The registries and preferences the user configured. */
+export function settingsFile(dir: string): string {
+  return join(dir, 'settings.json');
+}
+
+/** What Berth last learned about each registry (states, deadlines); no secrets. */
+export function statusFile(dir: string): string {
+  return join(dir, 'status.json');
+}
+
 export function logFile(dir: string): string {
   return join(dir, 'berth.log');
 }

@@ -1,7 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { parseJsonObject } from '../credentials/json-file.js';
 import type { RegistryKind, SettingsData, StatusData } from './model.js';
-import { storeOptions } from './schema.js';
+import { settingsFile, statusFile } from './paths.js';
 
 /** A registry as the credential helper needs it: where, and as whom. */
 export interface ManagedRegistry {
@@ -11,15 +10,23 @@ export interface ManagedRegistry {
   username?: string;
 }
 
-function readJson<T>(path: string): Partial<T> {
-  return existsSync(path) ? (parseJsonObject(readFileSync(path, 'utf8'), path) as Partial<T>) : {};
+async function readJson<T>(path: string): Promise<Partial<T>> {
+  if (!existsSync(path)) return {};
+  const text = readFileSync(path, 'utf8');
+  try {
+    const value: unknown = JSON.parse(text);
+    if (value !== null && typeof value === 'object' && !Array.isArray(value)) return value as Partial<T>;
+  } catch {
+    // Explained below, with the file's line and column.
+  }
+  // Only a broken file pays for loading the parser that says where it broke.
+  const { parseJsonObject } = await import('../credentials/json-file.js');
+  return parseJsonObject(text, path) as Partial<T>;
 }
 
-/** The settings and status files read without conf or schema validation: the credential helper runs on every pull. */
-export function managedRegistries(dir: string): ManagedRegistry[] {
-  const files = storeOptions(dir);
-  const settings = readJson<SettingsData>(files.settings.path);
-  const status = readJson<StatusData>(files.status.path);
+/** The settings and status files read without the field checks: the credential helper runs on every pull. */
+export async function managedRegistries(dir: string): Promise<ManagedRegistry[]> {
+  const [settings, status] = await Promise.all([readJson<SettingsData>(settingsFile(dir)), readJson<StatusData>(statusFile(dir))]);
   return (settings.registries ?? []).map((registry) => {
     const username = status.registries?.[registry.name]?.username;
     return { name: registry.name, kind: registry.kind, url: registry.url, ...(username !== undefined ? { username } : {}) };

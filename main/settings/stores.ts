@@ -3,7 +3,7 @@ import { BerthError, errorMessage } from '../errors.js';
 import type { RegistrySettings, RegistryStatusRecord, SettingsData, StatusData, Preferences } from './model.js';
 import { defaultPreferences } from './model.js';
 
-/** The part of `conf` / `electron-store` Berth uses; each read goes to the file, so processes see each other's writes. */
+/** A file behind a `store` property; each read goes to the file, so processes see each other's writes. */
 export interface DocumentFile<T> {
   readonly path: string;
   store: T;
@@ -13,6 +13,7 @@ function readDocument<T>(file: DocumentFile<T>): T {
   try {
     return file.store;
   } catch (error) {
+    if (error instanceof BerthError) throw error;
     throw new BerthError('file-parse', `Cannot read ${file.path}: ${errorMessage(error)}. Berth left the file as it is; fix or remove it.`, { cause: error });
   }
 }
@@ -21,6 +22,7 @@ function writeDocument<T>(file: DocumentFile<T>, value: T): void {
   try {
     file.store = value;
   } catch (error) {
+    if (error instanceof BerthError) throw error;
     throw new BerthError('file-write', `Cannot write ${file.path}: ${errorMessage(error)}`, { cause: error });
   }
 }
@@ -96,16 +98,6 @@ export class StatusStore {
     const data = readDocument(this.file);
     const { [name]: _removed, ...rest } = data.registries ?? {};
     writeDocument(this.file, { ...data, registries: rest });
-  }
-}
-
-/** Opens a settings file with conf or electron-store; they read it at once, so a bad file fails here and is named. */
-export function openDocument<T>(path: string, open: () => DocumentFile<T>): DocumentFile<T> {
-  try {
-    return open();
-  } catch (error) {
-    if (error instanceof BerthError) throw error;
-    throw new BerthError('file-parse', `Cannot read ${path}: ${errorMessage(error)}. Berth left the file as it is; fix or remove it.`, { cause: error });
   }
 }
 

@@ -35,5 +35,41 @@ test('a settings file that does not parse is named with its position and left as
   assert.throws(() => openStores(dir).settings.registries(), new RegExp(`${join(dir, 'settings.json')}:3:21: not valid JSON`));
   assert.equal(readFileSync(join(dir, 'settings.json'), 'utf8'), broken);
   writeFileSync(join(dir, 'settings.json'), '{"registries": 5}');
-  assert.throws(() => openStores(dir), /settings\.json: Config schema violation: `registries` must be array/);
+  assert.throws(() => openStores(dir).settings.registries(), /settings\.json: registries must be an array\. Berth left the file as it is/);
+});
+
+test('each field that breaks the rules is named, and the file is not rewritten', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'berth-settings-'));
+  const bad = JSON.stringify({
+    registries: [
+      { name: 'Work', kind: 'harbor', url: 'not a url', clientId: '', scopes: 'openid', authParams: { a: 1 }, idleDays: 0 },
+      { name: 'tok', kind: 'token', url: 'https://r.example.org', target: 'keychain' },
+    ],
+    preferences: { warnDays: -1 },
+  });
+  writeFileSync(join(dir, 'settings.json'), bad);
+  const { settings, status } = openStores(dir);
+  assert.throws(
+    () => settings.registries(),
+    (error: Error) => {
+      for (const part of [
+        'registries[0].issuer is missing',
+        'registries[0].name must be lower-case letters',
+        'registries[0].url must be a URL',
+        'registries[0].clientId must be a non-empty string',
+        'registries[0].authParams must be an object of strings',
+        'registries[0].idleDays must be a positive number',
+        'registries[1].target must be "config" or "helper"',
+        'preferences.warnDays must be 0 or a positive number',
+      ]) {
+        assert.ok(error.message.includes(part), `${part} in: ${error.message}`);
+      }
+      return true;
+    },
+  );
+  assert.throws(() => settings.remove('tok'), /registries\[0\]\.url must be a URL/);
+  assert.equal(readFileSync(join(dir, 'settings.json'), 'utf8'), bad);
+
+  writeFileSync(join(dir, 'status.json'), JSON.stringify({ registries: { work: { state: 'fine', idleDeadline: 'soon' } } }));
+  assert.throws(() => status.get('work'), /registries\.work\.state must be one of signed-out, valid.*; registries\.work\.idleDeadline must be a date/);
 });
