@@ -8,13 +8,15 @@ import { dockerCredentialFor, type FoundCredential } from '../credentials/docker
 import { KeepAliveScheduler, type SchedulerDependencies } from '../keepalive/scheduler.js';
 import type { RegistryLocks } from '../keepalive/registry-lock.js';
 import type { Logger } from '../log/logger.js';
-import { httpClient, requireSecureUrl } from '../net/http.js';
+import { requireSecureUrl } from '../net/http.js';
+import { nodeRequest } from '../net/node-request.js';
 import type { ChallengeCache } from '../registry/challenge-cache.js';
 import { checkPull, type CheckResult } from '../registry/pull-check.js';
 import { parseReference, type ImageReference } from '../registry/reference.js';
+import { keychainTokenCache } from '../registry/token-cache.js';
 import type { BrowserOpener } from '../oidc/provider.js';
-import { harborClient, idleDeadlineFrom, revokeHarborSession, signInToHarbor } from '../providers/harbor-oidc.js';
-import { keepHarborSessionAlive, regenerateHarborSecret, type SessionDependencies, type SessionOutcome } from '../providers/harbor-session.js';
+import { harborWebLoginUrl } from '../harbor/client.js';
+import type { SessionDependencies, SessionOutcome } from '../providers/harbor-session.js';
 import { credentialSecretKind, secretKinds, type SecretStore } from '../secrets/keychain.js';
 import {
   defaultIdleDays,
@@ -28,7 +30,7 @@ import {
 import type { SettingsStore, StatusStore } from '../settings/stores.js';
 import type { AddHarborInput, DockerLogin, RegistryView, SignOutResult, StatusEvents } from './contract.js';
 import { TypedEvents } from './events.js';
-import { keepAliveIntervalMs, registryView } from './registry-view.js';
+import { idleDeadlineFrom, keepAliveIntervalMs, registryView } from './registry-view.js';
 
 export type { AddHarborInput, DockerLogin, RegistryView, SignOutResult, StatusEvents } from './contract.js';
 export type { CheckResult } from '../registry/pull-check.js';
@@ -101,6 +103,10 @@ function stateAfterFailure(previous: RegistryState, code: ErrorCode | undefined,
 function optionalDate(value: string | undefined): number | undefined {
   return value === undefined ? undefined : Date.parse(value);
 }
+
+// The sign-in and session code (openid-client) loads on first use: `check`, `status` and the tray's reads never need it.
+const harborOidc = () => import('../providers/harbor-oidc.js');
+const harborSession = () => import('../providers/harbor-session.js');
 
 export type KeepAliveOptions = Pick<SchedulerDependencies, 'clock' | 'random' | 'timing' | 'onPass'>;
 
@@ -177,7 +183,7 @@ export function createApi(deps: ApiDependencies) {
         // Read after taking the lock: another process may have signed out or changed the user meanwhile.
         const current = deps.status.get(registry.name);
         if (!current.signedInAt) return;
-        applyOutcome(registry, await keepHarborSessionAlive(registry, current.username, sessionDependencies(registry)));
+        applyOutcome(registry, await (await harborSession()).keepHarborSessionAlive(registry, current.username, sessionDependencies(registry)));
       });
     } catch (error) {
       recordFailure(registry, error, true);
@@ -277,6 +283,7 @@ export function createApi(deps: ApiDependencies) {
       const started = now();
       deps.log.info('sign-in started', { registry: name });
       try {
+        const { signInToHarbor } = await harborOidc();
         return await signInToHarbor(registry, {
           openBrowser: options.openBrowser,
           timeoutMs: options.timeoutMs ?? defaultSignInTimeoutMs,
@@ -343,6 +350,7 @@ export function createApi(deps: ApiDependencies) {
     async regenerate(name: string): Promise<RegistryView> {
       const registry = signedInRegistry(name, 'regenerate');
       try {
+        const { regenerateHarborSecret } = await harborSession();
         const outcome = await deps.locks.withLock(name, () => regenerateHarborSecret(registry, sessionDependencies(registry)));
         applyOutcome(registry, outcome);
         deps.log.info('CLI secret regenerated', { registry: name, verified: outcome.state === 'valid' });
@@ -384,7 +392,7 @@ export function createApi(deps: ApiDependencies) {
         const secret = await deps.secrets.get(managed.name, credentialSecretKind(managed.kind));
         if (username && secret) credential = { username, secret, source: `berth:${managed.name}` };
         if (managed.kind === 'harbor') {
-          const webLogin = harborClient(managed).webLoginUrl;
+          const webLogin = harborWebLoginUrl(managed.url);
           rejectionRemedy = {
             text: `The Harbor session behind this CLI secret has expired (or the secret was regenerated elsewhere): log in at ${webLogin}, then run \`berth refresh ${managed.name}\`.`,
             actionUrl: webLogin,
@@ -393,12 +401,16 @@ export function createApi(deps: ApiDependencies) {
       } else {
         credential = await dockerCredentialFor(reference.registry, deps.docker.env);
       }
+      // Reuse a recent registry token only while Berth knows the credential is good: a dead secret must not look alive.
+      const tokens =
+        managed && credential && ['valid', 'expiring'].includes(view(managed).state) ? await keychainTokenCache(deps.secrets, managed.name, credential, () => now().getTime()) : undefined;
       const result = await checkPull(reference, {
-        fetch: httpClient({ caFile: managed?.caFile }),
+        fetch: nodeRequest({ caFile: managed?.caFile }),
         credential,
         ...(options.insecure ? { insecure: true } : {}),
         challenges: deps.challenges,
         rejectionRemedy,
+        tokens,
       });
       deps.log.info('check', { reference: result.reference, verdict: result.verdict, source: result.credentialSource });
       return result;
@@ -468,7 +480,7 @@ export function createApi(deps: ApiDependencies) {
       const refreshToken = registry.kind === 'harbor' ? await deps.secrets.get(name, 'refresh-token') : null;
       if (registry.kind === 'harbor' && refreshToken) {
         try {
-          revoked = await revokeHarborSession(registry, refreshToken);
+          revoked = await (await harborOidc()).revokeHarborSession(registry, refreshToken);
         } catch (error) {
           warnings.push(`Could not revoke Berth's session at the identity provider: ${errorMessage(error)}`);
         }

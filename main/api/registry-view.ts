@@ -1,9 +1,14 @@
 import { hostOf } from '../credentials/docker-config.js';
-import type { Preferences, RegistrySettings, RegistryState, RegistryStatusRecord } from '../settings/model.js';
+import type { HarborRegistrySettings, Preferences, RegistrySettings, RegistryState, RegistryStatusRecord } from '../settings/model.js';
 import type { RegistryView } from './contract.js';
 
 const dayMs = 24 * 60 * 60 * 1000;
 const hourMs = 60 * 60 * 1000;
+
+/** When Harbor's session would die of idleness if nothing used it after `keptAliveAt`. */
+export function idleDeadlineFrom(registry: HarborRegistrySettings, keptAliveAt: Date): Date {
+  return new Date(keptAliveAt.getTime() + registry.idleDays * dayMs);
+}
 
 /** The keep-alive interval of a registry, or `null` when keep-alive is off for it. */
 export function keepAliveIntervalMs(registry: RegistrySettings, preferences: Preferences): number | null {

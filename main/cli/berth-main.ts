@@ -25,4 +25,5 @@ const code = await runCli(process.argv.slice(2), {
   ...(process.stdin.isTTY && process.stderr.isTTY ? { confirm } : {}),
   untilInterrupted,
 });
-process.exitCode = code;
+// Exit as soon as the output is out: idle keep-alive sockets would otherwise hold the process for a while.
+process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));

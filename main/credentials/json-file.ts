@@ -1,10 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync, readlinkSync, renameSync, statSync, unlinkSync, writeSync, fchownSync, fchmodSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
-import { parseTree, printParseErrorCode, type ParseError } from 'jsonc-parser';
+import { createRequire } from 'node:module';
+import type { ParseError } from 'jsonc-parser';
 import { BerthError, errorMessage } from '../errors.js';
 
 export type JsonObject = Record<string, unknown>;
+
+// Loaded only to explain a parse error; the credential helper and most commands never need it.
+const jsonc = () => createRequire(import.meta.url)('jsonc-parser') as typeof import('jsonc-parser');
 
 /** A JSON file Berth edits but does not own, with what it needs to write it back as it was found. */
 export interface JsonDocument {
@@ -51,6 +55,7 @@ export function parseJsonObject(text: string, path: string): JsonObject {
   } catch (error) {
     if (error instanceof BerthError) throw error;
     const errors: ParseError[] = [];
+    const { parseTree, printParseErrorCode } = jsonc();
     parseTree(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
     const first = errors[0];
     const offset = first?.offset ?? text.length;

@@ -20,6 +20,11 @@ interface UserResp {
   oidc_user_meta?: { secret?: string } | null;
 }
 
+/** Where a person logs in to Harbor's web UI, which onboards them and revives Harbor's stored OIDC session. */
+export function harborWebLoginUrl(harborUrl: string): string {
+  return new URL('c/oidc/login', harborUrl.endsWith('/') ? harborUrl : `${harborUrl}/`).toString();
+}
+
 /** The slice of Harbor's API Berth needs (facts in shared/harbor-facts.md). */
 export class HarborClient {
   readonly base: URL;
@@ -37,9 +42,8 @@ export class HarborClient {
     return this.base.host;
   }
 
-  /** Where a person logs in to Harbor's web UI, which onboards them and revives Harbor's stored OIDC session. */
   get webLoginUrl(): string {
-    return new URL('c/oidc/login', this.base).toString();
+    return harborWebLoginUrl(this.base.href);
   }
 
   private async request(path: string, init: Parameters<Fetch>[1] = {}): Promise<Response> {

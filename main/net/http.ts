@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
-import { Agent, fetch as undiciFetch, type RequestInit, type Response } from 'undici';
+import type { Agent } from 'undici';
 import { BerthError, errorMessage } from '../errors.js';
 
-export type { Response } from 'undici';
+export type Response = globalThis.Response;
 
 export interface HttpOptions {
   /** A PEM bundle trusted in addition to the system's roots, for private PKIs. */
@@ -14,22 +14,22 @@ export interface HttpOptions {
 export type Fetch = (url: string | URL, init?: RequestInit) => Promise<Response>;
 
 const defaultTimeoutMs = 15_000;
-const agents = new Map<string, Agent>();
+const agents = new Map<string, Promise<Agent>>();
 
-function agentFor(caFile: string | undefined): Agent {
-  const key = caFile ?? '';
-  let agent = agents.get(key);
+function readCa(caFile: string): string[] {
+  try {
+    return [...rootCertificates, readFileSync(caFile, 'utf8')];
+  } catch (error) {
+    throw new BerthError('invalid-setting', `Cannot read the CA file ${caFile}: ${errorMessage(error)}`, { cause: error });
+  }
+}
+
+// undici is loaded only for a private CA: it is the slowest import on the path of `berth check`.
+function agentFor(caFile: string, ca: string[]): Promise<Agent> {
+  let agent = agents.get(caFile);
   if (!agent) {
-    let ca: string[] | undefined;
-    if (caFile) {
-      try {
-        ca = [...rootCertificates, readFileSync(caFile, 'utf8')];
-      } catch (error) {
-        throw new BerthError('invalid-setting', `Cannot read the CA file ${caFile}: ${errorMessage(error)}`, { cause: error });
-      }
-    }
-    agent = new Agent({ connect: { timeout: 10_000, ...(ca ? { ca } : {}) }, keepAliveTimeout: 2_000 });
-    agents.set(key, agent);
+    agent = import('undici').then(({ Agent }) => new Agent({ connect: { timeout: 10_000, ca }, keepAliveTimeout: 2_000 }));
+    agents.set(caFile, agent);
   }
   return agent;
 }
@@ -68,11 +68,18 @@ export function networkError(error: unknown, url: string | URL, registry?: strin
   return new BerthError('unreachable', `Cannot reach ${host} (${reason}). Check the network or VPN and try again.`, { ...context, cause: error });
 }
 
-/** The one HTTP client: undici's fetch with an optional extra CA and a timeout on every request. */
+/** The one HTTP client: Node's fetch (undici's, with its Agent, when there is an extra CA) and a timeout on every request. */
 export function httpClient(options: HttpOptions = {}): Fetch {
-  const dispatcher = agentFor(options.caFile);
   const timeoutMs = options.timeoutMs ?? defaultTimeoutMs;
-  return (url, init = {}) => undiciFetch(url, { ...init, dispatcher, signal: init.signal ?? AbortSignal.timeout(timeoutMs) });
+  const withTimeout = (init: RequestInit) => ({ ...init, signal: init.signal ?? AbortSignal.timeout(timeoutMs) });
+  const { caFile } = options;
+  if (!caFile) return (url, init = {}) => fetch(url, withTimeout(init));
+  // Read now, so a missing CA file is reported where the client is made.
+  const ca = readCa(caFile);
+  return async (url, init = {}) => {
+    const [{ fetch: undiciFetch }, dispatcher] = await Promise.all([import('undici'), agentFor(caFile, ca)]);
+    return (await undiciFetch(url, { ...(withTimeout(init) as Parameters<typeof undiciFetch>[1]), dispatcher })) as unknown as Response;
+  };
 }
 
 export function isLoopbackHost(hostname: string): boolean {

@@ -6,8 +6,6 @@ import { discover, revokeRefreshToken, signInWithBrowser, type BrowserOpener, ty
 import { checkBasicCredentials, discoverTokenService, type CredentialVerdict } from '../registry/token-auth.js';
 import type { HarborRegistrySettings } from '../settings/model.js';
 
-const dayMs = 24 * 60 * 60 * 1000;
-
 export interface HarborSignInOptions<T> {
   openBrowser: BrowserOpener;
   timeoutMs: number;
@@ -34,10 +32,6 @@ export function oidcSettings(registry: HarborRegistrySettings): OidcClientSettin
 
 export function harborClient(registry: HarborRegistrySettings): HarborClient {
   return new HarborClient(registry.url, httpClient({ caFile: registry.caFile }), registry.name);
-}
-
-export function idleDeadlineFrom(registry: HarborRegistrySettings, keptAliveAt: Date): Date {
-  return new Date(keptAliveAt.getTime() + registry.idleDays * dayMs);
 }
 
 /** Harbor answered the ID token as anonymous: either the audience is wrong or the user never logged in to the web UI. */

@@ -1,7 +1,9 @@
 import { BerthError, errorMessage } from '../errors.js';
 import type { FoundCredential } from '../credentials/docker-credentials.js';
-import { isLoopbackHost, networkError, type Fetch, type Response } from '../net/http.js';
+import { isLoopbackHost, networkError } from '../net/http.js';
+import type { HttpAnswer, HttpRequest } from '../net/node-request.js';
 import type { ChallengeCache, RegistryChallenge } from './challenge-cache.js';
+import type { RegistryTokenCache } from './token-cache.js';
 import { dockerHub, formatReference, type ImageReference } from './reference.js';
 import { parseChallenge } from './token-auth.js';
 
@@ -24,13 +26,15 @@ export interface CheckResult {
 }
 
 export interface PullCheckOptions {
-  fetch: Fetch;
+  fetch: HttpRequest;
   credential?: FoundCredential | undefined;
   /** Plain http for a registry that is not on loopback. */
   insecure?: boolean;
   challenges?: ChallengeCache | undefined;
   /** What fixes a rejection of these credentials (for Harbor: its session expired), with the URL where. */
   rejectionRemedy?: { text: string; actionUrl?: string } | undefined;
+  /** Registry tokens that recently granted pull with these credentials; one is used instead of asking the token service. */
+  tokens?: RegistryTokenCache | undefined;
 }
 
 const manifestTypes = [
@@ -55,7 +59,7 @@ function basic(credential: FoundCredential): string {
 }
 
 /** The registry's own words from a distribution or Harbor error body, or the challenge's `error_description`. */
-async function registryReason(response: Response): Promise<string> {
+async function registryReason(response: HttpAnswer): Promise<string> {
   const challenge = response.headers.get('www-authenticate');
   let reason = '';
   try {
@@ -105,7 +109,7 @@ export async function checkPull(reference: ImageReference, options: PullCheckOpt
     ...extra,
   });
 
-  const request = async (url: string, init: Parameters<Fetch>[1] = {}): Promise<Response> => {
+  const request = async (url: string, init: Parameters<HttpRequest>[1] = {}): Promise<HttpAnswer> => {
     try {
       return await options.fetch(url, init);
     } catch (error) {
@@ -130,7 +134,7 @@ export async function checkPull(reference: ImageReference, options: PullCheckOpt
     return challenge;
   };
 
-  const rejected = async (response?: Response): Promise<Verdict> => {
+  const rejected = async (response?: HttpAnswer): Promise<Verdict> => {
     const reason = response ? await registryReason(response) : '';
     if (!credential) {
       return new Verdict('no-credentials', `No credentials for ${reference.registry}, and it allows no anonymous ${reference.repository ? `pull of ${reference.repository}` : 'login'}${reason ? ` (${reason})` : ''}. Sign in first (\`berth login\`, or \`docker login ${reference.registry}\`).`);
@@ -164,7 +168,10 @@ export async function checkPull(reference: ImageReference, options: PullCheckOpt
     challenge ??= await discover();
     const scope = reference.repository ? `repository:${reference.repository}:pull` : undefined;
     let authorization: string | undefined;
-    if (challenge.scheme === 'bearer') {
+    const reused = scope && challenge.scheme === 'bearer' ? options.tokens?.get(scope) : undefined;
+    if (reused) {
+      authorization = `Bearer ${reused}`;
+    } else if (challenge.scheme === 'bearer') {
       try {
         authorization = `Bearer ${await bearerToken(challenge, scope)}`;
       } catch (error) {
@@ -181,6 +188,7 @@ export async function checkPull(reference: ImageReference, options: PullCheckOpt
         await bearerToken(challenge, undefined);
         throw new Verdict('denied', `${who} may not pull ${reference.repository} from ${reference.registry}: the registry granted no pull access (not a member of the project, or the project does not exist).`);
       }
+      if (scope && actions && authorization) await options.tokens?.put(scope, authorization.slice(7));
     } else if (challenge.scheme === 'basic' && credential) {
       authorization = basic(credential);
     }
@@ -203,6 +211,12 @@ export async function checkPull(reference: ImageReference, options: PullCheckOpt
       const mediaType = head.headers.get('content-type');
       const pulled = formatReference(reference);
       return result('will-work', `docker pull ${pulled} will work${credential ? ` as ${credential.username}` : ''}${digest ? `: ${digest}` : ''}.`, { digest, mediaType });
+    }
+    if (head.status === 401 && reused && scope) {
+      // The registry no longer takes the remembered token: ask the token service, as docker would.
+      await head.body?.cancel();
+      await options.tokens?.forget(scope);
+      return await checkPull(reference, { ...options, tokens: undefined });
     }
     if (head.status === 401 || head.status === 403) {
       if (!credential) throw await rejected(head);

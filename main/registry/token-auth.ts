@@ -1,5 +1,6 @@
 import { BerthError } from '../errors.js';
-import { networkError, requireSecureUrl, type Fetch } from '../net/http.js';
+import { networkError, requireSecureUrl } from '../net/http.js';
+import type { HttpRequest } from '../net/node-request.js';
 
 export interface Challenge {
   scheme: string;
@@ -27,7 +28,7 @@ export interface TokenService {
 }
 
 /** `GET /v2/` → the registry's token service, as docker discovers it. */
-export async function discoverTokenService(fetch: Fetch, registryBase: string): Promise<TokenService> {
+export async function discoverTokenService(fetch: HttpRequest, registryBase: string): Promise<TokenService> {
   const url = new URL('/v2/', registryBase);
   let response;
   try {
@@ -52,7 +53,7 @@ export async function discoverTokenService(fetch: Fetch, registryBase: string): 
 export type CredentialVerdict = 'accepted' | 'rejected';
 
 /** Asks the token service for a token with basic credentials, as `docker login` does: 200 accepted, 401 rejected. */
-export async function checkBasicCredentials(fetch: Fetch, tokenService: TokenService, username: string, secret: string): Promise<CredentialVerdict> {
+export async function checkBasicCredentials(fetch: HttpRequest, tokenService: TokenService, username: string, secret: string): Promise<CredentialVerdict> {
   const url = new URL(tokenService.realm);
   if (tokenService.service) url.searchParams.set('service', tokenService.service);
   url.searchParams.set('account', username);

@@ -4,9 +4,12 @@ import type { RegistryKind } from '../settings/model.js';
 
 export const keychainService = 'Berth';
 
-/** One keychain entry per registry and kind: a Harbor registry's session and CLI secret, or the token `docker login` gave. */
-export type SecretKind = 'refresh-token' | 'cli-secret' | 'token';
-export const secretKinds: readonly SecretKind[] = ['refresh-token', 'cli-secret', 'token'];
+/**
+ * One keychain entry per registry and kind: a Harbor registry's session and CLI secret, or the token `docker login` gave;
+ * and the registry tokens `berth check` may reuse for a minute.
+ */
+export type SecretKind = 'refresh-token' | 'cli-secret' | 'token' | 'registry-tokens';
+export const secretKinds: readonly SecretKind[] = ['refresh-token', 'cli-secret', 'token', 'registry-tokens'];
 
 /** The entry that holds the password docker sends for a registry of this kind. */
 export function credentialSecretKind(kind: RegistryKind): SecretKind {

@@ -60,6 +60,24 @@ describe('berth check: will docker pull work?', { skip: unless('docker-registry'
     assertNoSecretsLeaked(rig(), ws);
   });
 
+  test('a check within a minute of a good one reuses its registry token; a new secret does not', async () => {
+    const { ws, name } = await signedIn(rig(), 'alice');
+    const sent = async () => {
+      const before = rig().harbor.requestLog.length;
+      const result = await check(ws, rig().imageRef);
+      assert.equal(result.verdict, 'will-work', result.message);
+      return rig().harbor.requestLog.slice(before);
+    };
+    assert.deepEqual(await sent(), ['GET /v2/', 'GET /service/token', 'HEAD /v2/demo/hello/manifests/1.0'], 'the first check learns the challenge');
+    assert.deepEqual(await sent(), ['HEAD /v2/demo/hello/manifests/1.0'], 'the next one reuses the challenge and the token');
+    assert.equal((await ws.berth('regenerate', name, '--yes')).code, 0);
+    assert.deepEqual(await sent(), ['GET /service/token', 'HEAD /v2/demo/hello/manifests/1.0'], 'a token got with the old secret is not reused');
+    assert.equal((await ws.berth('logout', name)).code, 0);
+    const afterLogout = await check(ws, rig().imageRef);
+    assert.equal(afterLogout.verdict, 'no-credentials', 'signing out forgets the tokens too');
+    assertNoSecretsLeaked(rig(), ws);
+  });
+
   test('no credentials at all: exit 1, like docker and skopeo failing', async () => {
     const ws = workspace();
     const result = await check(ws, rig().imageRef);
