@@ -1,7 +1,7 @@
 import { createNodeApi } from '../main/api/node.js';
 import type { CookieJar } from '../test/rig/browser-driver.js';
 import { startRig, type Rig, type RigOptions } from '../test/rig/index.js';
-import { uniqueName, workspace } from '../test/helpers/berth.js';
+import { uniqueName, workspace, type Workspace } from '../test/helpers/berth.js';
 import type { BerthApi } from '../main/api/index.js';
 
 export interface BenchSetup {
@@ -10,13 +10,16 @@ export interface BenchSetup {
   jar: CookieJar;
   api: BerthApi;
   name: string;
+  /** The workspace the API works in: its env points docker, skopeo and Berth's CLI at the same files. */
+  ws: Workspace;
 }
 
 /** The rig, Alice onboarded at Harbor, and one registry added in a fresh workspace; the caller stops the rig. */
 export async function benchSetup(options: RigOptions = {}): Promise<BenchSetup> {
   const rig = await startRig(options);
-  const api = createNodeApi(workspace().env);
+  const ws = workspace();
+  const api = createNodeApi(ws.env);
   const name = uniqueName('bench');
   api.addRegistry({ name, url: rig.harbor.url, issuer: rig.idp.issuer, clientId: rig.berthClientId, authParams: { prompt: 'consent' } });
-  return { rig, jar: await rig.webLogin('alice'), api, name };
+  return { rig, jar: await rig.webLogin('alice'), api, name, ws };
 }

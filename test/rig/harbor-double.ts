@@ -122,16 +122,21 @@ export class HarborDouble {
   private readonly signingKey: KeyObject;
   /** `METHOD /path` of every request received (no query strings, so no secrets). */
   readonly requestLog: string[] = [];
+  /** Added before every response, to stand in for a network round trip (benchmarks). */
+  responseDelayMs = 0;
 
   constructor(private readonly options: HarborDoubleOptions) {
     this.projects = options.projects ?? [{ name: 'demo', public: false, members: '*' }];
     this.signingKey = createPrivateKey(options.tokenSigning.privateKeyPem);
     this.server = createServer((req, res) => {
       this.requestLog.push(`${req.method} ${new URL(req.url ?? '/', 'http://double').pathname}`);
-      this.handle(req, res).catch((error: unknown) => {
-        if (!res.headersSent) send(res, 500, errorBody('INTERNAL_SERVER_ERROR', String(error)));
-        else res.destroy();
-      });
+      const handled = () =>
+        this.handle(req, res).catch((error: unknown) => {
+          if (!res.headersSent) send(res, 500, errorBody('INTERNAL_SERVER_ERROR', String(error)));
+          else res.destroy();
+        });
+      if (this.responseDelayMs > 0) setTimeout(handled, this.responseDelayMs);
+      else void handled();
     });
   }
 
