@@ -41,7 +41,7 @@ try {
     const berth = median(samples.get('berth check') ?? []);
     const others = contenders.slice(1).map((contender) => `${(median(samples.get(contender.label) ?? []) / berth).toFixed(2)}× for ${contender.label}`);
     const vsNode = delay === 0 ? `; berth check is ${(berth / median(samples.get(floor.label) ?? [])).toFixed(2)}× node -e 0` : '';
-    console.log(`    berth check takes 1 : ${others.join(', ')}${vsNode}`);
+    console.log(`    time relative to berth check: ${others.join(', ')}${vsNode}`);
   }
   rig.harbor.responseDelayMs = 0;
   await api.signOut(name);
