@@ -1,9 +1,8 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { BerthError, errorMessage, type ErrorCode } from '../errors.js';
-import { berthHelper } from '../credentials/docker-config.js';
+import { berthHelper, dockerHubKey, hostOf, registryKey } from '../credentials/docker-config.js';
 import type { CredentialTarget, DockerCredentialsTarget } from '../credentials/docker-target.js';
-import { dockerHubKey, hostOf, registryKey } from '../credentials/docker-config.js';
 import { dockerCredentialFor, type FoundCredential } from '../credentials/docker-credentials.js';
 import { KeepAliveScheduler, type SchedulerDependencies } from '../keepalive/scheduler.js';
 import type { RegistryLocks } from '../keepalive/registry-lock.js';

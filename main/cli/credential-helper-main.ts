@@ -1,4 +1,5 @@
 import { errorMessage } from '../errors.js';
+import { redact } from '../log/redact.js';
 import { keychain } from '../secrets/keychain.js';
 import { configDir } from '../settings/paths.js';
 import { managedRegistries } from '../settings/quick-read.js';
@@ -24,6 +25,6 @@ process.exitCode = await runCredentialHelper(process.argv[2], {
 }).catch((error: unknown) => {
   const message = error instanceof HelperFailure ? error.message : errorMessage(error);
   // docker prints the helper's stdout as the reason; stderr is not shown.
-  process.stdout.write(`docker-credential-berth: ${message}\n`);
+  process.stdout.write(`docker-credential-berth: ${redact(message)}\n`);
   return 1;
 });
