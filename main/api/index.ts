@@ -12,7 +12,7 @@ import { nodeRequest } from '../net/node-request.js';
 import type { ChallengeCache } from '../registry/challenge-cache.js';
 import { checkPull, type CheckResult } from '../registry/pull-check.js';
 import { parseReference, type ImageReference } from '../registry/reference.js';
-import { keychainTokenCache } from '../registry/token-cache.js';
+import { keychainTokenCache, type RegistryTokenCache } from '../registry/token-cache.js';
 import type { BrowserOpener } from '../oidc/provider.js';
 import { harborWebLoginUrl } from '../harbor/client.js';
 import type { SessionDependencies, SessionOutcome } from '../providers/harbor-session.js';
@@ -386,10 +386,15 @@ export function createApi(deps: ApiDependencies) {
       const managed = named ?? managedFor(registryKey(reference.registry));
       let credential: FoundCredential | undefined;
       let rejectionRemedy: { text: string; actionUrl: string } | undefined;
+      let tokens: RegistryTokenCache | undefined;
       if (managed) {
-        const username = deps.status.get(managed.name).username;
+        const current = view(managed);
         const secret = await deps.secrets.get(managed.name, credentialSecretKind(managed.kind));
-        if (username && secret) credential = { username, secret, source: `berth:${managed.name}` };
+        if (current.username && secret) {
+          credential = { username: current.username, secret, source: `berth:${managed.name}` };
+          // Reuse a recent registry token only while Berth knows the credential is good: a dead secret must not look alive.
+          if (current.state === 'valid' || current.state === 'expiring') tokens = await keychainTokenCache(deps.secrets, managed.name, credential, () => now().getTime());
+        }
         if (managed.kind === 'harbor') {
           const webLogin = harborWebLoginUrl(managed.url);
           rejectionRemedy = {
@@ -400,9 +405,6 @@ export function createApi(deps: ApiDependencies) {
       } else {
         credential = await dockerCredentialFor(reference.registry, deps.docker.env);
       }
-      // Reuse a recent registry token only while Berth knows the credential is good: a dead secret must not look alive.
-      const tokens =
-        managed && credential && ['valid', 'expiring'].includes(view(managed).state) ? await keychainTokenCache(deps.secrets, managed.name, credential, () => now().getTime()) : undefined;
       const result = await checkPull(reference, {
         fetch: nodeRequest({ caFile: managed?.caFile }),
         credential,
