@@ -103,7 +103,7 @@ describe('keep-alive against an identity provider whose sessions idle out after 
     await sleep((W + 2) * 1000);
     assert.notEqual((await dockerInspect(ws, split.imageRef)).code, 0, 'Harbor’s session idled out');
 
-    const keepalive = startKeepalive(ws);
+    const keepalive = startKeepalive(ws, '--json');
     await waitFor('the start-up pass finds Harbor’s session dead', () => storedStatus(ws, name).state === 'needs-web-login', 15_000);
     const status = statusJson((await ws.berth('status', name, '--json')).stdout);
     assert.equal(status.actionUrl, `${split.harbor.url}/c/oidc/login`);
@@ -122,7 +122,12 @@ describe('keep-alive against an identity provider whose sessions idle out after 
     assert.ok(waited < 5_000, `noticed within one re-check (${waited} ms)`);
     const stopped = await keepalive.stop();
     assert.equal(stopped.code, 0, stopped.stderr);
-    assert.ok(keepalive.lines.some((line) => line.includes('needs-web-login')), 'the pass log shows the state');
+    const passes = keepalive.lines.map((line) => JSON.parse(line) as { name: string; state: string; lastError: string | null; nextAt: string });
+    const dead = passes.find((pass) => pass.state === 'needs-web-login');
+    assert.equal(dead?.name, name, 'one JSON object per pass, with the state');
+    assert.match(dead?.lastError ?? '', /Log in once at http/);
+    assert.equal(passes.at(-1)?.state, 'valid');
+    assert.ok(!Number.isNaN(Date.parse(passes.at(-1)?.nextAt ?? '')));
     const docker = await dockerInspect(ws, split.imageRef);
     assert.equal(docker.code, 0, docker.stderr);
     assert.deepEqual(split.idp.refreshTokenReuses, []);

@@ -99,8 +99,8 @@ export interface KeepaliveProcess {
   stop(): Promise<Run>;
 }
 
-export function startKeepalive(ws: Workspace): KeepaliveProcess {
-  const child = spawn(process.execPath, [berthBin, 'keepalive'], { env: ws.env, stdio: ['ignore', 'pipe', 'pipe'] });
+export function startKeepalive(ws: Workspace, ...flags: string[]): KeepaliveProcess {
+  const child = spawn(process.execPath, [berthBin, 'keepalive', ...flags], { env: ws.env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   const lines: string[] = [];
