@@ -102,8 +102,13 @@ function passJson(report: PassReport, view: RegistryView | undefined) {
   };
 }
 
+/** Data for scripts: indented JSON on stdout, one document per command. */
+function printJson(io: CliIo, value: unknown): void {
+  io.stdout(`${JSON.stringify(value, null, 2)}\n`);
+}
+
 function printViews(views: RegistryView[], json: boolean, io: CliIo): void {
-  if (json) io.stdout(`${JSON.stringify(views.map(statusJson), null, 2)}\n`);
+  if (json) printJson(io, views.map(statusJson));
   else if (views.length === 0) io.stderr('No registries yet. Add one with `berth add harbor <name> --url ... --issuer ... --client-id ...`.\n');
   else io.stdout(`${views.map((view) => describe(view)).join('\n')}\n`);
 }
@@ -144,7 +149,7 @@ const commands: Record<string, Command> = {
         ...(values['warn-days'] !== undefined ? { warnDays: nonNegativeNumber(values['warn-days'] as string, '--warn-days') } : {}),
       };
       const view = (await io.createApi(io.env)).addRegistry(input);
-      if (values.json) io.stdout(`${JSON.stringify(statusJson(view), null, 2)}\n`);
+      if (values.json) printJson(io, statusJson(view));
       io.stderr(`Added ${view.name} (${view.registry}). Sign in with: berth login ${view.name}\n`);
       return exitCodes.ok;
     },
@@ -160,7 +165,7 @@ const commands: Record<string, Command> = {
         typeof values['browser-command'] === 'string' ? commandOpener(values['browser-command']) : systemBrowserOpener((line) => io.stderr(`${line}\n`));
       const api = await io.createApi(io.env);
       const view = await api.signIn(name, { openBrowser, ...(timeout ? { timeoutMs: timeout * 1000 } : {}) });
-      if (values.json) io.stdout(`${JSON.stringify(statusJson(view), null, 2)}\n`);
+      if (values.json) printJson(io, statusJson(view));
       if (!working(view)) {
         io.stderr(`berth login: ${view.lastError ?? `${view.name} is ${view.state}.`}\n`);
         return exitCodes.failure;
@@ -224,7 +229,7 @@ const commands: Record<string, Command> = {
         }
       }
       const view = await (await io.createApi(io.env)).regenerate(name);
-      if (values.json) io.stdout(`${JSON.stringify(statusJson(view), null, 2)}\n`);
+      if (values.json) printJson(io, statusJson(view));
       if (!working(view)) {
         io.stderr(`berth regenerate: ${view.lastError ?? `${name} is ${view.state}.`}\n`);
         return exitCodes.failure;
@@ -266,7 +271,7 @@ const commands: Record<string, Command> = {
     async run({ positionals, values }, io) {
       const input = one(positionals, 'image reference or registry');
       const result = await (await io.createApi(io.env)).check(input, { insecure: values.insecure === true });
-      if (values.json) io.stdout(`${JSON.stringify(result, null, 2)}\n`);
+      if (values.json) printJson(io, result);
       else (checkExitCode(result.verdict) === 0 ? io.stdout : io.stderr)(`${result.message}${result.actionUrl ? `\n  fix: ${result.actionUrl}` : ''}\n`);
       return checkExitCode(result.verdict);
     },
@@ -279,7 +284,7 @@ const commands: Record<string, Command> = {
       const [name, target, ...rest] = positionals;
       if (!name || (target !== 'config' && target !== 'helper') || rest.length > 0) throw usageError('Expected a registry name and "config" or "helper".');
       const view = await (await io.createApi(io.env)).setTarget(name, target);
-      if (values.json) io.stdout(`${JSON.stringify(statusJson(view), null, 2)}\n`);
+      if (values.json) printJson(io, statusJson(view));
       io.stderr(
         target === 'helper'
           ? `docker now asks docker-credential-berth for ${view.registry} on each use; config.json holds no secret for it. Keep docker-credential-berth on PATH.\n`
@@ -295,7 +300,7 @@ const commands: Record<string, Command> = {
     async run({ positionals, values }, io) {
       const name = one(positionals, 'registry name');
       const result = await (await io.createApi(io.env)).signOut(name);
-      if (values.json) io.stdout(`${JSON.stringify({ name, ...result }, null, 2)}\n`);
+      if (values.json) printJson(io, { name, ...result });
       for (const warning of result.warnings) io.stderr(`warning: ${warning}\n`);
       io.stderr(`Signed out of ${name}${result.revoked ? '; the session is revoked at the identity provider' : ''}.\n`);
       return exitCodes.ok;
@@ -308,7 +313,7 @@ const commands: Record<string, Command> = {
     async run({ positionals, values }, io) {
       const name = one(positionals, 'registry name');
       const result = await (await io.createApi(io.env)).removeRegistry(name);
-      if (values.json) io.stdout(`${JSON.stringify({ name, ...result }, null, 2)}\n`);
+      if (values.json) printJson(io, { name, ...result });
       for (const warning of result.warnings) io.stderr(`warning: ${warning}\n`);
       io.stderr(`Removed ${name}.\n`);
       return exitCodes.ok;
@@ -324,7 +329,7 @@ const commands: Record<string, Command> = {
       const { runDoctor } = await import('../doctor/doctor.js');
       const findings = await runDoctor({ env: io.env });
       const healthy = findings.every((finding) => finding.ok);
-      if (values.json) io.stdout(`${JSON.stringify({ ok: healthy, findings }, null, 2)}\n`);
+      if (values.json) printJson(io, { ok: healthy, findings });
       else {
         for (const finding of findings) {
           io.stdout(`${finding.ok ? 'ok     ' : 'PROBLEM'}  ${finding.area}: ${finding.message}\n`);

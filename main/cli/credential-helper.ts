@@ -1,7 +1,7 @@
 import { hostOf, registryKey } from '../credentials/docker-config.js';
 import type { DockerLogin } from '../api/contract.js';
 import type { ManagedRegistry } from '../settings/quick-read.js';
-import type { SecretKind } from '../secrets/keychain.js';
+import { credentialSecretKind, type SecretKind } from '../secrets/keychain.js';
 import { berthVersion } from './version.js';
 
 export interface HelperIo {
@@ -47,7 +47,7 @@ export async function runCredentialHelper(action: string | undefined, io: Helper
       const key = registryKey((await io.stdin()).trim());
       const registry = (await io.registries()).find((candidate) => registryKey(hostOf(candidate.url)) === key);
       const username = registry?.username;
-      const secret = registry && username !== undefined ? await io.secret(registry.name, registry.kind === 'token' ? 'token' : 'cli-secret') : null;
+      const secret = registry && username !== undefined ? await io.secret(registry.name, credentialSecretKind(registry.kind)) : null;
       if (!registry || username === undefined || !secret) {
         io.stdout(`${notFound}\n`);
         return 1;

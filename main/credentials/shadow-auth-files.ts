@@ -42,15 +42,13 @@ function hostLevelKeys(data: JsonObject, key: string): string[] {
 
 function edited(document: JsonDocument, key: string, update: ShadowUpdate): JsonObject | undefined {
   const keys = hostLevelKeys(document.data, key);
-  if (update === 'erase') {
-    const withoutHelper = withBerthHelper(document.data, key, false);
-    return keys.length > 0 || withoutHelper !== document.data ? withAuthEntry(withoutHelper, key, undefined, keys) : undefined;
-  }
-  // Only a file that already speaks for this host shadows docker's; any other file is none of Berth's business.
-  if (keys.length === 0 && withBerthHelper(document.data, key, false) === document.data) return undefined;
+  const withoutHelper = withBerthHelper(document.data, key, false);
+  // Only a file that already speaks for this host (an entry, or Berth as its helper) shadows docker's; any other file is none of Berth's business.
+  if (keys.length === 0 && withoutHelper === document.data) return undefined;
+  if (update === 'erase') return withAuthEntry(withoutHelper, key, undefined, keys);
   if (update === 'helper') return withAuthEntry(withBerthHelper(document.data, key, true), key, undefined, keys);
   // The entry keeps the key the file already used for the host (`https://host`, `host`).
-  return withAuthEntry(withBerthHelper(document.data, key, false), keys[0] ?? key, { auth: update.auth }, keys);
+  return withAuthEntry(withoutHelper, keys[0] ?? key, { auth: update.auth }, keys);
 }
 
 /** Updates (or clears) the host's entry in each shadowing file that has one, the same safe way as docker's config.json. */

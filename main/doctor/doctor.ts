@@ -1,12 +1,13 @@
-import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
+import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { berthHelper, dockerConfigPath } from '../credentials/docker-config.js';
-import { parseJsonObject, readJsonDocument, type JsonObject } from '../credentials/json-file.js';
+import { readJsonDocument, type JsonObject } from '../credentials/json-file.js';
 import { errorMessage } from '../errors.js';
 import { httpClient, isLoopbackHost, networkError } from '../net/http.js';
 import { keychainEntryCount } from '../secrets/keychain.js';
-import type { RegistrySettings, SettingsData, StatusData } from '../settings/model.js';
-import { configDir, settingsFile, statusFile } from '../settings/paths.js';
+import type { RegistrySettings, StatusData } from '../settings/model.js';
+import { configDir } from '../settings/paths.js';
+import { readBerthFiles } from '../settings/quick-read.js';
 
 export type DoctorArea = 'settings' | 'keychain' | 'docker-config' | 'credential-helper' | 'network' | 'clock' | 'registry';
 
@@ -57,12 +58,11 @@ export function findOnPath(program: string, env: NodeJS.ProcessEnv, platform: No
   return undefined;
 }
 
-function readSettings(dir: string): { findings: DoctorFinding[]; registries: RegistrySettings[]; status: StatusData['registries'] } {
-  const read = <T>(path: string): Partial<T> => (existsSync(path) ? (parseJsonObject(readFileSync(path, 'utf8'), path) as Partial<T>) : {});
+async function readSettings(dir: string): Promise<{ findings: DoctorFinding[]; registries: RegistrySettings[]; status: StatusData['registries'] }> {
   try {
-    const registries = read<SettingsData>(settingsFile(dir)).registries ?? [];
-    const status = read<StatusData>(statusFile(dir)).registries ?? {};
-    return { findings: [ok('settings', `Berth's settings in ${dir}: ${registries.length} registr${registries.length === 1 ? 'y' : 'ies'}.`)], registries, status };
+    const files = await readBerthFiles(dir);
+    const registries = files.settings.registries ?? [];
+    return { findings: [ok('settings', `Berth's settings in ${dir}: ${registries.length} registr${registries.length === 1 ? 'y' : 'ies'}.`)], registries, status: files.status.registries ?? {} };
   } catch (error) {
     return { findings: [problem('settings', errorMessage(error), 'Fix the JSON, or move the file away to start over; Berth does not rewrite a file it cannot read.')], registries: [], status: {} };
   }
@@ -196,7 +196,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorFinding[]
   const platform = options.platform ?? process.platform;
   const timeoutMs = options.timeoutMs ?? 10_000;
   const now = options.now ?? Date.now;
-  const settings = readSettings(configDir(env, platform));
+  const settings = await readSettings(configDir(env, platform));
   const probes = settings.registries.flatMap(probesFor);
   const [keychain, reached] = await Promise.all([checkKeychain(platform, timeoutMs), Promise.all(probes.map((probe) => checkReachable(probe, timeoutMs)))]);
   const clock = checkClock(reached, now());

@@ -13,10 +13,11 @@ export interface HttpOptions {
 
 export type Fetch = (url: string | URL, init?: RequestInit) => Promise<Response>;
 
-const defaultTimeoutMs = 15_000;
+export const defaultTimeoutMs = 15_000;
 const agents = new Map<string, Promise<Agent>>();
 
-function readCa(caFile: string): string[] {
+/** The system's roots plus the registry's private CA. */
+export function readCa(caFile: string): string[] {
   try {
     return [...rootCertificates, readFileSync(caFile, 'utf8')];
   } catch (error) {

@@ -1,9 +1,6 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { readFileSync } from 'node:fs';
-import { rootCertificates } from 'node:tls';
-import { BerthError, errorMessage } from '../errors.js';
-import type { HttpOptions } from './http.js';
+import { defaultTimeoutMs, readCa, type HttpOptions } from './http.js';
 
 /** The part of a fetch `Response` the registry checks read; fetch's own responses have it too. */
 export interface HttpAnswer {
@@ -54,15 +51,8 @@ function answer(response: IncomingMessage): HttpAnswer {
  * costs a short command like `berth check` more than its requests do. Follows redirects as fetch does.
  */
 export function nodeRequest(options: HttpOptions = {}): HttpRequest {
-  const timeoutMs = options.timeoutMs ?? 15_000;
-  let ca: string[] | undefined;
-  if (options.caFile) {
-    try {
-      ca = [...rootCertificates, readFileSync(options.caFile, 'utf8')];
-    } catch (error) {
-      throw new BerthError('invalid-setting', `Cannot read the CA file ${options.caFile}: ${errorMessage(error)}`, { cause: error });
-    }
-  }
+  const timeoutMs = options.timeoutMs ?? defaultTimeoutMs;
+  const ca = options.caFile ? readCa(options.caFile) : undefined;
   const once = (url: URL, method: string, headers: Record<string, string>) =>
     new Promise<IncomingMessage>((resolve, reject) => {
       const send = url.protocol === 'https:' ? httpsRequest : httpRequest;

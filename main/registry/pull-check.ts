@@ -3,6 +3,7 @@ import type { FoundCredential } from '../credentials/docker-credentials.js';
 import { isLoopbackHost, networkError } from '../net/http.js';
 import type { HttpAnswer, HttpRequest } from '../net/node-request.js';
 import type { ChallengeCache, RegistryChallenge } from './challenge-cache.js';
+import { jwtClaims } from './jwt-claims.js';
 import type { RegistryTokenCache } from './token-cache.js';
 import { dockerHub, formatReference, type ImageReference } from './reference.js';
 import { parseChallenge } from './token-auth.js';
@@ -77,15 +78,9 @@ async function registryReason(response: HttpAnswer): Promise<string> {
 
 /** Which actions the registry token grants on the repository, from its `access` claim; `undefined` if it is not a JWT. */
 function grantedActions(token: string, repository: string): string[] | undefined {
-  const payload = token.split('.')[1];
-  if (!payload) return undefined;
-  try {
-    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { access?: { type?: string; name?: string; actions?: string[] }[] };
-    if (!Array.isArray(claims.access)) return undefined;
-    return claims.access.find((entry) => entry.type === 'repository' && entry.name === repository)?.actions ?? [];
-  } catch {
-    return undefined;
-  }
+  const access = jwtClaims(token)?.access as { type?: string; name?: string; actions?: string[] }[] | undefined;
+  if (!Array.isArray(access)) return undefined;
+  return access.find((entry) => entry.type === 'repository' && entry.name === repository)?.actions ?? [];
 }
 
 /** Asks, with the same requests docker makes (fewer where Berth remembers the registry's challenge), whether a pull would work. */

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { SecretStore } from '../secrets/keychain.js';
+import { jwtClaims } from './jwt-claims.js';
 
 /** Registry tokens that granted pull, per scope, reused by `berth check` for up to a minute. */
 export interface RegistryTokenCache {
@@ -20,12 +21,8 @@ const expiryMarginMs = 30 * 1000;
 const maxScopes = 20;
 
 function expiresAt(token: string): number | undefined {
-  try {
-    const claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { exp?: unknown };
-    return typeof claims.exp === 'number' ? claims.exp * 1000 : undefined;
-  } catch {
-    return undefined;
-  }
+  const exp = jwtClaims(token)?.exp;
+  return typeof exp === 'number' ? exp * 1000 : undefined;
 }
 
 function parse(text: string | null): Stored | undefined {

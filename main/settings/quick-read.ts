@@ -24,9 +24,14 @@ async function readJson<T>(path: string): Promise<Partial<T>> {
   return parseJsonObject(text, path) as Partial<T>;
 }
 
-/** The settings and status files read without the field checks: the credential helper runs on every pull. */
-export async function managedRegistries(dir: string): Promise<ManagedRegistry[]> {
+/** The settings and status files read without the field checks, for the credential helper (every pull) and the doctor (a file may be broken). */
+export async function readBerthFiles(dir: string): Promise<{ settings: Partial<SettingsData>; status: Partial<StatusData> }> {
   const [settings, status] = await Promise.all([readJson<SettingsData>(settingsFile(dir)), readJson<StatusData>(statusFile(dir))]);
+  return { settings, status };
+}
+
+export async function managedRegistries(dir: string): Promise<ManagedRegistry[]> {
+  const { settings, status } = await readBerthFiles(dir);
   return (settings.registries ?? []).map((registry) => {
     const username = status.registries?.[registry.name]?.username;
     return { name: registry.name, kind: registry.kind, url: registry.url, ...(username !== undefined ? { username } : {}) };
