@@ -21,17 +21,21 @@ import {
   defaultIdleDays,
   defaultScopes,
   type HarborRegistrySettings,
+  type Preferences,
   type RegistrySettings,
   type RegistryState,
   type RegistryStatusRecord,
   type TokenRegistrySettings,
 } from '../settings/model.js';
 import type { SettingsStore, StatusStore } from '../settings/stores.js';
-import type { AddHarborInput, DockerLogin, RegistryView, SignOutResult, StatusEvents } from './contract.js';
+import { memoryActivityLog, type ActivityLog } from '../settings/activity-log.js';
+import { preferencesChangeProblems } from '../settings/schema.js';
+import { probeHarbor } from '../harbor/probe.js';
+import type { ActivityEntry, AddHarborInput, DockerLogin, HarborProbe, RegistryView, SignOutResult, StatusEvents } from './contract.js';
 import { TypedEvents } from './events.js';
-import { idleDeadlineFrom, keepAliveIntervalMs, registryView } from './registry-view.js';
+import { idleDeadlineFrom, keepAliveIntervalMs, registryView, stateWords } from './registry-view.js';
 
-export type { AddHarborInput, DockerLogin, RegistryView, SignOutResult, StatusEvents } from './contract.js';
+export type { ActivityEntry, AddHarborInput, DockerLogin, HarborProbe, RegistryView, SignOutResult, StatusEvents } from './contract.js';
 export type { CheckResult } from '../registry/pull-check.js';
 
 export interface CheckOptions {
@@ -47,6 +51,8 @@ export interface ApiDependencies {
   locks: RegistryLocks;
   /** Remembered registry challenges, so `check` can skip `GET /v2/`. */
   challenges?: ChallengeCache;
+  /** The window's activity list; in memory when absent. */
+  activity?: ActivityLog;
   log: Logger;
   now?: () => Date;
 }
@@ -114,6 +120,14 @@ export function createApi(deps: ApiDependencies) {
   const now = deps.now ?? (() => new Date());
   const events = new TypedEvents<StatusEvents>((error) => deps.log.warn('a status listener failed', { reason: errorMessage(error) }));
   const passes = new Map<string, Promise<RegistryView>>();
+  const activity = deps.activity ?? memoryActivityLog();
+
+  /** Adds a line to the activity list and tells the listeners; `text` must never hold a secret. */
+  function note(registry: string | null, kind: ActivityEntry['kind'], text: string): void {
+    const entry: ActivityEntry = { at: now().toISOString(), registry, kind, text };
+    activity.add(entry);
+    events.emit('activity', entry);
+  }
 
   function view(registry: RegistrySettings, preferences = deps.settings.preferences()): RegistryView {
     return registryView(registry, deps.status.get(registry.name), preferences, now().getTime());
@@ -134,6 +148,7 @@ export function createApi(deps: ApiDependencies) {
     events.emit('registry-updated', { name: registry.name, view: updated });
     if (updated.state !== from) {
       deps.log.info('state changed', { registry: registry.name, from, to: updated.state });
+      note(registry.name, 'state', `Now ${stateWords[updated.state]} (was ${stateWords[from]}).${updated.lastError ? ` ${updated.lastError}` : ''}`);
       events.emit('registry-status-changed', { name: registry.name, from, to: updated.state, view: updated });
     }
   }
@@ -263,10 +278,47 @@ export function createApi(deps: ApiDependencies) {
         ...(caFile ? { caFile } : {}),
         ...(input.keepAliveHours !== undefined ? { keepAliveHours: input.keepAliveHours } : {}),
         ...(input.warnDays !== undefined ? { warnDays: input.warnDays } : {}),
+        target: deps.settings.preferences().target,
       };
       deps.settings.add(registry);
       deps.log.info('registry added', { registry: registry.name, kind: registry.kind, host: registryHost(registry) });
+      note(registry.name, 'action', `Added ${registryHost(registry)}, signing in through ${registry.issuer}.`);
       return view(registry);
+    },
+
+    /** What a Harbor URL says before sign-in (auth mode, provider, token service), and a free name for it. */
+    async probeHarbor(input: string): Promise<HarborProbe> {
+      const url = asUsage(() => requireSecureUrl(input.trim(), 'The Harbor URL'));
+      const findings = await probeHarbor(new URL(url.origin));
+      return { url: url.origin, registry: url.host, ...findings, suggestedName: freeName(nameForHost(url.host)) };
+    },
+
+    preferences(): Preferences {
+      return deps.settings.preferences();
+    },
+
+    /** New preferences; a new credential target moves every Harbor registry's credential there at once. */
+    async updatePreferences(change: Partial<Preferences>): Promise<Preferences> {
+      const problems = preferencesChangeProblems(change);
+      if (problems.length > 0) throw new BerthError('usage', `Settings not changed: ${problems.join('; ')}.`);
+      const updated = { ...deps.settings.preferences(), ...change };
+      deps.settings.setPreferences(updated);
+      if (change.target) {
+        for (const registry of deps.settings.registries()) {
+          if (registry.kind === 'harbor' && (registry.target ?? 'config') !== change.target) await setTarget(registry.name, change.target);
+        }
+      }
+      note(null, 'action', `Settings changed: keep alive every ${updated.keepAliveHours} h, warn ${updated.warnDays} days ahead, credentials ${updated.target === 'helper' ? 'through docker-credential-berth' : "in docker's config"}.`);
+      return updated;
+    },
+
+    activity(): ActivityEntry[] {
+      return activity.list();
+    },
+
+    /** The web origins the user configured (registries and identity providers): the only ones the app opens in a browser. */
+    trustedOrigins(): string[] {
+      return deps.settings.registries().flatMap((registry) => [new URL(registry.url).origin, ...(registry.kind === 'harbor' ? [new URL(registry.issuer).origin] : [])]);
     },
 
     listRegistries(): RegistryView[] {
@@ -315,12 +367,14 @@ export function createApi(deps: ApiDependencies) {
               const message = accepted
                 ? `Signed in to ${name} as ${session.user.username}; docker credentials for ${session.host} are in place.`
                 : `Signed in to ${name} as ${session.user.username}, but Harbor still rejects the CLI secret: log in at ${session.webLoginUrl}.`;
+              note(name, accepted ? 'action' : 'problem', message);
               return { value: view(registry), message };
             }),
         });
       } catch (error) {
         deps.log.warn('sign-in failed', { registry: name, reason: errorMessage(error) });
         recordFailure(registry, error, false);
+        note(name, 'problem', `Sign-in failed: ${errorMessage(error)}`);
         throw error;
       }
     },
@@ -332,6 +386,8 @@ export function createApi(deps: ApiDependencies) {
       deps.settings.remove(name);
       deps.status.remove(name);
       deps.log.info('registry removed', { registry: name });
+      note(name, 'action', 'Removed from Berth.');
+      events.emit('registry-removed', { name });
       return result;
     },
 
@@ -353,31 +409,19 @@ export function createApi(deps: ApiDependencies) {
         const outcome = await deps.locks.withLock(name, () => regenerateHarborSecret(registry, sessionDependencies(registry)));
         applyOutcome(registry, outcome);
         deps.log.info('CLI secret regenerated', { registry: name, verified: outcome.state === 'valid' });
+        note(name, 'action', 'New CLI secret in place; the old one no longer works anywhere.');
       } catch (error) {
         deps.log.warn('regeneration failed', { registry: name, reason: errorMessage(error) });
         recordFailure(registry, error, false);
+        note(name, 'problem', `Regenerating the CLI secret failed: ${errorMessage(error)}`);
         throw error;
       }
-      return view(registry);
+      const regenerated = view(registry);
+      events.emit('secret-regenerated', { name, view: regenerated });
+      return regenerated;
     },
 
-    /** Where docker gets this registry's credential; a signed-in registry is rewritten to the new target at once. */
-    async setTarget(name: string, target: CredentialTarget): Promise<RegistryView> {
-      const registry: RegistrySettings = { ...deps.settings.get(name), target };
-      await deps.locks.withLock(name, async () => {
-        const current = deps.status.get(name);
-        const secret = current.signedInAt ? await deps.secrets.get(name, credentialSecretKind(registry.kind)) : null;
-        if (current.username && secret) {
-          const writtenTo = await deps.docker.store({ server: registryHost(registry), username: current.username, secret }, name, target);
-          deps.settings.replace(registry);
-          record(registry, { ...current, writtenTo });
-        } else {
-          deps.settings.replace(registry);
-        }
-      });
-      deps.log.info('credential target changed', { registry: name, target });
-      return view(registry);
-    },
+    setTarget,
 
     /** "Will `docker pull <reference>` work?" with the credentials docker would use; a registry alone checks the login. */
     async check(input: string, options: CheckOptions = {}): Promise<CheckResult> {
@@ -414,6 +458,7 @@ export function createApi(deps: ApiDependencies) {
         tokens,
       });
       deps.log.info('check', { reference: result.reference, verdict: result.verdict, source: result.credentialSource });
+      note(managed?.name ?? null, result.verdict === 'will-work' || result.verdict === 'login-ok' ? 'action' : 'problem', `Checked ${result.reference}: ${result.message}`);
       return result;
     },
 
@@ -435,6 +480,7 @@ export function createApi(deps: ApiDependencies) {
         record(registry, { state: 'valid', username: login.username, signedInAt: now().toISOString(), writtenTo: `helper:${berthHelper}` });
       });
       deps.log.info('docker login stored', { registry: registry.name, host: registryHost(registry), user: login.username });
+      note(registry.name, 'action', `docker login stored a token for ${login.username} at ${registryHost(registry)}.`);
       return view(registry);
     },
 
@@ -453,6 +499,8 @@ export function createApi(deps: ApiDependencies) {
         deps.status.remove(registry.name);
       });
       deps.log.info('docker logout erased', { registry: registry.name });
+      note(registry.name, 'action', `docker logout removed the token for ${registryHost(registry)}.`);
+      events.emit('registry-removed', { name: registry.name });
       return registry.name;
     },
 
@@ -469,6 +517,25 @@ export function createApi(deps: ApiDependencies) {
     let name = wanted;
     for (let suffix = 2; taken.has(name); suffix++) name = `${wanted.slice(0, 60)}-${suffix}`;
     return name;
+  }
+
+  /** Where docker gets this registry's credential; a signed-in registry is rewritten to the new target at once. */
+async function setTarget(name: string, target: CredentialTarget): Promise<RegistryView> {
+    const registry: RegistrySettings = { ...deps.settings.get(name), target };
+    await deps.locks.withLock(name, async () => {
+      const current = deps.status.get(name);
+      const secret = current.signedInAt ? await deps.secrets.get(name, credentialSecretKind(registry.kind)) : null;
+      if (current.username && secret) {
+        const writtenTo = await deps.docker.store({ server: registryHost(registry), username: current.username, secret }, name, target);
+        deps.settings.replace(registry);
+        record(registry, { ...current, writtenTo });
+      } else {
+        deps.settings.replace(registry);
+      }
+    });
+    deps.log.info('credential target changed', { registry: name, target });
+    note(name, 'action', target === 'helper' ? 'docker now asks docker-credential-berth for the credential.' : "The credential is now written into docker's config.");
+    return view(registry);
   }
 
   async function signOut(name: string): Promise<SignOutResult> {
@@ -490,6 +557,7 @@ export function createApi(deps: ApiDependencies) {
       record(registry, { state: 'signed-out' });
     });
     deps.log.info('signed out', { registry: name, revoked });
+    note(name, 'action', revoked ? "Signed out; the identity provider revoked Berth's session." : 'Signed out.');
     for (const warning of warnings) deps.log.warn(warning, { registry: name });
     return { revoked, warnings };
   }

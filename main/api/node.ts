@@ -4,7 +4,8 @@ import { fileLogger, type Logger } from '../log/logger.js';
 import { keychain } from '../secrets/keychain.js';
 import { fileChallengeCache } from '../registry/challenge-cache.js';
 import { openStores } from '../settings/node-stores.js';
-import { challengeCacheFile, configDir, lockDir, logFile } from '../settings/paths.js';
+import { fileActivityLog } from '../settings/activity-log.js';
+import { activityFile, challengeCacheFile, configDir, lockDir, logFile } from '../settings/paths.js';
 import { createApi, type BerthApi } from './index.js';
 
 /** The API over Berth's files, the OS keychain and docker's config, for the app, the CLI, the credential helper and the tests. */
@@ -19,6 +20,7 @@ export function createNodeApi(env: NodeJS.ProcessEnv = process.env, options: { d
     docker: new DockerCredentialsTarget(env, log),
     locks: new RegistryLocks(lockDir(dir)),
     challenges: fileChallengeCache(challengeCacheFile(dir)),
+    activity: fileActivityLog(activityFile(dir), log),
     log,
   });
 }

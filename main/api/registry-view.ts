@@ -2,6 +2,17 @@ import { hostOf } from '../credentials/docker-config.js';
 import type { HarborRegistrySettings, Preferences, RegistrySettings, RegistryState, RegistryStatusRecord } from '../settings/model.js';
 import type { RegistryView } from './contract.js';
 
+/** A state in words, for sentences such as the activity list's. */
+export const stateWords: Record<RegistryState, string> = {
+  'signed-out': 'signed out',
+  valid: 'valid',
+  expiring: 'expiring soon',
+  'needs-sign-in': 'needs sign-in',
+  'needs-web-login': 'needs a Harbor web login',
+  offline: 'offline',
+  error: 'in error',
+};
+
 const dayMs = 24 * 60 * 60 * 1000;
 const hourMs = 60 * 60 * 1000;
 
@@ -10,11 +21,16 @@ export function idleDeadlineFrom(registry: HarborRegistrySettings, keptAliveAt: 
   return new Date(keptAliveAt.getTime() + registry.idleDays * dayMs);
 }
 
-/** The keep-alive interval of a registry, or `null` when keep-alive is off for it. */
-export function keepAliveIntervalMs(registry: RegistrySettings, preferences: Preferences): number | null {
+function keepAliveHoursOf(registry: RegistrySettings, preferences: Preferences): number | null {
   if (registry.kind !== 'harbor') return null;
   const hours = registry.keepAliveHours ?? preferences.keepAliveHours;
-  return hours > 0 ? hours * hourMs : null;
+  return hours > 0 ? hours : null;
+}
+
+/** The keep-alive interval of a registry, or `null` when keep-alive is off for it. */
+export function keepAliveIntervalMs(registry: RegistrySettings, preferences: Preferences): number | null {
+  const hours = keepAliveHoursOf(registry, preferences);
+  return hours === null ? null : hours * hourMs;
 }
 
 /** The earliest expiry Berth knows of: Harbor's idle deadline or the end of Berth's own session. */
@@ -43,6 +59,7 @@ export function registryView(registry: RegistrySettings, record: RegistryStatusR
     idleDeadline: record.idleDeadline ?? null,
     lastKeptAliveAt: record.lastKeptAliveAt ?? null,
     nextKeepAliveAt: record.nextKeepAliveAt ?? null,
+    keepAliveHours: keepAliveHoursOf(registry, preferences),
     sessionExpiresAt: record.sessionExpiresAt ?? null,
     lastError: record.lastError ?? null,
     actionUrl: record.actionUrl ?? null,

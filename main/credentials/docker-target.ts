@@ -1,5 +1,6 @@
 import { homedir } from 'node:os';
 import type { Logger } from '../log/logger.js';
+import type { CredentialTarget } from '../settings/model.js';
 import { berthHelper, dockerConfigPath, helperFor, matchingAuthKeys, registryKey, withAuthEntry, withBerthHelper } from './docker-config.js';
 import { helperErase, helperStore } from './helper-protocol.js';
 import { readJsonDocument, writeJsonDocument } from './json-file.js';
@@ -15,8 +16,7 @@ export interface DockerCredential {
 /** Where a credential went: `config` (auths in config.json) or `helper:<name>`. */
 export type WrittenTo = 'config' | `helper:${string}`;
 
-/** How docker gets a registry's credential: written into its config (or its credential store), or asked of Berth on each use. */
-export type CredentialTarget = 'config' | 'helper';
+export type { CredentialTarget } from '../settings/model.js';
 
 /** The docker credentials target: `config.json` auths, or the credential helper docker is configured to use; plus any podman or helm file that would shadow it. */
 export class DockerCredentialsTarget {

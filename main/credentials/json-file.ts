@@ -81,33 +81,37 @@ export function readJsonDocument(path: string): JsonDocument {
   return { path: real, exists: true, data, mode: stat.mode & 0o7777, uid: stat.uid, gid: stat.gid };
 }
 
-/**
- * Writes the document's new content so that readers see the old file or the new one, never a mix:
- * temp file in the same folder, fsync, rename over, fsync the folder. Mode and owner are kept.
- */
+/** Writes the document's new content atomically, keeping the file's mode and owner. */
 export function writeJsonDocument(document: JsonDocument, data: JsonObject, indent = '\t'): void {
-  const folder = dirname(document.path);
-  const temp = join(folder, `.${basename(document.path)}.${randomBytes(6).toString('hex')}.tmp`);
-  const mode = document.mode ?? 0o600;
+  writeTextFileAtomically(document.path, `${JSON.stringify(data, null, indent)}\n`, document.mode ?? 0o600, document);
+}
+
+/**
+ * Writes a file so that readers see the old content or the new, never a mix:
+ * temp file in the same folder, fsync, rename over, fsync the folder.
+ */
+export function writeTextFileAtomically(path: string, text: string, mode: number, owner: { uid?: number; gid?: number } = {}): void {
+  const folder = dirname(path);
+  const temp = join(folder, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
   try {
     mkdirSync(folder, { recursive: true, mode: 0o700 });
     const fd = openSync(temp, 'wx', 0o600);
     try {
-      writeSync(fd, `${JSON.stringify(data, null, indent)}\n`);
+      writeSync(fd, text);
       fchmodSync(fd, mode);
-      if (document.uid !== undefined && document.gid !== undefined && process.getuid?.() === 0) fchownSync(fd, document.uid, document.gid);
+      if (owner.uid !== undefined && owner.gid !== undefined && process.getuid?.() === 0) fchownSync(fd, owner.uid, owner.gid);
       fsyncSync(fd);
     } finally {
       closeSync(fd);
     }
-    renameSync(temp, document.path);
+    renameSync(temp, path);
   } catch (error) {
     try {
       unlinkSync(temp);
     } catch {
       // The temp file was never created or is already gone.
     }
-    throw new BerthError('file-write', `Cannot write ${document.path}: ${errorMessage(error)}`, { cause: error });
+    throw new BerthError('file-write', `Cannot write ${path}: ${errorMessage(error)}`, { cause: error });
   }
   try {
     const dirFd = openSync(folder, 'r');

@@ -7,24 +7,9 @@ import { jwtClaims } from './jwt-claims.js';
 import type { RegistryTokenCache } from './token-cache.js';
 import { dockerHub, formatReference, type ImageReference } from './reference.js';
 import { parseChallenge } from './token-auth.js';
+import type { CheckResult, CheckVerdict } from '../api/contract.js';
 
-export const checkVerdicts = ['will-work', 'login-ok', 'no-credentials', 'rejected', 'denied', 'not-found', 'unreachable', 'tls'] as const;
-export type CheckVerdict = (typeof checkVerdicts)[number];
-
-/** The answer to "will `docker pull` work?"; nothing secret. */
-export interface CheckResult {
-  reference: string;
-  registry: string;
-  repository: string | null;
-  verdict: CheckVerdict;
-  /** One sentence a person can act on. */
-  message: string;
-  digest: string | null;
-  mediaType: string | null;
-  username: string | null;
-  credentialSource: string | null;
-  actionUrl: string | null;
-}
+export type { CheckResult, CheckVerdict } from '../api/contract.js';
 
 export interface PullCheckOptions {
   fetch: HttpRequest;

@@ -7,7 +7,7 @@ interface RegistryBase {
   /** Days before an expiry at which this registry shows as `expiring`; absent: the preference. */
   warnDays?: number;
   /** `config`: the credential is written into docker's config (or its credential store); `helper`: docker asks Berth on each use. */
-  target?: 'config' | 'helper';
+  target?: CredentialTarget;
 }
 
 /** Non-secret settings: what the user configured. Secrets live in the keychain only. */
@@ -32,9 +32,14 @@ export interface TokenRegistrySettings extends RegistryBase {
 export type RegistrySettings = HarborRegistrySettings | TokenRegistrySettings;
 export type RegistryKind = RegistrySettings['kind'];
 
+/** How docker gets a registry's credential: written into its config (or its credential store), or asked of Berth on each use. */
+export type CredentialTarget = 'config' | 'helper';
+
 export interface Preferences {
   keepAliveHours: number;
   warnDays: number;
+  /** Where new registries put their credential; changing it in the app moves the Harbor registries too. */
+  target: CredentialTarget;
 }
 
 export interface SettingsData {
@@ -68,4 +73,4 @@ export interface StatusData {
 
 export const defaultScopes = 'openid profile email offline_access';
 export const defaultIdleDays = 30;
-export const defaultPreferences: Preferences = { keepAliveHours: 24, warnDays: 3 };
+export const defaultPreferences: Preferences = { keepAliveHours: 24, warnDays: 3, target: 'config' };

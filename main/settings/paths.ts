@@ -39,3 +39,8 @@ export function lockDir(dir: string): string {
 export function challengeCacheFile(dir: string): string {
   return join(dir, 'registry-challenges.json');
 }
+
+/** The window's activity list: the last state changes and actions, no secrets. */
+export function activityFile(dir: string): string {
+  return join(dir, 'activity.json');
+}

@@ -23,12 +23,14 @@ function isNumber(value: unknown, atLeast: number, strictly = false): boolean {
   return typeof value === 'number' && Number.isFinite(value) && (strictly ? value > atLeast : value >= atLeast);
 }
 
+type Rule = [check: (field: unknown) => boolean, what: string];
+
 /** Checks each field that is present; `required` names the ones that must be. */
 function fields(
   problems: Problems,
   at: string,
   value: Record<string, unknown>,
-  rules: Record<string, [check: (field: unknown) => boolean, what: string]>,
+  rules: Record<string, Rule>,
   required: string[] = [],
 ): void {
   for (const name of required) if (value[name] === undefined) problems.push(`${at}${name} is missing`);
@@ -37,10 +39,25 @@ function fields(
   }
 }
 
-const string = [(value: unknown) => typeof value === 'string', 'a string'] as [(value: unknown) => boolean, string];
-const nonEmpty = [(value: unknown) => typeof value === 'string' && value.length > 0, 'a non-empty string'] as [(value: unknown) => boolean, string];
-const url = [isUrl, 'a URL'] as [(value: unknown) => boolean, string];
-const date = [(value: unknown) => typeof value === 'string' && !Number.isNaN(Date.parse(value)), 'a date (ISO 8601)'] as [(value: unknown) => boolean, string];
+const string = [(value: unknown) => typeof value === 'string', 'a string'] as Rule;
+const nonEmpty = [(value: unknown) => typeof value === 'string' && value.length > 0, 'a non-empty string'] as Rule;
+const url = [isUrl, 'a URL'] as Rule;
+const target = [(value: unknown) => value === 'config' || value === 'helper', '"config" or "helper"'] as Rule;
+const zeroOrMore = [(value: unknown) => isNumber(value, 0), '0 or a positive number'] as Rule;
+const positive = [(value: unknown) => isNumber(value, 0, true), 'a positive number'] as Rule;
+const date = [(value: unknown) => typeof value === 'string' && !Number.isNaN(Date.parse(value)), 'a date (ISO 8601)'] as Rule;
+
+const stringRecord = [(value: unknown) => isObject(value) && Object.values(value).every((param) => typeof param === 'string'), 'an object of strings'] as Rule;
+
+const harborFields = {
+  name: [(value: unknown) => typeof value === 'string' && registryName.test(value), 'lower-case letters, digits, ".", "_" and "-" (up to 63)'],
+  url,
+  issuer: url,
+  clientId: nonEmpty,
+  scopes: nonEmpty,
+  authParams: stringRecord,
+  idleDays: positive,
+} as Record<string, Rule>;
 
 function registryProblems(problems: Problems, at: string, registry: unknown): void {
   if (!isObject(registry)) {
@@ -53,18 +70,12 @@ function registryProblems(problems: Problems, at: string, registry: unknown): vo
     prefix,
     registry,
     {
-      name: [(value) => typeof value === 'string' && registryName.test(value), 'lower-case letters, digits, ".", "_" and "-" (up to 63)'],
+      ...harborFields,
       kind: [(value) => value === 'harbor' || value === 'token', '"harbor" or "token"'],
-      url,
-      issuer: url,
-      clientId: nonEmpty,
-      scopes: nonEmpty,
-      authParams: [(value) => isObject(value) && Object.values(value).every((param) => typeof param === 'string'), 'an object of strings'],
       caFile: string,
-      idleDays: [(value) => isNumber(value, 0, true), 'a positive number'],
-      keepAliveHours: [(value) => isNumber(value, 0), '0 or a positive number'],
-      warnDays: [(value) => isNumber(value, 0), '0 or a positive number'],
-      target: [(value) => value === 'config' || value === 'helper', '"config" or "helper"'],
+      keepAliveHours: zeroOrMore,
+      warnDays: zeroOrMore,
+      target,
     },
     // A Harbor registry signs in through its identity provider; a token registry needs nothing more.
     registry.kind === 'harbor' ? ['name', 'kind', 'url', 'issuer', 'clientId', 'scopes', 'authParams', 'idleDays'] : ['name', 'kind', 'url'],
@@ -82,8 +93,9 @@ export function settingsProblems(data: Record<string, unknown>): Problems {
     if (!isObject(data.preferences)) problems.push('preferences must be an object');
     else {
       fields(problems, 'preferences.', data.preferences, {
-        keepAliveHours: [(value) => isNumber(value, 0, true), 'a positive number'],
-        warnDays: [(value) => isNumber(value, 0), '0 or a positive number'],
+        keepAliveHours: positive,
+        warnDays: zeroOrMore,
+        target,
       });
     }
   }
@@ -121,5 +133,48 @@ export function statusProblems(data: Record<string, unknown>): Problems {
       ['state'],
     );
   }
+  return problems;
+}
+
+/** Fields a value may not have: a typo in a profile or a payload from the window is named rather than ignored. */
+function unknownFields(problems: Problems, at: string, value: Record<string, unknown>, known: string[]): void {
+  for (const name of Object.keys(value)) if (!known.includes(name)) problems.push(`${at}${name} is not a known field`);
+}
+
+/** Problems in a registry profile an administrator hands out (issuer and client id, optionally the rest of a Harbor registry). */
+export function profileProblems(data: unknown): Problems {
+  if (!isObject(data)) return ['the profile must be a JSON object'];
+  const problems: Problems = [];
+  unknownFields(problems, '', data, Object.keys(harborFields));
+  fields(problems, '', data, harborFields, ['issuer', 'clientId']);
+  return problems;
+}
+
+/** Problems in the window's request to add a Harbor registry; its meaning (https, scopes) is checked by `addRegistry`. */
+export function addHarborInputProblems(data: unknown): Problems {
+  if (!isObject(data)) return ['the registry must be an object'];
+  const problems: Problems = [];
+  const rules = {
+    ...harborFields,
+    keepAliveHours: zeroOrMore,
+    warnDays: zeroOrMore,
+  };
+  unknownFields(problems, '', data, Object.keys(rules));
+  fields(problems, '', data, rules, ['name', 'url', 'issuer', 'clientId']);
+  return problems;
+}
+
+/** Problems in a change of preferences from the window. */
+export function preferencesChangeProblems(data: unknown): Problems {
+  if (!isObject(data)) return ['the settings must be an object'];
+  const problems: Problems = [];
+  const rules = {
+    keepAliveHours: positive,
+    warnDays: zeroOrMore,
+    target,
+    startAtLogin: [(value: unknown) => typeof value === 'boolean', 'true or false'] as Rule,
+  };
+  unknownFields(problems, '', data, Object.keys(rules));
+  fields(problems, '', data, rules);
   return problems;
 }

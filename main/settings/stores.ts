@@ -74,6 +74,10 @@ export class SettingsStore {
   preferences(): Preferences {
     return { ...defaultPreferences, ...readDocument(this.file).preferences };
   }
+
+  setPreferences(preferences: Preferences): void {
+    writeDocument(this.file, { ...readDocument(this.file), preferences });
+  }
 }
 
 export class StatusStore {

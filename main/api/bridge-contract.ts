@@ -1,0 +1,79 @@
+import type { CredentialTarget } from '../settings/model.js';
+import type { ActivityEntry, AddHarborInput, CheckResult, HarborProbe, RegistryProfile, RegistryView, SignOutResult } from './contract.js';
+
+export type { ActivityEntry, AddHarborInput, CheckResult, HarborProbe, RegistryProfile, RegistryView, SignOutResult } from './contract.js';
+export type { CheckVerdict } from './contract.js';
+export type { CredentialTarget, RegistryState } from '../settings/model.js';
+
+/** The window's settings: Berth's preferences and whether the app starts at login. */
+export interface AppSettings {
+  keepAliveHours: number;
+  warnDays: number;
+  target: CredentialTarget;
+  startAtLogin: boolean;
+}
+
+/** What the tray or a notification asks the window to show. */
+export type RegistryIntent = 'regenerate' | 'check';
+
+/** Pushed from the main process to the window; never carries a secret. */
+export type BridgeEvent =
+  | { type: 'registry-updated'; view: RegistryView }
+  | { type: 'registry-removed'; name: string }
+  | { type: 'activity'; entry: ActivityEntry }
+  | { type: 'show-registry'; name: string; intent: RegistryIntent | null };
+
+/** `window.berth`: the use cases the window may call, and one subscription to status events. */
+export interface BerthBridge {
+  listRegistries(): Promise<RegistryView[]>;
+  probeHarbor(url: string): Promise<HarborProbe>;
+  /** Reads a registry profile (the JSON an administrator hands out); the window sends the file's text. */
+  readProfile(text: string): Promise<RegistryProfile>;
+  addRegistry(input: AddHarborInput): Promise<RegistryView>;
+  /** Opens the system browser at the identity provider and resolves once the sign-in has finished. */
+  signIn(name: string): Promise<RegistryView>;
+  signOut(name: string): Promise<SignOutResult>;
+  removeRegistry(name: string): Promise<SignOutResult>;
+  refresh(name: string): Promise<RegistryView>;
+  regenerate(name: string): Promise<RegistryView>;
+  check(reference: string): Promise<CheckResult>;
+  activity(): Promise<ActivityEntry[]>;
+  settings(): Promise<AppSettings>;
+  updateSettings(change: Partial<AppSettings>): Promise<AppSettings>;
+  /** Opens an http(s) URL of a configured registry or identity provider in the system browser. */
+  openExternal(url: string): Promise<void>;
+  /** Returns the function that unsubscribes. */
+  onEvent(listener: (event: BridgeEvent) => void): () => void;
+}
+
+export type BridgeMethod = Exclude<keyof BerthBridge, 'onEvent'>;
+
+// A record, so the compiler insists that every method of BerthBridge is listed, and nothing else.
+const methodTable: Record<BridgeMethod, true> = {
+  listRegistries: true,
+  probeHarbor: true,
+  readProfile: true,
+  addRegistry: true,
+  signIn: true,
+  signOut: true,
+  removeRegistry: true,
+  refresh: true,
+  regenerate: true,
+  check: true,
+  activity: true,
+  settings: true,
+  updateSettings: true,
+  openExternal: true,
+};
+
+export const bridgeMethods = Object.keys(methodTable) as BridgeMethod[];
+
+/** The IPC channel of a method; events come on `bridgeEventChannel`. */
+export function bridgeChannel(method: BridgeMethod): string {
+  return `berth:${method}`;
+}
+
+export const bridgeEventChannel = 'berth:event';
+
+/** How a call's outcome crosses IPC: Electron would reduce a thrown error to a prefixed message. */
+export type BridgeReply = { ok: true; value: unknown } | { ok: false; error: string };
