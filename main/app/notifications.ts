@@ -1,0 +1,129 @@
+import { existsSync, readFileSync } from 'node:fs';
+import type { RegistryView } from '../api/contract.js';
+import { writeJsonDocument } from '../credentials/json-file.js';
+import type { RegistryState } from '../settings/model.js';
+import { timeLeft } from './tray-model.js';
+
+export type NoticeKind = 'expiring' | 'needs-sign-in' | 'needs-web-login' | 'recovered' | 'secret-regenerated';
+
+export interface Notice {
+  kind: NoticeKind;
+  registry: string;
+  title: string;
+  body: string;
+}
+
+/** When each condition last notified; kept across restarts so a restart does not repeat a notice. */
+export interface NoticeMemory {
+  lastShown(key: string): number | undefined;
+  remember(key: string, at: number): void;
+}
+
+export const noticeQuietMs = 24 * 60 * 60 * 1000;
+
+// Leaving one of these for `valid` is worth telling: the user fixed something, or Berth did.
+const troubled: ReadonlySet<RegistryState> = new Set(['expiring', 'needs-sign-in', 'needs-web-login', 'error']);
+
+function expiryText(view: RegistryView, now: number): string {
+  const times = [view.idleDeadline, view.sessionExpiresAt].filter((value): value is string => value !== null).map(Date.parse);
+  return times.length > 0 ? `in ${timeLeft(Math.min(...times) - now)}` : 'soon';
+}
+
+function noticeFor(kind: NoticeKind, view: RegistryView, now: number): Notice {
+  const host = view.registry;
+  switch (kind) {
+    case 'expiring':
+      return {
+        kind,
+        registry: view.name,
+        title: `${host}: login expires ${expiryText(view, now)}`,
+        body: view.lastError ?? 'Berth could not renew it yet. Click to see what it needs.',
+      };
+    case 'needs-sign-in':
+      return { kind, registry: view.name, title: `${host}: sign in again`, body: 'docker pulls will fail until you do. Click to sign in.' };
+    case 'needs-web-login':
+      return {
+        kind,
+        registry: view.name,
+        title: `${host}: log in to Harbor's web UI`,
+        body: "Harbor's own session has expired, so the CLI secret no longer works. Click, then log in on the web page.",
+      };
+    case 'recovered':
+      return { kind, registry: view.name, title: `${host}: working again`, body: `docker credentials${view.username ? ` for ${view.username}` : ''} are valid.` };
+    case 'secret-regenerated':
+      return {
+        kind,
+        registry: view.name,
+        title: `${host}: new CLI secret`,
+        body: 'This machine already uses it. Other machines with the old secret need a new docker login.',
+      };
+  }
+}
+
+/** Decides which state changes notify, and never repeats the same condition for a registry within a day. */
+export class NotificationPolicy {
+  private readonly known = new Map<string, RegistryState>();
+
+  constructor(
+    private readonly memory: NoticeMemory,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** The registries as they are now (after an event, or on the clock, since `expiring` comes with time alone). */
+  update(views: RegistryView[]): Notice[] {
+    const notices: Notice[] = [];
+    const present = new Set<string>();
+    for (const view of views) {
+      present.add(view.name);
+      const before = this.known.get(view.name);
+      this.known.set(view.name, view.state);
+      if (before === view.state) continue;
+      const kind = this.kindFor(before, view.state);
+      const notice = kind && this.gate(kind, view);
+      if (notice) notices.push(notice);
+    }
+    for (const name of this.known.keys()) if (!present.has(name)) this.known.delete(name);
+    return notices;
+  }
+
+  secretRegenerated(view: RegistryView): Notice | null {
+    return this.gate('secret-regenerated', view);
+  }
+
+  private kindFor(before: RegistryState | undefined, after: RegistryState): NoticeKind | null {
+    if (after === 'expiring' || after === 'needs-sign-in' || after === 'needs-web-login') return after;
+    // At start-up Berth does not know what the state was before, so `valid` is no news then.
+    if (after === 'valid' && before !== undefined && troubled.has(before)) return 'recovered';
+    return null;
+  }
+
+  private gate(kind: NoticeKind, view: RegistryView): Notice | null {
+    const key = `${view.name}:${kind}`;
+    const at = this.now();
+    const last = this.memory.lastShown(key);
+    if (last !== undefined && at - last < noticeQuietMs) return null;
+    this.memory.remember(key, at);
+    return noticeFor(kind, view, at);
+  }
+}
+
+/** Notice times in a small file in Berth's folder; an unreadable one only means a notice may repeat. */
+export function fileNoticeMemory(path: string): NoticeMemory {
+  let times: Record<string, number> = {};
+  try {
+    if (existsSync(path)) times = JSON.parse(readFileSync(path, 'utf8')) as Record<string, number>;
+  } catch {
+    times = {};
+  }
+  return {
+    lastShown: (key) => (typeof times[key] === 'number' ? times[key] : undefined),
+    remember(key, at) {
+      times = { ...times, [key]: at };
+      try {
+        writeJsonDocument({ path, exists: existsSync(path), data: times }, times, '  ');
+      } catch {
+        // Without the file the once-a-day rule holds until the app restarts.
+      }
+    },
+  };
+}

@@ -1,0 +1,140 @@
+import type { MenuItemConstructorOptions } from 'electron';
+import type { RegistryView } from '../api/contract.js';
+import type { RegistryState } from '../settings/model.js';
+
+/** The tray icon: all fine, something to keep an eye on, or something only the user can fix. */
+export type TrayLevel = 'fine' | 'attention' | 'action';
+
+export type TrayAction =
+  | { type: 'sign-in' | 'refresh' | 'regenerate' | 'check'; name: string }
+  | { type: 'open-url'; url: string }
+  | { type: 'open-window' | 'toggle-start-at-login' | 'quit' };
+
+export interface TrayEntry {
+  label: string;
+  action?: TrayAction;
+  enabled?: boolean;
+  /** A checkbox entry when set. */
+  checked?: boolean;
+  submenu?: TrayEntry[];
+}
+
+/** `null` draws a separator. */
+export type TrayMenu = (TrayEntry | null)[];
+
+export interface TrayModel {
+  level: TrayLevel;
+  tooltip: string;
+  menu: TrayMenu;
+}
+
+const levelOf: Record<RegistryState, TrayLevel> = {
+  valid: 'fine',
+  expiring: 'attention',
+  offline: 'attention',
+  'signed-out': 'attention',
+  'needs-sign-in': 'action',
+  'needs-web-login': 'action',
+  error: 'action',
+};
+
+const rank: Record<TrayLevel, number> = { fine: 0, attention: 1, action: 2 };
+
+const minuteMs = 60_000;
+const hourMs = 60 * minuteMs;
+const dayMs = 24 * hourMs;
+
+function plural(count: number, unit: string): string {
+  return `${count} ${unit}${count === 1 ? '' : 's'}`;
+}
+
+/** "29 days", "5 hours", "12 minutes": the largest whole unit, rounded down so it never promises too much. */
+export function timeLeft(ms: number): string {
+  if (ms >= 2 * dayMs) return plural(Math.floor(ms / dayMs), 'day');
+  if (ms >= 2 * hourMs) return plural(Math.floor(ms / hourMs), 'hour');
+  return plural(Math.max(0, Math.floor(ms / minuteMs)), 'minute');
+}
+
+function earliest(view: RegistryView): number | null {
+  const times = [view.idleDeadline, view.sessionExpiresAt].filter((value): value is string => value !== null).map(Date.parse);
+  return times.length > 0 ? Math.min(...times) : null;
+}
+
+/** The status line of one registry: "harbor.example.org — kept alive, 29 days left". */
+export function statusLine(view: RegistryView, now: number): string {
+  const expiry = earliest(view);
+  const left = expiry === null ? '' : `, ${timeLeft(expiry - now)} left`;
+  switch (view.state) {
+    case 'valid':
+      return view.kind === 'token' ? `${view.registry} — token from docker login` : `${view.registry} — kept alive${left}`;
+    case 'expiring':
+      return `${view.registry} — expires soon${left}`;
+    case 'offline':
+      return `${view.registry} — offline, retrying${left}`;
+    case 'signed-out':
+      return `${view.registry} — signed out`;
+    case 'needs-sign-in':
+      return `${view.registry} — sign in needed`;
+    case 'needs-web-login':
+      return `${view.registry} — log in to Harbor's web UI`;
+    case 'error':
+      return `${view.registry} — error, open Berth for details`;
+  }
+}
+
+function registryEntries(view: RegistryView): TrayEntry[] {
+  const harbor = view.kind === 'harbor';
+  const signedIn = view.username !== null && view.state !== 'signed-out';
+  const entries: TrayEntry[] = [];
+  if (view.actionUrl) entries.push({ label: "Log in to Harbor's web UI", action: { type: 'open-url', url: view.actionUrl } });
+  entries.push(
+    { label: signedIn ? 'Sign in again…' : 'Sign in…', action: { type: 'sign-in', name: view.name }, enabled: harbor },
+    { label: 'Refresh now', action: { type: 'refresh', name: view.name }, enabled: harbor && signedIn },
+    { label: 'Regenerate CLI secret…', action: { type: 'regenerate', name: view.name }, enabled: harbor && signedIn },
+    { label: 'Check image…', action: { type: 'check', name: view.name } },
+    { label: 'Open in browser', action: { type: 'open-url', url: view.url } },
+  );
+  return entries;
+}
+
+function tooltipFor(views: RegistryView[], level: TrayLevel, now: number): string {
+  if (views.length === 0) return 'Berth — no registries yet';
+  if (level === 'fine') return `Berth — ${views.length === 1 ? 'your registry is' : `all ${views.length} registries are`} fine`;
+  const troubled = views.filter((view) => levelOf[view.state] !== 'fine').sort((a, b) => rank[levelOf[b.state]] - rank[levelOf[a.state]]);
+  return ['Berth', ...troubled.slice(0, 3).map((view) => statusLine(view, now)), ...(troubled.length > 3 ? [`and ${troubled.length - 3} more`] : [])].join('\n');
+}
+
+/** The tray's icon, tooltip and menu for the registries as they are now; rebuilt on every status event. */
+export function trayModel(views: RegistryView[], options: { now: number; startAtLogin: boolean }): TrayModel {
+  const level = views.reduce<TrayLevel>((worst, view) => (rank[levelOf[view.state]] > rank[worst] ? levelOf[view.state] : worst), 'fine');
+  const registries: TrayMenu = views.length
+    ? views.map((view) => ({ label: statusLine(view, options.now), submenu: registryEntries(view) }))
+    : [{ label: 'No registries yet', enabled: false }];
+  return {
+    level,
+    tooltip: tooltipFor(views, level, options.now),
+    menu: [
+      ...registries,
+      null,
+      { label: 'Open Berth', action: { type: 'open-window' } },
+      { label: 'Start at login', action: { type: 'toggle-start-at-login' }, checked: options.startAtLogin },
+      null,
+      { label: 'Quit Berth', action: { type: 'quit' } },
+    ],
+  };
+}
+
+/** Electron's menu template for a tray menu; each click runs its action. */
+export function menuTemplate(menu: TrayMenu, run: (action: TrayAction) => void): MenuItemConstructorOptions[] {
+  return menu.map((entry): MenuItemConstructorOptions => {
+    if (entry === null) return { type: 'separator' };
+    const { action } = entry;
+    return {
+      label: entry.label,
+      enabled: entry.enabled ?? true,
+      ...(entry.checked !== undefined ? { type: 'checkbox' as const, checked: entry.checked } : {}),
+      ...(entry.submenu ? { submenu: menuTemplate(entry.submenu, run) } : {}),
+      ...(action ? { click: () => run(action) } : {}),
+    };
+  });
+}

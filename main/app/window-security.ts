@@ -1,0 +1,80 @@
+import { extname, join, normalize, sep } from 'node:path';
+import type { BrowserWindowConstructorOptions } from 'electron';
+
+/** The window's page is served from this origin (a privileged custom scheme), never from file:// or the network. */
+export const rendererScheme = 'app';
+export const rendererOrigin = `${rendererScheme}://berth`;
+
+/** Only the page's own scripts and styles; no network, no frames, no plugins, no inline code. */
+export const contentSecurityPolicy = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "font-src 'self'",
+  "connect-src 'none'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+/** The Electron security checklist for Berth's one window: isolated, sandboxed, no Node in the page. */
+export function windowOptions(preload: string): BrowserWindowConstructorOptions {
+  return {
+    width: 960,
+    height: 720,
+    minWidth: 560,
+    minHeight: 420,
+    title: 'Berth',
+    show: false,
+    autoHideMenuBar: true,
+    webPreferences: {
+      preload,
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      nodeIntegrationInSubFrames: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      webviewTag: false,
+      navigateOnDragDrop: false,
+      spellcheck: false,
+    },
+  };
+}
+
+const contentTypes: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.woff2': 'font/woff2',
+};
+
+/** The file under the renderer's build folder that a page URL names, or `null` for anything else (other origins, `..`). */
+export function rendererFile(url: string, root: string): { path: string; contentType: string } | null {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return null;
+  }
+  const path = decodeURIComponent(parsed.pathname);
+  const relative = normalize(path === '/' ? '/index.html' : path).replace(/^[/\\]+/, '');
+  const contentType = contentTypes[extname(relative)];
+  if (!contentType || relative.split(sep).includes('..')) return null;
+  return { path: join(root, relative), contentType };
+}
+
+/** Is this URL a page of Berth's own window? Every IPC call and navigation is judged by it. */
+export function isRendererUrl(url: string | undefined, origin = rendererOrigin): boolean {
+  if (!url) return false;
+  try {
+    return new URL(url).origin === origin;
+  } catch {
+    return false;
+  }
+}
