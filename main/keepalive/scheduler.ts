@@ -109,8 +109,10 @@ export class KeepAliveScheduler {
         entry.intervalMs = target.intervalMs;
         continue;
       }
-      const due = target.nextKeepAliveAt ?? (target.lastKeptAliveAt !== undefined ? target.lastKeptAliveAt + target.intervalMs : now);
-      this.entries.set(target.name, { due: Math.max(due, now), intervalMs: target.intervalMs, failures: 0 });
+      const due = Math.max(target.nextKeepAliveAt ?? (target.lastKeptAliveAt !== undefined ? target.lastKeptAliveAt + target.intervalMs : now), now);
+      this.entries.set(target.name, { due, intervalMs: target.intervalMs, failures: 0 });
+      // A registry just signed in shows its next keep-alive at once, not after its first pass.
+      if (due !== target.nextKeepAliveAt) this.deps.planned(target.name, new Date(due));
     }
     for (const name of this.entries.keys()) if (!seen.has(name)) this.entries.delete(name);
     this.arm();

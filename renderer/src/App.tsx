@@ -1,0 +1,183 @@
+import { useCallback, useEffect, useState } from 'react';
+import type { ActivityEntry, AppSettings, BridgeEvent, RegistryIntent, RegistryView } from '../../main/api/bridge-contract.js';
+import { ActivityList } from './ActivityList.js';
+import { AddRegistryDialog } from './AddRegistryDialog.js';
+import { berth, messageOf } from './berth.js';
+import { CheckImage } from './CheckImage.js';
+import { ConfirmDialog } from './ConfirmDialog.js';
+import { RegistryCard, type RegistryActions } from './RegistryCard.js';
+import { SettingsDialog } from './SettingsDialog.js';
+import { useNow } from './use-now.js';
+
+type Open = { dialog: 'add' } | { dialog: 'settings' } | { dialog: 'regenerate'; view: RegistryView } | { dialog: 'remove'; view: RegistryView } | null;
+
+/** The registry and intent the tray or a notification asked for, from the URL of a newly opened window. */
+function requestedAtStart(): { name: string; intent: RegistryIntent | null } | null {
+  const params = new URLSearchParams(window.location.hash.slice(1));
+  const name = params.get('registry');
+  const intent = params.get('intent');
+  return name ? { name, intent: intent === 'regenerate' || intent === 'check' ? intent : null } : null;
+}
+
+function upsert(views: RegistryView[], view: RegistryView): RegistryView[] {
+  return views.some((existing) => existing.name === view.name) ? views.map((existing) => (existing.name === view.name ? view : existing)) : [...views, view];
+}
+
+export function App() {
+  const now = useNow();
+  const [registries, setRegistries] = useState<RegistryView[] | null>(null);
+  const [activity, setActivity] = useState<ActivityEntry[]>([]);
+  const [settings, setSettings] = useState<AppSettings | null>(null);
+  const [busy, setBusy] = useState<Record<string, string>>({});
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [open, setOpen] = useState<Open>(null);
+  const [focus, setFocus] = useState<string | null>(null);
+  const [checkPrefill, setCheckPrefill] = useState<{ text: string; at: number } | null>(null);
+  const [loadError, setLoadError] = useState<string | null>(null);
+
+  const show = useCallback((name: string, intent: RegistryIntent | null, views: RegistryView[]) => {
+    setFocus(name);
+    const view = views.find((candidate) => candidate.name === name);
+    if (!view) return;
+    if (intent === 'regenerate') setOpen({ dialog: 'regenerate', view });
+    if (intent === 'check') setCheckPrefill({ text: view.registry, at: Date.now() });
+  }, []);
+
+  useEffect(() => {
+    let latest: RegistryView[] = [];
+    const stop = berth().onEvent((event: BridgeEvent) => {
+      if (event.type === 'registry-updated') setRegistries((views) => (latest = upsert(views ?? [], event.view)));
+      if (event.type === 'registry-removed') setRegistries((views) => (latest = (views ?? []).filter((view) => view.name !== event.name)));
+      if (event.type === 'activity') setActivity((entries) => [event.entry, ...entries].slice(0, 100));
+      if (event.type === 'show-registry') show(event.name, event.intent, latest);
+    });
+    Promise.all([berth().listRegistries(), berth().activity(), berth().settings()])
+      .then(([views, entries, loaded]) => {
+        latest = views;
+        setRegistries(views);
+        setActivity(entries);
+        setSettings(loaded);
+        const requested = requestedAtStart();
+        if (requested) show(requested.name, requested.intent, views);
+      })
+      .catch((failure: unknown) => setLoadError(messageOf(failure)));
+    return stop;
+  }, [show]);
+
+  /** Runs one action on a registry, showing what it is doing and, if it fails, why. */
+  async function act(name: string, doing: string, action: () => Promise<unknown>) {
+    setBusy((current) => ({ ...current, [name]: doing }));
+    setErrors(({ [name]: _cleared, ...rest }) => rest);
+    try {
+      await action();
+    } catch (failure) {
+      setErrors((current) => ({ ...current, [name]: messageOf(failure) }));
+    } finally {
+      setBusy(({ [name]: _done, ...rest }) => rest);
+    }
+  }
+
+  const openUrl = (url: string) => void berth().openExternal(url).catch((failure: unknown) => setLoadError(messageOf(failure)));
+  const actions: RegistryActions = {
+    signIn: (name) => void act(name, 'Waiting for you to sign in in the browser…', () => berth().signIn(name)),
+    refresh: (name) => void act(name, 'Refreshing…', () => berth().refresh(name)),
+    regenerate: (name) => {
+      const view = registries?.find((candidate) => candidate.name === name);
+      if (view) setOpen({ dialog: 'regenerate', view });
+    },
+    check: (view) => setCheckPrefill({ text: view.registry, at: Date.now() }),
+    open: openUrl,
+    signOut: (name) => void act(name, 'Signing out…', () => berth().signOut(name)),
+    remove: (name) => {
+      const view = registries?.find((candidate) => candidate.name === name);
+      if (view) setOpen({ dialog: 'remove', view });
+    },
+  };
+
+  return (
+    <div className="app">
+      <header className="top">
+        <h1>Berth</h1>
+        <div className="row">
+          <button type="button" className="primary" onClick={() => setOpen({ dialog: 'add' })}>
+            Add registry…
+          </button>
+          <button type="button" onClick={() => setOpen({ dialog: 'settings' })} disabled={!settings}>
+            Settings…
+          </button>
+        </div>
+      </header>
+      {loadError && (
+        <p className="sentence bad" role="alert">
+          {loadError}
+        </p>
+      )}
+      <main>
+        <section aria-labelledby="registries-heading">
+          <h2 id="registries-heading">Registries</h2>
+          {registries === null ? (
+            <p className="muted">Loading…</p>
+          ) : registries.length === 0 ? (
+            <p className="muted">No registries yet. Add your Harbor to keep its docker login alive.</p>
+          ) : (
+            <div className="registries">
+              {registries.map((view) => (
+                <RegistryCard
+                  key={view.name}
+                  view={view}
+                  now={now}
+                  busy={busy[view.name] ?? null}
+                  error={errors[view.name] ?? null}
+                  focused={focus === view.name}
+                  actions={actions}
+                />
+              ))}
+            </div>
+          )}
+        </section>
+        <CheckImage prefill={checkPrefill} onOpen={openUrl} />
+        <ActivityList entries={activity} now={now} />
+      </main>
+      {open?.dialog === 'add' && (
+        <AddRegistryDialog
+          onClose={() => setOpen(null)}
+          onAdded={(name) => {
+            setOpen(null);
+            setFocus(name);
+            actions.signIn(name);
+          }}
+        />
+      )}
+      {open?.dialog === 'settings' && settings && <SettingsDialog settings={settings} onSaved={setSettings} onClose={() => setOpen(null)} />}
+      {open?.dialog === 'regenerate' && (
+        <ConfirmDialog
+          title={`Regenerate the CLI secret for ${open.view.registry}?`}
+          confirm="Regenerate"
+          onClose={() => setOpen(null)}
+          onConfirm={() => {
+            const { name } = open.view;
+            void act(name, 'Regenerating the CLI secret…', () => berth().regenerate(name));
+          }}
+        >
+          <p>
+            Harbor makes a new CLI secret for {open.view.username ?? 'you'}, and the old one stops working at once. Berth puts the new one in docker’s credentials on this
+            machine. <strong>Other machines and CI jobs that use the old secret lose access</strong> until they log in with the new one.
+          </p>
+        </ConfirmDialog>
+      )}
+      {open?.dialog === 'remove' && (
+        <ConfirmDialog
+          title={`Remove ${open.view.name}?`}
+          confirm="Remove"
+          onClose={() => setOpen(null)}
+          onConfirm={() => {
+            const { name } = open.view;
+            void act(name, 'Removing…', () => berth().removeRegistry(name));
+          }}
+        >
+          <p>Berth signs out, deletes its docker credentials for {open.view.registry} and forgets the registry.</p>
+        </ConfirmDialog>
+      )}
+    </div>
+  );
+}

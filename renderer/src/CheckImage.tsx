@@ -1,0 +1,74 @@
+import { useEffect, useRef, useState, type FormEvent } from 'react';
+import type { CheckResult } from '../../main/api/bridge-contract.js';
+import { berth, messageOf } from './berth.js';
+import { verdictWords } from './words.js';
+
+interface CheckImageProps {
+  /** A registry host to start the field with, when the user came from a registry's "Check image…". */
+  prefill: { text: string; at: number } | null;
+  onOpen: (url: string) => void;
+}
+
+/** "Will `docker pull` work?" for an image reference or a registry. */
+export function CheckImage({ prefill, onOpen }: CheckImageProps) {
+  const [reference, setReference] = useState('');
+  const [result, setResult] = useState<CheckResult | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const input = useRef<HTMLInputElement>(null);
+
+  useEffect(() => {
+    if (!prefill) return;
+    setReference(prefill.text);
+    input.current?.focus();
+    input.current?.scrollIntoView({ block: 'nearest' });
+  }, [prefill]);
+
+  async function check(event: FormEvent) {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      setResult(await berth().check(reference));
+    } catch (failure) {
+      setResult(null);
+      setError(messageOf(failure));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const verdict = result && verdictWords[result.verdict];
+  return (
+    <section className="panel" aria-labelledby="check-heading">
+      <h2 id="check-heading">Will this pull work?</h2>
+      <form className="row" onSubmit={check}>
+        <label className="grow">
+          Image or registry
+          <input ref={input} required placeholder="harbor.example.org/project/image:tag" value={reference} onChange={(event) => setReference(event.target.value)} />
+        </label>
+        <button type="submit" className="primary" disabled={busy || reference.trim() === ''}>
+          {busy ? 'Checking…' : 'Check'}
+        </button>
+      </form>
+      <div aria-live="polite">
+        {result && verdict && (
+          <div className={`verdict ${verdict.tone}`} data-verdict={result.verdict}>
+            <strong>{verdict.text}</strong>
+            <span>{result.message}</span>
+            {result.actionUrl && (
+              <button type="button" onClick={() => onOpen(result.actionUrl as string)}>
+                Open the page that fixes it
+              </button>
+            )}
+          </div>
+        )}
+        {error && (
+          <p className="sentence bad" role="alert">
+            {error}
+          </p>
+        )}
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,75 @@
+import { useState, type FormEvent } from 'react';
+import type { AppSettings, CredentialTarget } from '../../main/api/bridge-contract.js';
+import { berth, messageOf } from './berth.js';
+import { Dialog } from './Dialog.js';
+
+interface SettingsDialogProps {
+  settings: AppSettings;
+  onSaved: (settings: AppSettings) => void;
+  onClose: () => void;
+}
+
+export function SettingsDialog({ settings, onSaved, onClose }: SettingsDialogProps) {
+  const [draft, setDraft] = useState(settings);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  async function save(event: FormEvent) {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      onSaved(await berth().updateSettings(draft));
+      onClose();
+    } catch (failure) {
+      setError(messageOf(failure));
+      setBusy(false);
+    }
+  }
+
+  return (
+    <Dialog title="Settings" onClose={onClose}>
+      <form className="stack" onSubmit={save}>
+        <label>
+          Keep alive every (hours)
+          <input
+            type="number"
+            min={1}
+            step={1}
+            required
+            value={draft.keepAliveHours}
+            onChange={(event) => setDraft({ ...draft, keepAliveHours: Number(event.target.value) })}
+          />
+        </label>
+        <label>
+          Warn this many days before an expiry
+          <input type="number" min={0} step={1} required value={draft.warnDays} onChange={(event) => setDraft({ ...draft, warnDays: Number(event.target.value) })} />
+        </label>
+        <label>
+          Where docker gets credentials
+          <select value={draft.target} onChange={(event) => setDraft({ ...draft, target: event.target.value as CredentialTarget })}>
+            <option value="config">Written into docker’s config (or its credential store)</option>
+            <option value="helper">Asked of docker-credential-berth on each use</option>
+          </select>
+        </label>
+        <label className="check">
+          <input type="checkbox" checked={draft.startAtLogin} onChange={(event) => setDraft({ ...draft, startAtLogin: event.target.checked })} />
+          Start Berth when I log in
+        </label>
+        {error && (
+          <p className="sentence bad" role="alert">
+            {error}
+          </p>
+        )}
+        <div className="row end">
+          <button type="button" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" className="primary" disabled={busy}>
+            Save
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}

@@ -1,0 +1,33 @@
+import type { CheckVerdict, RegistryState } from '../../main/api/bridge-contract.js';
+
+export const stateBadge: Record<RegistryState, { text: string; tone: 'good' | 'warn' | 'bad' | 'quiet' }> = {
+  valid: { text: 'Valid', tone: 'good' },
+  expiring: { text: 'Expiring', tone: 'warn' },
+  offline: { text: 'Offline', tone: 'warn' },
+  'signed-out': { text: 'Signed out', tone: 'quiet' },
+  'needs-sign-in': { text: 'Sign-in needed', tone: 'bad' },
+  'needs-web-login': { text: 'Web login needed', tone: 'bad' },
+  error: { text: 'Error', tone: 'bad' },
+};
+
+/** What the state means for `docker pull`, when there is no error sentence to show instead. */
+export const stateSentence: Record<RegistryState, string> = {
+  valid: 'docker has working credentials.',
+  expiring: 'docker still works, but the login expires soon.',
+  offline: 'Berth cannot reach the registry or the identity provider; it keeps trying. Offline is not expired.',
+  'signed-out': 'Not signed in: docker has no credentials from Berth.',
+  'needs-sign-in': 'Berth’s session has ended: sign in again.',
+  'needs-web-login': 'Harbor’s own session has expired: log in to its web UI.',
+  error: 'Something went wrong.',
+};
+
+export const verdictWords: Record<CheckVerdict, { text: string; tone: 'good' | 'warn' | 'bad' }> = {
+  'will-work': { text: 'Will work', tone: 'good' },
+  'login-ok': { text: 'Login works', tone: 'good' },
+  'no-credentials': { text: 'No credentials', tone: 'bad' },
+  rejected: { text: 'Rejected', tone: 'bad' },
+  denied: { text: 'Denied', tone: 'bad' },
+  'not-found': { text: 'Not found', tone: 'bad' },
+  unreachable: { text: 'Unreachable', tone: 'warn' },
+  tls: { text: 'TLS problem', tone: 'bad' },
+};

@@ -1,0 +1,199 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import type { BridgePlatform } from '../../main/api/bridge.js';
+import { createNodeApi } from '../../main/api/node.js';
+import { autostartFile, xdgStartAtLogin } from '../../main/app/autostart.js';
+import { CookieJar, drive } from '../rig/browser-driver.js';
+import { unless } from '../rig/components.js';
+import { startRig, type Rig } from '../rig/index.js';
+import { assertNoSecretsLeaked, dockerConfigJson, dockerInspect, projectRoot, workspace } from '../helpers/berth.js';
+import { launchChromium, openWindow, serveRenderer } from '../helpers/window.js';
+
+const outputDir = join(projectRoot, 'test', 'output');
+
+function basicSecret(ws: ReturnType<typeof workspace>, host: string): string {
+  const auths = dockerConfigJson(ws).auths as Record<string, { auth: string }>;
+  const entry = auths[host];
+  assert.ok(entry, `config.json has an entry for ${host}`);
+  return Buffer.from(entry.auth, 'base64').toString().split(':').slice(1).join(':');
+}
+
+async function shot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: join(outputDir, `window-${name}.png`), fullPage: true });
+}
+
+describe('the window in real Chromium, on the real core and the rig', { skip: unless('chromium', 'docker-registry', 'docker', 'openssl', 'keyring') }, () => {
+  let rig: Rig;
+  let browser: Browser;
+  let server: Awaited<ReturnType<typeof serveRenderer>>;
+  before(async () => {
+    [rig, browser, server] = await Promise.all([startRig(), launchChromium(), serveRenderer()]);
+    await rig.webLogin('dana');
+    mkdirSync(outputDir, { recursive: true });
+  });
+  after(() => Promise.all([rig?.stop(), browser?.close(), server?.close()]));
+
+  test('add a Harbor, sign in, see the countdown, regenerate, check an image, and watch the badge when Harbor drops the session', async () => {
+    const ws = workspace();
+    const api = createNodeApi(ws.env);
+    const host = new URL(rig.harbor.url).host;
+    const jar = new CookieJar();
+    const opened: string[] = [];
+    const platform: BridgePlatform = {
+      // Like the system browser: opening returns at once while the person signs in at the provider.
+      openBrowser: async (url) => {
+        void drive(url, { login: 'dana', jar });
+      },
+      openExternal: async (url) => {
+        opened.push(url);
+      },
+      startAtLogin: xdgStartAtLogin(autostartFile({ XDG_CONFIG_HOME: join(ws.home, 'config') }), ['/opt/Berth/berth', '--hidden']),
+    };
+    const window = await openWindow(browser, api, platform, server.origin);
+    // As in the app's main process, the scheduler plans the next keep-alive.
+    const keepAlive = api.keepAliveScheduler();
+    keepAlive.start();
+    const { page } = window;
+    const card = page.locator('article[data-registry]');
+    const badge = card.getByRole('status').first();
+    try {
+      await page.goto(`${server.origin}/index.html`);
+      await page.getByText('No registries yet').waitFor();
+      await shot(page, '1-empty');
+
+      // Add: the URL first; Berth shows what the Harbor told it.
+      await page.getByRole('button', { name: 'Add registry…' }).click();
+      const dialog = page.getByRole('dialog', { name: 'Add a Harbor registry' });
+      await dialog.getByLabel('Harbor URL').fill(rig.harbor.url);
+      await dialog.getByRole('button', { name: 'Look up' }).click();
+      const findings = dialog.getByRole('definition');
+      await dialog.getByText('OIDC single sign-on').waitFor();
+      assert.deepEqual(await findings.allInnerTexts(), [host, 'OIDC single sign-on', 'rig-idp', host]);
+      // The issuer and client id come from the administrator's profile.
+      const profile = { issuer: rig.idp.issuer, clientId: rig.berthClientId, authParams: { prompt: 'consent' } };
+      await dialog.getByLabel('Import profile…').setInputFiles({ name: 'corp.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(profile)) });
+      await assertValue(dialog.getByLabel('Issuer (identity provider URL)'), rig.idp.issuer);
+      await assertValue(dialog.getByLabel('Client id'), rig.berthClientId);
+      const name = await dialog.getByLabel('Name in Berth').inputValue();
+      assert.equal(name, host.replace(':', '-'));
+      await shot(page, '2-add');
+
+      // Sign in through the (driven) browser; the card turns valid with Harbor's 30-day idle countdown.
+      await dialog.getByRole('button', { name: 'Add and sign in' }).click();
+      await badge.filter({ hasText: 'Valid' }).waitFor({ timeout: 60_000 });
+      assert.match(await card.innerText(), /Harbor session\s+29 days left; kept alive daily/);
+      await eventually(async () => /Next keep-alive\s+in 23 hours/.test(await card.innerText()));
+      assert.match(await card.innerText(), /Next keep-alive\s+in 23 hours/);
+      assert.match(await card.innerText(), /User\s+dana/);
+      const firstSecret = basicSecret(ws, host);
+      assert.equal(firstSecret, rig.harbor.user('dana')?.secret);
+      assert.equal((await dockerInspect(ws, rig.imageRef)).code, 0, 'docker reads the image with what the window set up');
+      await page.getByRole('listitem').filter({ hasText: /Signed in to .* as dana/ }).waitFor();
+      await shot(page, '3-valid');
+
+      // Regenerate asks first and says what other machines lose.
+      await card.getByRole('button', { name: 'Regenerate CLI secret…' }).click();
+      const confirm = page.getByRole('dialog', { name: `Regenerate the CLI secret for ${host}?` });
+      assert.match(await confirm.innerText(), /Other machines and CI jobs that use the old secret lose access/);
+      assert.equal(await confirm.getByRole('button', { name: 'Cancel' }).evaluate((button) => button === button.ownerDocument.activeElement), true, 'Cancel has the focus');
+      await shot(page, '4-regenerate-confirm');
+      await confirm.getByRole('button', { name: 'Regenerate' }).click();
+      await page.getByRole('listitem').filter({ hasText: 'New CLI secret in place' }).waitFor({ timeout: 30_000 });
+      const secondSecret = basicSecret(ws, host);
+      assert.notEqual(secondSecret, firstSecret);
+      assert.equal(secondSecret, rig.harbor.user('dana')?.secret);
+      assert.equal(await badge.innerText(), 'Valid');
+
+      // Check an image: the card's "Check image…" fills in the host; the verdict is the core's.
+      await card.getByRole('button', { name: 'Check image…' }).click();
+      const field = page.getByLabel('Image or registry');
+      await assertValue(field, host);
+      await field.fill(rig.imageRef);
+      await page.getByRole('button', { name: 'Check', exact: true }).click();
+      const verdict = page.locator('[data-verdict]');
+      await verdict.waitFor();
+      assert.equal(await verdict.getAttribute('data-verdict'), 'will-work');
+      assert.match(await verdict.innerText(), /Will work.*will work as dana/s);
+      await shot(page, '5-check');
+
+      // Harbor drops the session; the next keep-alive pass (the scheduler's, here called directly) turns the badge without a reload.
+      rig.harbor.expireSession('dana');
+      await api.refresh(name);
+      await badge.filter({ hasText: 'Web login needed' }).waitFor();
+      assert.match(await card.innerText(), /Harbor session\s+expired\n/);
+      assert.match(await card.innerText(), /rejects the CLI secret of dana.*Log in once at http:\/\/127\.0\.0\.1:\d+\/c\/oidc\/login/);
+      await card.getByRole('button', { name: 'Open Harbor web login' }).click();
+      await eventually(() => opened.length > 0);
+      assert.deepEqual(opened, [`${rig.harbor.url}/c/oidc/login`]);
+      await shot(page, '6-needs-web-login');
+      await page.emulateMedia({ colorScheme: 'dark' });
+      await shot(page, '7-dark');
+
+      // Nothing secret ever reached the page.
+      const crossed = JSON.stringify(window.traffic);
+      for (const secret of rig.secrets()) assert.ok(!crossed.includes(secret), `a secret of length ${secret.length} crossed the bridge`);
+      assert.ok(!crossed.includes(secondSecret));
+      assertNoSecretsLeaked(rig, ws);
+    } finally {
+      await keepAlive.stop();
+      await window.close();
+    }
+  });
+
+  test('settings: interval, warning threshold, credential target and start at login, all from the keyboard', async () => {
+    const ws = workspace();
+    const api = createNodeApi(ws.env);
+    const autostart = autostartFile({ XDG_CONFIG_HOME: join(ws.home, 'config') });
+    const platform: BridgePlatform = {
+      openBrowser: async () => undefined,
+      openExternal: async () => undefined,
+      startAtLogin: xdgStartAtLogin(autostart, ['/opt/Berth/berth', '--hidden']),
+    };
+    const window = await openWindow(browser, api, platform, server.origin);
+    const { page } = window;
+    try {
+      await page.goto(`${server.origin}/index.html`);
+      await page.getByText('No registries yet').waitFor();
+      // Tab order: "Add registry…", then "Settings…".
+      await page.keyboard.press('Tab');
+      await page.keyboard.press('Tab');
+      await page.keyboard.press('Enter');
+      const dialog = page.getByRole('dialog', { name: 'Settings' });
+      await dialog.getByLabel('Keep alive every (hours)').fill('12');
+      await dialog.getByLabel('Warn this many days before an expiry').fill('5');
+      await dialog.getByLabel('Where docker gets credentials').selectOption('helper');
+      await dialog.getByLabel('Start Berth when I log in').check();
+      await shot(page, '8-settings');
+      await dialog.getByRole('button', { name: 'Save' }).click();
+      await dialog.waitFor({ state: 'detached' });
+
+      assert.deepEqual(api.preferences(), { keepAliveHours: 12, warnDays: 5, target: 'helper' });
+      assert.match(readFileSync(autostart, 'utf8'), /^Exec=\/opt\/Berth\/berth --hidden$/m);
+      await page.getByRole('listitem').filter({ hasText: 'Settings changed: keep alive every 12 h' }).waitFor();
+
+      // A bad value comes back as a sentence in the dialog and changes nothing.
+      await page.getByRole('button', { name: 'Settings…' }).click();
+      await dialog.getByLabel('Keep alive every (hours)').fill('0');
+      await dialog.getByLabel('Keep alive every (hours)').evaluate((input) => input.removeAttribute('min'));
+      await dialog.getByRole('button', { name: 'Save' }).click();
+      await dialog.getByRole('alert').filter({ hasText: 'keepAliveHours must be a positive number' }).waitFor();
+      await page.keyboard.press('Escape');
+      await dialog.waitFor({ state: 'detached' });
+      assert.equal(api.preferences().keepAliveHours, 12);
+    } finally {
+      await window.close();
+    }
+  });
+});
+
+async function eventually(condition: () => boolean | Promise<boolean>): Promise<void> {
+  for (let attempt = 0; attempt < 100 && !(await condition()); attempt++) await new Promise((resolve) => setTimeout(resolve, 50));
+}
+
+async function assertValue(locator: ReturnType<Page['locator']>, expected: string): Promise<void> {
+  await eventually(async () => (await locator.inputValue()) === expected);
+  assert.equal(await locator.inputValue(), expected);
+}
