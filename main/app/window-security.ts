@@ -73,7 +73,9 @@ export function rendererFile(url: string, root: string): { path: string; content
 export function isRendererUrl(url: string | undefined, origin = rendererOrigin): boolean {
   if (!url) return false;
   try {
-    return new URL(url).origin === origin;
+    const parsed = new URL(url);
+    // Not `origin`: WHATWG URL gives a custom scheme's origin as "null".
+    return `${parsed.protocol}//${parsed.host}` === origin;
   } catch {
     return false;
   }

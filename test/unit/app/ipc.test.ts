@@ -1,0 +1,118 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { bridgeHandlers, type BridgePlatform } from '../../../main/api/bridge.js';
+import { bridgeChannel, bridgeMethods, type BridgeReply } from '../../../main/api/bridge-contract.js';
+import { createNodeApi } from '../../../main/api/node.js';
+import { registerBridge, type IpcCaller, type IpcRegistry } from '../../../main/app/ipc.js';
+import { isRendererUrl, rendererOrigin } from '../../../main/app/window-security.js';
+import { workspace } from '../../helpers/berth.js';
+
+/** `ipcMain` faked at the boundary: the handlers Berth registers, called the way Electron calls them. */
+function fakeIpc() {
+  const listeners = new Map<string, (caller: IpcCaller, payload: unknown) => Promise<BridgeReply>>();
+  const ipc: IpcRegistry = { handle: (channel, listener) => void listeners.set(channel, listener), removeHandler: (channel) => void listeners.delete(channel) };
+  return {
+    ipc,
+    listeners,
+    call(channel: string, payload: unknown, caller: IpcCaller = windowCaller): Promise<BridgeReply> {
+      const listener = listeners.get(channel);
+      assert.ok(listener, `a handler for ${channel}`);
+      return listener(caller, payload);
+    },
+  };
+}
+
+const windowId = 7;
+const windowCaller: IpcCaller = { sender: { id: windowId }, senderFrame: { url: `${rendererOrigin}/index.html` } };
+const trusted = (caller: IpcCaller) => caller.sender.id === windowId && isRendererUrl(caller.senderFrame?.url);
+
+function setUp() {
+  const ws = workspace();
+  const api = createNodeApi(ws.env);
+  const opened: string[] = [];
+  const platform: BridgePlatform = {
+    openBrowser: async () => assert.fail('no sign-in in these tests'),
+    openExternal: async (url) => void opened.push(url),
+    startAtLogin: { get: () => false, set: () => undefined },
+  };
+  const warnings: string[] = [];
+  const fake = fakeIpc();
+  const unregister = registerBridge(fake.ipc, bridgeHandlers(api, platform), trusted, { warn: (message) => void warnings.push(message) });
+  return { api, opened, warnings, unregister, ...fake };
+}
+
+const harbor = { name: 'work', url: 'https://harbor.example.org', issuer: 'https://sso.example.org/realms/corp', clientId: 'berth' };
+
+test('one handler per use case, on its own channel, and all of them go away together', () => {
+  const { listeners, unregister } = setUp();
+  assert.deepEqual([...listeners.keys()].sort(), bridgeMethods.map(bridgeChannel).sort());
+  unregister();
+  assert.equal(listeners.size, 0);
+});
+
+test('a valid call from the window reaches the API and its answer comes back', async () => {
+  const { api, call } = setUp();
+  const reply = await call(bridgeChannel('addRegistry'), harbor);
+  assert.equal(reply.ok, true);
+  assert.deepEqual(
+    api.listRegistries().map((view) => [view.name, view.registry, view.state]),
+    [['work', 'harbor.example.org', 'signed-out']],
+  );
+  assert.deepEqual(await call(bridgeChannel('listRegistries'), undefined), { ok: true, value: api.listRegistries() });
+});
+
+test('a caller that is not Berth\'s window is refused before anything runs', async () => {
+  const { api, call, warnings } = setUp();
+  const strangers: IpcCaller[] = [
+    { sender: { id: 99 }, senderFrame: { url: `${rendererOrigin}/index.html` } },
+    { sender: { id: windowId }, senderFrame: { url: 'https://evil.example.org/' } },
+    { sender: { id: windowId }, senderFrame: { url: 'file:///tmp/page.html' } },
+    { sender: { id: windowId }, senderFrame: null },
+  ];
+  for (const caller of strangers) {
+    assert.deepEqual(await call(bridgeChannel('addRegistry'), harbor, caller), { ok: false, error: 'Berth answers only its own window.' });
+  }
+  assert.deepEqual(api.listRegistries(), []);
+  assert.equal(warnings.length, strangers.length);
+});
+
+test('a bad payload is rejected with what is wrong, and changes nothing', async () => {
+  const { api, call } = setUp();
+  const cases: [string, unknown, RegExp][] = [
+    ['addRegistry', 'work', /registry must be an object/],
+    ['addRegistry', { ...harbor, url: 42 }, /url must be a URL/],
+    ['addRegistry', { ...harbor, caFile: '/etc/shadow' }, /caFile is not a known field/],
+    ['addRegistry', { name: 'work' }, /url is missing; issuer is missing; clientId is missing/],
+    ['addRegistry', { ...harbor, authParams: { prompt: 1 } }, /authParams must be an object of strings/],
+    ['signIn', '../../etc', /invalid registry name/],
+    ['signIn', { name: 'work' }, /invalid registry name/],
+    ['refresh', 'Work Registry', /invalid registry name/],
+    ['check', 'x'.repeat(600), /invalid image reference/],
+    ['check', 17, /invalid image reference/],
+    ['updateSettings', { keepAliveHours: -1 }, /keepAliveHours must be a positive number/],
+    ['updateSettings', { startAtLogin: 'yes' }, /startAtLogin must be true or false/],
+    ['updateSettings', { theme: 'dark' }, /theme is not a known field/],
+    ['readProfile', '{"issuer": "https://sso.example.org"}', /The profile is not a Berth registry profile: clientId is missing/],
+    ['readProfile', 'not json', /The profile is not JSON/],
+  ];
+  for (const [method, payload, error] of cases) {
+    const reply = await call(bridgeChannel(method as never), payload);
+    assert.equal(reply.ok, false, `${method} ${JSON.stringify(payload).slice(0, 40)}`);
+    assert.match(reply.ok ? '' : reply.error, error);
+  }
+  assert.deepEqual(api.listRegistries(), []);
+  assert.deepEqual(api.preferences(), { keepAliveHours: 24, warnDays: 3, target: 'config' });
+});
+
+test('the window may open only http(s) pages of the registries and identity providers the user configured', async () => {
+  const { call, opened } = setUp();
+  await call(bridgeChannel('addRegistry'), harbor);
+  for (const url of ['https://harbor.example.org/c/oidc/login', 'https://sso.example.org/realms/corp/account']) {
+    assert.deepEqual(await call(bridgeChannel('openExternal'), url), { ok: true, value: undefined });
+  }
+  for (const url of ['https://evil.example.org/', 'file:///etc/passwd', 'javascript:alert(1)', 'http://harbor.example.org/', 'smb://harbor.example.org/share', 'not a url']) {
+    const reply = await call(bridgeChannel('openExternal'), url);
+    assert.equal(reply.ok, false, url);
+  }
+  assert.deepEqual(opened, ['https://harbor.example.org/c/oidc/login', 'https://sso.example.org/realms/corp/account']);
+});

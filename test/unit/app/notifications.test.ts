@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import type { RegistryView } from '../../../main/api/contract.js';
+import { fileNoticeMemory, NotificationPolicy, type NoticeMemory } from '../../../main/app/notifications.js';
+import type { RegistryState } from '../../../main/settings/model.js';
+
+const hour = 60 * 60 * 1000;
+
+function view(state: RegistryState, name = 'harbor'): RegistryView {
+  return {
+    name,
+    kind: 'harbor',
+    registry: `${name}.example.org`,
+    url: `https://${name}.example.org`,
+    target: 'config',
+    username: 'alice',
+    state,
+    idleDeadline: null,
+    lastKeptAliveAt: null,
+    nextKeepAliveAt: null,
+    keepAliveHours: 24,
+    sessionExpiresAt: null,
+    lastError: null,
+    actionUrl: null,
+  };
+}
+
+function memory(): NoticeMemory {
+  const times = new Map<string, number>();
+  return { lastShown: (key) => times.get(key), remember: (key, at) => void times.set(key, at) };
+}
+
+test('expiring, needs sign-in, needs web login and recovery notify; other changes do not', () => {
+  let clock = 0;
+  const policy = new NotificationPolicy(memory(), () => clock);
+  const kinds = (state: RegistryState) => policy.update([view(state)]).map((notice) => notice.kind);
+  assert.deepEqual(kinds('valid'), [], 'valid at start-up is no news');
+  assert.deepEqual(kinds('offline'), []);
+  assert.deepEqual(kinds('valid'), [], 'back from offline is not a recovery worth a notice');
+  assert.deepEqual(kinds('expiring'), ['expiring']);
+  assert.deepEqual(kinds('expiring'), [], 'no change, no notice');
+  assert.deepEqual(kinds('needs-web-login'), ['needs-web-login']);
+  assert.deepEqual(kinds('needs-sign-in'), ['needs-sign-in']);
+  assert.deepEqual(kinds('valid'), ['recovered']);
+  assert.deepEqual(kinds('error'), []);
+  clock += 25 * hour;
+  assert.deepEqual(kinds('valid'), ['recovered']);
+  assert.deepEqual(kinds('signed-out'), []);
+});
+
+test('a notice says what happened to which registry, and what the click does', () => {
+  const policy = new NotificationPolicy(memory(), () => 0);
+  const [notice] = policy.update([view('needs-web-login')]);
+  assert.deepEqual(notice, {
+    kind: 'needs-web-login',
+    registry: 'harbor',
+    title: "harbor.example.org: log in to Harbor's web UI",
+    body: "Harbor's own session has expired, so the CLI secret no longer works. Click, then log in on the web page.",
+  });
+  const regenerated = policy.secretRegenerated(view('valid'));
+  assert.match(regenerated?.body ?? '', /Other machines with the old secret need a new docker login/);
+});
+
+test('the same condition of a registry notifies at most once a day, even across restarts', () => {
+  const file = join(mkdtempSync(join(tmpdir(), 'berth-notices-')), 'notices.json');
+  let clock = Date.parse('2026-11-22T08:00:00Z');
+  const first = new NotificationPolicy(fileNoticeMemory(file), () => clock);
+  assert.equal(first.update([view('needs-sign-in'), view('valid', 'other')]).length, 1);
+  clock += hour;
+  first.update([view('valid')]);
+  clock += hour;
+  assert.deepEqual(first.update([view('needs-sign-in')]), [], 'flapping back within the day stays quiet');
+  assert.deepEqual(first.update([view('needs-sign-in'), view('needs-sign-in', 'other')]).map((notice) => notice.registry), ['other'], 'another registry is its own condition');
+
+  // The app restarts: the memory file still knows.
+  const restarted = new NotificationPolicy(fileNoticeMemory(file), () => clock);
+  assert.deepEqual(restarted.update([view('needs-sign-in')]), []);
+  clock += 23 * hour;
+  const later = new NotificationPolicy(fileNoticeMemory(file), () => clock);
+  assert.deepEqual(later.update([view('needs-sign-in')]).map((notice) => notice.kind), ['needs-sign-in']);
+  assert.notEqual(later.secretRegenerated(view('valid')), null);
+  assert.equal(later.secretRegenerated(view('valid')), null);
+});

@@ -1,0 +1,48 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { contentSecurityPolicy, isRendererUrl, rendererFile, rendererOrigin, windowOptions } from '../../../main/app/window-security.js';
+
+test('the window is isolated and sandboxed, with no Node in the page and only the preload bridging', () => {
+  const options = windowOptions('/app/dist/main/app/preload.cjs');
+  assert.deepEqual(options.webPreferences, {
+    preload: '/app/dist/main/app/preload.cjs',
+    contextIsolation: true,
+    sandbox: true,
+    nodeIntegration: false,
+    nodeIntegrationInWorker: false,
+    nodeIntegrationInSubFrames: false,
+    webSecurity: true,
+    allowRunningInsecureContent: false,
+    webviewTag: false,
+    navigateOnDragDrop: false,
+    spellcheck: false,
+  });
+  assert.equal(options.show, false, 'shown once ready, without a white flash');
+});
+
+test('the CSP allows only the page\'s own scripts and styles, nothing inline, no network', () => {
+  const directives = new Map(contentSecurityPolicy.split('; ').map((directive) => [directive.split(' ')[0], directive.split(' ').slice(1).join(' ')]));
+  assert.equal(directives.get('default-src'), "'none'");
+  assert.equal(directives.get('script-src'), "'self'");
+  assert.equal(directives.get('style-src'), "'self'");
+  assert.equal(directives.get('connect-src'), "'none'");
+  assert.equal(directives.get('object-src'), "'none'");
+  assert.equal(directives.get('frame-ancestors'), "'none'");
+  assert.doesNotMatch(contentSecurityPolicy, /unsafe|\*|https?:/);
+});
+
+test('the app protocol serves files from the build folder only', () => {
+  assert.deepEqual(rendererFile(`${rendererOrigin}/`, '/r'), { path: '/r/index.html', contentType: 'text/html; charset=utf-8' });
+  assert.deepEqual(rendererFile(`${rendererOrigin}/assets/index-1.js`, '/r'), { path: '/r/assets/index-1.js', contentType: 'text/javascript; charset=utf-8' });
+  assert.equal(rendererFile(`${rendererOrigin}/../../etc/passwd`, '/r')?.path ?? null, null, 'no such type; and never outside /r');
+  assert.equal(rendererFile(`${rendererOrigin}/%2e%2e/%2e%2e/home/a/.docker/config.json`, '/r'), null);
+  assert.equal(rendererFile(`${rendererOrigin}/%2e%2e/secret.js`, '/r')?.path, '/r/secret.js');
+  assert.equal(rendererFile('not a url', '/r'), null);
+});
+
+test('only pages of Berth\'s own origin count as the window', () => {
+  assert.equal(isRendererUrl(`${rendererOrigin}/index.html#registry=x`), true);
+  assert.equal(isRendererUrl('app://other/index.html'), false);
+  assert.equal(isRendererUrl('https://berth/index.html'), false);
+  assert.equal(isRendererUrl(undefined), false);
+});
