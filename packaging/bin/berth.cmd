@@ -1,0 +1,4 @@
+@echo off
+rem Berth's CLI from the installed app: the app's own Electron runs it as Node, so no separate Node.js is needed.
+set ELECTRON_RUN_AS_NODE=1
+"%~dp0..\..\Berth.exe" "%~dp0..\app\bin\%~n0.js" %*
