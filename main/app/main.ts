@@ -66,7 +66,7 @@ function start(): void {
   log.info('app started', { version: app.getVersion(), registries: api.listRegistries().length });
   protocol.handle(rendererScheme, serveRenderer);
 
-  let window: BrowserWindow | undefined;
+  let mainWindow: BrowserWindow | undefined;
   let quitting = false;
   const startAtLogin = loginItems();
 
@@ -88,7 +88,7 @@ function start(): void {
       }
     });
     created.on('closed', () => {
-      if (window === created) window = undefined;
+      if (mainWindow === created) mainWindow = undefined;
     });
     created.loadURL(`${rendererOrigin}/index.html${hash}`).catch((error: unknown) => log.error('window page did not load', { reason: errorMessage(error) }));
     return created;
@@ -96,19 +96,19 @@ function start(): void {
 
   /** Shows the window, at one registry when given (a new window reads it from the URL, an open one from an event). */
   function showWindow(registry?: { name: string; intent: RegistryIntent | null }): void {
-    if (!window) {
+    if (!mainWindow) {
       const hash = registry ? `#${new URLSearchParams({ registry: registry.name, ...(registry.intent ? { intent: registry.intent } : {}) })}` : '';
-      window = createWindow(hash);
+      mainWindow = createWindow(hash);
       return;
     }
     if (registry) send({ type: 'show-registry', name: registry.name, intent: registry.intent });
-    if (window.isMinimized()) window.restore();
-    window.show();
-    window.focus();
+    if (mainWindow.isMinimized()) mainWindow.restore();
+    mainWindow.show();
+    mainWindow.focus();
   }
 
   function send(event: BridgeEvent): void {
-    if (window && !window.webContents.isDestroyed()) window.webContents.send(bridgeEventChannel, event);
+    if (mainWindow && !mainWindow.webContents.isDestroyed()) mainWindow.webContents.send(bridgeEventChannel, event);
   }
 
   const handlers = bridgeHandlers(api, {
@@ -119,7 +119,7 @@ function start(): void {
   registerBridge(
     ipcMain,
     handlers,
-    (caller) => window !== undefined && caller.sender.id === window.webContents.id && isRendererUrl(caller.senderFrame?.url),
+    (caller) => mainWindow !== undefined && caller.sender.id === mainWindow.webContents.id && isRendererUrl(caller.senderFrame?.url),
     log,
   );
   forwardBridgeEvents(api, send);

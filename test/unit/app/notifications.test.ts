@@ -6,26 +6,12 @@ import { test } from 'node:test';
 import type { RegistryView } from '../../../main/api/contract.js';
 import { fileNoticeMemory, NotificationPolicy, type NoticeMemory } from '../../../main/app/notifications.js';
 import type { RegistryState } from '../../../main/settings/model.js';
+import { harborView } from '../../helpers/views.js';
 
 const hour = 60 * 60 * 1000;
 
 function view(state: RegistryState, name = 'harbor'): RegistryView {
-  return {
-    name,
-    kind: 'harbor',
-    registry: `${name}.example.org`,
-    url: `https://${name}.example.org`,
-    target: 'config',
-    username: 'alice',
-    state,
-    idleDeadline: null,
-    lastKeptAliveAt: null,
-    nextKeepAliveAt: null,
-    keepAliveHours: 24,
-    sessionExpiresAt: null,
-    lastError: null,
-    actionUrl: null,
-  };
+  return harborView(name, state);
 }
 
 function memory(): NoticeMemory {

@@ -4,28 +4,13 @@ import type { MenuItemConstructorOptions } from 'electron';
 import type { RegistryView } from '../../../main/api/contract.js';
 import { menuTemplate, trayModel, type TrayAction, type TrayEntry } from '../../../main/app/tray-model.js';
 import type { RegistryState } from '../../../main/settings/model.js';
+import { harborView } from '../../helpers/views.js';
 
 const now = Date.parse('2026-11-22T12:00:00Z');
 const day = 24 * 60 * 60 * 1000;
 
 function view(name: string, state: RegistryState, extra: Partial<RegistryView> = {}): RegistryView {
-  return {
-    name,
-    kind: 'harbor',
-    registry: `${name}.example.org`,
-    url: `https://${name}.example.org`,
-    target: 'config',
-    username: state === 'signed-out' ? null : 'alice',
-    state,
-    idleDeadline: new Date(now + 29 * day + 60_000).toISOString(),
-    lastKeptAliveAt: new Date(now - day).toISOString(),
-    nextKeepAliveAt: null,
-    keepAliveHours: 24,
-    sessionExpiresAt: null,
-    lastError: null,
-    actionUrl: null,
-    ...extra,
-  };
+  return harborView(name, state, { idleDeadline: new Date(now + 29 * day + 60_000).toISOString(), lastKeptAliveAt: new Date(now - day).toISOString(), ...extra });
 }
 
 const level = (...views: RegistryView[]) => trayModel(views, { now, startAtLogin: false }).level;

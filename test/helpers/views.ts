@@ -1,0 +1,23 @@
+import type { RegistryView } from '../../main/api/contract.js';
+import type { RegistryState } from '../../main/settings/model.js';
+
+/** A Harbor registry as the tray and notifications see it, at `<name>.example.org`, signed in as alice unless signed out. */
+export function harborView(name: string, state: RegistryState, extra: Partial<RegistryView> = {}): RegistryView {
+  return {
+    name,
+    kind: 'harbor',
+    registry: `${name}.example.org`,
+    url: `https://${name}.example.org`,
+    target: 'config',
+    username: state === 'signed-out' ? null : 'alice',
+    state,
+    idleDeadline: null,
+    lastKeptAliveAt: null,
+    nextKeepAliveAt: null,
+    keepAliveHours: 24,
+    sessionExpiresAt: null,
+    lastError: null,
+    actionUrl: null,
+    ...extra,
+  };
+}
