@@ -2,9 +2,9 @@ import { BerthError, errorMessage } from '../errors.js';
 import { redact } from '../log/redact.js';
 import type { BrowserOpener } from '../oidc/provider.js';
 import { parseRegistryProfile } from '../settings/profile.js';
-import { addHarborInputProblems, preferencesChangeProblems } from '../settings/schema.js';
+import { registryNamePattern } from '../settings/model.js';
+import { addHarborInputProblems } from '../settings/schema.js';
 import type { AddHarborInput, AppSettings, BridgeEvent, BridgeMethod, BridgeReply, RegistryView } from './bridge-contract.js';
-import { bridgeMethods } from './bridge-contract.js';
 import type { BerthApi } from './index.js';
 
 /** What the window's calls need from the desktop: the system browser and the login items. */
@@ -16,8 +16,6 @@ export interface BridgePlatform {
 }
 
 export type BridgeHandlers = Record<BridgeMethod, (payload: unknown) => Promise<unknown>>;
-
-const registryNamePattern = /^[a-z0-9][a-z0-9._-]{0,62}$/;
 
 function invalid(what: string): BerthError {
   return new BerthError('usage', `The window sent ${what}.`);
@@ -77,9 +75,12 @@ export function bridgeHandlers(api: BerthApi, platform: BridgePlatform): BridgeH
     activity: async () => api.activity(),
     settings: async () => settings(),
     updateSettings: async (payload) => {
-      const { startAtLogin, ...preferences } = checked<Partial<AppSettings>>(payload, preferencesChangeProblems, 'settings');
-      if (startAtLogin !== undefined) platform.startAtLogin.set(startAtLogin);
+      if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) throw invalid('settings that are not an object');
+      const { startAtLogin, ...preferences } = payload as Partial<AppSettings>;
+      if (startAtLogin !== undefined && typeof startAtLogin !== 'boolean') throw invalid('settings with problems: startAtLogin must be true or false');
+      // The API checks the preferences; the login item changes only once they are in.
       if (Object.keys(preferences).length > 0) await api.updatePreferences(preferences);
+      if (startAtLogin !== undefined) platform.startAtLogin.set(startAtLogin);
       return settings();
     },
     openExternal: async (payload) => {
@@ -93,10 +94,9 @@ export function bridgeHandlers(api: BerthApi, platform: BridgePlatform): BridgeH
 }
 
 /** Runs one call from the window; a failure comes back as its message, passed through redaction like every log line. */
-export async function answerBridgeCall(handlers: BridgeHandlers, method: string, payload: unknown): Promise<BridgeReply> {
-  if (!(bridgeMethods as string[]).includes(method)) return { ok: false, error: `Berth has no call named "${method}".` };
+export async function answerBridgeCall(handler: BridgeHandlers[BridgeMethod], payload: unknown): Promise<BridgeReply> {
   try {
-    return { ok: true, value: await handlers[method as BridgeMethod](payload) };
+    return { ok: true, value: await handler(payload) };
   } catch (error) {
     return { ok: false, error: redact(errorMessage(error)) };
   }

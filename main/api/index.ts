@@ -20,6 +20,7 @@ import { credentialSecretKind, secretKinds, type SecretStore } from '../secrets/
 import {
   defaultIdleDays,
   defaultScopes,
+  registryNamePattern,
   type HarborRegistrySettings,
   type Preferences,
   type RegistrySettings,
@@ -64,7 +65,6 @@ export interface SignInOptions {
 }
 
 const defaultSignInTimeoutMs = 5 * 60 * 1000;
-const registryNamePattern = /^[a-z0-9][a-z0-9._-]{0,62}$/;
 
 /** Input a person typed is checked like command-line usage: a bad value is their mistake to fix, not a failure. */
 function asUsage<T>(check: () => T): T {

@@ -33,9 +33,9 @@ export function keepAliveIntervalMs(registry: RegistrySettings, preferences: Pre
   return hours === null ? null : hours * hourMs;
 }
 
-/** The earliest expiry Berth knows of: Harbor's idle deadline or the end of Berth's own session. */
-function nearestExpiry(record: RegistryStatusRecord): number | undefined {
-  const times = [record.idleDeadline, record.sessionExpiresAt].filter((value): value is string => value !== undefined).map(Date.parse);
+/** The earliest expiry Berth knows of (Harbor's idle deadline or the end of Berth's own session), from a record or a view. */
+export function nearestExpiry(dates: { idleDeadline?: string | null; sessionExpiresAt?: string | null }): number | undefined {
+  const times = [dates.idleDeadline, dates.sessionExpiresAt].filter((value): value is string => typeof value === 'string').map(Date.parse);
   return times.length > 0 ? Math.min(...times) : undefined;
 }
 

@@ -22,7 +22,7 @@ export function registerBridge(ipc: IpcRegistry, handlers: BridgeHandlers, trust
         log.warn('refused an IPC call from outside Berth\'s window', { method, sender: caller.senderFrame?.url ?? 'unknown' });
         return { ok: false, error: 'Berth answers only its own window.' };
       }
-      return answerBridgeCall(handlers, method, payload);
+      return answerBridgeCall(handlers[method], payload);
     });
   }
   return () => bridgeMethods.forEach((method) => ipc.removeHandler(bridgeChannel(method)));

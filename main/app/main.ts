@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, net, Notification, powerMonitor, protocol, shell, Tray } from 'electron';
@@ -12,7 +11,7 @@ import { autostartFile, hiddenFlag, launchCommand, xdgStartAtLogin, type StartAt
 import { registerBridge } from './ipc.js';
 import { fileNoticeMemory, NotificationPolicy, type Notice } from './notifications.js';
 import { menuTemplate, trayModel, type TrayAction, type TrayLevel } from './tray-model.js';
-import { contentSecurityPolicy, isRendererUrl, rendererFile, rendererOrigin, rendererScheme, windowOptions } from './window-security.js';
+import { isRendererUrl, rendererOrigin, rendererResponse, rendererScheme, windowOptions } from './window-security.js';
 
 // Compiled to dist/main/app/: the built page is in dist/renderer, the bundled preload beside this file, icons in assets/.
 const here = dirname(fileURLToPath(import.meta.url));
@@ -32,13 +31,8 @@ function berthHome(): string {
 }
 
 async function serveRenderer(request: Request): Promise<Response> {
-  const file = rendererFile(request.url, rendererRoot);
-  if (!file) return new Response('Not found', { status: 404 });
-  try {
-    return new Response(await readFile(file.path), { headers: { 'content-type': file.contentType, 'content-security-policy': contentSecurityPolicy } });
-  } catch {
-    return new Response('Not found', { status: 404 });
-  }
+  const { status, headers, body } = await rendererResponse(request.url, rendererRoot);
+  return new Response(body, { status, headers });
 }
 
 function loginItems(): StartAtLogin {

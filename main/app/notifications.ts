@@ -1,6 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
 import type { RegistryView } from '../api/contract.js';
-import { writeJsonDocument } from '../credentials/json-file.js';
+import { nearestExpiry } from '../api/registry-view.js';
+import { readCacheFile, writeCacheFile } from '../credentials/json-file.js';
 import type { RegistryState } from '../settings/model.js';
 import { timeLeft } from './tray-model.js';
 
@@ -25,8 +25,8 @@ export const noticeQuietMs = 24 * 60 * 60 * 1000;
 const troubled: ReadonlySet<RegistryState> = new Set(['expiring', 'needs-sign-in', 'needs-web-login', 'error']);
 
 function expiryText(view: RegistryView, now: number): string {
-  const times = [view.idleDeadline, view.sessionExpiresAt].filter((value): value is string => value !== null).map(Date.parse);
-  return times.length > 0 ? `in ${timeLeft(Math.min(...times) - now)}` : 'soon';
+  const expiry = nearestExpiry(view);
+  return expiry === undefined ? 'soon' : `in ${timeLeft(expiry - now)}`;
 }
 
 function noticeFor(kind: NoticeKind, view: RegistryView, now: number): Notice {
@@ -109,21 +109,13 @@ export class NotificationPolicy {
 
 /** Notice times in a small file in Berth's folder; an unreadable one only means a notice may repeat. */
 export function fileNoticeMemory(path: string): NoticeMemory {
-  let times: Record<string, number> = {};
-  try {
-    if (existsSync(path)) times = JSON.parse(readFileSync(path, 'utf8')) as Record<string, number>;
-  } catch {
-    times = {};
-  }
+  // Without the file the once-a-day rule still holds until the app restarts.
+  let times = readCacheFile<number>(path);
   return {
     lastShown: (key) => (typeof times[key] === 'number' ? times[key] : undefined),
     remember(key, at) {
       times = { ...times, [key]: at };
-      try {
-        writeJsonDocument({ path, exists: existsSync(path), data: times }, times, '  ');
-      } catch {
-        // Without the file the once-a-day rule holds until the app restarts.
-      }
+      writeCacheFile(path, times);
     },
   };
 }

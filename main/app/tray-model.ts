@@ -1,5 +1,6 @@
 import type { MenuItemConstructorOptions } from 'electron';
 import type { RegistryView } from '../api/contract.js';
+import { nearestExpiry } from '../api/registry-view.js';
 import type { RegistryState } from '../settings/model.js';
 
 /** The tray icon: all fine, something to keep an eye on, or something only the user can fix. */
@@ -55,15 +56,10 @@ export function timeLeft(ms: number): string {
   return plural(Math.max(0, Math.floor(ms / minuteMs)), 'minute');
 }
 
-function earliest(view: RegistryView): number | null {
-  const times = [view.idleDeadline, view.sessionExpiresAt].filter((value): value is string => value !== null).map(Date.parse);
-  return times.length > 0 ? Math.min(...times) : null;
-}
-
 /** The status line of one registry: "harbor.example.org — kept alive, 29 days left". */
 export function statusLine(view: RegistryView, now: number): string {
-  const expiry = earliest(view);
-  const left = expiry === null ? '' : `, ${timeLeft(expiry - now)} left`;
+  const expiry = nearestExpiry(view);
+  const left = expiry === undefined ? '' : `, ${timeLeft(expiry - now)} left`;
   switch (view.state) {
     case 'valid':
       return view.kind === 'token' ? `${view.registry} — token from docker login` : `${view.registry} — kept alive${left}`;

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
 import type { BrowserWindowConstructorOptions } from 'electron';
 
@@ -67,6 +68,19 @@ export function rendererFile(url: string, root: string): { path: string; content
   const contentType = contentTypes[extname(relative)];
   if (!contentType || relative.split(sep).includes('..')) return null;
   return { path: join(root, relative), contentType };
+}
+
+/** The answer to one request for the window's page: the file with its type and the CSP, or 404. */
+export async function rendererResponse(url: string, root: string): Promise<{ status: 200 | 404; headers: Record<string, string>; body: Buffer | string }> {
+  const file = rendererFile(url, root);
+  if (file) {
+    try {
+      return { status: 200, headers: { 'content-type': file.contentType, 'content-security-policy': contentSecurityPolicy }, body: await readFile(file.path) };
+    } catch {
+      // A name that maps to no file is an ordinary 404.
+    }
+  }
+  return { status: 404, headers: {}, body: 'Not found' };
 }
 
 /** Is this URL a page of Berth's own window? Every IPC call and navigation is judged by it. */

@@ -124,3 +124,22 @@ export function writeTextFileAtomically(path: string, text: string, mode: number
     // Some file systems cannot fsync a folder; the rename is still atomic there.
   }
 }
+
+/** A file Berth keeps only as a cache: missing or damaged reads as empty, since its content is rebuilt as Berth works. */
+export function readCacheFile<T>(path: string): Record<string, T> {
+  try {
+    const value: unknown = JSON.parse(readFileSync(path, 'utf8'));
+    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, T>) : {};
+  } catch {
+    return {};
+  }
+}
+
+/** Writes a cache file atomically; a failure costs only what the cache would have saved. */
+export function writeCacheFile(path: string, data: JsonObject): void {
+  try {
+    writeTextFileAtomically(path, `${JSON.stringify(data, null, '  ')}\n`, 0o600);
+  } catch {
+    // Nothing to do: the next run works without it.
+  }
+}

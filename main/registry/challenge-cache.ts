@@ -1,5 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { writeJsonDocument } from '../credentials/json-file.js';
+import { readCacheFile, writeCacheFile } from '../credentials/json-file.js';
 
 /** How a registry asks for credentials, as its `GET /v2/` answer says; nothing secret. */
 export interface RegistryChallenge {
@@ -16,21 +15,9 @@ export interface ChallengeCache {
 
 /** Remembered per registry host in a file in Berth's config folder, so a check can skip `GET /v2/`. */
 export function fileChallengeCache(path: string): ChallengeCache {
-  const read = (): Record<string, RegistryChallenge> => {
-    try {
-      return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as Record<string, RegistryChallenge>) : {};
-    } catch {
-      // Only a cache: a damaged one is rebuilt from the registries' answers.
-      return {};
-    }
-  };
-  const write = (data: Record<string, RegistryChallenge>): void => {
-    try {
-      writeJsonDocument({ path, exists: existsSync(path), data }, data, '  ');
-    } catch {
-      // A cache that cannot be written costs one request next time, nothing more.
-    }
-  };
+  // A damaged or unwritable cache costs one `GET /v2/` next time, nothing more.
+  const read = () => readCacheFile<RegistryChallenge>(path);
+  const write = (data: Record<string, RegistryChallenge>) => writeCacheFile(path, data);
   return {
     get: (host) => read()[host],
     put: (host, challenge) => write({ ...read(), [host]: challenge }),

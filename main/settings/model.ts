@@ -71,6 +71,9 @@ export interface StatusData {
   registries: Record<string, RegistryStatusRecord>;
 }
 
+/** Registry names: lower-case letters, digits, ".", "_" and "-", up to 63; they name keychain entries and lock files. */
+export const registryNamePattern = /^[a-z0-9][a-z0-9._-]{0,62}$/;
+
 export const defaultScopes = 'openid profile email offline_access';
 export const defaultIdleDays = 30;
 export const defaultPreferences: Preferences = { keepAliveHours: 24, warnDays: 3, target: 'config' };

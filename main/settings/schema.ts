@@ -1,9 +1,7 @@
-import { registryStates } from './model.js';
+import { registryNamePattern, registryStates } from './model.js';
 
 /** What is wrong with a parsed settings or status file, one entry per field; empty when the file is sound. */
 type Problems = string[];
-
-const registryName = /^[a-z0-9][a-z0-9._-]{0,62}$/;
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
@@ -50,7 +48,7 @@ const date = [(value: unknown) => typeof value === 'string' && !Number.isNaN(Dat
 const stringRecord = [(value: unknown) => isObject(value) && Object.values(value).every((param) => typeof param === 'string'), 'an object of strings'] as Rule;
 
 const harborFields = {
-  name: [(value: unknown) => typeof value === 'string' && registryName.test(value), 'lower-case letters, digits, ".", "_" and "-" (up to 63)'],
+  name: [(value: unknown) => typeof value === 'string' && registryNamePattern.test(value), 'lower-case letters, digits, ".", "_" and "-" (up to 63)'],
   url,
   issuer: url,
   clientId: nonEmpty,
@@ -164,16 +162,11 @@ export function addHarborInputProblems(data: unknown): Problems {
   return problems;
 }
 
-/** Problems in a change of preferences from the window. */
+/** Problems in a change of preferences. */
 export function preferencesChangeProblems(data: unknown): Problems {
   if (!isObject(data)) return ['the settings must be an object'];
   const problems: Problems = [];
-  const rules = {
-    keepAliveHours: positive,
-    warnDays: zeroOrMore,
-    target,
-    startAtLogin: [(value: unknown) => typeof value === 'boolean', 'true or false'] as Rule,
-  };
+  const rules = { keepAliveHours: positive, warnDays: zeroOrMore, target };
   unknownFields(problems, '', data, Object.keys(rules));
   fields(problems, '', data, rules);
   return problems;

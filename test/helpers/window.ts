@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -8,7 +7,7 @@ import { bridgeHandlers, forwardBridgeEvents, type BridgePlatform } from '../../
 import type { BridgeEvent, BridgeReply } from '../../main/api/bridge-contract.js';
 import type { BerthApi } from '../../main/api/index.js';
 import { registerBridge, type IpcCaller, type IpcRegistry } from '../../main/app/ipc.js';
-import { contentSecurityPolicy, isRendererUrl, rendererFile } from '../../main/app/window-security.js';
+import { isRendererUrl, rendererResponse } from '../../main/app/window-security.js';
 import { chromiumPath } from '../rig/components.js';
 import { projectRoot } from './berth.js';
 
@@ -22,20 +21,10 @@ export function launchChromium(): Promise<Browser> {
   });
 }
 
-/** The built window page over loopback HTTP, file by file and with the CSP exactly as the app's own protocol serves it. */
+/** The built window page over loopback HTTP, answered by the same function as the app's own protocol (files and CSP). */
 export async function serveRenderer(): Promise<{ origin: string; close(): Promise<void> }> {
   const server: Server = createServer((request, response) => {
-    void (async () => {
-      const file = rendererFile(new URL(request.url ?? '/', 'http://127.0.0.1').href, rendererRoot);
-      try {
-        if (!file) throw new Error('not a page file');
-        const body = await readFile(file.path);
-        response.writeHead(200, { 'content-type': file.contentType, 'content-security-policy': contentSecurityPolicy });
-        response.end(body);
-      } catch {
-        response.writeHead(404).end();
-      }
-    })();
+    void rendererResponse(new URL(request.url ?? '/', 'http://127.0.0.1').href, rendererRoot).then(({ status, headers, body }) => response.writeHead(status, headers).end(body));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
