@@ -15,6 +15,8 @@ export type ErrorCode =
   | 'access-denied'
   | 'state-mismatch'
   | 'timeout'
+  | 'cancelled'
+  | 'rejected'
   | 'browser'
   | 'not-oidc'
   | 'needs-web-login'

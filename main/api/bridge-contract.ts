@@ -1,9 +1,9 @@
 import type { CredentialTarget } from '../settings/model.js';
-import type { ActivityEntry, AddHarborInput, CheckResult, HarborProbe, RegistryProfile, RegistryView, SignOutResult } from './contract.js';
+import type { ActivityEntry, AddedRegistry, AddHarborInput, CheckResult, HarborProbe, PastedSecret, RegistryProfile, RegistryView, SignOutResult } from './contract.js';
 
-export type { ActivityEntry, AddHarborInput, CheckResult, HarborProbe, RegistryProfile, RegistryView, SignOutResult } from './contract.js';
-export type { CheckVerdict } from './contract.js';
-export type { CredentialTarget, RegistryState } from '../settings/model.js';
+export type { ActivityEntry, AddedRegistry, AddHarborInput, CheckResult, HarborProbe, PastedSecret, RegistryProfile, RegistryView, SignOutResult } from './contract.js';
+export type { CheckVerdict, MethodAbilities } from './contract.js';
+export type { CredentialTarget, RegistryState, SignInMethod } from '../settings/model.js';
 
 /** The window's settings: Berth's preferences and whether the app starts at login. */
 export interface AppSettings {
@@ -29,9 +29,13 @@ export interface BerthBridge {
   probeHarbor(url: string): Promise<HarborProbe>;
   /** Reads a registry profile (the JSON an administrator hands out); the window sends the file's text. */
   readProfile(text: string): Promise<RegistryProfile>;
-  addRegistry(input: AddHarborInput): Promise<RegistryView>;
-  /** Opens the system browser at the identity provider and resolves once the sign-in has finished. */
+  addRegistry(input: AddHarborInput): Promise<AddedRegistry>;
+  /** Signs in the registry's way (Berth's window onto Harbor's login, or the system browser) and resolves once it has finished. */
   signIn(name: string): Promise<RegistryView>;
+  /** Signs in with a CLI secret the person copied from Harbor; checked before anything is stored. */
+  signInWithSecret(input: PastedSecret & { name: string }): Promise<RegistryView>;
+  /** Closes the registry's sign-in window (the person chose to paste the secret instead). */
+  cancelSignIn(name: string): Promise<void>;
   signOut(name: string): Promise<SignOutResult>;
   removeRegistry(name: string): Promise<SignOutResult>;
   refresh(name: string): Promise<RegistryView>;
@@ -55,6 +59,8 @@ const methodTable: Record<BridgeMethod, true> = {
   readProfile: true,
   addRegistry: true,
   signIn: true,
+  signInWithSecret: true,
+  cancelSignIn: true,
   signOut: true,
   removeRegistry: true,
   refresh: true,

@@ -3,8 +3,8 @@ import { redact } from '../log/redact.js';
 import type { BrowserOpener } from '../oidc/provider.js';
 import { parseRegistryProfile } from '../settings/profile.js';
 import { registryNamePattern } from '../settings/model.js';
-import { addHarborInputProblems } from '../settings/schema.js';
-import type { AddHarborInput, AppSettings, BridgeEvent, BridgeMethod, BridgeReply, RegistryView } from './bridge-contract.js';
+import { addHarborInputProblems, pastedSecretProblems } from '../settings/schema.js';
+import type { AddHarborInput, AppSettings, BridgeEvent, BridgeMethod, BridgeReply, PastedSecret, RegistryView } from './bridge-contract.js';
 import type { BerthApi } from './index.js';
 
 /** What the window's calls need from the desktop: the system browser and the login items. */
@@ -67,6 +67,11 @@ export function bridgeHandlers(api: BerthApi, platform: BridgePlatform): BridgeH
       }
       return pending;
     },
+    signInWithSecret: async (payload) => {
+      const { name, username, secret } = checked<PastedSecret & { name: string }>(payload, pastedSecretProblems, 'a sign-in');
+      return api.signIn(name, { openBrowser: platform.openBrowser, pasted: { username, secret } });
+    },
+    cancelSignIn: async (payload) => api.cancelSignIn(registryName(payload)),
     signOut: async (payload) => api.signOut(registryName(payload)),
     removeRegistry: async (payload) => api.removeRegistry(registryName(payload)),
     refresh: async (payload) => api.refresh(registryName(payload)),

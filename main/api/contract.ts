@@ -1,4 +1,4 @@
-import type { CredentialTarget, RegistryKind, RegistryState } from '../settings/model.js';
+import type { CredentialTarget, HarborMethod, RegistryKind, RegistryState, SignInMethod } from '../settings/model.js';
 
 /** One registry as the CLI, the tray and the window show it. Dates are ISO strings; nothing secret. */
 export interface RegistryView {
@@ -7,6 +7,10 @@ export interface RegistryView {
   /** The registry host docker uses (host[:port]). */
   registry: string;
   url: string;
+  /** How the credential comes about: Harbor's web login, Berth's own OIDC client, or a token from `docker login`. */
+  method: SignInMethod;
+  /** What Berth can do for this registry (the same table decides for the window, the tray and the CLI). */
+  can: MethodAbilities;
   /** How docker gets the credential: `config` (written into its config or credential store) or `helper` (asks Berth). */
   target: CredentialTarget;
   username: string | null;
@@ -22,11 +26,28 @@ export interface RegistryView {
   actionUrl: string | null;
 }
 
+/** What each sign-in method lets Berth do. */
+export interface MethodAbilities {
+  /** Berth can sign in (a browser, Berth's window onto Harbor, or a pasted secret). */
+  signIn: boolean;
+  /** Berth keeps the credential alive by using it. */
+  keepAlive: boolean;
+  /** Berth can make Harbor issue a new CLI secret. */
+  regenerate: boolean;
+  /** The person may paste a CLI secret copied from Harbor instead of signing in through a window. */
+  pasteSecret: boolean;
+}
+
 export interface AddHarborInput {
   name: string;
+  /** Harbor's web address; a bare host means https. */
   url: string;
-  issuer: string;
-  clientId: string;
+  /** Default: `oidc` when a client id is given, else `web` (Harbor's own web login, nothing registered anywhere). */
+  method?: HarborMethod;
+  /** Method `oidc`: the identity provider; default: the one Harbor's login redirects to. */
+  issuer?: string;
+  /** Method `oidc`: Berth's client id at the identity provider. */
+  clientId?: string;
   scopes?: string;
   authParams?: Record<string, string>;
   caFile?: string;
@@ -35,6 +56,18 @@ export interface AddHarborInput {
   keepAliveHours?: number;
   /** Days before an expiry at which the registry shows as `expiring`. Default: the preference (3). */
   warnDays?: number;
+}
+
+/** A registry just added, and what the person should know about its Harbor (e.g. a session that dies with the browser's). */
+export interface AddedRegistry {
+  view: RegistryView;
+  warnings: string[];
+}
+
+/** A username and CLI secret the person copied from Harbor's User Profile page (method `web`). */
+export interface PastedSecret {
+  username: string;
+  secret: string;
 }
 
 /** What `docker login` hands a credential helper's `store`. */
@@ -102,15 +135,25 @@ export interface HarborProbe {
   oidcProviderName: string | null;
   /** The registry's token service from the `/v2/` challenge. */
   tokenService: { realm: string; service: string } | null;
+  /** The identity provider Harbor's own login redirects to, when Berth could find its issuer. */
+  issuer: string | null;
+  /** Harbor's own OIDC client id and the scopes it asks for, from its login redirect. */
+  harborClientId: string | null;
+  harborScopes: string[];
+  /** What the person should know before adding it, in sentences. */
+  warnings: string[];
+  /** The Berth registry that already manages this host, if any. */
+  existing: string | null;
   /** A free registry name for this host. */
   suggestedName: string;
 }
 
-/** What an administrator hands out so people can add a registry without knowing its OIDC details. */
+/** What an administrator hands out so people can sign in with Berth's own client (method `oidc`) without knowing its details. */
 export interface RegistryProfile {
   name?: string;
   url?: string;
-  issuer: string;
+  /** Default: the issuer Harbor's login redirects to. */
+  issuer?: string;
   clientId: string;
   scopes?: string;
   authParams?: Record<string, string>;

@@ -15,12 +15,14 @@ import { parseReference, type ImageReference } from '../registry/reference.js';
 import { keychainTokenCache, type RegistryTokenCache } from '../registry/token-cache.js';
 import type { BrowserOpener } from '../oidc/provider.js';
 import { harborWebLoginUrl } from '../harbor/client.js';
-import type { SessionDependencies, SessionOutcome } from '../providers/harbor-session.js';
+import type { HarborWebWindows } from '../harbor/web-windows.js';
+import { abilities, methodFor, type MethodDependencies, type SessionOutcome, type SignedIn } from '../providers/method.js';
 import { credentialSecretKind, secretKinds, type SecretStore } from '../secrets/keychain.js';
 import {
   defaultIdleDays,
   defaultScopes,
   registryNamePattern,
+  signInMethodOf,
   type HarborRegistrySettings,
   type Preferences,
   type RegistrySettings,
@@ -32,11 +34,11 @@ import type { SettingsStore, StatusStore } from '../settings/stores.js';
 import { memoryActivityLog, type ActivityLog } from '../settings/activity-log.js';
 import { preferencesChangeProblems } from '../settings/schema.js';
 import { probeHarbor } from '../harbor/probe.js';
-import type { ActivityEntry, AddHarborInput, DockerLogin, HarborProbe, RegistryView, SignOutResult, StatusEvents } from './contract.js';
+import type { ActivityEntry, AddedRegistry, AddHarborInput, DockerLogin, HarborProbe, PastedSecret, RegistryView, SignOutResult, StatusEvents } from './contract.js';
 import { TypedEvents } from './events.js';
 import { idleDeadlineFrom, keepAliveIntervalMs, registryView, stateWords } from './registry-view.js';
 
-export type { ActivityEntry, AddHarborInput, DockerLogin, HarborProbe, RegistryView, SignOutResult, StatusEvents } from './contract.js';
+export type { ActivityEntry, AddedRegistry, AddHarborInput, DockerLogin, HarborProbe, PastedSecret, RegistryView, SignOutResult, StatusEvents } from './contract.js';
 export type { CheckResult } from '../registry/pull-check.js';
 
 export interface CheckOptions {
@@ -55,6 +57,8 @@ export interface ApiDependencies {
   /** The window's activity list; in memory when absent. */
   activity?: ActivityLog;
   log: Logger;
+  /** Berth's windows onto Harbor's web UI (the app's; Chromium in tests); without them, web sign-in takes a pasted secret. */
+  webWindows?: HarborWebWindows;
   now?: () => Date;
 }
 
@@ -62,6 +66,8 @@ export interface SignInOptions {
   openBrowser: BrowserOpener;
   timeoutMs?: number;
   onCallback?: () => void;
+  /** A CLI secret the person copied from Harbor (method `web`): checked, then used instead of a sign-in window. */
+  pasted?: PastedSecret;
 }
 
 const defaultSignInTimeoutMs = 5 * 60 * 1000;
@@ -86,13 +92,14 @@ function nameForHost(key: string): string {
   return host.replace(/[^a-z0-9._-]+/g, '-').replace(/^[^a-z0-9]+/, '').slice(0, 63) || 'registry';
 }
 
-function harborOnly(registry: RegistrySettings, action: string): HarborRegistrySettings {
-  if (registry.kind === 'harbor') return registry;
-  throw new BerthError(
-    'usage',
-    `${registry.name} holds a token from \`docker login\`, which Berth cannot ${action}: run \`docker login ${registryHost(registry)}\` again to replace it.`,
-    { registry: registry.name },
-  );
+/** `https://` for a bare host; only the server, no path: `harbor.example.org` → `https://harbor.example.org`. */
+function harborOrigin(input: string, name: string): URL {
+  const trimmed = input.trim();
+  const url = asUsage(() => requireSecureUrl(/^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed) ? trimmed : `https://${trimmed}`, `The Harbor URL of ${name}`));
+  if (url.pathname !== '/' || url.search || url.hash || url.username || url.password) {
+    throw new BerthError('usage', `The Harbor URL of ${name} must be just the server (like https://harbor.example.org), not ${input}.`);
+  }
+  return url;
 }
 
 /** What a failure means for the state: only an authoritative answer changes it (offline is not expired). */
@@ -108,10 +115,6 @@ function stateAfterFailure(previous: RegistryState, code: ErrorCode | undefined,
 function optionalDate(value: string | undefined): number | undefined {
   return value === undefined ? undefined : Date.parse(value);
 }
-
-// The sign-in and session code (openid-client) loads on first use: `check`, `status` and the tray's reads never need it.
-const harborOidc = () => import('../providers/harbor-oidc.js');
-const harborSession = () => import('../providers/harbor-session.js');
 
 export type KeepAliveOptions = Pick<SchedulerDependencies, 'clock' | 'random' | 'timing' | 'onPass'>;
 
@@ -160,7 +163,7 @@ export function createApi(deps: ApiDependencies) {
     record(registry, { ...previous, state: stateAfterFailure(previous.state, code, background), lastError: errorMessage(error), actionUrl });
   }
 
-  function applyOutcome(registry: HarborRegistrySettings, outcome: SessionOutcome): void {
+  function applyOutcome(registry: RegistrySettings, outcome: SessionOutcome): void {
     const at = now();
     const current = deps.status.get(registry.name);
     record(registry, {
@@ -168,36 +171,40 @@ export function createApi(deps: ApiDependencies) {
       state: outcome.state,
       username: outcome.username || current.username,
       writtenTo: outcome.writtenTo ?? current.writtenTo,
-      ...(outcome.keptAlive ? { lastKeptAliveAt: at.toISOString(), idleDeadline: idleDeadlineFrom(registry, at).toISOString() } : {}),
+      ...(outcome.keptAlive && registry.kind === 'harbor' ? { lastKeptAliveAt: at.toISOString(), idleDeadline: idleDeadlineFrom(registry, at).toISOString() } : {}),
       sessionExpiresAt: outcome.sessionExpiresAt?.toISOString() ?? current.sessionExpiresAt,
       lastError: outcome.lastError,
       actionUrl: outcome.actionUrl,
     });
   }
 
-  function sessionDependencies(registry: HarborRegistrySettings): SessionDependencies {
+  function methodDependencies(registry: RegistrySettings): MethodDependencies {
     return {
       secrets: deps.secrets,
       writeCredential: (username, secret) => deps.docker.store({ server: registryHost(registry), username, secret }, registry.name, registry.target),
+      ...(deps.webWindows ? { webWindows: deps.webWindows } : {}),
+      signInTimeoutMs: defaultSignInTimeoutMs,
+      exclusive: (work) => deps.locks.withLock(registry.name, work),
     };
   }
 
-  function signedInRegistry(name: string, action: string): HarborRegistrySettings {
-    const registry = harborOnly(deps.settings.get(name), action);
+  function signedInRegistry(name: string): RegistrySettings {
+    const registry = deps.settings.get(name);
     if (!deps.status.get(name).signedInAt) {
       throw new BerthError('not-signed-in', `${name} is not signed in: sign in first (Berth's tray, or \`berth login ${name}\`).`, { registry: name });
     }
     return registry;
   }
 
-  async function runPass(registry: HarborRegistrySettings): Promise<RegistryView> {
+  async function runPass(registry: RegistrySettings): Promise<RegistryView> {
     const started = now().getTime();
     try {
+      const method = await methodFor(registry);
       await deps.locks.withLock(registry.name, async () => {
         // Read after taking the lock: another process may have signed out or changed the user meanwhile.
         const current = deps.status.get(registry.name);
         if (!current.signedInAt) return;
-        applyOutcome(registry, await (await harborSession()).keepHarborSessionAlive(registry, current.username, sessionDependencies(registry)));
+        applyOutcome(registry, await method.keepAlive(registry, current.username, methodDependencies(registry)));
       });
     } catch (error) {
       recordFailure(registry, error, true);
@@ -209,7 +216,7 @@ export function createApi(deps: ApiDependencies) {
 
   /** One pass per registry at a time in this process; callers arriving meanwhile share its result. */
   function refreshOne(name: string): Promise<RegistryView> {
-    const registry = signedInRegistry(name, 'keep alive');
+    const registry = signedInRegistry(name);
     let pass = passes.get(name);
     if (!pass) {
       pass = runPass(registry).finally(() => passes.delete(name));
@@ -249,48 +256,92 @@ export function createApi(deps: ApiDependencies) {
     /** Subscribe to status events; returns the function that unsubscribes. */
     on: events.on.bind(events),
 
-    addRegistry(input: AddHarborInput): RegistryView {
+    /** A Harbor from its URL alone (Harbor's web login), or with Berth's own client id (method `oidc`); its OIDC setup is read from Harbor. */
+    async addRegistry(input: AddHarborInput): Promise<AddedRegistry> {
       if (!registryNamePattern.test(input.name)) {
-        throw new BerthError('usage', `"${input.name}" is not a valid registry name: use lower-case letters, digits, ".", "_" and "-" (up to 63).`);
+        const lower = input.name.toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^[^a-z0-9]+/, '').slice(0, 63);
+        throw new BerthError('usage', `"${input.name}" is not a valid registry name: use lower-case letters, digits, ".", "_" and "-" (up to 63)${lower ? `, e.g. "${lower}"` : ''}.`);
       }
-      const url = asUsage(() => requireSecureUrl(input.url, `The Harbor URL of ${input.name}`));
-      if (url.pathname !== '/' || url.search || url.hash) {
-        throw new BerthError('usage', `The Harbor URL of ${input.name} must be just the server (like https://harbor.example.org), not ${input.url}.`);
+      if (deps.settings.find(input.name)) throw new BerthError('exists', `A registry named "${input.name}" already exists; remove it first or pick another name.`, { registry: input.name });
+      const url = harborOrigin(input.url, input.name);
+      const existing = managedFor(registryKey(url.host));
+      if (existing) {
+        throw new BerthError('exists', `${url.host} is already in Berth as "${existing.name}"; one registry per host (remove "${existing.name}" first to add it again).`, { registry: existing.name });
       }
-      asUsage(() => requireSecureUrl(input.issuer, `The issuer of ${input.name}`));
       const idleDays = input.idleDays ?? defaultIdleDays;
       if (!(idleDays > 0)) throw new BerthError('usage', `--idle-days for ${input.name} must be a positive number of days.`);
       if (input.keepAliveHours !== undefined && !(input.keepAliveHours >= 0)) throw new BerthError('usage', `--keep-alive-hours for ${input.name} must be 0 (off) or a positive number.`);
       if (input.warnDays !== undefined && !(input.warnDays >= 0)) throw new BerthError('usage', `--warn-days for ${input.name} must be 0 or a positive number.`);
       const caFile = input.caFile ? resolve(input.caFile) : undefined;
       if (caFile && !existsSync(caFile)) throw new BerthError('usage', `The CA file ${caFile} for ${input.name} does not exist.`);
-      const scopes = (input.scopes ?? defaultScopes).trim().split(/\s+/);
-      if (!scopes.includes('openid')) throw new BerthError('usage', `The scopes of ${input.name} must include "openid" (Harbor needs the ID token).`);
-      const registry: RegistrySettings = {
+      const method = input.method ?? (input.clientId ? 'oidc' : 'web');
+      if (method === 'web' && (input.clientId || input.scopes || Object.keys(input.authParams ?? {}).length > 0)) {
+        throw new BerthError('usage', `A client id, scopes and authorization parameters belong to Berth's own client (method oidc); ${input.name} signs in through Harbor's web login, which needs none.`);
+      }
+      const findings = await probeHarbor(new URL(url.origin), caFile);
+      if (findings.authMode !== 'oidc_auth') {
+        throw new BerthError(
+          'not-oidc',
+          `Harbor at ${url.host} signs people in with ${findings.authMode}, not OIDC single sign-on, so it has no CLI secrets for Berth to keep alive: use \`docker login ${url.host}\` with your Harbor password or a robot account.`,
+        );
+      }
+      const common = {
         name: input.name,
-        kind: 'harbor',
+        kind: 'harbor' as const,
         url: url.origin,
-        issuer: input.issuer.replace(/\/$/, ''),
-        clientId: input.clientId,
-        scopes: scopes.join(' '),
-        authParams: input.authParams ?? {},
         idleDays,
         ...(caFile ? { caFile } : {}),
         ...(input.keepAliveHours !== undefined ? { keepAliveHours: input.keepAliveHours } : {}),
         ...(input.warnDays !== undefined ? { warnDays: input.warnDays } : {}),
         target: deps.settings.preferences().target,
       };
+      let registry: HarborRegistrySettings;
+      if (method === 'oidc') {
+        if (!input.clientId) throw new BerthError('usage', `Berth's own client (method oidc) for ${input.name} needs its client id at the identity provider (--client-id, or a profile).`);
+        const issuer = input.issuer ?? findings.login?.issuer;
+        if (!issuer) {
+          throw new BerthError('usage', `Berth could not find the identity provider's issuer from the login redirect of Harbor at ${url.host}: give it with --issuer (or in the profile).`);
+        }
+        asUsage(() => requireSecureUrl(issuer, `The issuer of ${input.name}`));
+        const scopes = (input.scopes ?? defaultScopes).trim().split(/\s+/);
+        if (!scopes.includes('openid')) throw new BerthError('usage', `The scopes of ${input.name} must include "openid" (Harbor needs the ID token).`);
+        registry = { ...common, method, issuer: issuer.replace(/\/$/, ''), clientId: input.clientId, scopes: scopes.join(' '), authParams: input.authParams ?? {} };
+      } else {
+        registry = { ...common, method, ...(findings.login?.issuer ? { issuer: findings.login.issuer } : {}) };
+      }
       deps.settings.add(registry);
-      deps.log.info('registry added', { registry: registry.name, kind: registry.kind, host: registryHost(registry) });
-      note(registry.name, 'action', `Added ${registryHost(registry)}, signing in through ${registry.issuer}.`);
-      return view(registry);
+      deps.log.info('registry added', { registry: registry.name, kind: registry.kind, method, host: registryHost(registry) });
+      note(
+        registry.name,
+        'action',
+        registry.method === 'oidc'
+          ? `Added ${registryHost(registry)}, signing in with Berth's client "${registry.clientId}" at ${registry.issuer}.`
+          : `Added ${registryHost(registry)}, signing in through Harbor's web login.`,
+      );
+      for (const warning of findings.warnings) {
+        deps.log.warn(warning, { registry: registry.name });
+        note(registry.name, 'problem', warning);
+      }
+      return { view: view(registry), warnings: findings.warnings };
     },
 
     /** What a Harbor URL says before sign-in (auth mode, provider, token service), and a free name for it. */
     async probeHarbor(input: string): Promise<HarborProbe> {
-      const url = asUsage(() => requireSecureUrl(input.trim(), 'The Harbor URL'));
+      const url = harborOrigin(input, 'this Harbor');
       const findings = await probeHarbor(new URL(url.origin));
-      return { url: url.origin, registry: url.host, ...findings, suggestedName: freeName(nameForHost(url.host)) };
+      return {
+        url: url.origin,
+        registry: url.host,
+        authMode: findings.authMode,
+        oidcProviderName: findings.oidcProviderName,
+        tokenService: findings.tokenService,
+        issuer: findings.login?.issuer ?? null,
+        harborClientId: findings.login?.clientId ?? null,
+        harborScopes: findings.login?.scopes ?? [],
+        warnings: findings.warnings,
+        existing: managedFor(registryKey(url.host))?.name ?? null,
+        suggestedName: freeName(nameForHost(url.host)),
+      };
     },
 
     preferences(): Preferences {
@@ -318,7 +369,7 @@ export function createApi(deps: ApiDependencies) {
 
     /** The web origins the user configured (registries and identity providers): the only ones the app opens in a browser. */
     trustedOrigins(): string[] {
-      return deps.settings.registries().flatMap((registry) => [new URL(registry.url).origin, ...(registry.kind === 'harbor' ? [new URL(registry.issuer).origin] : [])]);
+      return deps.settings.registries().flatMap((registry) => [new URL(registry.url).origin, ...(registry.kind === 'harbor' && registry.issuer ? [new URL(registry.issuer).origin] : [])]);
     },
 
     listRegistries(): RegistryView[] {
@@ -329,54 +380,37 @@ export function createApi(deps: ApiDependencies) {
       return views(name === undefined ? deps.settings.registries() : [deps.settings.get(name)]);
     },
 
+    /** Signs in the registry's way (browser, Berth's window onto Harbor, or a pasted secret), then stores and writes the CLI secret. */
     async signIn(name: string, options: SignInOptions): Promise<RegistryView> {
-      const registry = harborOnly(deps.settings.get(name), 'sign in to');
+      const registry = deps.settings.get(name);
       const started = now();
-      deps.log.info('sign-in started', { registry: name });
+      deps.log.info('sign-in started', { registry: name, method: signInMethodOf(registry), pasted: options.pasted !== undefined });
       try {
-        const { signInToHarbor } = await harborOidc();
-        return await signInToHarbor(registry, {
-          openBrowser: options.openBrowser,
-          timeoutMs: options.timeoutMs ?? defaultSignInTimeoutMs,
-          ...(options.onCallback ? { onCallback: options.onCallback } : {}),
-          complete: (session) =>
-            deps.locks.withLock(name, async () => {
-              // The refresh token first: if anything after this fails, Berth can still recover without a new browser login.
-              if (session.tokens.refreshToken) await deps.secrets.set(name, 'refresh-token', session.tokens.refreshToken);
-              else deps.log.warn('the identity provider issued no refresh token (offline_access not granted)', { registry: name });
-              await deps.secrets.set(name, 'cli-secret', session.user.cliSecret);
-              const writtenTo = await deps.docker.store({ server: session.host, username: session.user.username, secret: session.user.cliSecret }, name, registry.target);
-              const at = now();
-              const accepted = session.secretAccepted;
-              record(registry, {
-                state: accepted ? 'valid' : 'needs-web-login',
-                username: session.user.username,
-                userId: session.user.userId,
-                writtenTo,
-                signedInAt: at.toISOString(),
-                ...(accepted ? { lastKeptAliveAt: at.toISOString(), idleDeadline: idleDeadlineFrom(registry, at).toISOString() } : {}),
-                ...(session.tokens.sessionExpiresAt ? { sessionExpiresAt: session.tokens.sessionExpiresAt.toISOString() } : {}),
-                ...(accepted
-                  ? {}
-                  : {
-                      lastError: `Signed in, but Harbor at ${session.host} still rejects the CLI secret of ${session.user.username}: Harbor's own session has expired. Log in at ${session.webLoginUrl}; Berth notices within minutes.`,
-                      actionUrl: session.webLoginUrl,
-                    }),
-              });
-              deps.log.info('signed in', { registry: name, user: session.user.username, writtenTo, harborAccepted: accepted, ms: at.getTime() - started.getTime() });
-              const message = accepted
-                ? `Signed in to ${name} as ${session.user.username}; docker credentials for ${session.host} are in place.`
-                : `Signed in to ${name} as ${session.user.username}, but Harbor still rejects the CLI secret: log in at ${session.webLoginUrl}.`;
-              note(name, accepted ? 'action' : 'problem', message);
-              return { value: view(registry), message };
-            }),
-        });
+        const method = await methodFor(registry);
+        return await method.signIn(
+          registry,
+          {
+            openBrowser: options.openBrowser,
+            timeoutMs: options.timeoutMs ?? defaultSignInTimeoutMs,
+            ...(options.onCallback ? { onCallback: options.onCallback } : {}),
+            ...(options.pasted ? { pasted: options.pasted } : {}),
+            complete: (signedIn) => deps.locks.withLock(name, () => completeSignIn(registry, signedIn, started)),
+          },
+          methodDependencies(registry),
+        );
       } catch (error) {
         deps.log.warn('sign-in failed', { registry: name, reason: errorMessage(error) });
+        // The person chose another way (or closed the window): nothing to report on the registry.
+        if (error instanceof BerthError && error.code === 'cancelled') throw error;
         recordFailure(registry, error, false);
         note(name, 'problem', `Sign-in failed: ${errorMessage(error)}`);
         throw error;
       }
+    },
+
+    /** Closes a sign-in window the registry has open in the app (the person chose to paste the secret instead). */
+    cancelSignIn(name: string): void {
+      deps.webWindows?.close(deps.settings.get(name).name);
     },
 
     signOut,
@@ -397,16 +431,15 @@ export function createApi(deps: ApiDependencies) {
     },
 
     refreshAll(): Promise<RegistryView[]> {
-      const signedIn = deps.settings.registries().filter((registry) => registry.kind === 'harbor' && deps.status.get(registry.name).signedInAt);
+      const signedIn = deps.settings.registries().filter((registry) => abilities[signInMethodOf(registry)].keepAlive && deps.status.get(registry.name).signedInAt);
       return Promise.all(signedIn.map((registry) => refreshOne(registry.name)));
     },
 
     /** A new CLI secret in Harbor, written everywhere Berth wrote the old one and verified; the old one stops working at once. */
     async regenerate(name: string): Promise<RegistryView> {
-      const registry = signedInRegistry(name, 'regenerate');
+      const registry = signedInRegistry(name);
       try {
-        const { regenerateHarborSecret } = await harborSession();
-        const outcome = await deps.locks.withLock(name, () => regenerateHarborSecret(registry, sessionDependencies(registry)));
+        const outcome = await (await methodFor(registry)).regenerate(registry, methodDependencies(registry));
         applyOutcome(registry, outcome);
         deps.log.info('CLI secret regenerated', { registry: name, verified: outcome.state === 'valid' });
         note(name, 'action', 'New CLI secret in place; the old one no longer works anywhere.');
@@ -538,6 +571,38 @@ async function setTarget(name: string, target: CredentialTarget): Promise<Regist
     return view(registry);
   }
 
+  /** What a sign-in yields goes to the keychain and every credential target; the status records what Harbor said of it. */
+  async function completeSignIn(registry: RegistrySettings, signedIn: SignedIn, started: Date): Promise<{ value: RegistryView; message: string }> {
+    const { name } = registry;
+    // The refresh token first: if anything after this fails, Berth can still recover without a new browser login.
+    if (signedIn.refreshToken) await deps.secrets.set(name, 'refresh-token', signedIn.refreshToken);
+    await deps.secrets.set(name, 'cli-secret', signedIn.cliSecret);
+    const writtenTo = await deps.docker.store({ server: signedIn.host, username: signedIn.username, secret: signedIn.cliSecret }, name, registry.target);
+    const at = now();
+    const { accepted } = signedIn;
+    record(registry, {
+      state: accepted ? 'valid' : 'needs-web-login',
+      username: signedIn.username,
+      ...(signedIn.userId !== undefined ? { userId: signedIn.userId } : {}),
+      writtenTo,
+      signedInAt: at.toISOString(),
+      ...(accepted && registry.kind === 'harbor' ? { lastKeptAliveAt: at.toISOString(), idleDeadline: idleDeadlineFrom(registry, at).toISOString() } : {}),
+      ...(signedIn.sessionExpiresAt ? { sessionExpiresAt: signedIn.sessionExpiresAt.toISOString() } : {}),
+      ...(accepted
+        ? {}
+        : {
+            lastError: `Signed in, but Harbor at ${signedIn.host} still rejects the CLI secret of ${signedIn.username}: Harbor's own session has expired. Log in at ${signedIn.webLoginUrl}; Berth notices within minutes.`,
+            actionUrl: signedIn.webLoginUrl,
+          }),
+    });
+    deps.log.info('signed in', { registry: name, user: signedIn.username, writtenTo, harborAccepted: accepted, berthSession: signedIn.refreshToken !== undefined, ms: at.getTime() - started.getTime() });
+    const message = accepted
+      ? `Signed in to ${name} as ${signedIn.username}: Harbor's token service at ${signedIn.host} accepts the CLI secret, and docker credentials for ${signedIn.host} are in place.`
+      : `Signed in to ${name} as ${signedIn.username}, but Harbor still rejects the CLI secret: log in at ${signedIn.webLoginUrl}.`;
+    note(name, accepted ? 'action' : 'problem', message);
+    return { value: view(registry), message };
+  }
+
   async function signOut(name: string): Promise<SignOutResult> {
     const registry = deps.settings.get(name);
     const warnings: string[] = [];
@@ -545,13 +610,13 @@ async function setTarget(name: string, target: CredentialTarget): Promise<Regist
     await deps.docker.erase(registryHost(registry), name);
     let revoked = false;
     await deps.locks.withLock(name, async () => {
-      const refreshToken = registry.kind === 'harbor' ? await deps.secrets.get(name, 'refresh-token') : null;
-      if (registry.kind === 'harbor' && refreshToken) {
-        try {
-          revoked = await (await harborOidc()).revokeHarborSession(registry, refreshToken);
-        } catch (error) {
-          warnings.push(`Could not revoke Berth's session at the identity provider: ${errorMessage(error)}`);
-        }
+      const refreshToken = await deps.secrets.get(name, 'refresh-token');
+      try {
+        const outcome = await (await methodFor(registry)).signOut(registry, refreshToken, methodDependencies(registry));
+        revoked = outcome.revoked;
+        warnings.push(...outcome.warnings);
+      } catch (error) {
+        warnings.push(`Could not revoke Berth's session at the identity provider: ${errorMessage(error)}`);
       }
       for (const kind of secretKinds) await deps.secrets.delete(name, kind);
       record(registry, { state: 'signed-out' });

@@ -6,10 +6,11 @@ import { fileChallengeCache } from '../registry/challenge-cache.js';
 import { openStores } from '../settings/node-stores.js';
 import { fileActivityLog } from '../settings/activity-log.js';
 import { activityFile, challengeCacheFile, configDir, lockDir, logFile } from '../settings/paths.js';
+import type { HarborWebWindows } from '../harbor/web-windows.js';
 import { createApi, type BerthApi } from './index.js';
 
 /** The API over Berth's files, the OS keychain and docker's config, for the app, the CLI, the credential helper and the tests. */
-export function createNodeApi(env: NodeJS.ProcessEnv = process.env, options: { dir?: string; log?: Logger } = {}): BerthApi {
+export function createNodeApi(env: NodeJS.ProcessEnv = process.env, options: { dir?: string; log?: Logger; webWindows?: HarborWebWindows } = {}): BerthApi {
   const dir = options.dir ?? configDir(env);
   const { settings, status } = openStores(dir);
   const log = options.log ?? fileLogger(logFile(dir));
@@ -22,5 +23,6 @@ export function createNodeApi(env: NodeJS.ProcessEnv = process.env, options: { d
     challenges: fileChallengeCache(challengeCacheFile(dir)),
     activity: fileActivityLog(activityFile(dir), log),
     log,
+    ...(options.webWindows ? { webWindows: options.webWindows } : {}),
   });
 }

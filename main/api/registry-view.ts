@@ -1,5 +1,6 @@
 import { hostOf } from '../credentials/docker-config.js';
-import type { HarborRegistrySettings, Preferences, RegistrySettings, RegistryState, RegistryStatusRecord } from '../settings/model.js';
+import { abilities } from '../providers/method.js';
+import { signInMethodOf, type HarborRegistrySettings, type Preferences, type RegistrySettings, type RegistryState, type RegistryStatusRecord } from '../settings/model.js';
 import type { RegistryView } from './contract.js';
 
 /** A state in words, for sentences such as the activity list's. */
@@ -48,11 +49,14 @@ function shownState(registry: RegistrySettings, record: RegistryStatusRecord, pr
 }
 
 export function registryView(registry: RegistrySettings, record: RegistryStatusRecord, preferences: Preferences, now: number): RegistryView {
+  const method = signInMethodOf(registry);
   return {
     name: registry.name,
     kind: registry.kind,
     registry: hostOf(registry.url),
     url: registry.url,
+    method,
+    can: abilities[method],
     target: registry.target ?? 'config',
     username: record.username ?? null,
     state: shownState(registry, record, preferences, now),

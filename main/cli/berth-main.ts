@@ -1,13 +1,40 @@
 import { createInterface } from 'node:readline/promises';
+import { Writable } from 'node:stream';
 import { runCli } from './berth.js';
 
-async function confirm(question: string): Promise<boolean> {
-  const terminal = createInterface({ input: process.stdin, output: process.stderr });
+/** One line from the terminal; with `hidden`, what is typed is not echoed (a CLI secret). Ctrl-C ends Berth. */
+async function prompt(question: string, options: { hidden?: boolean } = {}): Promise<string> {
+  let muted = false;
+  const output = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      if (!muted) process.stderr.write(chunk);
+      done();
+    },
+  });
+  const terminal = createInterface({ input: process.stdin, output, terminal: true });
+  terminal.on('SIGINT', () => {
+    process.stderr.write('\n');
+    process.exit(130);
+  });
   try {
-    return /^y(es)?$/i.test((await terminal.question(question)).trim());
+    const answer = terminal.question(question);
+    muted = options.hidden === true;
+    const line = await answer;
+    if (muted) process.stderr.write('\n');
+    return line.trim();
   } finally {
     terminal.close();
   }
+}
+
+async function confirm(question: string): Promise<boolean> {
+  return /^y(es)?$/i.test(await prompt(question));
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 function untilInterrupted(): Promise<void> {
@@ -17,12 +44,14 @@ function untilInterrupted(): Promise<void> {
   });
 }
 
+const interactive = process.stdin.isTTY && process.stderr.isTTY;
 const code = await runCli(process.argv.slice(2), {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
   env: process.env,
   createApi: async (env) => (await import('../api/node.js')).createNodeApi(env),
-  ...(process.stdin.isTTY && process.stderr.isTTY ? { confirm } : {}),
+  ...(interactive ? { confirm, prompt } : {}),
+  readStdin,
   untilInterrupted,
 });
 // Exit as soon as the output is out: idle keep-alive sockets would otherwise hold the process for a while.

@@ -1,10 +1,12 @@
-import { watch } from 'node:fs';
+import { readFileSync, watch } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import type { BerthApi, RegistryView } from '../api/index.js';
+import type { AddHarborInput, BerthApi, RegistryView } from '../api/index.js';
 import { BerthError, errorMessage } from '../errors.js';
 import { redact } from '../log/redact.js';
 import type { PassReport } from '../keepalive/scheduler.js';
 import { checkExitCode } from '../registry/pull-check.js';
+import type { SignInMethod } from '../settings/model.js';
+import { parseRegistryProfile } from '../settings/profile.js';
 import { configDir } from '../settings/paths.js';
 import { commandOpener, systemBrowserOpener } from './browser.js';
 import { berthVersion } from './version.js';
@@ -18,6 +20,10 @@ export interface CliIo {
   createApi: (env: NodeJS.ProcessEnv) => BerthApi | Promise<BerthApi>;
   /** Asks a yes/no question on the terminal; absent when there is no terminal to ask on. */
   confirm?: (question: string) => Promise<boolean>;
+  /** Asks for a line on the terminal, not echoed when `hidden`; absent when there is no terminal to ask on. */
+  prompt?: (question: string, options?: { hidden?: boolean }) => Promise<string>;
+  /** Everything on standard input (`--secret-stdin`). */
+  readStdin: () => Promise<string>;
   /** Resolves when the user interrupts (Ctrl-C) or the process is asked to stop. */
   untilInterrupted: () => Promise<void>;
 }
@@ -64,12 +70,18 @@ function nonNegativeNumber(value: string, flag: string): number {
 }
 
 function statusJson(view: RegistryView) {
-  const { name, kind, registry, target, username, state, idleDeadline, lastKeptAliveAt, nextKeepAliveAt, sessionExpiresAt, lastError, actionUrl } = view;
-  return { name, kind, registry, target, username, state, idleDeadline, lastKeptAliveAt, nextKeepAliveAt, sessionExpiresAt, lastError, actionUrl };
+  const { name, kind, method, registry, target, username, state, idleDeadline, lastKeptAliveAt, nextKeepAliveAt, sessionExpiresAt, lastError, actionUrl } = view;
+  return { name, kind, method, registry, target, username, state, idleDeadline, lastKeptAliveAt, nextKeepAliveAt, sessionExpiresAt, lastError, actionUrl };
 }
 
+const methodWords: Record<SignInMethod, string> = {
+  web: "Harbor's web login",
+  oidc: "Berth's own OIDC client",
+  'docker-login': 'a token from docker login',
+};
+
 function describe(view: RegistryView, now = Date.now()): string {
-  const lines = [`${view.name}  ${view.registry}  ${view.username ?? '-'}  ${view.state}`];
+  const lines = [`${view.name}  ${view.registry}  ${view.username ?? '-'}  ${view.state}`, `  signs in with ${methodWords[view.method]}`];
   if (view.idleDeadline) {
     const days = Math.floor((Date.parse(view.idleDeadline) - now) / 86_400_000);
     lines.push(`  idle deadline ${view.idleDeadline} (${days >= 0 ? `${days} days left` : 'passed'})`);
@@ -109,21 +121,22 @@ function printJson(io: CliIo, value: unknown): void {
 
 function printViews(views: RegistryView[], json: boolean, io: CliIo): void {
   if (json) printJson(io, views.map(statusJson));
-  else if (views.length === 0) io.stderr('No registries yet. Add one with `berth add harbor <name> --url ... --issuer ... --client-id ...`.\n');
+  else if (views.length === 0) io.stderr('No registries yet. Add one with `berth add harbor <name> --url <your Harbor>`.\n');
   else io.stdout(`${views.map((view) => describe(view)).join('\n')}\n`);
 }
 
 const commands: Record<string, Command> = {
   add: {
-    summary: 'add a registry',
+    summary: 'add a Harbor registry by its URL',
     usage:
-      'berth add harbor <name> --url <harbor URL> --issuer <URL> --client-id <id> [--scope "..."] [--auth-param k=v]... [--ca-file <pem>] [--idle-days 30] [--keep-alive-hours 24|0] [--warn-days 3] [--json]',
+      'berth add harbor <name> --url <harbor> [--client-id <id> [--issuer <URL>] [--scope "..."] [--auth-param k=v]...] [--profile <file>] [--ca-file <pem>] [--idle-days 30] [--keep-alive-hours 24|0] [--warn-days 3] [--json]',
     options: {
       url: { type: 'string' },
       issuer: { type: 'string' },
       'client-id': { type: 'string' },
       scope: { type: 'string' },
       'auth-param': { type: 'string', multiple: true },
+      profile: { type: 'string' },
       'ca-file': { type: 'string' },
       'idle-days': { type: 'string' },
       'keep-alive-hours': { type: 'string' },
@@ -132,45 +145,73 @@ const commands: Record<string, Command> = {
       help,
     },
     async run({ positionals, values }, io) {
-      const [kind, name, ...rest] = positionals;
-      if (kind !== 'harbor') throw usageError(kind ? `Unknown registry kind "${kind}"; this version knows: harbor.` : 'Name the registry kind: berth add harbor <name> ...');
-      if (!name || rest.length > 0) throw usageError('Expected one registry name after "harbor".');
-      for (const flag of ['url', 'issuer', 'client-id'] as const) if (typeof values[flag] !== 'string') throw usageError(`--${flag} is required.`);
-      const input = {
+      const [kind, named, ...rest] = positionals;
+      if (kind !== 'harbor') throw usageError(kind ? `Unknown registry kind "${kind}"; this version knows: harbor.` : 'Name the registry kind: berth add harbor <name> --url <harbor>');
+      if (rest.length > 0) throw usageError('Expected one registry name after "harbor".');
+      const profilePath = values.profile as string | undefined;
+      const profile = profilePath === undefined ? undefined : parseRegistryProfile(readProfile(profilePath), profilePath);
+      const name = named ?? profile?.name;
+      const url = (values.url as string | undefined) ?? profile?.url;
+      if (!name) throw usageError('Name the registry: berth add harbor <name> --url <harbor>');
+      if (!url) throw usageError('--url is required: the address of your Harbor (a bare host means https).');
+      const issuer = (values.issuer as string | undefined) ?? profile?.issuer;
+      const clientId = (values['client-id'] as string | undefined) ?? profile?.clientId;
+      const scopes = (values.scope as string | undefined) ?? profile?.scopes;
+      const authParams = { ...profile?.authParams, ...parseAuthParams(values['auth-param'] as string[] | undefined) };
+      const idleDays = positiveNumber(values['idle-days'] as string | undefined, '--idle-days') ?? profile?.idleDays;
+      if (!clientId && (issuer || scopes || Object.keys(authParams).length > 0)) {
+        throw usageError("--issuer, --scope and --auth-param belong to Berth's own client: give its --client-id too, or leave them out to sign in through Harbor's web login.");
+      }
+      const input: AddHarborInput = {
         name,
-        url: values.url as string,
-        issuer: values.issuer as string,
-        clientId: values['client-id'] as string,
-        ...(typeof values.scope === 'string' ? { scopes: values.scope } : {}),
-        authParams: parseAuthParams(values['auth-param'] as string[] | undefined),
+        url,
+        ...(clientId ? { method: 'oidc' as const, clientId, authParams, ...(issuer ? { issuer } : {}), ...(scopes ? { scopes } : {}) } : { method: 'web' as const }),
         ...(typeof values['ca-file'] === 'string' ? { caFile: values['ca-file'] } : {}),
-        ...(values['idle-days'] !== undefined ? { idleDays: positiveNumber(values['idle-days'] as string, '--idle-days') as number } : {}),
+        ...(idleDays !== undefined ? { idleDays } : {}),
         ...(values['keep-alive-hours'] !== undefined ? { keepAliveHours: nonNegativeNumber(values['keep-alive-hours'] as string, '--keep-alive-hours') } : {}),
         ...(values['warn-days'] !== undefined ? { warnDays: nonNegativeNumber(values['warn-days'] as string, '--warn-days') } : {}),
       };
-      const view = (await io.createApi(io.env)).addRegistry(input);
-      if (values.json) printJson(io, statusJson(view));
-      io.stderr(`Added ${view.name} (${view.registry}). Sign in with: berth login ${view.name}\n`);
+      const { view, warnings } = await (await io.createApi(io.env)).addRegistry(input);
+      if (values.json) printJson(io, { ...statusJson(view), warnings });
+      for (const warning of warnings) io.stderr(`warning: ${warning}\n`);
+      io.stderr(`Added ${view.name} (${view.registry}), signing in with ${methodWords[view.method]}. Sign in with: berth login ${view.name}\n`);
       return exitCodes.ok;
     },
   },
   login: {
-    summary: 'sign in through the browser and write docker credentials',
-    usage: 'berth login <name> [--browser-command "<cmd>"] [--timeout <seconds>] [--json]',
-    options: { 'browser-command': { type: 'string' }, timeout: { type: 'string' }, json: { type: 'boolean' }, help },
+    summary: 'sign in and write docker credentials',
+    usage: 'berth login <name> [--username <user>] [--secret-stdin] [--browser-command "<cmd>"] [--timeout <seconds>] [--json]',
+    options: {
+      username: { type: 'string' },
+      'secret-stdin': { type: 'boolean' },
+      'browser-command': { type: 'string' },
+      timeout: { type: 'string' },
+      json: { type: 'boolean' },
+      help,
+    },
     async run({ positionals, values }, io) {
       const name = one(positionals, 'registry name');
       const timeout = positiveNumber(values.timeout as string | undefined, '--timeout');
       const openBrowser =
         typeof values['browser-command'] === 'string' ? commandOpener(values['browser-command']) : systemBrowserOpener((line) => io.stderr(`${line}\n`));
       const api = await io.createApi(io.env);
-      const view = await api.signIn(name, { openBrowser, ...(timeout ? { timeoutMs: timeout * 1000 } : {}) });
+      const [current] = api.status(name) as [RegistryView];
+      const pasting = values['secret-stdin'] === true || values.username !== undefined;
+      if (pasting && !current.can.pasteSecret) {
+        throw usageError(`--username and --secret-stdin are for registries that sign in through Harbor's web login; ${name} signs in with ${methodWords[current.method]}.`);
+      }
+      const pasted = current.can.pasteSecret ? await askForSecret(current, values, openBrowser, io) : undefined;
+      const view = await api.signIn(name, { openBrowser, ...(timeout ? { timeoutMs: timeout * 1000 } : {}), ...(pasted ? { pasted } : {}) });
       if (values.json) printJson(io, statusJson(view));
       if (!working(view)) {
         io.stderr(`berth login: ${view.lastError ?? `${view.name} is ${view.state}.`}\n`);
         return exitCodes.failure;
       }
-      io.stderr(`Signed in to ${view.name} as ${view.username}; docker credentials for ${view.registry} are in place.\n`);
+      io.stderr(
+        pasted
+          ? `Checked: Harbor's token service at ${view.registry} accepts the CLI secret of ${view.username}. It is in the keychain, and docker credentials for ${view.registry} are in place.\n`
+          : `Signed in to ${view.name} as ${view.username}; docker credentials for ${view.registry} are in place.\n`,
+      );
       return exitCodes.ok;
     },
   },
@@ -341,6 +382,50 @@ const commands: Record<string, Command> = {
     },
   },
 };
+
+function readProfile(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    throw usageError(`Cannot read the profile ${path}: ${errorMessage(error)}`);
+  }
+}
+
+const maxSecretLength = 4096;
+
+/**
+ * Harbor's web login from a terminal: the browser shows Harbor (which also revives Harbor's session), the person copies
+ * the CLI secret from their User Profile, and Berth reads it without echo; `--username` and `--secret-stdin` for scripts.
+ */
+async function askForSecret(
+  current: RegistryView,
+  values: Record<string, string | boolean | string[] | undefined>,
+  openBrowser: ReturnType<typeof commandOpener>,
+  io: CliIo,
+): Promise<{ username: string; secret: string }> {
+  let username = values.username as string | undefined;
+  let secret: string;
+  if (values['secret-stdin']) {
+    secret = (await io.readStdin()).replace(/\r?\n$/, '');
+    if (secret.length > maxSecretLength) throw usageError(`The CLI secret on standard input is longer than ${maxSecretLength} characters.`);
+    if (username === undefined) {
+      if (!io.prompt) throw usageError('--secret-stdin needs --username when there is no terminal to ask on.');
+      username = await io.prompt('Harbor username: ');
+    }
+    return { username, secret };
+  }
+  if (!io.prompt) {
+    throw usageError(`${current.name} signs in through Harbor's web login: on a terminal Berth asks for your username and CLI secret; elsewhere pass --username and --secret-stdin.`);
+  }
+  await openBrowser(new URL('c/oidc/login', `${current.url}/`).href);
+  io.stderr("Log in to Harbor in the browser, then open your user menu (top right) → User Profile and copy the CLI secret.\n");
+  if (username === undefined) {
+    const known = current.username;
+    username = (await io.prompt(`Harbor username${known ? ` [${known}]` : ''}: `)) || (known ?? '');
+  }
+  secret = await io.prompt('CLI secret (not shown): ', { hidden: true });
+  return { username, secret };
+}
 
 function overview(): string {
   const width = Math.max(...Object.keys(commands).map((name) => name.length));

@@ -17,7 +17,20 @@ export interface HarborUser {
 interface UserResp {
   user_id?: number;
   username?: string;
-  oidc_user_meta?: { secret?: string } | null;
+  oidc_user_meta?: { secret?: unknown } | null;
+}
+
+/** How a call to Harbor's API proves who makes it: Berth's ID token, or the browser's web session (`web-session.ts`). */
+export interface HarborAuth {
+  /** Headers for one call; `change` marks a call that is not a GET (a web session then needs Harbor's CSRF token). */
+  headers(change: boolean): Record<string, string>;
+  /** What Harbor's answer carries for the next call (a web session's CSRF token and cookies). */
+  learn(response: Response): void;
+}
+
+/** An ID token as Bearer: Harbor accepts it only when its audience names Harbor's own client (harbor-facts.md). */
+export function idTokenAuth(idToken: string): HarborAuth {
+  return { headers: () => ({ authorization: `Bearer ${idToken}` }), learn: () => undefined };
 }
 
 /** Where a person logs in to Harbor's web UI, which onboards them and revives Harbor's stored OIDC session. */
@@ -46,10 +59,11 @@ export class HarborClient {
     return harborWebLoginUrl(this.base.href);
   }
 
+  // Never follow a redirect: it would carry the caller's cookies or a new secret to wherever it points.
   private async request(path: string, init: Parameters<Fetch>[1] = {}): Promise<Response> {
     const url = new URL(path, this.base);
     try {
-      return await this.fetch(url, init);
+      return await this.fetch(url, { ...init, redirect: 'manual' });
     } catch (error) {
       throw networkError(error, url, this.registryName);
     }
@@ -66,9 +80,22 @@ export class HarborClient {
     };
   }
 
-  /** `GET users/current` with the ID token as Bearer. `null` when Harbor treats the caller as anonymous (401). */
-  async currentUser(idToken: string): Promise<HarborUser | null> {
-    const response = await this.request('api/v2.0/users/current', { headers: { authorization: `Bearer ${idToken}` } });
+  /** Refuses a Harbor that does not sign people in through OIDC: only those give CLI secrets. */
+  async requireOidc(): Promise<void> {
+    const info = await this.systemInfo();
+    if (info.authMode !== 'oidc_auth') {
+      throw new BerthError(
+        'not-oidc',
+        `Harbor at ${this.host} signs people in with ${info.authMode}, not OIDC single sign-on, so it has no CLI secrets for Berth to keep alive: use \`docker login ${this.host}\` with your Harbor password or a robot account.`,
+        { registry: this.registryName },
+      );
+    }
+  }
+
+  /** `GET users/current`. `null` when Harbor treats the caller as anonymous (401). */
+  async currentUser(auth: HarborAuth): Promise<HarborUser | null> {
+    const response = await this.request('api/v2.0/users/current', { headers: auth.headers(false) });
+    auth.learn(response);
     if (response.status === 401) {
       await response.body?.cancel();
       return null;
@@ -76,10 +103,10 @@ export class HarborClient {
     if (!response.ok) throw await this.unexpected(response, 'users/current');
     const body = (await response.json()) as UserResp;
     const secret = body.oidc_user_meta?.secret;
-    if (typeof body.user_id !== 'number' || !body.username) {
+    if (typeof body.user_id !== 'number' || typeof body.username !== 'string' || body.username === '') {
       throw new BerthError('harbor', `Harbor at ${this.host} sent a user without id or name.`, { registry: this.registryName });
     }
-    if (!secret) {
+    if (typeof secret !== 'string' || secret === '') {
       throw new BerthError('not-oidc', `Harbor at ${this.host} has no CLI secret for ${body.username}: it is not an OIDC user (or Harbor is not in OIDC mode).`, {
         registry: this.registryName,
       });
@@ -87,24 +114,30 @@ export class HarborClient {
     return { userId: body.user_id, username: body.username, cliSecret: secret };
   }
 
-  /** `PUT users/{id}/cli_secret` with the ID token; the old secret stops working at once. */
-  async setCliSecret(idToken: string, userId: number, secret: string): Promise<void> {
+  /** `PUT users/{id}/cli_secret`; the old secret stops working at once. */
+  async setCliSecret(auth: HarborAuth, userId: number, secret: string): Promise<void> {
     const response = await this.request(`api/v2.0/users/${userId}/cli_secret`, {
       method: 'PUT',
-      headers: { authorization: `Bearer ${idToken}`, 'content-type': 'application/json' },
+      headers: { ...auth.headers(true), 'content-type': 'application/json' },
       body: JSON.stringify({ secret }),
     });
+    auth.learn(response);
     if (!response.ok) throw await this.unexpected(response, 'the new CLI secret');
     await response.body?.cancel();
   }
 
-  /** The client id Harbor's own web login uses, read from the redirect of `/c/oidc/login` (no login happens). */
-  async webLoginClientId(): Promise<string | undefined> {
-    const response = await this.request('c/oidc/login', { redirect: 'manual' });
+  /** Where Harbor's own web login sends the browser: the identity provider's authorization URL (no login happens). */
+  async webLoginRedirect(): Promise<URL | undefined> {
+    const response = await this.request('c/oidc/login');
     await response.body?.cancel();
     const location = response.headers.get('location');
     if (response.status < 300 || response.status >= 400 || !location) return undefined;
-    return new URL(location, this.base).searchParams.get('client_id') ?? undefined;
+    return new URL(location, this.base);
+  }
+
+  /** The client id Harbor's own web login uses. */
+  async webLoginClientId(): Promise<string | undefined> {
+    return (await this.webLoginRedirect())?.searchParams.get('client_id') ?? undefined;
   }
 
   private async unexpected(response: Response, what: string): Promise<BerthError> {
@@ -112,7 +145,8 @@ export class HarborClient {
     if (response.status >= 500) {
       return networkError(new Error(`HTTP ${response.status}${detail ? `: ${detail}` : ''}`), new URL(what, this.base), this.registryName);
     }
-    return new BerthError('harbor', `Harbor at ${this.host} answered ${what} with HTTP ${response.status}${detail ? `: ${detail}` : ''}.`, {
+    const redirected = response.status >= 300 && response.status < 400 ? ` (a redirect to ${response.headers.get('location') ?? 'nowhere'}, which Berth does not follow with credentials)` : '';
+    return new BerthError('harbor', `Harbor at ${this.host} answered ${what} with HTTP ${response.status}${redirected}${detail ? `: ${detail}` : ''}.`, {
       registry: this.registryName,
     });
   }

@@ -3,6 +3,7 @@ import { BerthError, errorMessage } from '../errors.js';
 import { httpClient, isLoopbackHost, networkError, requireSecureUrl } from '../net/http.js';
 import { rememberSecret } from '../log/redact.js';
 import { listenForCallback } from './loopback.js';
+import { preflightAuthorization } from './preflight.js';
 
 export interface OidcClientSettings {
   registry: string;
@@ -92,6 +93,7 @@ export async function signInWithBrowser<T>(config: oidc.Configuration, settings:
       state,
       nonce,
     });
+    await preflightAuthorization(authorizationUrl, listener.redirectUri, settings);
     await options.openBrowser(authorizationUrl.href);
     const callbackUrl = await listener.callback;
     options.onCallback?.();

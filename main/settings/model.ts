@@ -10,19 +10,37 @@ interface RegistryBase {
   target?: CredentialTarget;
 }
 
+/** How Berth gets a Harbor CLI secret: Harbor's own web login (nothing registered anywhere), or Berth's own OIDC client. */
+export const harborMethods = ['web', 'oidc'] as const;
+export type HarborMethod = (typeof harborMethods)[number];
+
 /** Non-secret settings: what the user configured. Secrets live in the keychain only. */
-export interface HarborRegistrySettings extends RegistryBase {
+interface HarborBase extends RegistryBase {
   kind: 'harbor';
-  issuer: string;
-  clientId: string;
-  scopes: string;
-  /** Extra authorization request parameters, e.g. `prompt=consent`, `kc_idp_hint`. */
-  authParams: Record<string, string>;
   /** The identity provider's offline-session idle window (Keycloak: 30 days). */
   idleDays: number;
   /** Hours between keep-alive passes for this registry; 0 turns keep-alive off; absent: the preference. */
   keepAliveHours?: number;
 }
+
+/** Signed in through Harbor's own web login: the CLI secret is read from Harbor's web session, or pasted. */
+export interface HarborWebSettings extends HarborBase {
+  method: 'web';
+  /** The identity provider Harbor's login redirects to, as found when the registry was added; shown, never needed. */
+  issuer?: string;
+}
+
+/** Signed in through Berth's own client at the identity provider, which an administrator registered. */
+export interface HarborOidcSettings extends HarborBase {
+  method: 'oidc';
+  issuer: string;
+  clientId: string;
+  scopes: string;
+  /** Extra authorization request parameters, e.g. `prompt=consent`, `kc_idp_hint`. */
+  authParams: Record<string, string>;
+}
+
+export type HarborRegistrySettings = HarborWebSettings | HarborOidcSettings;
 
 /** A user name and token docker handed to Berth's credential helper (`docker login`); nothing to keep alive. */
 export interface TokenRegistrySettings extends RegistryBase {
@@ -31,6 +49,13 @@ export interface TokenRegistrySettings extends RegistryBase {
 
 export type RegistrySettings = HarborRegistrySettings | TokenRegistrySettings;
 export type RegistryKind = RegistrySettings['kind'];
+
+/** How a registry's credential comes about, as `status` and the window show it: `docker-login` for a token docker handed over. */
+export type SignInMethod = HarborMethod | 'docker-login';
+
+export function signInMethodOf(registry: RegistrySettings): SignInMethod {
+  return registry.kind === 'harbor' ? registry.method : 'docker-login';
+}
 
 /** How docker gets a registry's credential: written into its config (or its credential store), or asked of Berth on each use. */
 export type CredentialTarget = 'config' | 'helper';

@@ -1,4 +1,4 @@
-import { registryNamePattern, registryStates } from './model.js';
+import { harborMethods, registryNamePattern, registryStates } from './model.js';
 
 /** What is wrong with a parsed settings or status file, one entry per field; empty when the file is sound. */
 type Problems = string[];
@@ -47,9 +47,12 @@ const date = [(value: unknown) => typeof value === 'string' && !Number.isNaN(Dat
 
 const stringRecord = [(value: unknown) => isObject(value) && Object.values(value).every((param) => typeof param === 'string'), 'an object of strings'] as Rule;
 
+const method = [(value: unknown) => (harborMethods as readonly unknown[]).includes(value), harborMethods.map((name) => `"${name}"`).join(' or ')] as Rule;
+
 const harborFields = {
   name: [(value: unknown) => typeof value === 'string' && registryNamePattern.test(value), 'lower-case letters, digits, ".", "_" and "-" (up to 63)'],
   url,
+  method,
   issuer: url,
   clientId: nonEmpty,
   scopes: nonEmpty,
@@ -75,9 +78,15 @@ function registryProblems(problems: Problems, at: string, registry: unknown): vo
       warnDays: zeroOrMore,
       target,
     },
-    // A Harbor registry signs in through its identity provider; a token registry needs nothing more.
-    registry.kind === 'harbor' ? ['name', 'kind', 'url', 'issuer', 'clientId', 'scopes', 'authParams', 'idleDays'] : ['name', 'kind', 'url'],
+    requiredFields(registry),
   );
+}
+
+/** Berth's own client needs its identity-provider details; Harbor's web login and a token need none. No method: written before web login existed, so `oidc`. */
+function requiredFields(registry: Record<string, unknown>): string[] {
+  if (registry.kind !== 'harbor') return ['name', 'kind', 'url'];
+  if (registry.method === 'web') return ['name', 'kind', 'url', 'idleDays'];
+  return ['name', 'kind', 'url', 'issuer', 'clientId', 'scopes', 'authParams', 'idleDays'];
 }
 
 /** Problems in `settings.json`: the registries and the preferences. */
@@ -139,12 +148,13 @@ function unknownFields(problems: Problems, at: string, value: Record<string, unk
   for (const name of Object.keys(value)) if (!known.includes(name)) problems.push(`${at}${name} is not a known field`);
 }
 
-/** Problems in a registry profile an administrator hands out (issuer and client id, optionally the rest of a Harbor registry). */
+/** Problems in a registry profile an administrator hands out: Berth's client id, optionally the rest of a Harbor registry (the issuer is found from Harbor). */
 export function profileProblems(data: unknown): Problems {
   if (!isObject(data)) return ['the profile must be a JSON object'];
   const problems: Problems = [];
-  unknownFields(problems, '', data, Object.keys(harborFields));
-  fields(problems, '', data, harborFields, ['issuer', 'clientId']);
+  const { method: _method, ...rules } = harborFields;
+  unknownFields(problems, '', data, Object.keys(rules));
+  fields(problems, '', data, rules, ['clientId']);
   return problems;
 }
 
@@ -158,7 +168,7 @@ export function addHarborInputProblems(data: unknown): Problems {
     warnDays: zeroOrMore,
   };
   unknownFields(problems, '', data, Object.keys(rules));
-  fields(problems, '', data, rules, ['name', 'url', 'issuer', 'clientId']);
+  fields(problems, '', data, rules, ['name', 'url']);
   return problems;
 }
 
@@ -169,5 +179,17 @@ export function preferencesChangeProblems(data: unknown): Problems {
   const rules = { keepAliveHours: positive, warnDays: zeroOrMore, target };
   unknownFields(problems, '', data, Object.keys(rules));
   fields(problems, '', data, rules);
+  return problems;
+}
+
+const boundedText = (maxLength: number) => [(value: unknown) => typeof value === 'string' && value.length > 0 && value.length <= maxLength, `a non-empty string of at most ${maxLength} characters`] as Rule;
+
+/** Problems in the window's pasted CLI secret (method `web`); the registry's name is checked like every other. */
+export function pastedSecretProblems(data: unknown): Problems {
+  if (!isObject(data)) return ['the sign-in must be an object'];
+  const problems: Problems = [];
+  const rules = { name: harborFields.name as Rule, username: boundedText(255), secret: boundedText(4096) };
+  unknownFields(problems, '', data, Object.keys(rules));
+  fields(problems, '', data, rules, ['name', 'username', 'secret']);
   return problems;
 }

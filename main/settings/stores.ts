@@ -27,6 +27,11 @@ function writeDocument<T>(file: DocumentFile<T>, value: T): void {
   }
 }
 
+/** Harbor registries added before Berth knew Harbor's web login have no method: they use Berth's own client. */
+function withMethod(registry: RegistrySettings): RegistrySettings {
+  return registry.kind === 'harbor' && registry.method === undefined ? { ...(registry as object), method: 'oidc' } as RegistrySettings : registry;
+}
+
 export class SettingsStore {
   constructor(private readonly file: DocumentFile<SettingsData>) {}
 
@@ -35,7 +40,7 @@ export class SettingsStore {
   }
 
   registries(): RegistrySettings[] {
-    return readDocument(this.file).registries ?? [];
+    return (readDocument(this.file).registries ?? []).map(withMethod);
   }
 
   find(name: string): RegistrySettings | undefined {

@@ -31,7 +31,7 @@ describe('sign-in through real Chromium', { skip: unless('chromium', 'docker-reg
     const ws = workspace();
     const name = uniqueName();
     const api = createNodeApi(ws.env);
-    api.addRegistry({ name, url: rig.harbor.url, issuer: rig.idp.issuer, clientId: rig.berthClientId, authParams: { prompt: 'consent' } });
+    await api.addRegistry({ name, url: rig.harbor.url, issuer: rig.idp.issuer, clientId: rig.berthClientId, authParams: { prompt: 'consent' } });
     const page = await browser.newPage();
     let person: Promise<void> = Promise.resolve();
 

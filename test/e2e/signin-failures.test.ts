@@ -31,7 +31,7 @@ interface Attempt {
 /** Signs in through the API with an HTTP browser driver, expecting a failure. */
 async function failedSignIn(rig: Rig, ws: Workspace, name: string, browser: DriveOptions | 'never', timeoutMs = 30_000): Promise<Attempt> {
   const api = createNodeApi(ws.env);
-  api.addRegistry({ name, url: rig.harbor.url, issuer: rig.idp.issuer, clientId: rig.berthClientId, authParams: { prompt: 'consent' } });
+  await api.addRegistry({ name, url: rig.harbor.url, issuer: rig.idp.issuer, clientId: rig.berthClientId, authParams: { prompt: 'consent' } });
   let callbackPort = 0;
   let page: Promise<string> | undefined;
   const error = await api

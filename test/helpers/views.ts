@@ -1,4 +1,5 @@
 import type { RegistryView } from '../../main/api/contract.js';
+import { abilities } from '../../main/providers/method.js';
 import type { RegistryState } from '../../main/settings/model.js';
 
 /** A Harbor registry as the tray and notifications see it, at `<name>.example.org`, signed in as alice unless signed out. */
@@ -8,6 +9,8 @@ export function harborView(name: string, state: RegistryState, extra: Partial<Re
     kind: 'harbor',
     registry: `${name}.example.org`,
     url: `https://${name}.example.org`,
+    method: 'web',
+    can: abilities.web,
     target: 'config',
     username: state === 'signed-out' ? null : 'alice',
     state,

@@ -17,7 +17,7 @@ test('the config folder is Electron’s userData for "Berth", or $BERTH_HOME', (
 test('settings are written 0600 in a 0700 folder and read back', () => {
   const dir = join(mkdtempSync(join(tmpdir(), 'berth-settings-')), 'Berth');
   const { settings, status } = openStores(dir);
-  settings.add({ name: 'work', kind: 'harbor', url: 'https://harbor.example.org', issuer: 'https://idp.example.org', clientId: 'berth', scopes: 'openid', authParams: {}, idleDays: 30 });
+  settings.add({ name: 'work', kind: 'harbor', method: 'oidc', url: 'https://harbor.example.org', issuer: 'https://idp.example.org', clientId: 'berth', scopes: 'openid', authParams: {}, idleDays: 30 });
   status.put('work', { state: 'valid', username: 'alice', lastError: undefined });
   assert.equal(statSync(dir).mode & 0o777, 0o700);
   assert.equal(statSync(join(dir, 'settings.json')).mode & 0o777, 0o600);

@@ -24,6 +24,7 @@ function io(): CliIo & { out: string; err: string } {
       throw new Error('usage errors must not open the settings');
     },
     untilInterrupted: () => Promise.resolve(),
+    readStdin: () => Promise.resolve(''),
   };
   return captured;
 }
@@ -38,6 +39,10 @@ test('usage errors exit 64 with the command’s usage and never touch settings',
     ['check'],
     ['target', 'x'],
     ['target', 'x', 'keychain'],
+    ['add', 'harbor', '--url', 'harbor.example.org'],
+    ['add', 'harbor', 'x', '--url', 'harbor.example.org', '--issuer', 'https://sso.example.org'],
+    ['add', 'harbor', 'x', '--url', 'harbor.example.org', '--scope', 'openid'],
+    ['add', 'harbor', 'x', '--profile', '/nonexistent/profile.json'],
   ]) {
     const captured = io();
     assert.equal(await runCli(argv, captured), 64, argv.join(' '));
@@ -48,10 +53,10 @@ test('usage errors exit 64 with the command’s usage and never touch settings',
 test('--help and --version answer on stdout', async () => {
   const help = io();
   assert.equal(await runCli(['--help'], help), 0);
-  assert.match(help.out, /login +sign in through the browser/);
+  assert.match(help.out, /login +sign in and write docker credentials/);
   const loginHelp = io();
   assert.equal(await runCli(['login', '--help'], loginHelp), 0);
-  assert.match(loginHelp.out, /--browser-command/);
+  assert.match(loginHelp.out, /--browser-command.*--secret-stdin|--secret-stdin.*--browser-command/);
   const version = io();
   assert.equal(await runCli(['--version'], version), 0);
   assert.match(version.out, /^\d+\.\d+\.\d+\n$/);

@@ -6,6 +6,7 @@ import { defaultPreferences, type HarborRegistrySettings } from '../../main/sett
 const registry: HarborRegistrySettings = {
   name: 'work',
   kind: 'harbor',
+  method: 'oidc',
   url: 'https://harbor.example.org',
   issuer: 'https://idp.example.org',
   clientId: 'berth',

@@ -5,6 +5,8 @@ import { bridgeChannel, bridgeMethods, type BridgeReply } from '../../../main/ap
 import { createNodeApi } from '../../../main/api/node.js';
 import { registerBridge, type IpcCaller, type IpcRegistry } from '../../../main/app/ipc.js';
 import { isRendererUrl, rendererOrigin } from '../../../main/app/window-security.js';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { workspace } from '../../helpers/berth.js';
 
 /** `ipcMain` faked at the boundary: the handlers Berth registers, called the way Electron calls them. */
@@ -26,8 +28,18 @@ const windowId = 7;
 const windowCaller: IpcCaller = { sender: { id: windowId }, senderFrame: { url: `${rendererOrigin}/index.html` } };
 const trusted = (caller: IpcCaller) => caller.sender.id === windowId && isRendererUrl(caller.senderFrame?.url);
 
-function setUp() {
+const harbor = { name: 'work', url: 'https://harbor.example.org', issuer: 'https://sso.example.org/realms/corp', clientId: 'berth' };
+
+/** A Berth home that already knows one Harbor (adding one asks the Harbor, and these tests never leave the machine). */
+function setUp(options: { configured?: boolean } = {}) {
   const ws = workspace();
+  if (options.configured) {
+    mkdirSync(ws.berthHome, { recursive: true });
+    writeFileSync(
+      join(ws.berthHome, 'settings.json'),
+      JSON.stringify({ registries: [{ ...harbor, kind: 'harbor', method: 'oidc', scopes: 'openid', authParams: {}, idleDays: 30 }] }),
+    );
+  }
   const api = createNodeApi(ws.env);
   const opened: string[] = [];
   const platform: BridgePlatform = {
@@ -41,8 +53,6 @@ function setUp() {
   return { api, opened, warnings, unregister, ...fake };
 }
 
-const harbor = { name: 'work', url: 'https://harbor.example.org', issuer: 'https://sso.example.org/realms/corp', clientId: 'berth' };
-
 test('one handler per use case, on its own channel, and all of them go away together', () => {
   const { listeners, unregister } = setUp();
   assert.deepEqual([...listeners.keys()].sort(), bridgeMethods.map(bridgeChannel).sort());
@@ -51,12 +61,13 @@ test('one handler per use case, on its own channel, and all of them go away toge
 });
 
 test('a valid call from the window reaches the API and its answer comes back', async () => {
-  const { api, call } = setUp();
-  const reply = await call(bridgeChannel('addRegistry'), harbor);
-  assert.equal(reply.ok, true);
+  const { api, call } = setUp({ configured: true });
+  const reply = await call(bridgeChannel('updateSettings'), { warnDays: 5 });
+  assert.deepEqual(reply, { ok: true, value: { keepAliveHours: 24, warnDays: 5, target: 'config', startAtLogin: false } });
+  assert.equal(api.preferences().warnDays, 5);
   assert.deepEqual(
-    api.listRegistries().map((view) => [view.name, view.registry, view.state]),
-    [['work', 'harbor.example.org', 'signed-out']],
+    api.listRegistries().map((view) => [view.name, view.registry, view.method, view.state]),
+    [['work', 'harbor.example.org', 'oidc', 'signed-out']],
   );
   assert.deepEqual(await call(bridgeChannel('listRegistries'), undefined), { ok: true, value: api.listRegistries() });
 });
@@ -82,7 +93,12 @@ test('a bad payload is rejected with what is wrong, and changes nothing', async 
     ['addRegistry', 'work', /registry must be an object/],
     ['addRegistry', { ...harbor, url: 42 }, /url must be a URL/],
     ['addRegistry', { ...harbor, caFile: '/etc/shadow' }, /caFile is not a known field/],
-    ['addRegistry', { name: 'work' }, /url is missing; issuer is missing; clientId is missing/],
+    ['addRegistry', { name: 'work' }, /url is missing/],
+    ['addRegistry', { ...harbor, method: 'password' }, /method must be "web" or "oidc"/],
+    ['signInWithSecret', { name: 'work', username: 'alice' }, /secret is missing/],
+    ['signInWithSecret', { name: 'work', username: 'alice', secret: 'x'.repeat(5000) }, /secret must be a non-empty string of at most 4096 characters/],
+    ['signInWithSecret', { name: 'work', username: 'alice', secret: 's', extra: 1 }, /extra is not a known field/],
+    ['cancelSignIn', '../work', /invalid registry name/],
     ['addRegistry', { ...harbor, authParams: { prompt: 1 } }, /authParams must be an object of strings/],
     ['signIn', '../../etc', /invalid registry name/],
     ['signIn', { name: 'work' }, /invalid registry name/],
@@ -93,6 +109,7 @@ test('a bad payload is rejected with what is wrong, and changes nothing', async 
     ['updateSettings', { startAtLogin: 'yes' }, /startAtLogin must be true or false/],
     ['updateSettings', { theme: 'dark' }, /theme is not a known field/],
     ['readProfile', '{"issuer": "https://sso.example.org"}', /The profile is not a Berth registry profile: clientId is missing/],
+    ['readProfile', '{"clientId": "berth", "method": "web"}', /The profile is not a Berth registry profile: method is not a known field/],
     ['readProfile', 'not json', /The profile is not JSON/],
   ];
   for (const [method, payload, error] of cases) {
@@ -105,8 +122,7 @@ test('a bad payload is rejected with what is wrong, and changes nothing', async 
 });
 
 test('the window may open only http(s) pages of the registries and identity providers the user configured', async () => {
-  const { call, opened } = setUp();
-  await call(bridgeChannel('addRegistry'), harbor);
+  const { call, opened } = setUp({ configured: true });
   for (const url of ['https://harbor.example.org/c/oidc/login', 'https://sso.example.org/realms/corp/account']) {
     assert.deepEqual(await call(bridgeChannel('openExternal'), url), { ok: true, value: undefined });
   }

@@ -1,0 +1,83 @@
+import type { WrittenTo } from '../credentials/docker-target.js';
+import { BerthError, errorMessage } from '../errors.js';
+import { HarborClient, type HarborUser } from '../harbor/client.js';
+import { httpClient } from '../net/http.js';
+import { checkBasicCredentials, discoverTokenService, type CredentialVerdict } from '../registry/token-auth.js';
+import type { HarborRegistrySettings } from '../settings/model.js';
+import type { MethodDependencies, SessionOutcome } from './method.js';
+
+export function harborClient(registry: HarborRegistrySettings): HarborClient {
+  return new HarborClient(registry.url, httpClient({ caFile: registry.caFile }), registry.name);
+}
+
+/** Uses the CLI secret on `/service/token` exactly as docker does; this is also what makes Harbor refresh its stored session. */
+export async function checkCliSecret(harbor: HarborClient, username: string, secret: string): Promise<CredentialVerdict> {
+  const tokenService = await discoverTokenService(harbor.fetch, harbor.base.href);
+  return checkBasicCredentials(harbor.fetch, tokenService, username, secret);
+}
+
+export function signInAgain(registry: HarborRegistrySettings): string {
+  return `sign in to ${registry.name} again (Berth's tray, or \`berth login ${registry.name}\`)`;
+}
+
+/** The sentence for a secret Harbor rejects because its own stored session is dead. */
+export function webLoginNeeded(harbor: HarborClient, username: string): string {
+  return `Harbor at ${harbor.host} rejects the CLI secret of ${username}: Harbor's own session for this user has expired. Log in once at ${harbor.webLoginUrl}; Berth notices within minutes.`;
+}
+
+/** A new secret into the keychain and every credential target; Harbor already has it, so a failure here says how to recover. */
+export async function installSecret(registry: HarborRegistrySettings, username: string, secret: string, deps: MethodDependencies): Promise<WrittenTo> {
+  try {
+    await deps.secrets.set(registry.name, 'cli-secret', secret);
+    return await deps.writeCredential(username, secret);
+  } catch (error) {
+    throw new BerthError(
+      'file-write',
+      `Harbor has the new CLI secret of ${username}, but Berth could not put it in place: ${errorMessage(error)} Once that is fixed, \`berth refresh ${registry.name}\` fetches it from Harbor.`,
+      { registry: registry.name, cause: error },
+    );
+  }
+}
+
+/** Where the Harbor leg of a pass ended: the verdict on the secret in use, and whether a changed one was written. */
+export interface SecretInUse {
+  verdict: CredentialVerdict;
+  username: string;
+  writtenTo?: WrittenTo;
+}
+
+/**
+ * The Harbor leg of every keep-alive pass: use the stored CLI secret on `/service/token`. A rejected secret may have been
+ * regenerated elsewhere (Harbor's UI, another machine): `current` reads the user's present one, if the method can.
+ */
+export async function useStoredSecret(
+  harbor: HarborClient,
+  registry: HarborRegistrySettings,
+  username: string,
+  deps: MethodDependencies,
+  current: () => Promise<HarborUser | null>,
+): Promise<SecretInUse | null> {
+  const secret = await deps.secrets.get(registry.name, 'cli-secret');
+  if (!secret) return null;
+  const verdict = await checkCliSecret(harbor, username, secret);
+  if (verdict === 'accepted') return { verdict, username };
+  const user = await current();
+  if (!user || user.cliSecret === secret) return { verdict, username };
+  const writtenTo = await installSecret(registry, user.username, user.cliSecret, deps);
+  return { verdict: await checkCliSecret(harbor, user.username, user.cliSecret), username: user.username, writtenTo };
+}
+
+/** After a new secret is in place: checked the way docker will use it. A new secret does not revive a dead Harbor session. */
+export async function verifiedNewSecret(harbor: HarborClient, username: string, secret: string, writtenTo: WrittenTo, sessionExpiresAt?: Date): Promise<SessionOutcome> {
+  const expiry = sessionExpiresAt ? { sessionExpiresAt } : {};
+  if ((await checkCliSecret(harbor, username, secret)) === 'accepted') return { state: 'valid', keptAlive: true, username, writtenTo, ...expiry };
+  return {
+    state: 'needs-web-login',
+    keptAlive: false,
+    username,
+    writtenTo,
+    lastError: `The new CLI secret is in place, but ${webLoginNeeded(harbor, username)} A new secret does not revive Harbor's session.`,
+    actionUrl: harbor.webLoginUrl,
+    ...expiry,
+  };
+}

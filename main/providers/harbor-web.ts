@@ -1,0 +1,107 @@
+import { BerthError } from '../errors.js';
+import { newCliSecret } from '../harbor/cli-secret.js';
+import { webSessionAuth } from '../harbor/web-session.js';
+import { harborWebSession, signInThroughWindow } from '../harbor/web-windows.js';
+import { rememberSecret } from '../log/redact.js';
+import type { HarborWebSettings } from '../settings/model.js';
+import { checkCliSecret, harborClient, installSecret, signInAgain, useStoredSecret, verifiedNewSecret } from './harbor-cli-secret.js';
+import type { CredentialMethod, MethodDependencies, SessionOutcome, SignInRequest } from './method.js';
+
+// Control characters and ':' cannot be part of a docker basic-auth user name; robot accounts are not OIDC users.
+function usernameProblem(username: string): string | null {
+  if (username === '') return 'is empty';
+  if (username.length > 255) return 'is longer than 255 characters';
+  if (/[\p{Cc}:]/u.test(username)) return 'contains ":" or a control character';
+  if (username.startsWith('robot$')) return 'is a robot account, which has no CLI secret to keep alive (use `docker login` with it)';
+  return null;
+}
+
+/** A secret the person copied from Harbor: checked on the token service before anything is stored. */
+async function signInWithPastedSecret<T>(registry: HarborWebSettings, pasted: { username: string; secret: string }, request: SignInRequest<T>): Promise<T> {
+  const harbor = harborClient(registry);
+  const username = pasted.username.trim();
+  const secret = pasted.secret.trim();
+  const problem = usernameProblem(username);
+  if (problem) throw new BerthError('usage', `The Harbor username for ${registry.name} ${problem}.`, { registry: registry.name });
+  if (secret === '') throw new BerthError('usage', `The CLI secret for ${registry.name} is empty: copy it from Harbor's User Profile page.`, { registry: registry.name });
+  rememberSecret(secret);
+  if ((await checkCliSecret(harbor, username, secret)) === 'rejected') {
+    throw new BerthError(
+      'rejected',
+      `Harbor's token service at ${harbor.host} rejected the CLI secret for "${username}"; nothing was stored. Check the username and copy the secret again ` +
+        `from your user menu → User Profile. If both are right, Harbor's own session for you has expired: log in at ${harbor.webLoginUrl} first, then try again.`,
+      { registry: registry.name, actionUrl: harbor.webLoginUrl },
+    );
+  }
+  return (await request.complete({ host: harbor.host, username, cliSecret: secret, accepted: true, webLoginUrl: harbor.webLoginUrl })).value;
+}
+
+/** Harbor's own web login in Berth's window (the app), or a pasted secret (the CLI, or the person's choice). */
+async function signIn<T>(registry: HarborWebSettings, request: SignInRequest<T>, deps: MethodDependencies): Promise<T> {
+  const harbor = harborClient(registry);
+  await harbor.requireOidc();
+  if (request.pasted) return signInWithPastedSecret(registry, request.pasted, request);
+  if (!deps.webWindows) {
+    throw new BerthError(
+      'usage',
+      `${registry.name} signs in through Harbor's web login, which needs Berth's app; in a terminal, \`berth login ${registry.name}\` asks for the CLI secret from Harbor's User Profile page.`,
+      { registry: registry.name },
+    );
+  }
+  const { user } = await signInThroughWindow(harbor, deps.webWindows, registry.name, request.timeoutMs);
+  const accepted = (await checkCliSecret(harbor, user.username, user.cliSecret)) === 'accepted';
+  return (await request.complete({ host: harbor.host, username: user.username, userId: user.userId, cliSecret: user.cliSecret, accepted, webLoginUrl: harbor.webLoginUrl })).value;
+}
+
+/** The secret's own use on `/service/token` is the keep-alive: Harbor refreshes its stored session on use. */
+async function keepAlive(registry: HarborWebSettings, username: string | undefined, deps: MethodDependencies): Promise<SessionOutcome> {
+  const harbor = harborClient(registry);
+  const inUse = username
+    ? await useStoredSecret(harbor, registry, username, deps, async () => {
+        // The app's browser session may still be signed in to Harbor: then it knows a secret regenerated elsewhere.
+        if (!deps.webWindows) return null;
+        return harbor.currentUser(webSessionAuth(await deps.webWindows.cookies(registry.name, harbor.base.href), registry.name));
+      })
+    : null;
+  if (!inUse) return { state: 'needs-sign-in', keptAlive: false, username: username ?? '', lastError: `Berth holds no CLI secret for ${registry.name}: ${signInAgain(registry)}.` };
+  const written = inUse.writtenTo ? { writtenTo: inUse.writtenTo } : {};
+  if (inUse.verdict === 'accepted') return { state: 'valid', keptAlive: true, username: inUse.username, ...written };
+  return {
+    state: 'needs-web-login',
+    keptAlive: false,
+    username: inUse.username,
+    lastError:
+      `Harbor at ${harbor.host} rejects the CLI secret of ${inUse.username}: Harbor's own session has expired, or the secret was changed elsewhere. ` +
+      `Sign in again (Berth's app opens Harbor's login; \`berth login ${registry.name}\` takes the secret from your User Profile), or log in once at ${harbor.webLoginUrl}; Berth notices within minutes.`,
+    actionUrl: harbor.webLoginUrl,
+    ...written,
+  };
+}
+
+/** A new CLI secret set through Harbor's web session (with its CSRF token), as Harbor's own User Profile page does. */
+async function regenerate(registry: HarborWebSettings, deps: MethodDependencies): Promise<SessionOutcome> {
+  if (!deps.webWindows) {
+    throw new BerthError(
+      'usage',
+      `${registry.name} signs in through Harbor's web login, so only Harbor's web session can change its CLI secret: regenerate it in Berth's app, ` +
+        `or on Harbor's User Profile page (your user menu → User Profile), then run \`berth login ${registry.name}\` with the new secret.`,
+      { registry: registry.name },
+    );
+  }
+  const harbor = harborClient(registry);
+  const { user, auth } = await harborWebSession(harbor, deps.webWindows, registry.name, deps.signInTimeoutMs);
+  const secret = newCliSecret();
+  rememberSecret(secret);
+  await harbor.setCliSecret(auth, user.userId, secret);
+  const writtenTo = await installSecret(registry, user.username, secret, deps);
+  return verifiedNewSecret(harbor, user.username, secret, writtenTo);
+}
+
+/** Nothing to revoke at the identity provider; the app's browser session for the registry is forgotten. */
+async function signOut(registry: HarborWebSettings, _refreshToken: string | null, deps: MethodDependencies) {
+  await deps.webWindows?.forget(registry.name);
+  return { revoked: false, warnings: [] };
+}
+
+/** Method `web`: Harbor's own web login, which needs nothing registered at the identity provider. */
+export const harborWeb: CredentialMethod<HarborWebSettings> = { name: 'web', signIn, keepAlive, regenerate, signOut };
