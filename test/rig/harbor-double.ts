@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID, timingSafeEqual, createPrivateKey, type KeyObject } from 'node:crypto';
+import { createHmac, randomBytes, randomUUID, timingSafeEqual, createPrivateKey, type KeyObject } from 'node:crypto';
 import { createServer, request as forward, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRemoteJWKSet, jwtVerify, SignJWT } from 'jose';
@@ -6,7 +6,7 @@ import * as oidc from 'openid-client';
 
 /**
  * A test double of Harbor that does what shared/harbor-facts.md says and nothing more:
- * OIDC web login and onboarding, users/current, cli_secret, systeminfo, /service/token,
+ * OIDC web login and onboarding, web sessions with CSRF, users/current, cli_secret, systeminfo, /service/token,
  * CLI-secret verification that refreshes Harbor's stored OIDC token, ID-token auth, and /v2/ proxied to a real registry.
  */
 export interface HarborDoubleOptions {
@@ -15,6 +15,10 @@ export interface HarborDoubleOptions {
   clientSecret: string;
   /** Harbor's `oidc_extra_redirect_parms`, e.g. `{ prompt: 'consent' }`. */
   extraRedirectParams?: Record<string, string>;
+  /** Harbor's `oidc_scope` (no default in Harbor); without `offline_access` Harbor stores an online session. */
+  scope?: string;
+  /** Harbor's `session_timeout`: a web session idles out after this long without a request (Harbor: 60 minutes). */
+  sessionTimeoutMs?: number;
   projects?: ProjectSpec[];
   tokenSigning: { privateKeyPem: string; certificateDerBase64: string };
 }
@@ -43,6 +47,14 @@ interface HarborUserRecord {
   creationTime: string;
 }
 
+/** A beego session (src/core/session/session.go): the login's state and PKCE verifier, then the signed-in user. */
+interface WebSession {
+  state?: string;
+  verifier?: string;
+  userId?: number;
+  expiresAt: number;
+}
+
 interface SecurityContext {
   kind: 'anonymous' | 'oidc' | 'admin';
   user?: HarborUserRecord;
@@ -50,6 +62,12 @@ interface SecurityContext {
 }
 
 export const adminPassword = 'Harbor12345';
+export const defaultHarborScope = 'openid profile email offline_access';
+// src/lib/config/config.go: SessionCookieName; gorilla/csrf's default cookie name; src/server/middleware/csrf/csrf.go: tokenHeader.
+export const sessionCookie = 'sid';
+const csrfCookie = '_gorilla_csrf';
+const csrfHeader = 'x-harbor-csrf-token';
+const safeMethods = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
 const tokenIssuer = 'harbor-token-issuer';
 const registryService = 'harbor-registry';
 
@@ -83,6 +101,12 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
+/** Appends a Set-Cookie line; a later `writeHead` must not pass its own, or it would replace these. */
+function addCookie(res: ServerResponse, line: string): void {
+  const current = res.getHeader('set-cookie');
+  res.setHeader('set-cookie', [...(Array.isArray(current) ? current : current === undefined ? [] : [String(current)]), line]);
+}
+
 function parseCookies(header: string | undefined): Record<string, string> {
   return Object.fromEntries((header ?? '').split(';').map((part) => part.trim().split('=')).filter(([k]) => k).map(([k, v]) => [k, v ?? '']));
 }
@@ -112,7 +136,11 @@ export class HarborDouble {
   /** Secrets and tokens this double handed out or saw; the leak check looks for these. */
   readonly secretsSeen = new Set<string>();
   private readonly users = new Map<string, HarborUserRecord>();
-  private readonly sessions = new Map<string, { state?: string; verifier?: string; userId?: number }>();
+  private readonly sessions = new Map<string, WebSession>();
+  /** gorilla/csrf authenticates its cookie (securecookie); this key does that here. */
+  private readonly csrfKey = randomBytes(32);
+  /** Web sessions idle out after this long (Harbor's `session_timeout`); settable while running. */
+  sessionTimeoutMs: number;
   private readonly projects: ProjectSpec[];
   private nextUserId = 3;
   private config: oidc.Configuration | undefined;
@@ -127,6 +155,7 @@ export class HarborDouble {
 
   constructor(private readonly options: HarborDoubleOptions) {
     this.projects = options.projects ?? [{ name: 'demo', public: false, members: '*' }];
+    this.sessionTimeoutMs = options.sessionTimeoutMs ?? 60 * 60_000;
     this.signingKey = createPrivateKey(options.tokenSigning.privateKeyPem);
     this.server = createServer((req, res) => {
       this.requestLog.push(`${req.method} ${new URL(req.url ?? '/', 'http://double').pathname}`);
@@ -188,6 +217,75 @@ export class HarborDouble {
     delete user.token.refreshToken;
     user.token.expiresAt = 0;
   }
+
+  /** The request's live web session; each request renews it, as beego's session release resets its lifetime. */
+  private sessionOf(req: IncomingMessage): { sid: string; session: WebSession } | undefined {
+    const sid = parseCookies(req.headers.cookie)[sessionCookie];
+    const session = sid ? this.sessions.get(sid) : undefined;
+    if (!sid || !session) return undefined;
+    if (session.expiresAt <= Date.now()) {
+      this.sessions.delete(sid);
+      return undefined;
+    }
+    session.expiresAt = Date.now() + this.sessionTimeoutMs;
+    return { sid, session };
+  }
+
+  /** beego's SessionStart: the request's session, or a new one with its cookie (a browser-session cookie, no Max-Age). */
+  private startSession(req: IncomingMessage, res: ServerResponse): WebSession {
+    const found = this.sessionOf(req);
+    if (found) return found.session;
+    const sid = randomBytes(16).toString('hex');
+    const session: WebSession = { expiresAt: Date.now() + this.sessionTimeoutMs };
+    this.sessions.set(sid, session);
+    addCookie(res, `${sessionCookie}=${sid}; Path=/; HttpOnly`);
+    return session;
+  }
+
+  /** The user's web sessions end now, as after `session_timeout` without a request. */
+  expireWebSessions(username: string): void {
+    const userId = this.user(username)?.userId;
+    for (const [sid, session] of this.sessions) if (session.userId === userId) this.sessions.delete(sid);
+  }
+
+  private csrfCookieValue(real: Buffer): string {
+    return `${real.toString('base64url')}.${createHmac('sha256', this.csrfKey).update(real).digest('base64url')}`;
+  }
+
+  private csrfCookieToken(value: string | undefined): Buffer | undefined {
+    const [token = '', mac = ''] = (value ?? '').split('.');
+    const real = Buffer.from(token, 'base64url');
+    return real.length === 32 && safeEqual(mac, createHmac('sha256', this.csrfKey).update(real).digest('base64url')) ? real : undefined;
+  }
+
+  /**
+   * gorilla/csrf v1.7.2 as Harbor wires it (src/server/middleware/csrf/csrf.go): skipped for /v2/, /api/ and /service/
+   * requests without the session cookie; otherwise every answer carries a fresh masked token in X-Harbor-CSRF-Token (and
+   * the token cookie if the browser had none), and a call that is not GET/HEAD/OPTIONS/TRACE must send a token that unmasks
+   * to the cookie's, else 403 with gorilla's failure reason. Returns whether the request was refused.
+   */
+  private csrf(req: IncomingMessage, res: ServerResponse, path: string): boolean {
+    const carriesSession = parseCookies(req.headers.cookie)[sessionCookie] !== undefined;
+    if ((path.startsWith('/v2/') || path.startsWith('/api/') || path.startsWith('/service/')) && !carriesSession) return false;
+    let real = this.csrfCookieToken(parseCookies(req.headers.cookie)[csrfCookie]);
+    if (!real) {
+      real = randomBytes(32);
+      addCookie(res, `${csrfCookie}=${this.csrfCookieValue(real)}; Path=/; Max-Age=43200; HttpOnly; SameSite=Strict`);
+    }
+    const pad = randomBytes(32);
+    res.setHeader(csrfHeader, Buffer.concat([pad, Buffer.from(pad.map((byte, i) => byte ^ (real as Buffer)[i]!))]).toString('base64'));
+    if (safeMethods.has(req.method ?? 'GET')) return false;
+    const sent = req.headers[csrfHeader];
+    const masked = typeof sent === 'string' ? Buffer.from(sent, 'base64') : Buffer.alloc(0);
+    const unmasked = masked.length === 64 ? Buffer.from(masked.subarray(32).map((byte, i) => byte ^ masked[i]!)) : undefined;
+    if (unmasked && timingSafeEqual(unmasked, real)) return false;
+    this.csrfRefusals += 1;
+    send(res, 403, errorBody('FORBIDDEN', typeof sent === 'string' && sent !== '' ? 'CSRF token invalid' : 'CSRF token not found in request'));
+    return true;
+  }
+
+  /** How many calls the CSRF check refused. */
+  csrfRefusals = 0;
 
   private async oidcConfig(): Promise<oidc.Configuration> {
     this.config ??= await oidc.discovery(new URL(this.issuer), this.options.clientId, this.options.clientSecret, undefined, {
@@ -259,9 +357,9 @@ export class HarborDouble {
       }
       return anonymous;
     }
-    const sid = parseCookies(req.headers.cookie).sid;
-    const userId = sid ? this.sessions.get(sid)?.userId : undefined;
-    const user = [...this.users.values()].find((candidate) => candidate.userId === userId);
+    // src/server/middleware/security/session.go: the user that the callback put into the session.
+    const userId = this.sessionOf(req)?.session.userId;
+    const user = userId === undefined ? undefined : [...this.users.values()].find((candidate) => candidate.userId === userId);
     return user ? { kind: 'oidc', user, username: user.username } : anonymous;
   }
 
@@ -318,27 +416,28 @@ export class HarborDouble {
     send(res, 200, { token, access_token: token, expires_in: expiresIn, issued_at: new Date(now * 1000).toISOString() });
   }
 
-  private async webLogin(res: ServerResponse): Promise<void> {
+  /** RedirectLogin (src/core/controllers/oidc.go): state and PKCE verifier into the session, then off to the provider. */
+  private async webLogin(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const config = await this.oidcConfig();
-    const sid = randomBytes(16).toString('hex');
-    const state = oidc.randomState();
-    const verifier = oidc.randomPKCECodeVerifier();
-    this.sessions.set(sid, { state, verifier });
+    const session = this.startSession(req, res);
+    session.state = oidc.randomState();
+    session.verifier = oidc.randomPKCECodeVerifier();
     const location = oidc.buildAuthorizationUrl(config, {
       ...this.options.extraRedirectParams,
       redirect_uri: this.callbackUrl,
-      scope: 'openid profile email offline_access',
-      state,
-      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+      scope: this.options.scope ?? defaultHarborScope,
+      state: session.state,
+      code_challenge: await oidc.calculatePKCECodeChallenge(session.verifier),
       code_challenge_method: 'S256',
     });
-    res.writeHead(302, { location: location.href, 'set-cookie': `sid=${sid}; Path=/; HttpOnly` }).end();
+    res.writeHead(302, { location: location.href }).end();
   }
 
+  /** Callback (src/core/controllers/oidc.go): state checked, token stored for the user, then PopulateUserSession gives a new session id. */
   private async webCallback(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-    const sid = parseCookies(req.headers.cookie).sid;
-    const session = sid ? this.sessions.get(sid) : undefined;
-    if (!session || url.searchParams.get('state') !== session.state) return send(res, 400, errorBody('BAD_REQUEST', 'State mismatch'));
+    const found = this.sessionOf(req);
+    const session = found?.session;
+    if (!found || !session || url.searchParams.get('state') !== session.state) return send(res, 400, errorBody('BAD_REQUEST', 'State mismatch'));
     if (url.searchParams.get('error')) return send(res, 400, errorBody('BAD_REQUEST', url.searchParams.get('error') as string));
     const tokens = await oidc.authorizationCodeGrant(await this.oidcConfig(), new URL(url.pathname + url.search, this.url), {
       pkceCodeVerifier: session.verifier as string,
@@ -370,10 +469,12 @@ export class HarborDouble {
       this.users.set(subiss, user);
     }
     this.remember(user.secret);
-    session.userId = user.userId;
-    delete session.state;
-    delete session.verifier;
-    res.writeHead(302, { location: '/harbor/projects' }).end();
+    // src/core/api/base.go PopulateUserSession: SessionRegenerateID, then the user goes into the session.
+    this.sessions.delete(found.sid);
+    const sid = randomBytes(16).toString('hex');
+    this.sessions.set(sid, { userId: user.userId, expiresAt: Date.now() + this.sessionTimeoutMs });
+    addCookie(res, `${sessionCookie}=${sid}; Path=/; HttpOnly`);
+    res.writeHead(302, { location: '/' }).end();
   }
 
   private async setCliSecret(req: IncomingMessage, res: ServerResponse, userId: number, context: SecurityContext): Promise<void> {
@@ -414,8 +515,9 @@ export class HarborDouble {
     const path = url.pathname;
     const method = req.method ?? 'GET';
 
+    if (this.csrf(req, res, path)) return;
     if (path === '/v2' || path.startsWith('/v2/')) return this.proxyToRegistry(req, res);
-    if (method === 'GET' && path === '/c/oidc/login') return this.webLogin(res);
+    if (method === 'GET' && path === '/c/oidc/login') return this.webLogin(req, res);
     if (method === 'GET' && path === '/c/oidc/callback') return this.webCallback(req, res, url);
 
     const context = await this.securityContext(req, path);

@@ -136,8 +136,10 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
   const grants: string[] = [];
   provider.on('grant.success', (ctx) => grants.push(ctx.oidc.client?.clientId ?? '?'));
   let loginPrompts = 0;
-  provider.on('interaction.started', (_ctx, prompt) => {
-    if (prompt.name === 'login') loginPrompts += 1;
+  // A login form a browser was shown; an authorization request nobody followed (Berth's preflight) shows none.
+  provider.use(async (ctx, next) => {
+    await next();
+    if (ctx.method === 'GET' && /^\/interaction\/[^/]+$/.test(ctx.path) && typeof ctx.body === 'string' && ctx.body.includes('name="prompt" value="login"')) loginPrompts += 1;
   });
   const requestLog: string[] = [];
   addAudienceMapper(provider, options.idTokenAudiences ?? {});

@@ -13,6 +13,12 @@ export interface RigOptions {
   refreshTokenIdleTtl?: number | Record<string, number>;
   /** Whether the provider adds Harbor's client id to the audience of Berth's ID tokens (Keycloak's Audience mapper). */
   audienceMapper?: boolean;
+  /** `false`: nothing is registered for Berth at the identity provider (only Harbor's own client exists). */
+  berthClient?: boolean;
+  /** Harbor's `oidc_scope`; default with `offline_access`. */
+  harborScope?: string;
+  /** Harbor's web-session idle timeout (Harbor's default: 60 minutes). */
+  sessionTimeoutMs?: number;
   projects?: ProjectSpec[];
 }
 
@@ -48,6 +54,8 @@ export async function startRig(options: RigOptions = {}): Promise<Rig> {
     extraRedirectParams: { prompt: 'consent' },
     tokenSigning: signing,
     ...(options.projects ? { projects: options.projects } : {}),
+    ...(options.harborScope ? { scope: options.harborScope } : {}),
+    ...(options.sessionTimeoutMs ? { sessionTimeoutMs: options.sessionTimeoutMs } : {}),
   });
   await harbor.listen();
   const idp = await startIdp({
@@ -55,14 +63,18 @@ export async function startRig(options: RigOptions = {}): Promise<Rig> {
     ...(options.refreshTokenIdleTtl ? { refreshTokenIdleTtl: options.refreshTokenIdleTtl } : {}),
     idTokenAudiences: options.audienceMapper === false ? {} : { [berthClientId]: [harborClientId] },
     clients: [
-      {
-        client_id: berthClientId,
-        application_type: 'native',
-        token_endpoint_auth_method: 'none',
-        redirect_uris: ['http://127.0.0.1/callback'],
-        grant_types: ['authorization_code', 'refresh_token'],
-        response_types: ['code'],
-      },
+      ...(options.berthClient === false
+        ? []
+        : [
+            {
+              client_id: berthClientId,
+              application_type: 'native' as const,
+              token_endpoint_auth_method: 'none' as const,
+              redirect_uris: ['http://127.0.0.1/callback'],
+              grant_types: ['authorization_code', 'refresh_token'],
+              response_types: ['code' as const],
+            },
+          ]),
       {
         client_id: harborClientId,
         client_secret: harborSecret,
