@@ -1,12 +1,13 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, net, Notification, powerMonitor, protocol, shell, Tray } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, net, Notification, powerMonitor, protocol, session, shell, Tray } from 'electron';
 import { bridgeHandlers, externalUrlAllowed, forwardBridgeEvents } from '../api/bridge.js';
 import { bridgeEventChannel, type BridgeEvent, type RegistryIntent } from '../api/bridge-contract.js';
 import { createNodeApi } from '../api/node.js';
 import { errorMessage } from '../errors.js';
 import { fileLogger, type Logger } from '../log/logger.js';
 import { configDir, logFile } from '../settings/paths.js';
+import { electronHarborWindows } from './harbor-window.js';
 import { autostartFile, hiddenFlag, launchCommand, xdgStartAtLogin, type StartAtLogin } from './autostart.js';
 import { registerBridge } from './ipc.js';
 import { fileNoticeMemory, NotificationPolicy, type Notice } from './notifications.js';
@@ -56,7 +57,9 @@ function trayIcon(level: TrayLevel): Electron.NativeImage {
 function start(): void {
   const dir = berthHome();
   const log: Logger = fileLogger(logFile(dir));
-  const api = createNodeApi(process.env, { dir, log });
+  // Harbor's web login opens in Berth's own locked-down window, one persistent browser session per registry.
+  const webWindows = electronHarborWindows({ createWindow: (options) => new BrowserWindow(options), fromPartition: (partition) => session.fromPartition(partition) }, log);
+  const api = createNodeApi(process.env, { dir, log, webWindows });
   log.info('app started', { version: app.getVersion(), registries: api.listRegistries().length });
   protocol.handle(rendererScheme, serveRenderer);
 

@@ -79,14 +79,16 @@ export function statusLine(view: RegistryView, now: number): string {
 }
 
 function registryEntries(view: RegistryView): TrayEntry[] {
-  const harbor = view.kind === 'harbor';
   const signedIn = view.username !== null && view.state !== 'signed-out';
   const entries: TrayEntry[] = [];
-  if (view.actionUrl) entries.push({ label: "Log in to Harbor's web UI", action: { type: 'open-url', url: view.actionUrl } });
+  // Harbor's web login in Berth's own window lets Berth see the result at once; otherwise the system browser.
+  if (view.actionUrl) {
+    entries.push({ label: "Log in to Harbor's web UI", action: view.method === 'web' ? { type: 'sign-in', name: view.name } : { type: 'open-url', url: view.actionUrl } });
+  }
   entries.push(
-    { label: signedIn ? 'Sign in again…' : 'Sign in…', action: { type: 'sign-in', name: view.name }, enabled: harbor },
-    { label: 'Refresh now', action: { type: 'refresh', name: view.name }, enabled: harbor && signedIn },
-    { label: 'Regenerate CLI secret…', action: { type: 'regenerate', name: view.name }, enabled: harbor && signedIn },
+    { label: signedIn ? 'Sign in again…' : 'Sign in…', action: { type: 'sign-in', name: view.name }, enabled: view.can.signIn },
+    { label: 'Refresh now', action: { type: 'refresh', name: view.name }, enabled: view.can.keepAlive && signedIn },
+    { label: 'Regenerate CLI secret…', action: { type: 'regenerate', name: view.name }, enabled: view.can.regenerate && signedIn },
     { label: 'Check image…', action: { type: 'check', name: view.name } },
     { label: 'Open in browser', action: { type: 'open-url', url: view.url } },
   );

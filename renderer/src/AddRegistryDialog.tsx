@@ -17,11 +17,14 @@ const authModes: Record<string, string> = {
   http_auth: 'an HTTP authentication proxy',
 };
 
-/** Add a Harbor: its URL first (Berth looks at what it is), then the identity provider, then sign-in. */
+type Method = 'web' | 'oidc';
+
+/** Add a Harbor: its URL is all Berth needs (it reads the rest from Harbor); an administrator's client id is optional. */
 export function AddRegistryDialog({ onClose, onAdded }: AddRegistryDialogProps) {
   const [url, setUrl] = useState('');
   const [probe, setProbe] = useState<HarborProbe | null>(null);
   const [name, setName] = useState('');
+  const [method, setMethod] = useState<Method>('web');
   const [issuer, setIssuer] = useState('');
   const [clientId, setClientId] = useState('');
   const [profile, setProfile] = useState<RegistryProfile | null>(null);
@@ -36,6 +39,7 @@ export function AddRegistryDialog({ onClose, onAdded }: AddRegistryDialogProps) 
       const found = await berth().probeHarbor(url);
       setProbe(found);
       setName((current) => current || found.suggestedName);
+      setIssuer((current) => current || found.issuer || '');
     } catch (failure) {
       setError(messageOf(failure));
     } finally {
@@ -49,8 +53,9 @@ export function AddRegistryDialog({ onClose, onAdded }: AddRegistryDialogProps) 
     try {
       const read = await berth().readProfile(await file.text());
       setProfile(read);
-      setIssuer(read.issuer);
+      setMethod('oidc');
       setClientId(read.clientId);
+      if (read.issuer) setIssuer(read.issuer);
       if (read.name) setName(read.name);
       if (read.url && !probe) setUrl(read.url);
     } catch (failure) {
@@ -64,28 +69,34 @@ export function AddRegistryDialog({ onClose, onAdded }: AddRegistryDialogProps) 
     setBusy('Adding…');
     setError(null);
     try {
-      const added = await berth().addRegistry({
+      const { view } = await berth().addRegistry({
         name,
         url: probe.url,
-        issuer,
-        clientId,
-        ...(profile?.scopes ? { scopes: profile.scopes } : {}),
-        ...(profile?.authParams ? { authParams: profile.authParams } : {}),
+        method,
+        ...(method === 'oidc'
+          ? {
+              clientId,
+              ...(issuer ? { issuer } : {}),
+              ...(profile?.scopes ? { scopes: profile.scopes } : {}),
+              ...(profile?.authParams ? { authParams: profile.authParams } : {}),
+            }
+          : {}),
         ...(profile?.idleDays ? { idleDays: profile.idleDays } : {}),
       });
-      onAdded(added.name);
+      onAdded(view.name);
     } catch (failure) {
       setError(messageOf(failure));
       setBusy(null);
     }
   }
 
+  const oidc = probe?.authMode === 'oidc_auth';
   return (
     <Dialog title="Add a Harbor registry" onClose={onClose}>
       <form onSubmit={lookUp} className="stack">
         <label>
           Harbor URL
-          <input type="url" required placeholder="https://harbor.example.org" value={url} onChange={(event) => setUrl(event.target.value)} autoFocus />
+          <input required placeholder="harbor.example.org" value={url} onChange={(event) => setUrl(event.target.value)} autoFocus />
         </label>
         <div className="row">
           <button type="submit" disabled={busy !== null || url === ''}>
@@ -114,31 +125,60 @@ export function AddRegistryDialog({ onClose, onAdded }: AddRegistryDialogProps) 
                 <dd>{probe.oidcProviderName}</dd>
               </div>
             )}
+            {oidc && (
+              <div className="fact">
+                <dt>Identity provider</dt>
+                <dd>{probe.issuer ? new URL(probe.issuer).host : 'not found'}</dd>
+              </div>
+            )}
             <div className="fact">
               <dt>Token service</dt>
               <dd>{probe.tokenService ? new URL(probe.tokenService.realm).host : 'not found'}</dd>
             </div>
           </dl>
-          {probe.authMode !== 'oidc_auth' && (
-            <p className="sentence warn">This Harbor does not use single sign-on, so Berth cannot sign in to it through the browser.</p>
+          {!oidc && <p className="sentence bad">This Harbor does not use single sign-on, so it has no CLI secret for Berth to keep alive; use docker login with your Harbor password or a robot account.</p>}
+          {probe.existing && (
+            <p className="sentence bad" role="alert">
+              {probe.registry} is already in Berth as “{probe.existing}”.
+            </p>
           )}
+          {probe.warnings.map((warning) => (
+            <p key={warning} className="sentence warn" role="note">
+              {warning}
+            </p>
+          ))}
           <label>
             Name in Berth
             <input required value={name} onChange={(event) => setName(event.target.value)} />
           </label>
-          <label>
-            Issuer (identity provider URL)
-            <input type="url" required placeholder="https://sso.example.org/realms/corp" value={issuer} onChange={(event) => setIssuer(event.target.value)} />
-          </label>
-          <label>
-            Client id
-            <input required value={clientId} onChange={(event) => setClientId(event.target.value)} />
-          </label>
+          <fieldset className="stack choice">
+            <legend>Sign in with</legend>
+            <label className="check">
+              <input type="radio" name="method" value="web" checked={method === 'web'} onChange={() => setMethod('web')} />
+              Harbor’s own web login (nothing to register; works for everyone)
+            </label>
+            <label className="check">
+              <input type="radio" name="method" value="oidc" checked={method === 'oidc'} onChange={() => setMethod('oidc')} />
+              Berth’s own client at the identity provider (an administrator registered one)
+            </label>
+          </fieldset>
+          {method === 'oidc' && (
+            <>
+              <label>
+                Issuer (identity provider URL)
+                <input type="url" required placeholder="https://sso.example.org/realms/corp" value={issuer} onChange={(event) => setIssuer(event.target.value)} />
+              </label>
+              <label>
+                Client id
+                <input required value={clientId} onChange={(event) => setClientId(event.target.value)} />
+              </label>
+            </>
+          )}
           <div className="row end">
             <button type="button" onClick={onClose}>
               Cancel
             </button>
-            <button type="submit" className="primary" disabled={busy !== null || probe.authMode !== 'oidc_auth'}>
+            <button type="submit" className="primary" disabled={busy !== null || !oidc || probe.existing !== null}>
               Add and sign in
             </button>
           </div>

@@ -1,15 +1,22 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import type { ActivityEntry, AppSettings, BridgeEvent, RegistryIntent, RegistryView } from '../../main/api/bridge-contract.js';
 import { ActivityList } from './ActivityList.js';
 import { AddRegistryDialog } from './AddRegistryDialog.js';
 import { berth, messageOf } from './berth.js';
 import { CheckImage } from './CheckImage.js';
 import { ConfirmDialog } from './ConfirmDialog.js';
+import { PasteSecretDialog } from './PasteSecretDialog.js';
 import { RegistryCard, type RegistryActions } from './RegistryCard.js';
 import { SettingsDialog } from './SettingsDialog.js';
 import { useNow } from './use-now.js';
 
-type Open = { dialog: 'add' } | { dialog: 'settings' } | { dialog: 'regenerate'; view: RegistryView } | { dialog: 'remove'; view: RegistryView } | null;
+type Open =
+  | { dialog: 'add' }
+  | { dialog: 'settings' }
+  | { dialog: 'regenerate'; view: RegistryView }
+  | { dialog: 'remove'; view: RegistryView }
+  | { dialog: 'paste'; view: RegistryView }
+  | null;
 
 /** The registry and intent the tray or a notification asked for, from the URL of a newly opened window. */
 function requestedAtStart(): { name: string; intent: RegistryIntent | null } | null {
@@ -29,6 +36,9 @@ export function App() {
   const [activity, setActivity] = useState<ActivityEntry[]>([]);
   const [settings, setSettings] = useState<AppSettings | null>(null);
   const [busy, setBusy] = useState<Record<string, string>>({});
+  const [signingIn, setSigningIn] = useState<Set<string>>(new Set());
+  // Sign-ins the person broke off to paste the secret instead: their "window closed" is not an error to show.
+  const brokenOff = useRef(new Set<string>());
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [open, setOpen] = useState<Open>(null);
   const [focus, setFocus] = useState<string | null>(null);
@@ -71,7 +81,7 @@ export function App() {
     try {
       await action();
     } catch (failure) {
-      setErrors((current) => ({ ...current, [name]: messageOf(failure) }));
+      if (!brokenOff.current.delete(name)) setErrors((current) => ({ ...current, [name]: messageOf(failure) }));
     } finally {
       setBusy(({ [name]: _done, ...rest }) => rest);
     }
@@ -79,7 +89,28 @@ export function App() {
 
   const openUrl = (url: string) => void berth().openExternal(url).catch((failure: unknown) => setLoadError(messageOf(failure)));
   const actions: RegistryActions = {
-    signIn: (name) => void act(name, 'Waiting for you to sign in in the browser…', () => berth().signIn(name)),
+    signIn: (name) => {
+      const web = registries?.find((candidate) => candidate.name === name)?.method === 'web';
+      setSigningIn((current) => new Set(current).add(name));
+      void act(name, web ? 'Waiting for you to log in to Harbor in Berth’s sign-in window…' : 'Waiting for you to sign in in the browser…', () =>
+        berth()
+          .signIn(name)
+          .finally(() =>
+            setSigningIn((current) => {
+              const next = new Set(current);
+              next.delete(name);
+              return next;
+            }),
+          ),
+      );
+    },
+    pasteSecret: (view) => {
+      if (signingIn.has(view.name)) {
+        brokenOff.current.add(view.name);
+        void berth().cancelSignIn(view.name);
+      }
+      setOpen({ dialog: 'paste', view });
+    },
     refresh: (name) => void act(name, 'Refreshing…', () => berth().refresh(name)),
     regenerate: (name) => {
       const view = registries?.find((candidate) => candidate.name === name);
@@ -127,6 +158,7 @@ export function App() {
                   view={view}
                   now={now}
                   busy={busy[view.name] ?? null}
+                  signingIn={signingIn.has(view.name)}
                   error={errors[view.name] ?? null}
                   focused={focus === view.name}
                   actions={actions}
@@ -148,6 +180,7 @@ export function App() {
           }}
         />
       )}
+      {open?.dialog === 'paste' && <PasteSecretDialog view={open.view} onOpen={openUrl} onClose={() => setOpen(null)} />}
       {open?.dialog === 'settings' && settings && <SettingsDialog settings={settings} onSaved={setSettings} onClose={() => setOpen(null)} />}
       {open?.dialog === 'regenerate' && (
         <ConfirmDialog

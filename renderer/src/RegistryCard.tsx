@@ -1,10 +1,11 @@
 import { useEffect, useRef } from 'react';
 import type { RegistryView } from '../../main/api/bridge-contract.js';
 import { cadence, countdown, fullDate, relative } from './time.js';
-import { stateBadge, stateSentence } from './words.js';
+import { methodWords, stateBadge, stateSentence } from './words.js';
 
 export interface RegistryActions {
   signIn(name: string): void;
+  pasteSecret(view: RegistryView): void;
   refresh(name: string): void;
   regenerate(name: string): void;
   check(view: RegistryView): void;
@@ -17,6 +18,8 @@ interface RegistryCardProps {
   view: RegistryView;
   now: number;
   busy: string | null;
+  /** Berth's sign-in window onto Harbor is open for this registry. */
+  signingIn: boolean;
   error: string | null;
   focused: boolean;
   actions: RegistryActions;
@@ -39,7 +42,7 @@ function When({ at, now, future }: { at: string; now: number; future?: boolean }
   );
 }
 
-export function RegistryCard({ view, now, busy, error, focused, actions }: RegistryCardProps) {
+export function RegistryCard({ view, now, busy, signingIn, error, focused, actions }: RegistryCardProps) {
   const ref = useRef<HTMLElement>(null);
   useEffect(() => {
     if (focused) {
@@ -48,6 +51,7 @@ export function RegistryCard({ view, now, busy, error, focused, actions }: Regis
     }
   }, [focused]);
   const badge = stateBadge[view.state];
+  const { can } = view;
   const harbor = view.kind === 'harbor';
   const signedIn = view.username !== null && view.state !== 'signed-out';
   const headingId = `registry-${view.name}`;
@@ -69,10 +73,11 @@ export function RegistryCard({ view, now, busy, error, focused, actions }: Regis
       <dl className="facts">
         <Fact term="Registry">{view.registry}</Fact>
         <Fact term="User">{view.username ?? '—'}</Fact>
+        <Fact term="Signs in with">{methodWords[view.method]}</Fact>
         {harbor && <Fact term="Harbor session">{idle || '—'}</Fact>}
         {harbor && <Fact term="Last keep-alive">{view.lastKeptAliveAt ? <When at={view.lastKeptAliveAt} now={now} /> : '—'}</Fact>}
         {harbor && <Fact term="Next keep-alive">{view.nextKeepAliveAt ? <When at={view.nextKeepAliveAt} now={now} /> : '—'}</Fact>}
-        {harbor && <Fact term="Berth’s sign-in">{view.sessionExpiresAt ? <When at={view.sessionExpiresAt} now={now} future /> : 'does not expire'}</Fact>}
+        {view.method === 'oidc' && <Fact term="Berth’s sign-in">{view.sessionExpiresAt ? <When at={view.sessionExpiresAt} now={now} future /> : 'does not expire'}</Fact>}
         <Fact term="docker gets it">{view.target === 'helper' ? 'from docker-credential-berth' : 'from its config'}</Fact>
       </dl>
       <p className={`sentence ${badge.tone}`}>{view.lastError ?? stateSentence[view.state]}</p>
@@ -82,22 +87,32 @@ export function RegistryCard({ view, now, busy, error, focused, actions }: Regis
         </p>
       )}
       <div className="actions">
-        {view.actionUrl && (
+        {view.actionUrl && view.method === 'web' && (
+          <button type="button" className="primary" disabled={busy !== null} onClick={() => actions.signIn(view.name)}>
+            Log in to Harbor again
+          </button>
+        )}
+        {view.actionUrl && view.method !== 'web' && (
           <button type="button" className="primary" onClick={() => actions.open(view.actionUrl as string)}>
             Open Harbor web login
           </button>
         )}
-        {harbor && (
+        {can.signIn && !(view.actionUrl && view.method === 'web') && (
           <button type="button" className={signedIn ? '' : 'primary'} disabled={busy !== null} onClick={() => actions.signIn(view.name)}>
             {signedIn ? 'Sign in again' : 'Sign in'}
           </button>
         )}
-        {harbor && signedIn && (
+        {can.pasteSecret && (
+          <button type="button" disabled={busy !== null && !signingIn} onClick={() => actions.pasteSecret(view)}>
+            {signingIn ? 'Use my browser and paste the CLI secret instead' : 'Paste CLI secret…'}
+          </button>
+        )}
+        {can.keepAlive && signedIn && (
           <button type="button" disabled={busy !== null} onClick={() => actions.refresh(view.name)}>
             Refresh now
           </button>
         )}
-        {harbor && signedIn && (
+        {can.regenerate && signedIn && (
           <button type="button" disabled={busy !== null} onClick={() => actions.regenerate(view.name)}>
             Regenerate CLI secret…
           </button>

@@ -1,4 +1,10 @@
-import type { CheckVerdict, RegistryState } from '../../main/api/bridge-contract.js';
+import type { CheckVerdict, RegistryState, SignInMethod } from '../../main/api/bridge-contract.js';
+
+export const methodWords: Record<SignInMethod, string> = {
+  web: 'Harbor’s web login',
+  oidc: 'Berth’s own OIDC client',
+  'docker-login': 'a token from docker login',
+};
 
 export const stateBadge: Record<RegistryState, { text: string; tone: 'good' | 'warn' | 'bad' | 'quiet' }> = {
   valid: { text: 'Valid', tone: 'good' },

@@ -71,7 +71,7 @@ describe('the window in real Chromium, on the real core and the rig', { skip: un
       await dialog.getByRole('button', { name: 'Look up' }).click();
       const findings = dialog.getByRole('definition');
       await dialog.getByText('OIDC single sign-on').waitFor();
-      assert.deepEqual(await findings.allInnerTexts(), [host, 'OIDC single sign-on', 'rig-idp', host]);
+      assert.deepEqual(await findings.allInnerTexts(), [host, 'OIDC single sign-on', 'rig-idp', new URL(rig.idp.issuer).host, host]);
       // The issuer and client id come from the administrator's profile.
       const profile = { issuer: rig.idp.issuer, clientId: rig.berthClientId, authParams: { prompt: 'consent' } };
       await dialog.getByLabel('Import profile…').setInputFiles({ name: 'corp.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(profile)) });
