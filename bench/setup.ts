@@ -20,6 +20,6 @@ export async function benchSetup(options: RigOptions = {}): Promise<BenchSetup> 
   const ws = workspace();
   const api = createNodeApi(ws.env);
   const name = uniqueName('bench');
-  api.addRegistry({ name, url: rig.harbor.url, issuer: rig.idp.issuer, clientId: rig.berthClientId, authParams: { prompt: 'consent' } });
+  await api.addRegistry({ name, url: rig.harbor.url, issuer: rig.idp.issuer, clientId: rig.berthClientId, authParams: { prompt: 'consent' } });
   return { rig, jar: await rig.webLogin('alice'), api, name, ws };
 }

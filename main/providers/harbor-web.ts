@@ -30,7 +30,7 @@ async function signInWithPastedSecret<T>(registry: HarborWebSettings, pasted: { 
       'rejected',
       `Harbor's token service at ${harbor.host} rejected the CLI secret for "${username}"; nothing was stored. Check the username and copy the secret again ` +
         `from your user menu → User Profile. If both are right, Harbor's own session for you has expired: log in at ${harbor.webLoginUrl} first, then try again.`,
-      { registry: registry.name, actionUrl: harbor.webLoginUrl },
+      { registry: registry.name },
     );
   }
   return (await request.complete({ host: harbor.host, username, cliSecret: secret, accepted: true, webLoginUrl: harbor.webLoginUrl })).value;

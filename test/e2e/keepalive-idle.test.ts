@@ -23,14 +23,77 @@ describe('keep-alive against an identity provider whose sessions idle out after 
   let rig: Rig;
   // Harbor's session idles out after W, Berth's own lives on (Keycloak allows per-client idle overrides).
   let split: Rig;
+  // Nothing registered for Berth: registries sign in through Harbor's web login.
+  let web: Rig;
   before(async () => {
-    [rig, split] = await Promise.all([
+    [rig, split, web] = await Promise.all([
       startRig({ accessTokenTtl: 1, refreshTokenIdleTtl: W }),
       startRig({ accessTokenTtl: 1, refreshTokenIdleTtl: { harbor: W, berth: 600 } }),
+      startRig({ accessTokenTtl: 1, refreshTokenIdleTtl: W, berthClient: false }),
     ]);
-    await Promise.all([rig.webLogin('alice'), rig.webLogin('bob'), split.webLogin('carol')]);
+    await Promise.all([rig.webLogin('alice'), rig.webLogin('bob'), split.webLogin('carol'), web.webLogin('wes'), web.webLogin('wilma')]);
   });
-  after(() => Promise.all([rig?.stop(), split?.stop()]));
+  after(() => Promise.all([rig?.stop(), split?.stop(), web?.stop()]));
+
+  /** A registry added by URL alone and signed in with the CLI secret the user copied from Harbor (web login, nothing registered for Berth). */
+  async function webSignedIn(user: string): Promise<{ ws: ReturnType<typeof workspace>; name: string; secret: string }> {
+    const ws = workspace();
+    const name = uniqueName(user);
+    const added = await ws.berth('add', 'harbor', name, '--url', web.harbor.url, ...shortWindows(W / 3, W));
+    assert.equal(added.code, 0, added.stderr);
+    const secret = web.harbor.user(user)?.secret as string;
+    const login = await ws.berthWithInput(`${secret}\n`, 'login', name, '--username', user, '--secret-stdin');
+    assert.equal(login.code, 0, login.stderr);
+    return { ws, name, secret };
+  }
+
+  test('Harbor’s web login: the CLI secret alone keeps Harbor’s session alive, every W/3 for 10·W', async () => {
+    const { ws, name, secret } = await webSignedIn('wes');
+    const host = new URL(web.harbor.url).host;
+    const tokenRequests = () => web.harbor.requestLog.filter((line) => line === 'GET /service/token').length;
+    const before = tokenRequests();
+    const keepalive = startKeepalive(ws);
+    await sleep(10 * W * 1000);
+    const stopped = await keepalive.stop();
+    assert.equal(stopped.code, 0, stopped.stderr);
+
+    const passes = keepalive.lines.filter((line) => line.includes(`  ${name}  `));
+    assert.ok(passes.length >= 24, `about one pass every ${W / 3} s: ${passes.length} in ${10 * W} s`);
+    assert.deepEqual(passes.filter((line) => !line.includes(`  valid  `)), [], 'every pass kept Harbor’s session alive');
+    assert.ok(tokenRequests() - before >= passes.length, 'each pass used the secret on /service/token');
+    assert.equal(configuredSecret(ws, host), secret, 'the same CLI secret as at sign-in');
+    const docker = await dockerInspect(ws, web.imageRef);
+    assert.equal(docker.code, 0, `docker reads the image after ${10 * W} s: ${docker.stderr}`);
+    assert.equal(await keytar.getPassword('Berth', `${name}/refresh-token`), null, 'Berth holds no session of its own');
+    const status = statusJson((await ws.berth('status', name, '--json')).stdout);
+    assert.equal(status.method, 'web');
+    assert.equal(status.state, 'valid');
+    assertNoSecretsLeaked(web, ws);
+  });
+
+  test('Harbor’s web login: left alone past W, needs-web-login with Harbor’s login; valid after one web login', async () => {
+    const { ws, name } = await signedInThenIdle();
+    const refresh = await ws.berth('refresh', name, '--json');
+    assert.equal(refresh.code, 1);
+    const status = statusJson(refresh.stdout);
+    assert.equal(status.state, 'needs-web-login');
+    assert.equal(status.actionUrl, `${web.harbor.url}/c/oidc/login`);
+    assert.match(status.lastError as string, /rejects the CLI secret of wilma: Harbor's own session has expired.*berth login .* takes the secret from your User Profile.*log in once at http/);
+
+    await web.webLogin('wilma');
+    const revived = await ws.berth('refresh', name, '--json');
+    assert.equal(revived.code, 0, revived.stderr);
+    assert.equal(statusJson(revived.stdout).state, 'valid');
+    assert.equal((await dockerInspect(ws, web.imageRef)).code, 0);
+    assertNoSecretsLeaked(web, ws);
+
+    async function signedInThenIdle() {
+      const signed = await webSignedIn('wilma');
+      await sleep((W + 2) * 1000);
+      assert.notEqual((await dockerInspect(signed.ws, web.imageRef)).code, 0, 'Harbor’s session idled out');
+      return signed;
+    }
+  });
 
   test('kept alive every W/3, the CLI secret and Berth’s own session still work after 10·W', async () => {
     const ws = workspace();

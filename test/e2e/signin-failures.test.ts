@@ -63,14 +63,48 @@ function expectCode(attempt: Attempt, code: ErrorCode, pattern: RegExp): void {
   assert.match(attempt.error.message, pattern);
 }
 
+/** A sign-in the identity provider refuses before any browser is needed: it must fail long before the five-minute wait. */
+async function refusedBeforeTheBrowser(rig: Rig, clientId: string): Promise<{ error: BerthError; ms: number; ws: Workspace; name: string }> {
+  const ws = workspace();
+  const name = uniqueName();
+  const api = createNodeApi(ws.env);
+  await api.addRegistry({ name, url: rig.harbor.url, clientId, authParams: { prompt: 'consent' } });
+  const started = Date.now();
+  const error = await api.signIn(name, { timeoutMs: 300_000, openBrowser: () => assert.fail('no browser for a request the provider refuses') }).then(
+    () => assert.fail('sign-in should have failed'),
+    (reason: unknown) => reason,
+  );
+  assert.ok(error instanceof BerthError, String(error));
+  return { error, ms: Date.now() - started, ws, name };
+}
+
 describe('sign-in failures', { skip: unless('docker-registry', 'openssl', 'keyring') }, () => {
   let rig: Rig;
   let noAudienceRig: Rig;
+  // Berth's client is registered with another redirect URI than Berth's loopback one.
+  let otherRedirectRig: Rig;
   before(async () => {
-    [rig, noAudienceRig] = await Promise.all([startRig(), startRig({ audienceMapper: false })]);
+    [rig, noAudienceRig, otherRedirectRig] = await Promise.all([startRig(), startRig({ audienceMapper: false }), startRig({ berthRedirectUris: ['http://127.0.0.1/oauth/done'] })]);
     await Promise.all([rig.webLogin('alice'), noAudienceRig.webLogin('alice')]);
   });
-  after(() => Promise.all([rig?.stop(), noAudienceRig?.stop()]));
+  after(() => Promise.all([rig?.stop(), noAudienceRig?.stop(), otherRedirectRig?.stop()]));
+
+  test('a client id the identity provider does not know fails at once, with its own message, before any browser opens', async () => {
+    const { error, ms, ws, name } = await refusedBeforeTheBrowser(rig, 'no-such-client');
+    assert.equal(error.code, 'oidc');
+    assert.match(error.message, /does not know the client id "no-such-client" that .* signs in with \(HTTP 400: ".*invalid_client.*"\)\. Ask its administrator for Berth's client id, or add the registry without --client-id/);
+    assert.ok(ms < 60_000, `failed after ${ms} ms, not after the five-minute wait`);
+    assert.equal(createNodeApi(ws.env).status(name)[0]?.lastError, error.message);
+    assert.equal(await keytar.getPassword('Berth', `${name}/cli-secret`), null);
+  });
+
+  test('a redirect URI the identity provider does not allow fails at once, with its own message', async () => {
+    const { error, ms } = await refusedBeforeTheBrowser(otherRedirectRig, otherRedirectRig.berthClientId);
+    assert.equal(error.code, 'oidc');
+    assert.match(error.message, /does not allow Berth's redirect URI http:\/\/127\.0\.0\.1:\d+\/callback for the client "berth" \(HTTP 400: ".*invalid_redirect_uri.*"\)\. Its administrator must register http:\/\/127\.0\.0\.1\/callback/);
+    assert.doesNotMatch(error.message, /does not know the client id/);
+    assert.ok(ms < 60_000, `failed after ${ms} ms, not after the five-minute wait`);
+  });
 
   test('a callback with the wrong state is refused', async () => {
     const ws = workspace();

@@ -1,11 +1,12 @@
 import { execFile, spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import type { HarborOidcSettings } from '../../main/settings/model.js';
 import type { Rig } from '../rig/index.js';
 
 export const projectRoot = resolve(fileURLToPath(import.meta.url), '../../../..');
@@ -37,6 +38,8 @@ export interface Workspace {
   /** Everything Berth printed, for the leak check. */
   outputs: string[];
   berth(...args: string[]): Promise<Run>;
+  /** `berth` with this text on standard input. */
+  berthWithInput(input: string, ...args: string[]): Promise<Run>;
 }
 
 export function workspace(): Workspace {
@@ -56,7 +59,29 @@ export function workspace(): Workspace {
       outputs.push(result.stdout, result.stderr);
       return result;
     },
+    async berthWithInput(input, ...args) {
+      const result = await run(process.execPath, [berthBin, ...args], env, input);
+      outputs.push(result.stdout, result.stderr);
+      return result;
+    },
   };
+}
+
+/** Berth's settings as if these Harbors had been added with Berth's own client, for tests that must not ask a Harbor (`<name>.example.org`). */
+export function withHarbors(ws: Workspace, ...names: string[]): void {
+  const registries: HarborOidcSettings[] = names.map((name) => ({
+    name,
+    kind: 'harbor',
+    method: 'oidc',
+    url: `https://${name}.example.org`,
+    issuer: 'https://sso.example.org/realms/corp',
+    clientId: 'berth',
+    scopes: 'openid',
+    authParams: {},
+    idleDays: 30,
+  }));
+  mkdirSync(ws.berthHome, { recursive: true });
+  writeFileSync(join(ws.berthHome, 'settings.json'), JSON.stringify({ registries }));
 }
 
 export function uniqueName(prefix = 'rig'): string {

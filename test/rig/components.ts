@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 /** In CI (and with BERTH_TEST_STRICT=1) a missing component fails the run instead of skipping tests. */
 export const strict = process.env.BERTH_TEST_STRICT === '1' || process.env.CI === 'true';
 
-export type Component = 'docker-registry' | 'docker' | 'skopeo' | 'openssl' | 'keyring' | 'chromium' | 'secretservice-helper';
+export type Component = 'docker-registry' | 'docker' | 'skopeo' | 'openssl' | 'keyring' | 'chromium' | 'secretservice-helper' | 'tmux';
 
 const programs: Partial<Record<Component, string>> = {
   'docker-registry': 'docker-registry',
@@ -12,6 +12,7 @@ const programs: Partial<Record<Component, string>> = {
   openssl: 'openssl',
   chromium: 'chromium',
   'secretservice-helper': 'docker-credential-secretservice',
+  tmux: 'tmux',
 };
 
 export const chromiumPath = process.env.BERTH_CHROMIUM ?? '/usr/bin/chromium';

@@ -141,6 +141,8 @@ export class HarborDouble {
   private readonly csrfKey = randomBytes(32);
   /** Web sessions idle out after this long (Harbor's `session_timeout`); settable while running. */
   sessionTimeoutMs: number;
+  /** The clock web sessions idle by; a test may move it instead of waiting. */
+  sessionClock: () => number = Date.now;
   private readonly projects: ProjectSpec[];
   private nextUserId = 3;
   private config: oidc.Configuration | undefined;
@@ -223,11 +225,11 @@ export class HarborDouble {
     const sid = parseCookies(req.headers.cookie)[sessionCookie];
     const session = sid ? this.sessions.get(sid) : undefined;
     if (!sid || !session) return undefined;
-    if (session.expiresAt <= Date.now()) {
+    if (session.expiresAt <= this.sessionClock()) {
       this.sessions.delete(sid);
       return undefined;
     }
-    session.expiresAt = Date.now() + this.sessionTimeoutMs;
+    session.expiresAt = this.sessionClock() + this.sessionTimeoutMs;
     return { sid, session };
   }
 
@@ -236,7 +238,7 @@ export class HarborDouble {
     const found = this.sessionOf(req);
     if (found) return found.session;
     const sid = randomBytes(16).toString('hex');
-    const session: WebSession = { expiresAt: Date.now() + this.sessionTimeoutMs };
+    const session: WebSession = { expiresAt: this.sessionClock() + this.sessionTimeoutMs };
     this.sessions.set(sid, session);
     addCookie(res, `${sessionCookie}=${sid}; Path=/; HttpOnly`);
     return session;
@@ -472,7 +474,7 @@ export class HarborDouble {
     // src/core/api/base.go PopulateUserSession: SessionRegenerateID, then the user goes into the session.
     this.sessions.delete(found.sid);
     const sid = randomBytes(16).toString('hex');
-    this.sessions.set(sid, { userId: user.userId, expiresAt: Date.now() + this.sessionTimeoutMs });
+    this.sessions.set(sid, { userId: user.userId, expiresAt: this.sessionClock() + this.sessionTimeoutMs });
     addCookie(res, `${sessionCookie}=${sid}; Path=/; HttpOnly`);
     res.writeHead(302, { location: '/' }).end();
   }

@@ -15,10 +15,10 @@ export interface RigOptions {
   audienceMapper?: boolean;
   /** `false`: nothing is registered for Berth at the identity provider (only Harbor's own client exists). */
   berthClient?: boolean;
+  /** The redirect URIs registered for Berth's client (default `http://127.0.0.1/callback`, any port). */
+  berthRedirectUris?: string[];
   /** Harbor's `oidc_scope`; default with `offline_access`. */
   harborScope?: string;
-  /** Harbor's web-session idle timeout (Harbor's default: 60 minutes). */
-  sessionTimeoutMs?: number;
   projects?: ProjectSpec[];
 }
 
@@ -55,7 +55,6 @@ export async function startRig(options: RigOptions = {}): Promise<Rig> {
     tokenSigning: signing,
     ...(options.projects ? { projects: options.projects } : {}),
     ...(options.harborScope ? { scope: options.harborScope } : {}),
-    ...(options.sessionTimeoutMs ? { sessionTimeoutMs: options.sessionTimeoutMs } : {}),
   });
   await harbor.listen();
   const idp = await startIdp({
@@ -70,7 +69,7 @@ export async function startRig(options: RigOptions = {}): Promise<Rig> {
               client_id: berthClientId,
               application_type: 'native' as const,
               token_endpoint_auth_method: 'none' as const,
-              redirect_uris: ['http://127.0.0.1/callback'],
+              redirect_uris: options.berthRedirectUris ?? ['http://127.0.0.1/callback'],
               grant_types: ['authorization_code', 'refresh_token'],
               response_types: ['code' as const],
             },

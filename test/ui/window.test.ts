@@ -10,6 +10,7 @@ import { CookieJar, drive } from '../rig/browser-driver.js';
 import { unless } from '../rig/components.js';
 import { startRig, type Rig } from '../rig/index.js';
 import { assertNoSecretsLeaked, dockerConfigJson, dockerInspect, projectRoot, workspace } from '../helpers/berth.js';
+import { chromiumWindows, signsInAs } from '../helpers/chromium-windows.js';
 import { launchChromium, openWindow, serveRenderer } from '../helpers/window.js';
 
 const outputDir = join(projectRoot, 'test', 'output');
@@ -27,14 +28,16 @@ async function shot(page: Page, name: string): Promise<void> {
 
 describe('the window in real Chromium, on the real core and the rig', { skip: unless('chromium', 'docker-registry', 'docker', 'openssl', 'keyring') }, () => {
   let rig: Rig;
+  // Nothing registered for Berth at the identity provider: only Harbor's own web login works.
+  let webRig: Rig;
   let browser: Browser;
   let server: Awaited<ReturnType<typeof serveRenderer>>;
   before(async () => {
-    [rig, browser, server] = await Promise.all([startRig(), launchChromium(), serveRenderer()]);
+    [rig, webRig, browser, server] = await Promise.all([startRig(), startRig({ berthClient: false }), launchChromium(), serveRenderer()]);
     await rig.webLogin('dana');
     mkdirSync(outputDir, { recursive: true });
   });
-  after(() => Promise.all([rig?.stop(), browser?.close(), server?.close()]));
+  after(() => Promise.all([rig?.stop(), webRig?.stop(), browser?.close(), server?.close()]));
 
   test('add a Harbor, sign in, see the countdown, regenerate, check an image, and watch the badge when Harbor drops the session', async () => {
     const ws = workspace();
@@ -143,6 +146,86 @@ describe('the window in real Chromium, on the real core and the rig', { skip: un
     }
   });
 
+  test("a Harbor by URL alone: Harbor's web login in Berth's sign-in window, repaired there too, or a pasted CLI secret instead", async () => {
+    const ws = workspace();
+    const host = new URL(webRig.harbor.url).host;
+    let personActs = true;
+    const person = signsInAs('nina');
+    const windows = chromiumWindows(browser, async (page) => {
+      if (personActs) await person(page);
+    });
+    const api = createNodeApi(ws.env, { webWindows: windows });
+    const platform: BridgePlatform = {
+      openBrowser: async () => assert.fail('the web method never opens the system browser'),
+      openExternal: async () => undefined,
+      startAtLogin: { get: () => false, set: () => undefined },
+    };
+    const window = await openWindow(browser, api, platform, server.origin);
+    const { page } = window;
+    const card = page.locator('article[data-registry]');
+    const badge = card.getByRole('status').first();
+    try {
+      await page.goto(`${server.origin}/index.html`);
+      await page.getByRole('button', { name: 'Add registry…' }).click();
+      const dialog = page.getByRole('dialog', { name: 'Add a Harbor registry' });
+      await dialog.getByLabel('Harbor URL').fill(webRig.harbor.url);
+      await dialog.getByRole('button', { name: 'Look up' }).click();
+      await dialog.getByText('OIDC single sign-on').waitFor();
+      assert.equal(await dialog.getByLabel('Harbor’s own web login (nothing to register; works for everyone)').isChecked(), true, 'web login is the default');
+      assert.equal(await dialog.getByLabel('Client id').count(), 0, 'nothing to fill in about the identity provider');
+      await shot(page, '9-add-by-url');
+      await dialog.getByRole('button', { name: 'Add and sign in' }).click();
+
+      // Berth's sign-in window shows Harbor's login; nina logs in at the identity provider there.
+      await badge.filter({ hasText: 'Valid' }).waitFor({ timeout: 60_000 });
+      assert.deepEqual(windows.opened, [`${webRig.harbor.url}/c/oidc/login`]);
+      assert.match(await card.innerText(), /Signs in with\s+Harbor’s web login/);
+      assert.match(await card.innerText(), /User\s+nina/);
+      assert.doesNotMatch(await card.innerText(), /Berth’s sign-in/, 'no session of Berth’s own to show');
+      assert.equal(basicSecret(ws, host), webRig.harbor.user('nina')?.secret);
+      assert.equal((await dockerInspect(ws, webRig.imageRef)).code, 0);
+      await shot(page, '10-web-valid');
+
+      // Harbor drops its session: the card's button logs in again through the same window, and Berth sees the result at once.
+      webRig.harbor.expireSession('nina');
+      await api.refresh(name(await card.getAttribute('data-registry')));
+      await badge.filter({ hasText: 'Web login needed' }).waitFor();
+      await card.getByRole('button', { name: 'Log in to Harbor again' }).click();
+      await badge.filter({ hasText: 'Valid' }).waitFor({ timeout: 60_000 });
+      assert.equal(windows.opened.length, 2);
+      assert.equal((await dockerInspect(ws, webRig.imageRef)).code, 0, 'Harbor’s session is back');
+
+      // Someone whose provider refuses embedded browsers: break off the window and paste the CLI secret instead.
+      await card.getByRole('button', { name: 'Sign out' }).click();
+      await badge.filter({ hasText: 'Signed out' }).waitFor();
+      personActs = false;
+      await card.getByRole('button', { name: 'Sign in', exact: true }).click();
+      await card.getByText('Waiting for you to log in to Harbor in Berth’s sign-in window…').waitFor();
+      await card.getByRole('button', { name: 'Use my browser and paste the CLI secret instead' }).click();
+      const paste = page.getByRole('dialog', { name: `Sign in to ${host} with its CLI secret` });
+      await paste.waitFor();
+      await eventually(() => windows.pages.at(-1)?.isClosed() === true);
+      assert.equal(windows.pages.at(-1)?.isClosed(), true, 'the sign-in window closed');
+      await paste.getByLabel('Harbor username').fill('nina');
+      await paste.getByLabel('CLI secret').fill('NotHers1Secret');
+      await paste.getByRole('button', { name: 'Check and sign in' }).click();
+      await paste.getByRole('alert').filter({ hasText: /rejected the CLI secret for "nina"; nothing was stored/ }).waitFor();
+      await shot(page, '11-paste-rejected');
+      await paste.getByLabel('CLI secret').fill(webRig.harbor.user('nina')?.secret as string);
+      await paste.getByRole('button', { name: 'Check and sign in' }).click();
+      await paste.waitFor({ state: 'detached' });
+      await badge.filter({ hasText: 'Valid' }).waitFor();
+      assert.equal(await card.getByRole('alert').count(), 0, 'breaking off the window is not an error');
+      assert.equal((await dockerInspect(ws, webRig.imageRef)).code, 0);
+
+      const crossed = JSON.stringify(window.traffic);
+      for (const secret of webRig.secrets()) assert.ok(!crossed.includes(secret), `a secret of length ${secret.length} crossed the bridge`);
+      assertNoSecretsLeaked(webRig, ws);
+    } finally {
+      await window.close();
+    }
+  });
+
   test('settings: interval, warning threshold, credential target and start at login, all from the keyboard', async () => {
     const ws = workspace();
     const api = createNodeApi(ws.env);
@@ -188,6 +271,11 @@ describe('the window in real Chromium, on the real core and the rig', { skip: un
     }
   });
 });
+
+function name(value: string | null): string {
+  assert.ok(value);
+  return value;
+}
 
 async function eventually(condition: () => boolean | Promise<boolean>): Promise<void> {
   for (let attempt = 0; attempt < 100 && !(await condition()); attempt++) await new Promise((resolve) => setTimeout(resolve, 50));

@@ -5,9 +5,7 @@ import { bridgeChannel, bridgeMethods, type BridgeReply } from '../../../main/ap
 import { createNodeApi } from '../../../main/api/node.js';
 import { registerBridge, type IpcCaller, type IpcRegistry } from '../../../main/app/ipc.js';
 import { isRendererUrl, rendererOrigin } from '../../../main/app/window-security.js';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { workspace } from '../../helpers/berth.js';
+import { withHarbors, workspace } from '../../helpers/berth.js';
 
 /** `ipcMain` faked at the boundary: the handlers Berth registers, called the way Electron calls them. */
 function fakeIpc() {
@@ -33,13 +31,7 @@ const harbor = { name: 'work', url: 'https://harbor.example.org', issuer: 'https
 /** A Berth home that already knows one Harbor (adding one asks the Harbor, and these tests never leave the machine). */
 function setUp(options: { configured?: boolean } = {}) {
   const ws = workspace();
-  if (options.configured) {
-    mkdirSync(ws.berthHome, { recursive: true });
-    writeFileSync(
-      join(ws.berthHome, 'settings.json'),
-      JSON.stringify({ registries: [{ ...harbor, kind: 'harbor', method: 'oidc', scopes: 'openid', authParams: {}, idleDays: 30 }] }),
-    );
-  }
+  if (options.configured) withHarbors(ws, 'harbor');
   const api = createNodeApi(ws.env);
   const opened: string[] = [];
   const platform: BridgePlatform = {
@@ -67,7 +59,7 @@ test('a valid call from the window reaches the API and its answer comes back', a
   assert.equal(api.preferences().warnDays, 5);
   assert.deepEqual(
     api.listRegistries().map((view) => [view.name, view.registry, view.method, view.state]),
-    [['work', 'harbor.example.org', 'oidc', 'signed-out']],
+    [['harbor', 'harbor.example.org', 'oidc', 'signed-out']],
   );
   assert.deepEqual(await call(bridgeChannel('listRegistries'), undefined), { ok: true, value: api.listRegistries() });
 });
