@@ -134,10 +134,9 @@ interface Probe {
 function probesFor(registry: RegistrySettings): Probe[] {
   const base = { registry: registry.name, caFile: registry.caFile };
   if (registry.kind === 'harbor') {
-    return [
-      { ...base, what: 'identity provider', url: `${registry.issuer}/.well-known/openid-configuration` },
-      { ...base, what: 'Harbor', url: new URL('/api/v2.0/systeminfo', registry.url).href },
-    ];
+    // A registry that signs in through Harbor's web login may not know its identity provider: then only Harbor is asked.
+    const issuer = typeof registry.issuer === 'string' ? [{ ...base, what: 'identity provider', url: `${registry.issuer}/.well-known/openid-configuration` }] : [];
+    return [...issuer, { ...base, what: 'Harbor', url: new URL('/api/v2.0/systeminfo', registry.url).href }];
   }
   const host = new URL(registry.url).host;
   const scheme = isLoopbackHost(new URL(registry.url).hostname) ? 'http' : 'https';

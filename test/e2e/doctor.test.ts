@@ -6,7 +6,7 @@ import { runDoctor, type DoctorFinding } from '../../main/doctor/doctor.js';
 import { unless } from '../rig/components.js';
 import { useRig } from '../helpers/rig.js';
 import { busWithoutKeyring } from '../helpers/session-bus.js';
-import { assertNoSecretsLeaked, helperOnPath, signedIn } from '../helpers/berth.js';
+import { assertNoSecretsLeaked, helperOnPath, signedIn, uniqueName, workspace } from '../helpers/berth.js';
 
 describe('berth doctor', { skip: unless('docker-registry', 'openssl', 'keyring') }, () => {
   const rig = useRig({}, 'alice');
@@ -53,6 +53,31 @@ describe('berth doctor', { skip: unless('docker-registry', 'openssl', 'keyring')
       await rig().idp.resume();
       await bus.stop();
     }
+    assertNoSecretsLeaked(rig(), ws);
+  });
+
+  test("a registry that signs in through Harbor's web login is checked like any other", async () => {
+    const ws = workspace();
+    const name = uniqueName('web');
+    assert.equal((await ws.berth('add', 'harbor', name, '--url', rig().harbor.url)).code, 0);
+    const secret = rig().harbor.user('alice')?.secret as string;
+    assert.equal((await ws.berthWithInput(secret, 'login', name, '--username', 'alice', '--secret-stdin')).code, 0);
+    const result = await ws.berth('doctor', '--json');
+    const report = JSON.parse(result.stdout) as { ok: boolean; findings: DoctorFinding[] };
+    assert.equal(result.code, 0, result.stdout);
+    const network = report.findings.filter((finding) => finding.area === 'network').map((finding) => finding.message);
+    assert.equal(network.length, 2, network.join('\n'));
+    assert.match(network.join('\n'), /the identity provider at 127\.0\.0\.1:\d+ answers[\s\S]*the Harbor at 127\.0\.0\.1:\d+ answers/);
+
+    // Added while the provider's discovery document could not be found: Berth knows no issuer, and asks only Harbor.
+    const settingsPath = join(ws.berthHome, 'settings.json');
+    const settings = JSON.parse(readFileSync(settingsPath, 'utf8')) as { registries: Record<string, unknown>[] };
+    delete settings.registries[0]?.issuer;
+    writeFileSync(settingsPath, JSON.stringify(settings));
+    const withoutIssuer = await ws.berth('doctor', '--json');
+    assert.equal(withoutIssuer.code, 0, withoutIssuer.stdout);
+    const messages = (JSON.parse(withoutIssuer.stdout) as { findings: DoctorFinding[] }).findings.filter((finding) => finding.area === 'network').map((finding) => finding.message);
+    assert.deepEqual(messages.map((message) => /the (\w+(?: \w+)?) at/.exec(message)?.[1]), ['Harbor']);
     assertNoSecretsLeaked(rig(), ws);
   });
 
