@@ -2,6 +2,8 @@ import { useState, type FormEvent } from 'react';
 import type { HarborProbe, RegistryProfile } from '../../main/api/bridge-contract.js';
 import { berth, messageOf } from './berth.js';
 import { Dialog } from './Dialog.js';
+import { FormButtons } from './FormButtons.js';
+import { Problem } from './Problem.js';
 
 interface AddRegistryDialogProps {
   onClose: () => void;
@@ -137,11 +139,7 @@ export function AddRegistryDialog({ onClose, onAdded }: AddRegistryDialogProps) 
             </div>
           </dl>
           {!oidc && <p className="sentence bad">This Harbor does not use single sign-on, so it has no CLI secret for Berth to keep alive; use docker login with your Harbor password or a robot account.</p>}
-          {probe.existing && (
-            <p className="sentence bad" role="alert">
-              {probe.registry} is already in Berth as “{probe.existing}”.
-            </p>
-          )}
+          <Problem text={probe.existing && `${probe.registry} is already in Berth as “${probe.existing}”.`} />
           {probe.warnings.map((warning) => (
             <p key={warning} className="sentence warn" role="note">
               {warning}
@@ -174,14 +172,7 @@ export function AddRegistryDialog({ onClose, onAdded }: AddRegistryDialogProps) 
               </label>
             </>
           )}
-          <div className="row end">
-            <button type="button" onClick={onClose}>
-              Cancel
-            </button>
-            <button type="submit" className="primary" disabled={busy !== null || !oidc || probe.existing !== null}>
-              Add and sign in
-            </button>
-          </div>
+          <FormButtons onCancel={onClose} submit="Add and sign in" disabled={busy !== null || !oidc || probe.existing !== null} />
         </form>
       )}
       {busy && (
@@ -189,11 +180,7 @@ export function AddRegistryDialog({ onClose, onAdded }: AddRegistryDialogProps) 
           {busy}
         </p>
       )}
-      {error && (
-        <p className="sentence bad" role="alert">
-          {error}
-        </p>
-      )}
+      <Problem text={error} />
       {!probe && (
         <div className="row end">
           <button type="button" onClick={onClose}>

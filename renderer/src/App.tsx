@@ -9,6 +9,7 @@ import { PasteSecretDialog } from './PasteSecretDialog.js';
 import { RegistryCard, type RegistryActions } from './RegistryCard.js';
 import { SettingsDialog } from './SettingsDialog.js';
 import { useNow } from './use-now.js';
+import { Problem } from './Problem.js';
 
 type Open =
   | { dialog: 'add' }
@@ -138,11 +139,7 @@ export function App() {
           </button>
         </div>
       </header>
-      {loadError && (
-        <p className="sentence bad" role="alert">
-          {loadError}
-        </p>
-      )}
+      <Problem text={loadError} />
       <main>
         <section aria-labelledby="registries-heading">
           <h2 id="registries-heading">Registries</h2>

@@ -2,6 +2,7 @@ import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type { CheckResult } from '../../main/api/bridge-contract.js';
 import { berth, messageOf } from './berth.js';
 import { verdictWords } from './words.js';
+import { Problem } from './Problem.js';
 
 interface CheckImageProps {
   /** A registry host to start the field with, when the user came from a registry's "Check image…". */
@@ -63,11 +64,7 @@ export function CheckImage({ prefill, onOpen }: CheckImageProps) {
             )}
           </div>
         )}
-        {error && (
-          <p className="sentence bad" role="alert">
-            {error}
-          </p>
-        )}
+        <Problem text={error} />
       </div>
     </section>
   );

@@ -2,6 +2,8 @@ import { useState, type FormEvent } from 'react';
 import type { RegistryView } from '../../main/api/bridge-contract.js';
 import { berth, messageOf } from './berth.js';
 import { Dialog } from './Dialog.js';
+import { FormButtons } from './FormButtons.js';
+import { Problem } from './Problem.js';
 
 interface PasteSecretDialogProps {
   view: RegistryView;
@@ -51,19 +53,8 @@ export function PasteSecretDialog({ view, onOpen, onClose }: PasteSecretDialogPr
           CLI secret
           <input required type="password" autoComplete="off" value={secret} onChange={(event) => setSecret(event.target.value)} autoFocus={username !== ''} />
         </label>
-        {error && (
-          <p className="sentence bad" role="alert">
-            {error}
-          </p>
-        )}
-        <div className="row end">
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="primary" disabled={busy}>
-            {busy ? 'Checking…' : 'Check and sign in'}
-          </button>
-        </div>
+        <Problem text={error} />
+        <FormButtons onCancel={onClose} submit={busy ? 'Checking…' : 'Check and sign in'} disabled={busy} />
       </form>
     </Dialog>
   );

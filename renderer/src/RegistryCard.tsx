@@ -2,6 +2,7 @@ import { useEffect, useRef } from 'react';
 import type { RegistryView } from '../../main/api/bridge-contract.js';
 import { cadence, countdown, fullDate, relative } from './time.js';
 import { methodWords, stateBadge, stateSentence } from './words.js';
+import { Problem } from './Problem.js';
 
 export interface RegistryActions {
   signIn(name: string): void;
@@ -81,11 +82,7 @@ export function RegistryCard({ view, now, busy, signingIn, error, focused, actio
         <Fact term="docker gets it">{view.target === 'helper' ? 'from docker-credential-berth' : 'from its config'}</Fact>
       </dl>
       <p className={`sentence ${badge.tone}`}>{view.lastError ?? stateSentence[view.state]}</p>
-      {error && (
-        <p className="sentence bad" role="alert">
-          {error}
-        </p>
-      )}
+      <Problem text={error} />
       <div className="actions">
         {view.actionUrl && view.method === 'web' && (
           <button type="button" className="primary" disabled={busy !== null} onClick={() => actions.signIn(view.name)}>

@@ -2,6 +2,8 @@ import { useState, type FormEvent } from 'react';
 import type { AppSettings, CredentialTarget } from '../../main/api/bridge-contract.js';
 import { berth, messageOf } from './berth.js';
 import { Dialog } from './Dialog.js';
+import { FormButtons } from './FormButtons.js';
+import { Problem } from './Problem.js';
 
 interface SettingsDialogProps {
   settings: AppSettings;
@@ -56,19 +58,8 @@ export function SettingsDialog({ settings, onSaved, onClose }: SettingsDialogPro
           <input type="checkbox" checked={draft.startAtLogin} onChange={(event) => setDraft({ ...draft, startAtLogin: event.target.checked })} />
           Start Berth when I log in
         </label>
-        {error && (
-          <p className="sentence bad" role="alert">
-            {error}
-          </p>
-        )}
-        <div className="row end">
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="primary" disabled={busy}>
-            Save
-          </button>
-        </div>
+        <Problem text={error} />
+        <FormButtons onCancel={onClose} submit="Save" disabled={busy} />
       </form>
     </Dialog>
   );
