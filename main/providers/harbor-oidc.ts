@@ -135,7 +135,12 @@ async function keepAlive(registry: HarborOidcSettings, username: string | undefi
 }
 
 /** A new CLI secret set in Harbor with Berth's ID token, written to every credential target, then checked the way docker will use it. */
-async function regenerate(registry: HarborOidcSettings, deps: MethodDependencies): Promise<SessionOutcome> {
+function regenerate(registry: HarborOidcSettings, deps: MethodDependencies): Promise<SessionOutcome> {
+  // The refresh token rotates here: no other process may refresh meanwhile.
+  return deps.exclusive(() => regenerateLocked(registry, deps));
+}
+
+async function regenerateLocked(registry: HarborOidcSettings, deps: MethodDependencies): Promise<SessionOutcome> {
   const berth = await refreshBerthSession(registry, deps);
   if ('ended' in berth) {
     throw new BerthError('session-ended', `Cannot regenerate the CLI secret of ${registry.name}: ${berth.ended.message}`, { registry: registry.name });

@@ -89,12 +89,15 @@ async function regenerate(registry: HarborWebSettings, deps: MethodDependencies)
     );
   }
   const harbor = harborClient(registry);
+  // The person may take minutes in the window: only the change itself holds the registry's lock.
   const { user, auth } = await harborWebSession(harbor, deps.webWindows, registry.name, deps.signInTimeoutMs);
-  const secret = newCliSecret();
-  rememberSecret(secret);
-  await harbor.setCliSecret(auth, user.userId, secret);
-  const writtenTo = await installSecret(registry, user.username, secret, deps);
-  return verifiedNewSecret(harbor, user.username, secret, writtenTo);
+  return deps.exclusive(async () => {
+    const secret = newCliSecret();
+    rememberSecret(secret);
+    await harbor.setCliSecret(auth, user.userId, secret);
+    const writtenTo = await installSecret(registry, user.username, secret, deps);
+    return verifiedNewSecret(harbor, user.username, secret, writtenTo);
+  });
 }
 
 /** Nothing to revoke at the identity provider; the app's browser session for the registry is forgotten. */

@@ -3,7 +3,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import keytar from 'keytar';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createNodeApi } from '../../main/api/node.js';
+import { RegistryLocks } from '../../main/keepalive/registry-lock.js';
+import { lockDir } from '../../main/settings/paths.js';
 import { unless } from '../rig/components.js';
 import { useRig } from '../helpers/rig.js';
 import { assertNoSecretsLeaked, dockerInspect, shortWindows, signedIn } from '../helpers/berth.js';
@@ -40,6 +43,31 @@ describe('many processes refreshing one registry at once', { skip: unless('docke
     assert.ok(passes.length >= 33, `every process made its pass (${passes.length})`);
     const docker = await dockerInspect(ws, rig().imageRef);
     assert.equal(docker.code, 0, docker.stderr);
+    assertNoSecretsLeaked(rig(), ws);
+  });
+
+  test('regenerate waits for the registry lock another process holds before it refreshes Berth’s session', async () => {
+    const { ws, name } = await signedIn(rig(), 'alice');
+    let release: () => void = () => undefined;
+    const holding = new Promise<void>((resolve) => (release = resolve));
+    let acquired: () => void = () => undefined;
+    const locked = new Promise<void>((resolve) => (acquired = resolve));
+    // Another Berth process (the app, a keepalive) in the middle of its own pass.
+    const other = new RegistryLocks(lockDir(ws.berthHome)).withLock(name, async () => {
+      acquired();
+      await holding;
+    });
+    await locked;
+    const grants = rig().idp.grants.length;
+    const regenerating = ws.berth('regenerate', name, '--yes');
+    await sleep(2000);
+    assert.equal(rig().idp.grants.length, grants, 'no refresh at the identity provider while another process holds the lock');
+    release();
+    await other;
+    const result = await regenerating;
+    assert.equal(result.code, 0, result.stderr);
+    assert.ok(rig().idp.grants.length > grants, 'it refreshed once the lock was free');
+    assert.deepEqual(rig().idp.refreshTokenReuses, []);
     assertNoSecretsLeaked(rig(), ws);
   });
 });
