@@ -19,6 +19,8 @@ export interface HarborDoubleOptions {
   scope?: string;
   /** Harbor's `session_timeout`: a web session idles out after this long without a request (Harbor: 60 minutes). */
   sessionTimeoutMs?: number;
+  /** Which Harbor `systeminfo` looks like (harbor-facts.md, "Version differences"); default 2.13. */
+  version?: HarborVersion;
   projects?: ProjectSpec[];
   tokenSigning: { privateKeyPem: string; certificateDerBase64: string };
 }
@@ -60,6 +62,9 @@ interface SecurityContext {
   user?: HarborUserRecord;
   username: string;
 }
+
+export const harborVersions = ['2.7', '2.10', '2.13'] as const;
+export type HarborVersion = (typeof harborVersions)[number];
 
 export const adminPassword = 'Harbor12345';
 export const defaultHarborScope = 'openid profile email offline_access';
@@ -122,11 +127,11 @@ export function validCliSecret(secret: string): boolean {
   return secret.length >= 8 && secret.length <= 128 && /[A-Z]/.test(secret) && /[a-z]/.test(secret) && /\d/.test(secret);
 }
 
-function generatedSecret(): string {
-  // Harbor's server-generated secrets are 9 characters that meet its own rule.
+/** A secret Harbor generates: 32 characters at onboarding, 9 for an empty `cli_secret` PUT; always within its own rule. */
+function generatedSecret(length: number): string {
   for (;;) {
-    const candidate = randomBytes(9).toString('base64url').slice(0, 9);
-    if (validCliSecret(candidate)) return candidate;
+    const candidate = randomBytes(length).toString('base64url').replace(/[-_]/g, '').slice(0, length);
+    if (candidate.length === length && validCliSecret(candidate)) return candidate;
   }
 }
 
@@ -212,6 +217,13 @@ export class HarborDouble {
     return [...this.users.values()].find((user) => user.username === username);
   }
 
+  /** Harbor's stored access token for the user has expired: the next use of the CLI secret makes Harbor refresh it. */
+  expireAccessToken(username: string): void {
+    const user = this.user(username);
+    if (!user) throw new Error(`no Harbor user ${username}`);
+    user.token.expiresAt = 0;
+  }
+
   /** Harbor's stored session for the user ends, as when its refresh token idled out at the provider: the CLI secret is rejected. */
   expireSession(username: string): void {
     const user = this.user(username);
@@ -288,6 +300,8 @@ export class HarborDouble {
 
   /** How many calls the CSRF check refused. */
   csrfRefusals = 0;
+  /** Harbor's next refreshes at the identity provider fail as if it were briefly unreachable (the CLI secret then gets a 401). */
+  failingRefreshes = 0;
 
   private async oidcConfig(): Promise<oidc.Configuration> {
     this.config ??= await oidc.discovery(new URL(this.issuer), this.options.clientId, this.options.clientSecret, undefined, {
@@ -314,6 +328,10 @@ export class HarborDouble {
     // oauth2's Token.Valid() treats a token as expired 10 s early.
     if (user.token.expiresAt - 10_000 > Date.now()) return user;
     if (!user.token.refreshToken) return undefined;
+    if (this.failingRefreshes > 0) {
+      this.failingRefreshes -= 1;
+      return undefined;
+    }
     try {
       const refreshed = await oidc.refreshTokenGrant(await this.oidcConfig(), user.token.refreshToken);
       user.token = {
@@ -365,6 +383,22 @@ export class HarborDouble {
     return user ? { kind: 'oidc', user, username: user.username } : anonymous;
   }
 
+  /** `systeminfo` as each version answers it: `oidc_provider_name` from 2.10; `harbor_version` anonymously only before 2.13. */
+  private systemInfo(context: SecurityContext): Record<string, unknown> {
+    const version = this.options.version ?? '2.13';
+    const harborVersion = { harbor_version: `v${version}.0-double` };
+    const anonymous = {
+      auth_mode: 'oidc_auth',
+      primary_auth_mode: false,
+      self_registration: false,
+      banner_message: '',
+      ...(version === '2.7' ? {} : { oidc_provider_name: 'rig-idp' }),
+      ...(version === '2.13' ? {} : harborVersion),
+    };
+    if (context.kind === 'anonymous') return anonymous;
+    return { ...anonymous, ...harborVersion, external_url: this.url, registry_url: new URL(this.url).host, current_time: new Date().toISOString(), read_only: false, has_ca_root: false };
+  }
+
   private userResp(user: HarborUserRecord) {
     return {
       user_id: user.userId,
@@ -391,11 +425,10 @@ export class HarborDouble {
   }
 
   private async serviceToken(res: ServerResponse, url: URL, context: SecurityContext): Promise<void> {
-    if (url.searchParams.get('service') !== registryService) {
-      return send(res, 400, errorBody('BAD_REQUEST', `invalid service: ${url.searchParams.get('service') ?? ''}`));
-    }
+    // src/core/service/token/token.go: an unknown service and an unauthenticated login answer with no body at all.
+    if (url.searchParams.get('service') !== registryService) return void res.writeHead(400).end();
     const scopes = url.searchParams.getAll('scope').flatMap((scope) => scope.split(' ')).filter(Boolean);
-    if (context.kind === 'anonymous' && scopes.length === 0) return send(res, 401, errorBody('UNAUTHORIZED', 'Unauthorized'));
+    if (context.kind === 'anonymous' && scopes.length === 0) return void res.writeHead(401).end();
     const access = scopes.map((scope) => {
       const [type = '', ...rest] = scope.split(':');
       const actions = (rest.pop() ?? '').split(',');
@@ -464,7 +497,7 @@ export class HarborDouble {
         username: claims.preferred_username ?? claims.sub,
         email: claims.email ?? '',
         subiss,
-        secret: generatedSecret(),
+        secret: generatedSecret(32),
         token,
         creationTime: new Date().toISOString(),
       };
@@ -490,7 +523,7 @@ export class HarborDouble {
     } catch {
       return send(res, 400, errorBody('BAD_REQUEST', 'invalid body'));
     }
-    if (secret === '') secret = generatedSecret();
+    if (secret === '') secret = generatedSecret(9);
     else if (!validCliSecret(secret)) {
       return send(res, 400, errorBody('BAD_REQUEST', 'the secret must longer than 8 chars with at least 1 uppercase letter, 1 lowercase letter and 1 number'));
     }
@@ -499,11 +532,17 @@ export class HarborDouble {
     res.writeHead(200).end();
   }
 
-  private proxyToRegistry(req: IncomingMessage, res: ServerResponse): void {
+  private proxyToRegistry(req: IncomingMessage, res: ServerResponse, path: string): void {
     if (!this.registryBackend) return send(res, 503, errorBody('SERVICE_UNAVAILABLE', 'registry not configured'));
+    const tags = req.method === 'GET' ? /^\/v2\/(.+)\/tags\/list$/.exec(path) : null;
     const upstream = forward(
       { host: this.registryBackend.hostname, port: this.registryBackend.port, method: req.method, path: req.url, headers: req.headers },
       (response) => {
+        // src/server/registry/tag.go answers tags/list itself: a repository it does not know is Harbor's NOT_FOUND, not distribution's NAME_UNKNOWN.
+        if (tags && response.statusCode === 404) {
+          response.resume();
+          return send(res, 404, errorBody('NOT_FOUND', `repository ${tags[1]} not found`));
+        }
         res.writeHead(response.statusCode ?? 502, response.headers);
         response.pipe(res);
       },
@@ -518,17 +557,13 @@ export class HarborDouble {
     const method = req.method ?? 'GET';
 
     if (this.csrf(req, res, path)) return;
-    if (path === '/v2' || path.startsWith('/v2/')) return this.proxyToRegistry(req, res);
+    if (path === '/v2' || path.startsWith('/v2/')) return this.proxyToRegistry(req, res, path);
     if (method === 'GET' && path === '/c/oidc/login') return this.webLogin(req, res);
     if (method === 'GET' && path === '/c/oidc/callback') return this.webCallback(req, res, url);
 
     const context = await this.securityContext(req, path);
     if (path === '/service/token' && method === 'GET') return this.serviceToken(res, url, context);
-    if (method === 'GET' && path === '/api/v2.0/systeminfo') {
-      const anonymousPart = { auth_mode: 'oidc_auth', primary_auth_mode: false, self_registration: false, banner_message: '', oidc_provider_name: 'rig-idp' };
-      if (context.kind === 'anonymous') return send(res, 200, anonymousPart);
-      return send(res, 200, { ...anonymousPart, harbor_version: 'v2.16.0-double', external_url: this.url, registry_url: new URL(this.url).host, current_time: new Date().toISOString(), read_only: false, has_ca_root: false });
-    }
+    if (method === 'GET' && path === '/api/v2.0/systeminfo') return send(res, 200, this.systemInfo(context));
     if (method === 'GET' && path === '/api/v2.0/users/current') {
       if (context.kind === 'anonymous') return send(res, 401, errorBody('UNAUTHORIZED', 'UnAuthorized'));
       if (context.kind === 'admin') return send(res, 200, { user_id: 1, username: 'admin', sysadmin_flag: true, oidc_user_meta: null });

@@ -1,15 +1,35 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Provider, { type Adapter, type AdapterPayload, type ClientMetadata } from 'oidc-provider';
 
+/** A number of seconds for every client, or per client id (like Keycloak's client overrides). */
+export type PerClient = number | Record<string, number>;
+
 export interface IdpOptions {
-  /** Access token lifetime in seconds (Keycloak: 300). */
-  accessTokenTtl?: number;
-  /** Lifetime each new refresh token gets, in seconds: the offline-session idle window; per client id, like Keycloak's client overrides. */
-  refreshTokenIdleTtl?: number | Record<string, number>;
+  /** Access token lifetime in seconds (Keycloak: 300); ID tokens live as long, as in Keycloak. */
+  accessTokenTtl?: PerClient;
+  /** Lifetime each new refresh token gets, in seconds: the offline-session idle window. */
+  refreshTokenIdleTtl?: PerClient;
   clients: ClientMetadata[];
   /** Like Keycloak's "Audience" mapper: extra audiences added to the ID tokens of a client, e.g. `{ berth: ['harbor'] }`. */
   idTokenAudiences?: Record<string, string[]>;
+  /** Keycloak's "Revoke Refresh Token": a used refresh token is spent, and presenting it again ends that client's session. Off by default, as in Keycloak. */
+  revokeRefreshToken?: boolean;
+  /** `false`: no revocation endpoint (RFC 7009), as some providers have none. */
+  revocation?: boolean;
+  /** Keycloak's logout endpoint: `POST /session/end` with `client_id` and `refresh_token` ends that session, offline ones too. */
+  logoutEndsSessions?: boolean;
+  /** Grants a refresh token even where offline access was not consented to, bound to the browser session (this many seconds), as some providers do. */
+  sessionBoundRefresh?: number;
+  /** Sessions end this many seconds after sign-in however often they are refreshed (a fixed lifetime, not an idle window). */
+  fixedSessionTtl?: number;
+  /** The host name in the issuer (the server listens on 127.0.0.1 either way); Keycloak names itself after the host it is asked by. */
+  host?: string;
+}
+
+function perClient(value: PerClient | undefined, clientId: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  return typeof value === 'number' ? value : (value[clientId] ?? fallback);
 }
 
 export interface Idp {
@@ -25,6 +45,8 @@ export interface Idp {
   requestLog: string[];
   /** The client id of every successful token grant, in order. */
   grants: string[];
+  /** The client ids whose refresh grants are answered with this OAuth error (e.g. `invalid_request`) from now on; delete to stop. */
+  refreshErrors: Map<string, string>;
   refreshTokenActive(token: string): Promise<boolean>;
   /** Stops answering (the port is closed) until `resume`; everything it issued survives. */
   pause(): Promise<void>;
@@ -32,8 +54,8 @@ export interface Idp {
   stop(): Promise<void>;
 }
 
-/** An in-memory adapter that also records what was issued, so tests can assert on tokens. */
-function recordingAdapter(issued: Set<string>) {
+/** An in-memory adapter that also records what was issued, so tests can assert on tokens; `spendRefreshTokens` is Keycloak's "Revoke Refresh Token". */
+function recordingAdapter(issued: Set<string>, spendRefreshTokens: boolean) {
   const storage = new Map<string, AdapterPayload>();
   const grants = new Map<string, Set<string>>();
   const recorded = new Set(['AccessToken', 'RefreshToken', 'AuthorizationCode', 'ClientCredentials']);
@@ -62,6 +84,8 @@ function recordingAdapter(issued: Set<string>) {
       return undefined;
     }
     async consume(id: string): Promise<void> {
+      // Keycloak keeps a refreshed token usable unless "Revoke Refresh Token" is on.
+      if (this.model === 'RefreshToken' && !spendRefreshTokens) return;
       const payload = storage.get(this.key(id));
       if (payload) payload.consumed = Math.floor(Date.now() / 1000);
     }
@@ -94,15 +118,33 @@ function addAudienceMapper(provider: Provider, audiences: Record<string, string[
   };
 }
 
-/** oidc-provider set up like Keycloak for Berth (native public client) and Harbor (confidential web client). */
+/** The parameters of a form POST, read without disturbing a request oidc-provider will not see. */
+function formBody(req: IncomingMessage): Promise<URLSearchParams> {
+  return new Promise((resolve, reject) => {
+    let body = '';
+    req.setEncoding('utf8').on('data', (chunk: string) => (body += chunk)).on('end', () => resolve(new URLSearchParams(body))).on('error', reject);
+  });
+}
+
+/** oidc-provider set up like Keycloak for Berth (native public client) and Harbor (confidential web client), with switches for other providers' habits. */
 export async function startIdp(options: IdpOptions): Promise<Idp> {
   const server: Server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
-  const issuer = `http://127.0.0.1:${port}`;
-  const idleTtl = options.refreshTokenIdleTtl ?? 30 * 24 * 3600;
+  const issuer = `http://${options.host ?? '127.0.0.1'}:${port}`;
   const issued = new Set<string>();
-  const Adapter = recordingAdapter(issued);
+  const Adapter = recordingAdapter(issued, options.revokeRefreshToken === true);
+  // When each grant began, for sessions with a fixed lifetime.
+  const grantStarts = new Map<string, number>();
+  const now = () => Math.floor(Date.now() / 1000);
+  const refreshTtl = (clientId: string, grantId: string | undefined, offline: boolean): number => {
+    if (options.fixedSessionTtl !== undefined && grantId) {
+      const started = grantStarts.get(grantId) ?? now();
+      grantStarts.set(grantId, started);
+      return Math.max(1, started + options.fixedSessionTtl - now());
+    }
+    return offline ? perClient(options.refreshTokenIdleTtl, clientId, 30 * 24 * 3600) : (options.sessionBoundRefresh ?? 10 * 3600);
+  };
 
   const provider = new Provider(issuer, {
     adapter: Adapter,
@@ -113,14 +155,16 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
     }),
     claims: { openid: ['sub'], profile: ['name', 'preferred_username'], email: ['email', 'email_verified'] },
     conformIdTokenClaims: false,
-    features: { devInteractions: { enabled: true }, revocation: { enabled: true } },
+    features: { devInteractions: { enabled: true }, revocation: { enabled: options.revocation !== false } },
     // Like Keycloak: every refresh returns a new refresh token with a fresh idle window.
     rotateRefreshToken: () => true,
+    // Offline access needs consent (OIDC Core §11); a provider that grants a session-bound refresh token anyway is a switch.
+    issueRefreshToken: async (_ctx, client, code) => client.grantTypeAllowed('refresh_token') && (code.scopes.has('offline_access') || options.sessionBoundRefresh !== undefined),
     ttl: {
-      AccessToken: options.accessTokenTtl ?? 300,
-      IdToken: 3600,
+      AccessToken: (_ctx, _token, client) => perClient(options.accessTokenTtl, client.clientId, 300),
+      IdToken: (_ctx, _token, client) => perClient(options.accessTokenTtl, client.clientId, 300),
       AuthorizationCode: 60,
-      RefreshToken: (_ctx, _token, client) => (typeof idleTtl === 'number' ? idleTtl : (idleTtl[client.clientId] ?? 30 * 24 * 3600)),
+      RefreshToken: (_ctx, token, client) => refreshTtl(client.clientId, token.grantId, token.scope?.split(' ').includes('offline_access') ?? false),
       Grant: 365 * 24 * 3600,
       Session: 24 * 3600,
       Interaction: 600,
@@ -134,20 +178,59 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
     if ((error as { error_description?: string }).error_description === 'refresh token already used') refreshTokenReuses.push(ctx.oidc.client?.clientId ?? '?');
   });
   const grants: string[] = [];
-  provider.on('grant.success', (ctx) => grants.push(ctx.oidc.client?.clientId ?? '?'));
+  // Refresh tokens presented once: a second use is counted even where the provider lets it pass (Keycloak's default).
+  const presented = new Set<string>();
+  provider.on('grant.success', (ctx) => {
+    const clientId = ctx.oidc.client?.clientId ?? '?';
+    grants.push(clientId);
+    const token = ctx.oidc.params?.grant_type === 'refresh_token' ? String(ctx.oidc.params.refresh_token) : undefined;
+    if (token && presented.has(token)) refreshTokenReuses.push(clientId);
+    if (token) presented.add(token);
+  });
+  const refreshErrors = new Map<string, string>();
   let loginPrompts = 0;
-  // A login form a browser was shown; an authorization request nobody followed (Berth's preflight) shows none.
   provider.use(async (ctx, next) => {
     await next();
+    // A login form a browser was shown; an authorization request nobody followed (Berth's preflight) shows none.
     if (ctx.method === 'GET' && /^\/interaction\/[^/]+$/.test(ctx.path) && typeof ctx.body === 'string' && ctx.body.includes('name="prompt" value="login"')) loginPrompts += 1;
+    if (ctx.method !== 'POST' || ctx.path !== '/token' || ctx.status !== 200) return;
+    const body = ctx.body as Record<string, unknown>;
+    const clientId = ctx.oidc?.client?.clientId ?? '';
+    const failure = ctx.oidc?.params?.grant_type === 'refresh_token' ? refreshErrors.get(clientId) : undefined;
+    if (failure) {
+      ctx.status = 400;
+      ctx.body = { error: failure, error_description: 'Session not active' };
+      return;
+    }
+    // Keycloak's refresh_expires_in: 0 for an offline session without a maximum, else the seconds it has left.
+    if (typeof body.refresh_token === 'string') {
+      const token = await provider.RefreshToken.find(body.refresh_token);
+      const offline = String(body.scope ?? '').split(' ').includes('offline_access');
+      body.refresh_expires_in = offline && options.fixedSessionTtl === undefined ? 0 : Math.max(0, (token?.exp ?? now()) - now());
+    }
   });
   const requestLog: string[] = [];
   addAudienceMapper(provider, options.idTokenAudiences ?? {});
   const handler = provider.callback();
   server.on('request', (req, res) => {
-    requestLog.push(`${req.method} ${new URL(req.url ?? '/', issuer).pathname}`);
+    const path = new URL(req.url ?? '/', issuer).pathname;
+    requestLog.push(`${req.method} ${path}`);
+    if (options.logoutEndsSessions && req.method === 'POST' && path === '/session/end') {
+      void keycloakLogout(req).then((status) => res.writeHead(status).end(), () => res.writeHead(500).end());
+      return;
+    }
     void handler(req, res);
   });
+
+  /** Keycloak's back-channel logout with a refresh token: the session it belongs to ends (offline ones included). */
+  async function keycloakLogout(req: IncomingMessage): Promise<number> {
+    const form = await formBody(req);
+    const token = await provider.RefreshToken.find(form.get('refresh_token') ?? '');
+    if (!token || token.clientId !== form.get('client_id')) return 400;
+    if (token.grantId) await new Adapter('RefreshToken').revokeByGrantId(token.grantId);
+    return 204;
+  }
+
   const close = () =>
     new Promise<void>((resolve) => {
       server.close(() => resolve());
@@ -164,6 +247,7 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
     },
     requestLog,
     grants,
+    refreshErrors,
     async refreshTokenActive(token) {
       const found = await provider.RefreshToken.find(token);
       return Boolean(found && !found.isExpired && !found.consumed);

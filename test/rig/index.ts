@@ -3,27 +3,36 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CookieJar, drive } from './browser-driver.js';
-import { adminPassword, HarborDouble, type ProjectSpec } from './harbor-double.js';
-import { startIdp, type Idp } from './idp.js';
+import type { ClientMetadata } from 'oidc-provider';
+import { adminPassword, HarborDouble, type HarborVersion, type ProjectSpec } from './harbor-double.js';
+import { startIdp, type Idp, type IdpOptions, type PerClient } from './idp.js';
 import { pushImage, startRegistry, tokenSigningMaterial, type PushedImage, type RunningRegistry } from './registry.js';
 
 export interface RigOptions {
-  accessTokenTtl?: number;
-  /** The offline-session idle window in seconds, for both clients or per client id (`berth`, `harbor`). */
-  refreshTokenIdleTtl?: number | Record<string, number>;
+  /** Access (and ID) token lifetime in seconds, for both clients or per client id (`berth`, `harbor`); Keycloak: 300. */
+  accessTokenTtl?: PerClient;
+  /** The offline-session idle window in seconds, for both clients or per client id. */
+  refreshTokenIdleTtl?: PerClient;
   /** Whether the provider adds Harbor's client id to the audience of Berth's ID tokens (Keycloak's Audience mapper). */
   audienceMapper?: boolean;
-  /** `false`: nothing is registered for Berth at the identity provider (only Harbor's own client exists). */
-  berthClient?: boolean;
-  /** The redirect URIs registered for Berth's client (default `http://127.0.0.1/callback`, any port). */
-  berthRedirectUris?: string[];
+  /** `false`: nothing is registered for Berth at the identity provider; else changes to Berth's client (e.g. its redirect URIs). */
+  berthClient?: false | Partial<ClientMetadata>;
+  /** How the identity provider behaves where providers differ (refresh-token reuse, revocation, logout, consent, session lifetime). */
+  provider?: Pick<IdpOptions, 'revokeRefreshToken' | 'revocation' | 'logoutEndsSessions' | 'sessionBoundRefresh' | 'fixedSessionTtl'>;
+  /** Harbor knows its identity provider by another host name than Berth does (`localhost` against `127.0.0.1`): a different issuer. */
+  harborIssuerHost?: string;
   /** Harbor's `oidc_scope`; default with `offline_access`. */
   harborScope?: string;
+  /** Which Harbor's `systeminfo` the double answers like. */
+  harborVersion?: HarborVersion;
   projects?: ProjectSpec[];
 }
 
 export interface Rig {
+  /** The identity provider Berth signs in at (and Harbor too, unless `harborIssuerHost` gives Harbor its own). */
   idp: Idp;
+  /** The identity provider Harbor signs in at. */
+  harborIdp: Idp;
   harbor: HarborDouble;
   registry: RunningRegistry;
   image: PushedImage;
@@ -55,35 +64,42 @@ export async function startRig(options: RigOptions = {}): Promise<Rig> {
     tokenSigning: signing,
     ...(options.projects ? { projects: options.projects } : {}),
     ...(options.harborScope ? { scope: options.harborScope } : {}),
+    ...(options.harborVersion ? { version: options.harborVersion } : {}),
   });
   await harbor.listen();
-  const idp = await startIdp({
+  const berthClient: ClientMetadata[] =
+    options.berthClient === false
+      ? []
+      : [
+          {
+            client_id: berthClientId,
+            application_type: 'native',
+            token_endpoint_auth_method: 'none',
+            redirect_uris: ['http://127.0.0.1/callback'],
+            grant_types: ['authorization_code', 'refresh_token'],
+            response_types: ['code'],
+            ...options.berthClient,
+          },
+        ];
+  const harborClient: ClientMetadata = {
+    client_id: harborClientId,
+    client_secret: harborSecret,
+    redirect_uris: [harbor.callbackUrl],
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+  };
+  const lifetimes = {
     ...(options.accessTokenTtl ? { accessTokenTtl: options.accessTokenTtl } : {}),
     ...(options.refreshTokenIdleTtl ? { refreshTokenIdleTtl: options.refreshTokenIdleTtl } : {}),
+    ...options.provider,
+  };
+  const idp = await startIdp({
+    ...lifetimes,
     idTokenAudiences: options.audienceMapper === false ? {} : { [berthClientId]: [harborClientId] },
-    clients: [
-      ...(options.berthClient === false
-        ? []
-        : [
-            {
-              client_id: berthClientId,
-              application_type: 'native' as const,
-              token_endpoint_auth_method: 'none' as const,
-              redirect_uris: options.berthRedirectUris ?? ['http://127.0.0.1/callback'],
-              grant_types: ['authorization_code', 'refresh_token'],
-              response_types: ['code' as const],
-            },
-          ]),
-      {
-        client_id: harborClientId,
-        client_secret: harborSecret,
-        redirect_uris: [harbor.callbackUrl],
-        grant_types: ['authorization_code', 'refresh_token'],
-        response_types: ['code'],
-      },
-    ],
+    clients: options.harborIssuerHost ? berthClient : [...berthClient, harborClient],
   });
-  harbor.setIssuer(idp.issuer);
+  const harborIdp = options.harborIssuerHost ? await startIdp({ ...lifetimes, host: options.harborIssuerHost, clients: [harborClient] }) : idp;
+  harbor.setIssuer(harborIdp.issuer);
   const registry = await startRegistry({ realm: `${harbor.url}/service/token`, certificatePem: signing.certificatePem });
   harbor.setRegistryBackend(registry.url);
   const tokenFor = async (scope: string) => {
@@ -96,6 +112,7 @@ export async function startRig(options: RigOptions = {}): Promise<Rig> {
   const image = await pushImage(harbor.url, tokenFor, 'demo/hello', '1.0');
   return {
     idp,
+    harborIdp,
     harbor,
     registry,
     image,
@@ -108,9 +125,9 @@ export async function startRig(options: RigOptions = {}): Promise<Rig> {
       if (!result.body.includes(`Logged in as ${username}`)) throw new Error(`web login failed: ${result.status} ${result.body.slice(0, 200)}`);
       return jar;
     },
-    secrets: () => new Set([...idp.issued, ...harbor.secretsSeen, harborSecret, adminPassword]),
+    secrets: () => new Set([...idp.issued, ...harborIdp.issued, ...harbor.secretsSeen, harborSecret, adminPassword]),
     async stop() {
-      await Promise.all([registry.stop(), harbor.stop(), idp.stop()]);
+      await Promise.all([registry.stop(), harbor.stop(), idp.stop(), ...(harborIdp === idp ? [] : [harborIdp.stop()])]);
       rmSync(dir, { recursive: true, force: true });
     },
   };
