@@ -21,6 +21,8 @@ export type ErrorCode =
   | 'not-oidc'
   | 'needs-web-login'
   | 'audience'
+  | 'issuer'
+  | 'port-in-use'
   | 'not-signed-in'
   | 'harbor'
   | 'helper';

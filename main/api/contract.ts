@@ -21,6 +21,10 @@ export interface RegistryView {
   /** Hours between keep-alive passes; `null` when nothing keeps this registry alive. */
   keepAliveHours: number | null;
   sessionExpiresAt: string | null;
+  /** Berth's own session ends at `sessionExpiresAt` however often it is kept alive. */
+  sessionFixed: boolean;
+  /** Something that works now but will need the person later, in a sentence. */
+  notice: string | null;
   lastError: string | null;
   /** A URL that fixes the current state (e.g. Harbor's web login), when there is one. */
   actionUrl: string | null;
@@ -48,6 +52,10 @@ export interface AddHarborInput {
   issuer?: string;
   /** Method `oidc`: Berth's client id at the identity provider. */
   clientId?: string;
+  /** Method `oidc`: the loopback port registered at a provider that matches redirect URIs exactly. */
+  loopbackPort?: number;
+  /** Method `oidc`: sessions end this many days after sign-in (providers that end them at a fixed time and do not say when). */
+  maxSessionDays?: number;
   scopes?: string;
   authParams?: Record<string, string>;
   caFile?: string;
@@ -133,6 +141,8 @@ export interface HarborProbe {
   /** Harbor's `auth_mode`: `oidc_auth` is the one Berth signs in to through the browser. */
   authMode: string;
   oidcProviderName: string | null;
+  /** Harbor's version, where it tells anyone (2.7–2.12). */
+  harborVersion: string | null;
   /** The registry's token service from the `/v2/` challenge. */
   tokenService: { realm: string; service: string } | null;
   /** The identity provider Harbor's own login redirects to, when Berth could find its issuer. */
@@ -158,4 +168,6 @@ export interface RegistryProfile {
   scopes?: string;
   authParams?: Record<string, string>;
   idleDays?: number;
+  loopbackPort?: number;
+  maxSessionDays?: number;
 }

@@ -59,6 +59,8 @@ export interface ApiDependencies {
   log: Logger;
   /** Berth's windows onto Harbor's web UI (the app's; Chromium in tests); without them, web sign-in takes a pasted secret. */
   webWindows?: HarborWebWindows;
+  /** How long to wait before asking Harbor again about a rejected CLI secret (default 3 s). */
+  recheckDelayMs?: number;
   now?: () => Date;
 }
 
@@ -108,7 +110,7 @@ function stateAfterFailure(previous: RegistryState, code: ErrorCode | undefined,
   if (previous === 'signed-out' || code === 'lock-timeout') return previous;
   if (code === 'session-ended') return 'needs-sign-in';
   if (code === 'unreachable') return 'offline';
-  if (code === 'tls' || code === 'audience' || background) return 'error';
+  if (code === 'tls' || code === 'audience' || code === 'issuer' || background) return 'error';
   return previous;
 }
 
@@ -173,6 +175,7 @@ export function createApi(deps: ApiDependencies) {
       writtenTo: outcome.writtenTo ?? current.writtenTo,
       ...(outcome.keptAlive && registry.kind === 'harbor' ? { lastKeptAliveAt: at.toISOString(), idleDeadline: idleDeadlineFrom(registry, at).toISOString() } : {}),
       sessionExpiresAt: outcome.sessionExpiresAt?.toISOString() ?? current.sessionExpiresAt,
+      sessionFixed: outcome.sessionFixed ?? current.sessionFixed,
       lastError: outcome.lastError,
       actionUrl: outcome.actionUrl,
     });
@@ -185,6 +188,7 @@ export function createApi(deps: ApiDependencies) {
       ...(deps.webWindows ? { webWindows: deps.webWindows } : {}),
       signInTimeoutMs: defaultSignInTimeoutMs,
       exclusive: (work) => deps.locks.withLock(registry.name, work),
+      recheckDelayMs: deps.recheckDelayMs ?? 3000,
     };
   }
 
@@ -204,7 +208,13 @@ export function createApi(deps: ApiDependencies) {
         // Read after taking the lock: another process may have signed out or changed the user meanwhile.
         const current = deps.status.get(registry.name);
         if (!current.signedInAt) return;
-        applyOutcome(registry, await method.keepAlive(registry, current.username, methodDependencies(registry)));
+        const session = {
+          ...(current.username !== undefined ? { username: current.username } : {}),
+          signedInAt: new Date(current.signedInAt),
+          ...(current.sessionExpiresAt ? { sessionExpiresAt: new Date(current.sessionExpiresAt) } : {}),
+          renewedAt: new Date(current.lastKeptAliveAt ?? current.signedInAt),
+        };
+        applyOutcome(registry, await method.keepAlive(registry, session, methodDependencies(registry)));
       });
     } catch (error) {
       recordFailure(registry, error, true);
@@ -275,8 +285,12 @@ export function createApi(deps: ApiDependencies) {
       const caFile = input.caFile ? resolve(input.caFile) : undefined;
       if (caFile && !existsSync(caFile)) throw new BerthError('usage', `The CA file ${caFile} for ${input.name} does not exist.`);
       const method = input.method ?? (input.clientId ? 'oidc' : 'web');
-      if (method === 'web' && (input.clientId || input.scopes || Object.keys(input.authParams ?? {}).length > 0)) {
-        throw new BerthError('usage', `A client id, scopes and authorization parameters belong to Berth's own client (method oidc); ${input.name} signs in through Harbor's web login, which needs none.`);
+      if (input.loopbackPort !== undefined && !(Number.isInteger(input.loopbackPort) && input.loopbackPort >= 1 && input.loopbackPort <= 65535)) {
+        throw new BerthError('usage', `--loopback-port for ${input.name} must be a port number (1 to 65535).`);
+      }
+      if (input.maxSessionDays !== undefined && !(input.maxSessionDays > 0)) throw new BerthError('usage', `maxSessionDays for ${input.name} must be a positive number of days.`);
+      if (method === 'web' && (input.clientId || input.scopes || Object.keys(input.authParams ?? {}).length > 0 || input.loopbackPort !== undefined || input.maxSessionDays !== undefined)) {
+        throw new BerthError('usage', `A client id, scopes, authorization parameters, a loopback port and a session maximum belong to Berth's own client (method oidc); ${input.name} signs in through Harbor's web login, which needs none.`);
       }
       const findings = await probeHarbor(new URL(url.origin), caFile);
       if (findings.authMode !== 'oidc_auth') {
@@ -305,7 +319,22 @@ export function createApi(deps: ApiDependencies) {
         asUsage(() => requireSecureUrl(issuer, `The issuer of ${input.name}`));
         const scopes = (input.scopes ?? defaultScopes).trim().split(/\s+/);
         if (!scopes.includes('openid')) throw new BerthError('usage', `The scopes of ${input.name} must include "openid" (Harbor needs the ID token).`);
-        registry = { ...common, method, issuer: issuer.replace(/\/$/, ''), clientId: input.clientId, scopes: scopes.join(' '), authParams: input.authParams ?? {} };
+        registry = {
+          ...common,
+          method,
+          issuer: issuer.replace(/\/$/, ''),
+          clientId: input.clientId,
+          scopes: scopes.join(' '),
+          authParams: input.authParams ?? {},
+          ...(input.loopbackPort !== undefined ? { loopbackPort: input.loopbackPort } : {}),
+          ...(input.maxSessionDays !== undefined ? { maxSessionDays: input.maxSessionDays } : {}),
+        };
+        const harborIssuer = findings.login?.issuer;
+        if (harborIssuer && harborIssuer !== registry.issuer) {
+          findings.warnings.push(
+            `Harbor at ${url.host} trusts ID tokens only from the issuer "${harborIssuer}", not "${registry.issuer}" (the same provider under another name counts as another issuer): Harbor will reject Berth's sign-in. Use --issuer ${harborIssuer}.`,
+          );
+        }
       } else {
         registry = { ...common, method, ...(findings.login?.issuer ? { issuer: findings.login.issuer } : {}) };
       }
@@ -334,6 +363,7 @@ export function createApi(deps: ApiDependencies) {
         registry: url.host,
         authMode: findings.authMode,
         oidcProviderName: findings.oidcProviderName,
+        harborVersion: findings.harborVersion,
         tokenService: findings.tokenService,
         issuer: findings.login?.issuer ?? null,
         harborClientId: findings.login?.clientId ?? null,
@@ -588,6 +618,8 @@ async function setTarget(name: string, target: CredentialTarget): Promise<Regist
       signedInAt: at.toISOString(),
       ...(accepted && registry.kind === 'harbor' ? { lastKeptAliveAt: at.toISOString(), idleDeadline: idleDeadlineFrom(registry, at).toISOString() } : {}),
       ...(signedIn.sessionExpiresAt ? { sessionExpiresAt: signedIn.sessionExpiresAt.toISOString() } : {}),
+      ...(signedIn.sessionFixed ? { sessionFixed: true } : {}),
+      ...(signedIn.notices.length > 0 ? { notice: signedIn.notices.join(' ') } : {}),
       ...(accepted
         ? {}
         : {
@@ -600,6 +632,10 @@ async function setTarget(name: string, target: CredentialTarget): Promise<Regist
       ? `Signed in to ${name} as ${signedIn.username}: Harbor's token service at ${signedIn.host} accepts the CLI secret, and docker credentials for ${signedIn.host} are in place.`
       : `Signed in to ${name} as ${signedIn.username}, but Harbor still rejects the CLI secret: log in at ${signedIn.webLoginUrl}.`;
     note(name, accepted ? 'action' : 'problem', message);
+    for (const notice of signedIn.notices) {
+      deps.log.warn(notice, { registry: name });
+      note(name, 'problem', notice);
+    }
     return { value: view(registry), message };
   }
 

@@ -65,6 +65,8 @@ export function registryView(registry: RegistrySettings, record: RegistryStatusR
     nextKeepAliveAt: record.nextKeepAliveAt ?? null,
     keepAliveHours: keepAliveHoursOf(registry, preferences),
     sessionExpiresAt: record.sessionExpiresAt ?? null,
+    sessionFixed: record.sessionFixed === true,
+    notice: record.notice ?? null,
     lastError: record.lastError ?? null,
     actionUrl: record.actionUrl ?? null,
   };

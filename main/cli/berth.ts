@@ -63,6 +63,12 @@ function positiveNumber(value: string | undefined, flag: string): number | undef
   return number;
 }
 
+function portNumber(value: string): number {
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || port < 1 || port > 65535) throw usageError(`--loopback-port takes a port number (1 to 65535), not "${value}".`);
+  return port;
+}
+
 function nonNegativeNumber(value: string, flag: string): number {
   const number = Number(value);
   if (value.trim() === '' || !Number.isFinite(number) || number < 0) throw usageError(`${flag} takes 0 or a positive number, not "${value}".`);
@@ -70,8 +76,8 @@ function nonNegativeNumber(value: string, flag: string): number {
 }
 
 function statusJson(view: RegistryView) {
-  const { name, kind, method, registry, target, username, state, idleDeadline, lastKeptAliveAt, nextKeepAliveAt, sessionExpiresAt, lastError, actionUrl } = view;
-  return { name, kind, method, registry, target, username, state, idleDeadline, lastKeptAliveAt, nextKeepAliveAt, sessionExpiresAt, lastError, actionUrl };
+  const { name, kind, method, registry, target, username, state, idleDeadline, lastKeptAliveAt, nextKeepAliveAt, sessionExpiresAt, sessionFixed, notice, lastError, actionUrl } = view;
+  return { name, kind, method, registry, target, username, state, idleDeadline, lastKeptAliveAt, nextKeepAliveAt, sessionExpiresAt, sessionFixed, notice, lastError, actionUrl };
 }
 
 const methodWords: Record<SignInMethod, string> = {
@@ -88,7 +94,8 @@ function describe(view: RegistryView, now = Date.now()): string {
   }
   if (view.lastKeptAliveAt) lines.push(`  last kept alive ${view.lastKeptAliveAt}`);
   if (view.nextKeepAliveAt) lines.push(`  next keep-alive ${view.nextKeepAliveAt}`);
-  if (view.sessionExpiresAt) lines.push(`  Berth's session ends ${view.sessionExpiresAt}`);
+  if (view.sessionExpiresAt) lines.push(`  Berth's session ends ${view.sessionExpiresAt}${view.sessionFixed ? ', keep-alive cannot extend it' : ''}`);
+  if (view.notice) lines.push(`  note: ${view.notice}`);
   if (view.lastError) lines.push(`  ${view.lastError}`);
   if (view.actionUrl) lines.push(`  fix: ${view.actionUrl}`);
   return lines.join('\n');
@@ -129,13 +136,14 @@ const commands: Record<string, Command> = {
   add: {
     summary: 'add a Harbor registry by its URL',
     usage:
-      'berth add harbor <name> --url <harbor> [--client-id <id> [--issuer <URL>] [--scope "..."] [--auth-param k=v]...] [--profile <file>] [--ca-file <pem>] [--idle-days 30] [--keep-alive-hours 24|0] [--warn-days 3] [--json]',
+      'berth add harbor <name> --url <harbor> [--client-id <id> [--issuer <URL>] [--scope "..."] [--auth-param k=v]... [--loopback-port <port>]] [--profile <file>] [--ca-file <pem>] [--idle-days 30] [--keep-alive-hours 24|0] [--warn-days 3] [--json]',
     options: {
       url: { type: 'string' },
       issuer: { type: 'string' },
       'client-id': { type: 'string' },
       scope: { type: 'string' },
       'auth-param': { type: 'string', multiple: true },
+      'loopback-port': { type: 'string' },
       profile: { type: 'string' },
       'ca-file': { type: 'string' },
       'idle-days': { type: 'string' },
@@ -159,13 +167,25 @@ const commands: Record<string, Command> = {
       const scopes = (values.scope as string | undefined) ?? profile?.scopes;
       const authParams = { ...profile?.authParams, ...parseAuthParams(values['auth-param'] as string[] | undefined) };
       const idleDays = positiveNumber(values['idle-days'] as string | undefined, '--idle-days') ?? profile?.idleDays;
-      if (!clientId && (issuer || scopes || Object.keys(authParams).length > 0)) {
-        throw usageError("--issuer, --scope and --auth-param belong to Berth's own client: give its --client-id too, or leave them out to sign in through Harbor's web login.");
+      const loopbackPort = values['loopback-port'] === undefined ? profile?.loopbackPort : portNumber(values['loopback-port'] as string);
+      const maxSessionDays = profile?.maxSessionDays;
+      if (!clientId && (issuer || scopes || Object.keys(authParams).length > 0 || loopbackPort !== undefined)) {
+        throw usageError("--issuer, --scope, --auth-param and --loopback-port belong to Berth's own client: give its --client-id too, or leave them out to sign in through Harbor's web login.");
       }
       const input: AddHarborInput = {
         name,
         url,
-        ...(clientId ? { method: 'oidc' as const, clientId, authParams, ...(issuer ? { issuer } : {}), ...(scopes ? { scopes } : {}) } : { method: 'web' as const }),
+        ...(clientId
+          ? {
+              method: 'oidc' as const,
+              clientId,
+              authParams,
+              ...(issuer ? { issuer } : {}),
+              ...(scopes ? { scopes } : {}),
+              ...(loopbackPort !== undefined ? { loopbackPort } : {}),
+              ...(maxSessionDays !== undefined ? { maxSessionDays } : {}),
+            }
+          : { method: 'web' as const }),
         ...(typeof values['ca-file'] === 'string' ? { caFile: values['ca-file'] } : {}),
         ...(idleDays !== undefined ? { idleDays } : {}),
         ...(values['keep-alive-hours'] !== undefined ? { keepAliveHours: nonNegativeNumber(values['keep-alive-hours'] as string, '--keep-alive-hours') } : {}),
@@ -207,6 +227,7 @@ const commands: Record<string, Command> = {
         io.stderr(`berth login: ${view.lastError ?? `${view.name} is ${view.state}.`}\n`);
         return exitCodes.failure;
       }
+      if (view.notice) io.stderr(`warning: ${view.notice}\n`);
       io.stderr(
         pasted
           ? `Checked: Harbor's token service at ${view.registry} accepts the CLI secret of ${view.username}. It is in the keychain, and docker credentials for ${view.registry} are in place.\n`

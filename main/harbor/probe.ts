@@ -8,6 +8,8 @@ import { onlineSessionWarning, readHarborLogin, type HarborLogin } from './login
 export interface HarborFindings {
   authMode: string;
   oidcProviderName: string | null;
+  /** Shown to anyone by Harbor 2.7–2.12, only to signed-in users from 2.13. */
+  harborVersion: string | null;
   tokenService: { realm: string; service: string } | null;
   /** Harbor's own OIDC login (issuer, its client id, its scopes); `null` when it has none. */
   login: HarborLogin | null;
@@ -31,5 +33,12 @@ export async function probeHarbor(url: URL, caFile?: string): Promise<HarborFind
   ]);
   const oidc = info.authMode === 'oidc_auth' ? login : null;
   const offline = oidc ? onlineSessionWarning(url.host, oidc.scopes) : null;
-  return { authMode: info.authMode, oidcProviderName: info.oidcProviderName ?? null, tokenService, login: oidc, warnings: offline ? [offline] : [] };
+  return {
+    authMode: info.authMode,
+    oidcProviderName: info.oidcProviderName ?? null,
+    harborVersion: info.harborVersion ?? null,
+    tokenService,
+    login: oidc,
+    warnings: offline ? [offline] : [],
+  };
 }

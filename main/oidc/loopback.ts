@@ -1,6 +1,7 @@
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { BerthError } from '../errors.js';
+import { portHolder } from './port-holder.js';
 
 export interface LoopbackListener {
   /** `http://127.0.0.1:<port>/callback`, the redirect URI sent to the provider. */
@@ -24,8 +25,8 @@ h1{font-size:1.4rem;color:${colour}}@media(prefers-color-scheme:dark){body{backg
 <body><h1>${escape(outcome.title)}</h1><p>${escape(outcome.detail)}</p></body></html>`;
 }
 
-/** Listens on 127.0.0.1 on a port the OS picks, for exactly one OAuth callback (RFC 8252 §7.3). */
-export async function listenForCallback(timeoutMs: number): Promise<LoopbackListener> {
+/** Listens on 127.0.0.1 for exactly one OAuth callback (RFC 8252 §7.3), on a port the OS picks unless the provider needs a fixed one. */
+export async function listenForCallback(timeoutMs: number, fixedPort = 0, registry = 'this registry'): Promise<LoopbackListener> {
   let pending: ServerResponse | undefined;
   let settle: { resolve(url: URL): void; reject(error: Error): void } | undefined;
   const callback = new Promise<URL>((resolve, reject) => (settle = { resolve, reject }));
@@ -45,8 +46,18 @@ export async function listenForCallback(timeoutMs: number): Promise<LoopbackList
   });
 
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EADDRINUSE') return reject(error);
+      const holder = portHolder(fixedPort);
+      reject(
+        new BerthError(
+          'port-in-use',
+          `The sign-in to ${registry} must receive the browser on 127.0.0.1:${fixedPort}, the port registered at the identity provider, but ${holder ?? 'another program'} is using it. Close it (or another sign-in in progress) and try again.`,
+          { registry },
+        ),
+      );
+    });
+    server.listen(fixedPort, '127.0.0.1', () => resolve());
   });
   const { port } = server.address() as AddressInfo;
   const redirectUri = `http://127.0.0.1:${port}${callbackPath}`;

@@ -44,7 +44,8 @@ function refusedPage(status: number, words: string, settings: OidcClientSettings
     return new BerthError(
       'oidc',
       `The identity provider at ${host} does not allow Berth's redirect URI ${redirectUri} for the client "${clientId}" (HTTP ${status}${said}). ` +
-        `Its administrator must register http://127.0.0.1/callback for that client with any port allowed (RFC 8252), ${webLogin}.`,
+        `Its administrator must register http://127.0.0.1/callback for that client with any port allowed (RFC 8252); where the provider matches redirect URIs exactly, ` +
+        `add the registry again with --loopback-port and the port registered there; ${webLogin}.`,
       { registry },
     );
   }

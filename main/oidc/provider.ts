@@ -10,15 +10,19 @@ export interface OidcClientSettings {
   issuer: string;
   clientId: string;
   caFile?: string | undefined;
+  /** A fixed loopback port, for providers that match redirect URIs exactly; absent: one the OS picks. */
+  loopbackPort?: number | undefined;
 }
 
 export interface Tokens {
   idToken: string;
   accessToken: string;
   refreshToken?: string;
-  /** When Berth's own session (the refresh token) ends, if the provider says (`refresh_expires_in` > 0). */
+  /** Whether the provider granted offline access; `false`: the refresh token is bound to the browser's session (hours). */
+  offline: boolean;
+  /** When Berth's own session (the refresh token) ends, if the provider says (`refresh_expires_in` > 0, or a JWT refresh token's `exp`). */
   sessionExpiresAt?: Date;
-  claims: { sub: string; aud: string[]; azp?: string };
+  claims: { sub: string; iss: string; aud: string[]; azp?: string };
 }
 
 /** Opens a URL in a browser; the system browser in the app, `--browser-command` in the CLI, a driver in tests. */
@@ -43,7 +47,28 @@ export async function discover(settings: OidcClientSettings): Promise<oidc.Confi
   }
 }
 
-function tokensFrom(response: oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers, registry: string): Tokens {
+/** A JWT refresh token's `exp` (Keycloak's are JWTs); opaque tokens say nothing. */
+function jwtExpiry(token: string | undefined): number | undefined {
+  const payload = token?.split('.')[1];
+  if (!payload || token?.split('.').length !== 3) return undefined;
+  try {
+    const exp = (JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { exp?: unknown }).exp;
+    return typeof exp === 'number' && exp > 0 ? exp * 1000 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** When the refresh token's session ends: `refresh_expires_in` (0 means no end), else a JWT refresh token's `exp`. */
+function sessionEnd(response: oidc.TokenEndpointResponse): Date | undefined {
+  const refreshExpiresIn = Number((response as { refresh_expires_in?: unknown }).refresh_expires_in);
+  if (refreshExpiresIn > 0) return new Date(Date.now() + refreshExpiresIn * 1000);
+  if (refreshExpiresIn === 0) return undefined;
+  const exp = jwtExpiry(response.refresh_token);
+  return exp === undefined ? undefined : new Date(exp);
+}
+
+function tokensFrom(response: oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers, registry: string, requestedScopes: string): Tokens {
   const claims = response.claims();
   if (!response.id_token || !claims) {
     throw new BerthError('oidc', `The identity provider sent no ID token for ${registry}; is "openid" in the scopes?`, { registry });
@@ -51,14 +76,18 @@ function tokensFrom(response: oidc.TokenEndpointResponse & oidc.TokenEndpointRes
   rememberSecret(response.id_token);
   rememberSecret(response.access_token);
   rememberSecret(response.refresh_token);
-  const refreshExpiresIn = Number((response as { refresh_expires_in?: unknown }).refresh_expires_in);
+  // No `scope` in the answer means the one requested (RFC 6749 §5.1).
+  const granted = (response.scope ?? requestedScopes).split(/\s+/);
+  const expiresAt = response.refresh_token ? sessionEnd(response) : undefined;
   return {
     idToken: response.id_token,
     accessToken: response.access_token,
     ...(response.refresh_token ? { refreshToken: response.refresh_token } : {}),
-    ...(refreshExpiresIn > 0 ? { sessionExpiresAt: new Date(Date.now() + refreshExpiresIn * 1000) } : {}),
+    offline: Boolean(response.refresh_token) && granted.includes('offline_access'),
+    ...(expiresAt ? { sessionExpiresAt: expiresAt } : {}),
     claims: {
       sub: claims.sub,
+      iss: claims.iss,
       aud: Array.isArray(claims.aud) ? claims.aud : [claims.aud],
       ...(typeof claims.azp === 'string' ? { azp: claims.azp } : {}),
     },
@@ -79,7 +108,7 @@ export interface LoopbackSignInOptions<T> {
 /** Authorization code flow with PKCE S256, state and nonce over a one-shot loopback listener. */
 export async function signInWithBrowser<T>(config: oidc.Configuration, settings: OidcClientSettings, options: LoopbackSignInOptions<T>): Promise<T> {
   const { registry } = settings;
-  const listener = await listenForCallback(options.timeoutMs);
+  const listener = await listenForCallback(options.timeoutMs, settings.loopbackPort, registry);
   try {
     const codeVerifier = oidc.randomPKCECodeVerifier();
     const state = oidc.randomState();
@@ -111,7 +140,7 @@ export async function signInWithBrowser<T>(config: oidc.Configuration, settings:
     }
     let tokens: Tokens;
     try {
-      tokens = tokensFrom(await oidc.authorizationCodeGrant(config, callbackUrl, { pkceCodeVerifier: codeVerifier, expectedState: state, expectedNonce: nonce, idTokenExpected: true }), registry);
+      tokens = tokensFrom(await oidc.authorizationCodeGrant(config, callbackUrl, { pkceCodeVerifier: codeVerifier, expectedState: state, expectedNonce: nonce, idTokenExpected: true }), registry, options.scopes);
     } catch (grantError) {
       throw oidcError(grantError, settings, 'finish the sign-in');
     }
@@ -127,23 +156,70 @@ export async function signInWithBrowser<T>(config: oidc.Configuration, settings:
 }
 
 /** Refresh grant; the provider may rotate the refresh token, so callers store the new one before anything else. */
-export async function refreshTokens(config: oidc.Configuration, settings: OidcClientSettings, refreshToken: string): Promise<Tokens> {
+export async function refreshTokens(config: oidc.Configuration, settings: OidcClientSettings, refreshToken: string, scopes: string): Promise<Tokens> {
   try {
-    return tokensFrom(await oidc.refreshTokenGrant(config, refreshToken), settings.registry);
+    return tokensFrom(await oidc.refreshTokenGrant(config, refreshToken), settings.registry, scopes);
   } catch (error) {
+    // Any OAuth error answer to a refresh means the session is over, whatever code the provider chose (invalid_grant, invalid_request, ...).
+    if (error instanceof oidc.ResponseBodyError) {
+      const description = error.error_description ? `: ${error.error_description}` : '';
+      throw new BerthError('session-ended', `The identity provider ended Berth's session for ${settings.registry} (${error.error}${description}).`, { registry: settings.registry, cause: error });
+    }
     throw oidcError(error, settings, 'refresh the session');
   }
 }
 
-/** Revokes a refresh token at the provider (RFC 7009); providers without a revocation endpoint are skipped. */
-export async function revokeRefreshToken(config: oidc.Configuration, settings: OidcClientSettings, refreshToken: string): Promise<boolean> {
-  if (!config.serverMetadata().revocation_endpoint) return false;
-  try {
-    await oidc.tokenRevocation(config, refreshToken, { token_type_hint: 'refresh_token' });
-    return true;
-  } catch (error) {
-    throw oidcError(error, settings, 'revoke the session');
+/** How a sign-out at the identity provider went: revoked, or why not. */
+export interface Revocation {
+  revoked: boolean;
+  warning?: string;
+}
+
+/**
+ * Ends Berth's session at the provider: RFC 7009 revocation where it has the endpoint; else its logout endpoint with the
+ * refresh token (Keycloak's ends offline sessions that way), checked by trying the token once more; else says it could not.
+ */
+export async function revokeRefreshToken(config: oidc.Configuration, settings: OidcClientSettings, refreshToken: string): Promise<Revocation> {
+  const metadata = config.serverMetadata();
+  const host = new URL(metadata.issuer).host;
+  const lingers = `Berth deleted its own copy, but the session stays valid at the provider until it idles out or an administrator ends it.`;
+  if (metadata.revocation_endpoint) {
+    try {
+      await oidc.tokenRevocation(config, refreshToken, { token_type_hint: 'refresh_token' });
+      return { revoked: true };
+    } catch (error) {
+      throw oidcError(error, settings, 'revoke the session');
+    }
   }
+  if (!metadata.end_session_endpoint) {
+    return { revoked: false, warning: `The identity provider at ${host} offers no way to revoke Berth's session (no revocation or logout endpoint). ${lingers}` };
+  }
+  try {
+    const response = await httpClient({ caFile: settings.caFile })(metadata.end_session_endpoint, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ client_id: settings.clientId, refresh_token: refreshToken }),
+    });
+    await response.body?.cancel();
+  } catch (error) {
+    throw oidcError(error, settings, 'end the session');
+  }
+  try {
+    await oidc.refreshTokenGrant(config, refreshToken);
+  } catch (error) {
+    if (error instanceof oidc.ResponseBodyError) return { revoked: true };
+    throw oidcError(error, settings, 'check that the session ended');
+  }
+  return { revoked: false, warning: `The identity provider at ${host} has no revocation endpoint, and its logout endpoint did not end Berth's session. ${lingers}` };
+}
+
+// openid-client and jose name their own checks OAUTH_* and ERR_JW*: the provider answered, but not acceptably.
+function protocolCode(error: unknown): string | undefined {
+  for (let current = error as { code?: unknown; cause?: unknown } | undefined; current && typeof current === 'object'; current = current.cause as typeof current) {
+    if (typeof current.code === 'string' && /^(OAUTH_|ERR_JW)/.test(current.code)) return current.code;
+  }
+  return undefined;
 }
 
 function oidcError(error: unknown, settings: OidcClientSettings, action: string): BerthError {
@@ -156,12 +232,9 @@ function oidcError(error: unknown, settings: OidcClientSettings, action: string)
     }
     return new BerthError('oidc', `Could not ${action} for ${registry}: the identity provider said ${error.error}${description}.`, { registry, cause: error });
   }
-  if (error instanceof oidc.ClientError && error.cause === undefined) {
-    return new BerthError('oidc', `Could not ${action} for ${registry}: ${error.message}.`, { registry, cause: error });
+  const host = new URL(settings.issuer).host;
+  if (protocolCode(error) || (error instanceof oidc.ClientError && error.cause === undefined)) {
+    return new BerthError('oidc', `Could not ${action} for ${registry}: the identity provider at ${host} sent an answer Berth cannot accept (${errorMessage(error)}).`, { registry, cause: error });
   }
-  const cause = error instanceof oidc.ClientError && error.cause ? error.cause : error;
-  if (cause instanceof Error && (cause.name === 'TypeError' || cause.name === 'TimeoutError' || 'code' in cause)) {
-    return networkError(cause, settings.issuer, registry);
-  }
-  return new BerthError('oidc', `Could not ${action} for ${registry}: ${errorMessage(error)}.`, { registry, cause: error });
+  return networkError(error instanceof oidc.ClientError && error.cause ? error.cause : error, settings.issuer, registry);
 }

@@ -1,6 +1,8 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { WrittenTo } from '../credentials/docker-target.js';
 import { BerthError, errorMessage } from '../errors.js';
 import { HarborClient, type HarborUser } from '../harbor/client.js';
+import { onlineSessionWarning } from '../harbor/login-redirect.js';
 import { httpClient } from '../net/http.js';
 import { checkBasicCredentials, discoverTokenService, type CredentialVerdict } from '../registry/token-auth.js';
 import type { HarborRegistrySettings } from '../settings/model.js';
@@ -62,9 +64,21 @@ export async function useStoredSecret(
   const verdict = await checkCliSecret(harbor, username, secret);
   if (verdict === 'accepted') return { verdict, username };
   const user = await current();
-  if (!user || user.cliSecret === secret) return { verdict, username };
-  const writtenTo = await installSecret(registry, user.username, user.cliSecret, deps);
-  return { verdict: await checkCliSecret(harbor, user.username, user.cliSecret), username: user.username, writtenTo };
+  if (user && user.cliSecret !== secret) {
+    const writtenTo = await installSecret(registry, user.username, user.cliSecret, deps);
+    return { verdict: await checkCliSecret(harbor, user.username, user.cliSecret), username: user.username, writtenTo };
+  }
+  // A brief failure of Harbor's own refresh at the identity provider gives the same 401: ask once more before calling the session dead.
+  await sleep(deps.recheckDelayMs);
+  return { verdict: await checkCliSecret(harbor, username, secret), username };
+}
+
+/** A Harbor whose own login asks for no offline session: its CLI secrets die with the browser session, whatever Berth does. */
+export async function harborSessionNotices(harbor: HarborClient): Promise<string[]> {
+  const redirect = await harbor.webLoginRedirect().catch(() => undefined);
+  const scopes = redirect?.searchParams.get('scope');
+  const warning = scopes === null || scopes === undefined ? null : onlineSessionWarning(harbor.host, scopes.split(/\s+/).filter(Boolean));
+  return warning ? [warning] : [];
 }
 
 /** After a new secret is in place: checked the way docker will use it. A new secret does not revive a dead Harbor session. */

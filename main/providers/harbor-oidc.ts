@@ -2,27 +2,53 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { BerthError } from '../errors.js';
 import { idTokenAuth, type HarborClient, type HarborUser } from '../harbor/client.js';
 import { newCliSecret } from '../harbor/cli-secret.js';
+import { readHarborLogin } from '../harbor/login-redirect.js';
 import { rememberSecret } from '../log/redact.js';
 import { discover, refreshTokens, revokeRefreshToken, signInWithBrowser, type OidcClientSettings, type Tokens } from '../oidc/provider.js';
 import { checkBasicCredentials, discoverTokenService } from '../registry/token-auth.js';
 import type { HarborOidcSettings } from '../settings/model.js';
-import { checkCliSecret, harborClient, installSecret, signInAgain, useStoredSecret, verifiedNewSecret, webLoginNeeded } from './harbor-cli-secret.js';
-import type { CredentialMethod, MethodDependencies, SessionOutcome, SignInRequest } from './method.js';
+import { checkCliSecret, harborClient, harborSessionNotices, installSecret, signInAgain, useStoredSecret, verifiedNewSecret, webLoginNeeded } from './harbor-cli-secret.js';
+import type { CredentialMethod, MethodDependencies, SessionOutcome, SignedInSession, SignInRequest } from './method.js';
+
+const dayMs = 86_400_000;
+// Below this, a refresh is too soon after the last one to tell an idle window (the end moves on) from a fixed end (it stays).
+const minimumObservationMs = 5_000;
 
 export function oidcSettings(registry: HarborOidcSettings): OidcClientSettings {
-  return { registry: registry.name, issuer: registry.issuer, clientId: registry.clientId, caFile: registry.caFile };
+  return { registry: registry.name, issuer: registry.issuer, clientId: registry.clientId, caFile: registry.caFile, loopbackPort: registry.loopbackPort };
 }
 
-/** Harbor answered the ID token as anonymous: either the audience is wrong or the user never logged in to the web UI. */
+/**
+ * The authorization request's extras: `prompt=consent` when asking for offline access, since a provider may grant it only
+ * then (OIDC Core §11) and silently give a session-bound token otherwise; a `prompt` in the settings wins (empty: none).
+ */
+export function authorizationParams(registry: HarborOidcSettings): Record<string, string> {
+  const params = { ...registry.authParams };
+  if (params.prompt === undefined && registry.scopes.split(/\s+/).includes('offline_access')) params.prompt = 'consent';
+  if (params.prompt === '') delete params.prompt;
+  return params;
+}
+
+/** Harbor answered the ID token as anonymous: another issuer, an audience without Harbor's client, or a user Harbor does not know. */
 export async function explainAnonymous(harbor: HarborClient, tokens: Tokens, registry: HarborOidcSettings): Promise<BerthError> {
-  const harborClientId = await harbor.webLoginClientId().catch(() => undefined);
+  const login = await readHarborLogin(harbor, registry.caFile).catch(() => null);
+  if (login?.issuer && login.issuer !== tokens.claims.iss.replace(/\/$/, '')) {
+    return new BerthError(
+      'issuer',
+      `Harbor at ${harbor.host} trusts ID tokens only from the issuer "${login.issuer}", but Berth signed in at "${tokens.claims.iss}" ` +
+        `(the same identity provider under another name counts as another issuer). Add the registry again with --issuer ${login.issuer}, ` +
+        `or sign in through Harbor's web login, which needs no issuer: \`berth remove ${registry.name}\`, then add it again without --client-id.`,
+      { registry: registry.name },
+    );
+  }
+  const harborClientId = login?.clientId;
   if (harborClientId && !tokens.claims.aud.includes(harborClientId)) {
     return new BerthError(
       'audience',
-      `Harbor at ${harbor.host} did not accept the ID token for ${registry.name}: its audience is ${tokens.claims.aud.map((a) => `"${a}"`).join(', ')}, ` +
-        `but Harbor accepts only ID tokens that name its own client "${harborClientId}". The identity provider must add "${harborClientId}" ` +
-        `to the ID token audience of the client "${registry.clientId}" (Keycloak: an Audience mapper with "Add to ID token" on). ` +
-        `Or sign in through Harbor's web login, which needs nothing registered: \`berth remove ${registry.name}\`, then add it again without --client-id.`,
+      `Harbor at ${harbor.host} did not accept the ID token for ${registry.name}: Harbor accepts only ID tokens issued to its own client "${harborClientId}" as well, ` +
+        `and this one names only ${tokens.claims.aud.map((a) => `"${a}"`).join(', ')}. The identity provider must also put "${harborClientId}" into the audience ("aud") ` +
+        `of the ID tokens it issues to the client "${registry.clientId}". Keycloak: an Audience mapper on that client with "Add to ID token" on. ` +
+        `Entra ID, Okta and Google cannot do this: there, sign in through Harbor's web login, which needs nothing registered (\`berth remove ${registry.name}\`, then add it again without --client-id).`,
       { registry: registry.name },
     );
   }
@@ -36,16 +62,54 @@ export async function explainAnonymous(harbor: HarborClient, tokens: Tokens, reg
 /**
  * Harbor's stored session is dead but the browser has just signed in at the identity provider: Harbor's
  * web login in the same browser passes through on that SSO session and stores a fresh token for Harbor.
+ * Every use of a dead secret makes Harbor try (and log) a refresh at the provider, so it is not asked every second.
  */
 async function reviveHarborSession(harbor: HarborClient, user: HarborUser, request: SignInRequest<unknown>): Promise<boolean> {
   await request.openBrowser(harbor.webLoginUrl);
   const tokenService = await discoverTokenService(harbor.fetch, harbor.base.href);
   const deadline = Date.now() + Math.min(request.timeoutMs, 120_000);
-  while (Date.now() < deadline) {
-    await sleep(1000);
+  // The provider's fresh SSO session often passes Harbor's login straight through: look once soon, then every 3 s.
+  for (let wait = 1000; Date.now() < deadline; wait = 3000) {
+    await sleep(wait);
     if ((await checkBasicCredentials(harbor.fetch, tokenService, user.username, user.cliSecret)) === 'accepted') return true;
   }
   return false;
+}
+
+/**
+ * When Berth's own session ends, as the provider says or the profile's `maxSessionDays` caps it, and whether keep-alive can
+ * extend it: an idle window's end moves on by about the time since the last refresh; a fixed lifetime's stays where it was.
+ */
+function sessionEnd(registry: HarborOidcSettings, provided: Date | undefined, session: SignedInSession, now = Date.now()): { sessionExpiresAt?: Date; sessionFixed?: boolean } {
+  const signedInAt = session.signedInAt?.getTime() ?? now;
+  const cap = registry.maxSessionDays === undefined ? undefined : new Date(signedInAt + registry.maxSessionDays * dayMs);
+  const end = [provided, cap].filter((date): date is Date => date !== undefined).sort((a, b) => a.getTime() - b.getTime())[0];
+  if (!end) return {};
+  const elapsed = session.renewedAt ? now - session.renewedAt.getTime() : 0;
+  const moved = provided && session.sessionExpiresAt ? provided.getTime() - session.sessionExpiresAt.getTime() : undefined;
+  const stuck = moved !== undefined && elapsed >= minimumObservationMs && moved < elapsed / 2;
+  return { sessionExpiresAt: end, ...(cap !== undefined || stuck ? { sessionFixed: true } : {}) };
+}
+
+/** What the person should know about the session the provider gave Berth. */
+function sessionNotices(registry: HarborOidcSettings, tokens: Tokens): string[] {
+  const host = new URL(registry.issuer).host;
+  const prompt = registry.authParams.prompt;
+  const why = prompt === undefined ? '' : ` (your settings replaced Berth's prompt=consent with prompt=${prompt || 'none'}; some providers grant offline access only with consent)`;
+  if (!tokens.refreshToken) {
+    return [
+      `The identity provider at ${host} gave Berth no session of its own: it did not grant offline_access${why}. Docker's credential works and Berth keeps Harbor's session alive, ` +
+        `but to regenerate the CLI secret or pick up a new one Berth will ask you to sign in again.`,
+    ];
+  }
+  if (!tokens.offline) {
+    const ends = tokens.sessionExpiresAt ? `; it ends ${tokens.sessionExpiresAt.toISOString()}` : '';
+    return [
+      `The identity provider at ${host} gave Berth a session bound to your browser's sign-in instead of offline access${why}${ends}. ` +
+        `When it ends Berth will ask you to sign in again; docker's credential and Harbor's own session are not affected.`,
+    ];
+  }
+  return [];
 }
 
 /** Browser sign-in with Berth's own client, then the CLI secret from Harbor, checked on the token service the way docker will use it. */
@@ -59,9 +123,10 @@ async function signIn<T>(registry: HarborOidcSettings, request: SignInRequest<T>
   await harbor.requireOidc();
   const settings = oidcSettings(registry);
   const config = await discover(settings);
+  const started = new Date();
   return signInWithBrowser(config, settings, {
     scopes: registry.scopes,
-    authParams: registry.authParams,
+    authParams: authorizationParams(registry),
     openBrowser: request.openBrowser,
     timeoutMs: request.timeoutMs,
     ...(request.onCallback ? { onCallback: request.onCallback } : {}),
@@ -77,16 +142,18 @@ async function signIn<T>(registry: HarborOidcSettings, request: SignInRequest<T>
         cliSecret: user.cliSecret,
         accepted,
         ...(tokens.refreshToken ? { refreshToken: tokens.refreshToken } : {}),
-        ...(tokens.sessionExpiresAt ? { sessionExpiresAt: tokens.sessionExpiresAt } : {}),
+        ...sessionEnd(registry, tokens.sessionExpiresAt, { signedInAt: started }),
         webLoginUrl: harbor.webLoginUrl,
+        notices: [...sessionNotices(registry, tokens), ...(await harborSessionNotices(harbor))],
       });
     },
   });
 }
 
-type BerthSession = { tokens: Tokens } | { ended: BerthError };
+/** Berth's own leg of a pass: renewed, ended by the provider, or not renewable now (network, an answer Berth cannot accept). */
+type BerthSession = { tokens: Tokens } | { ended: BerthError } | { failed: BerthError };
 
-/** Refresh grant with the stored refresh token; the rotated one is stored before anything else, as the old one is spent. */
+/** Refresh grant with the stored refresh token; the rotated one is stored before anything else, as the old one may be spent. */
 async function refreshBerthSession(registry: HarborOidcSettings, deps: MethodDependencies): Promise<BerthSession> {
   const refreshToken = await deps.secrets.get(registry.name, 'refresh-token');
   if (!refreshToken) {
@@ -94,25 +161,25 @@ async function refreshBerthSession(registry: HarborOidcSettings, deps: MethodDep
   }
   const settings = oidcSettings(registry);
   try {
-    const tokens = await refreshTokens(await discover(settings), settings, refreshToken);
+    const tokens = await refreshTokens(await discover(settings), settings, refreshToken, registry.scopes);
     if (tokens.refreshToken && tokens.refreshToken !== refreshToken) await deps.secrets.set(registry.name, 'refresh-token', tokens.refreshToken);
     return { tokens };
   } catch (error) {
-    if (error instanceof BerthError && error.code === 'session-ended') return { ended: error };
-    throw error;
+    if (!(error instanceof BerthError)) throw error;
+    return error.code === 'session-ended' ? { ended: error } : { failed: error };
   }
 }
 
 /**
- * One keep-alive pass: refresh Berth's own session, then use the CLI secret on `/service/token`, which makes
- * Harbor refresh the session it stores for the user. A rejected secret is fetched again in case it was
+ * One keep-alive pass: refresh Berth's own session, then — whatever happened to it — use the CLI secret on `/service/token`,
+ * which makes Harbor refresh the session it stores for the user. A rejected secret is fetched again in case it was
  * regenerated elsewhere; if Harbor still rejects it, Harbor's session is dead and only a web login revives it.
  */
-async function keepAlive(registry: HarborOidcSettings, username: string | undefined, deps: MethodDependencies): Promise<SessionOutcome> {
+async function keepAlive(registry: HarborOidcSettings, session: SignedInSession, deps: MethodDependencies): Promise<SessionOutcome> {
   const harbor = harborClient(registry);
+  const { username } = session;
   const berth = await refreshBerthSession(registry, deps);
-  const sessionExpiresAt = 'tokens' in berth ? berth.tokens.sessionExpiresAt : undefined;
-  const expiry = sessionExpiresAt ? { sessionExpiresAt } : {};
+  const end = 'tokens' in berth ? sessionEnd(registry, berth.tokens.sessionExpiresAt, session) : {};
   const noSecret = { state: 'needs-sign-in', keptAlive: false, username: username ?? '', lastError: `Berth holds no CLI secret for ${registry.name}: ${signInAgain(registry)}.` } as const;
   if (!username) return noSecret;
   const inUse = await useStoredSecret(harbor, registry, username, deps, async () => {
@@ -123,15 +190,22 @@ async function keepAlive(registry: HarborOidcSettings, username: string | undefi
   });
   if (!inUse) return noSecret;
   const written = inUse.writtenTo ? { writtenTo: inUse.writtenTo } : {};
+  const accepted = inUse.verdict === 'accepted';
   if ('ended' in berth) {
-    const lastError =
-      inUse.verdict === 'accepted'
-        ? `${berth.ended.message} Docker credentials still work and Berth keeps them alive, but ${signInAgain(registry)} so Berth can pick up or regenerate the CLI secret.`
-        : `Both Berth's session and Harbor's session for ${inUse.username} at ${harbor.host} have ended: ${signInAgain(registry)}; one sign-in renews both.`;
-    return { state: 'needs-sign-in', keptAlive: inUse.verdict === 'accepted', username: inUse.username, lastError, ...written };
+    const lastError = accepted
+      ? `${berth.ended.message} Docker credentials still work and Berth keeps Harbor's session alive, but ${signInAgain(registry)} so Berth can pick up or regenerate the CLI secret.`
+      : `Both Berth's session and Harbor's session for ${inUse.username} at ${harbor.host} have ended: ${signInAgain(registry)}; one sign-in renews both.`;
+    return { state: 'needs-sign-in', keptAlive: accepted, username: inUse.username, lastError, ...written };
   }
-  if (inUse.verdict === 'accepted') return { state: 'valid', keptAlive: true, username: inUse.username, ...expiry, ...written };
-  return { state: 'needs-web-login', keptAlive: false, username: inUse.username, lastError: webLoginNeeded(harbor, inUse.username), actionUrl: harbor.webLoginUrl, ...expiry, ...written };
+  if ('failed' in berth) {
+    // Harbor refreshes at the same provider: while Berth cannot renew its own session there, Harbor's 401 proves nothing.
+    if (!accepted) throw berth.failed;
+    const state = berth.failed.code === 'unreachable' || berth.failed.code === 'tls' ? 'offline' : 'error';
+    const lastError = `${berth.failed.message} Harbor's session for ${inUse.username} was kept alive and docker's credentials work; Berth tries its own session again soon.`;
+    return { state, keptAlive: true, username: inUse.username, lastError, ...written };
+  }
+  if (accepted) return { state: 'valid', keptAlive: true, username: inUse.username, ...end, ...written };
+  return { state: 'needs-web-login', keptAlive: false, username: inUse.username, lastError: webLoginNeeded(harbor, inUse.username), actionUrl: harbor.webLoginUrl, ...end, ...written };
 }
 
 /** A new CLI secret set in Harbor with Berth's ID token, written to every credential target, then checked the way docker will use it. */
@@ -143,8 +217,9 @@ function regenerate(registry: HarborOidcSettings, deps: MethodDependencies): Pro
 async function regenerateLocked(registry: HarborOidcSettings, deps: MethodDependencies): Promise<SessionOutcome> {
   const berth = await refreshBerthSession(registry, deps);
   if ('ended' in berth) {
-    throw new BerthError('session-ended', `Cannot regenerate the CLI secret of ${registry.name}: ${berth.ended.message}`, { registry: registry.name });
+    throw new BerthError('session-ended', `Cannot regenerate the CLI secret of ${registry.name}: ${berth.ended.message} Sign in again first.`, { registry: registry.name });
   }
+  if ('failed' in berth) throw berth.failed;
   const harbor = harborClient(registry);
   const auth = idTokenAuth(berth.tokens.idToken);
   const user = await harbor.currentUser(auth);
@@ -156,11 +231,12 @@ async function regenerateLocked(registry: HarborOidcSettings, deps: MethodDepend
   return verifiedNewSecret(harbor, user.username, secret, writtenTo, berth.tokens.sessionExpiresAt);
 }
 
-/** Ends Berth's session at the identity provider. */
+/** Ends Berth's session at the identity provider, or says why it could not. */
 async function signOut(registry: HarborOidcSettings, refreshToken: string | null) {
   if (!refreshToken) return { revoked: false, warnings: [] };
   const settings = oidcSettings(registry);
-  return { revoked: await revokeRefreshToken(await discover(settings), settings, refreshToken), warnings: [] };
+  const { revoked, warning } = await revokeRefreshToken(await discover(settings), settings, refreshToken);
+  return { revoked, warnings: warning ? [warning] : [] };
 }
 
 /** Method `oidc`: Berth's own public client at the identity provider, registered by an administrator. */

@@ -4,8 +4,8 @@ import { webSessionAuth } from '../harbor/web-session.js';
 import { harborWebSession, signInThroughWindow } from '../harbor/web-windows.js';
 import { rememberSecret } from '../log/redact.js';
 import type { HarborWebSettings } from '../settings/model.js';
-import { checkCliSecret, harborClient, installSecret, signInAgain, useStoredSecret, verifiedNewSecret } from './harbor-cli-secret.js';
-import type { CredentialMethod, MethodDependencies, SessionOutcome, SignInRequest } from './method.js';
+import { checkCliSecret, harborClient, harborSessionNotices, installSecret, signInAgain, useStoredSecret, verifiedNewSecret } from './harbor-cli-secret.js';
+import type { CredentialMethod, MethodDependencies, SessionOutcome, SignedInSession, SignInRequest } from './method.js';
 
 // Control characters and ':' cannot be part of a docker basic-auth user name; robot accounts are not OIDC users.
 function usernameProblem(username: string): string | null {
@@ -33,7 +33,8 @@ async function signInWithPastedSecret<T>(registry: HarborWebSettings, pasted: { 
       { registry: registry.name },
     );
   }
-  return (await request.complete({ host: harbor.host, username, cliSecret: secret, accepted: true, webLoginUrl: harbor.webLoginUrl })).value;
+  const notices = await harborSessionNotices(harbor);
+  return (await request.complete({ host: harbor.host, username, cliSecret: secret, accepted: true, webLoginUrl: harbor.webLoginUrl, notices })).value;
 }
 
 /** Harbor's own web login in Berth's window (the app), or a pasted secret (the CLI, or the person's choice). */
@@ -50,11 +51,12 @@ async function signIn<T>(registry: HarborWebSettings, request: SignInRequest<T>,
   }
   const { user } = await signInThroughWindow(harbor, deps.webWindows, registry.name, request.timeoutMs);
   const accepted = (await checkCliSecret(harbor, user.username, user.cliSecret)) === 'accepted';
-  return (await request.complete({ host: harbor.host, username: user.username, userId: user.userId, cliSecret: user.cliSecret, accepted, webLoginUrl: harbor.webLoginUrl })).value;
+  const notices = await harborSessionNotices(harbor);
+  return (await request.complete({ host: harbor.host, username: user.username, userId: user.userId, cliSecret: user.cliSecret, accepted, webLoginUrl: harbor.webLoginUrl, notices })).value;
 }
 
 /** The secret's own use on `/service/token` is the keep-alive: Harbor refreshes its stored session on use. */
-async function keepAlive(registry: HarborWebSettings, username: string | undefined, deps: MethodDependencies): Promise<SessionOutcome> {
+async function keepAlive(registry: HarborWebSettings, { username }: SignedInSession, deps: MethodDependencies): Promise<SessionOutcome> {
   const harbor = harborClient(registry);
   const inUse = username
     ? await useStoredSecret(harbor, registry, username, deps, async () => {

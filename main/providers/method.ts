@@ -17,6 +17,19 @@ export interface SignedIn {
   refreshToken?: string;
   sessionExpiresAt?: Date;
   webLoginUrl: string;
+  /** Berth's own session ends at `sessionExpiresAt` however often it is refreshed. */
+  sessionFixed?: boolean;
+  /** What works now but will need the person later, in sentences. */
+  notices: string[];
+}
+
+/** What Berth knows of a signed-in registry when a keep-alive pass starts. */
+export interface SignedInSession {
+  username?: string;
+  signedInAt?: Date;
+  /** When Berth's own session ends, as last learned, and when that was learned. */
+  sessionExpiresAt?: Date;
+  renewedAt?: Date;
 }
 
 export interface SignInRequest<T> {
@@ -41,15 +54,19 @@ export interface MethodDependencies {
   signInTimeoutMs: number;
   /** Runs `work` holding the registry's lock (one refresh or secret change at a time, across processes). */
   exclusive<T>(work: () => Promise<T>): Promise<T>;
+  /** How long to wait before asking Harbor again about a rejected secret (a brief failure of Harbor's own refresh looks the same). */
+  recheckDelayMs: number;
 }
 
 /** What a keep-alive pass or a regeneration found out; network faults are thrown instead (offline is not expired). */
 export interface SessionOutcome {
-  state: 'valid' | 'needs-sign-in' | 'needs-web-login';
+  /** `offline` or `error`: Berth's own session could not be renewed, though Harbor's may have been kept alive. */
+  state: 'valid' | 'needs-sign-in' | 'needs-web-login' | 'offline' | 'error';
   /** Set when Harbor accepted the CLI secret, which refreshed its stored session. */
   keptAlive: boolean;
   /** When Berth's own session ends, if the identity provider says. */
   sessionExpiresAt?: Date;
+  sessionFixed?: boolean;
   lastError?: string;
   actionUrl?: string;
   username: string;
@@ -70,7 +87,7 @@ export interface SignOutOutcome {
 export interface CredentialMethod<R extends RegistrySettings = RegistrySettings> {
   readonly name: SignInMethod;
   signIn<T>(registry: R, request: SignInRequest<T>, deps: MethodDependencies): Promise<T>;
-  keepAlive(registry: R, username: string | undefined, deps: MethodDependencies): Promise<SessionOutcome>;
+  keepAlive(registry: R, session: SignedInSession, deps: MethodDependencies): Promise<SessionOutcome>;
   regenerate(registry: R, deps: MethodDependencies): Promise<SessionOutcome>;
   signOut(registry: R, refreshToken: string | null, deps: MethodDependencies): Promise<SignOutOutcome>;
 }

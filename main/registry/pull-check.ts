@@ -207,7 +207,8 @@ export async function checkPull(reference: ImageReference, options: PullCheckOpt
       // A missing manifest looks the same for a missing repository; the tag list tells them apart.
       const tags = await request(`${base}/v2/${reference.repository}/tags/list`, { headers });
       const reason = await registryReason(tags);
-      if (tags.status === 404 && /NAME_UNKNOWN/.test(reason)) throw new Verdict('not-found', `${reference.registry} has no repository ${reference.repository}.`);
+      // Distribution says NAME_UNKNOWN; Harbor answers tags/list itself, with NOT_FOUND in its own error format.
+      if (tags.status === 404 && /^(NAME_UNKNOWN|NOT_FOUND)\b/m.test(reason.replace(/; /g, '\n'))) throw new Verdict('not-found', `${reference.registry} has no repository ${reference.repository}.`);
       const wanted = reference.digest ? `manifest ${reference.digest}` : `tag ${reference.tag ?? 'latest'}`;
       throw new Verdict('not-found', `${reference.repository} at ${reference.registry} has no ${wanted}.`);
     }

@@ -36,8 +36,12 @@ export interface HarborOidcSettings extends HarborBase {
   issuer: string;
   clientId: string;
   scopes: string;
-  /** Extra authorization request parameters, e.g. `prompt=consent`, `kc_idp_hint`. */
+  /** Extra authorization request parameters, e.g. `kc_idp_hint`; `prompt` replaces Berth's `consent` (empty: none). */
   authParams: Record<string, string>;
+  /** The loopback port registered at a provider that matches redirect URIs exactly; absent: one the OS picks. */
+  loopbackPort?: number;
+  /** For providers that end sessions a fixed time after sign-in and do not say when. */
+  maxSessionDays?: number;
 }
 
 export type HarborRegistrySettings = HarborWebSettings | HarborOidcSettings;
@@ -87,6 +91,10 @@ export interface RegistryStatusRecord {
   lastKeptAliveAt?: string;
   nextKeepAliveAt?: string;
   sessionExpiresAt?: string;
+  /** Berth's own session ends at `sessionExpiresAt` however often it is refreshed (a fixed lifetime). */
+  sessionFixed?: boolean;
+  /** Something that works now but will need the person later (a browser-bound session, a Harbor without offline access). */
+  notice?: string;
   lastError?: string;
   /** The URL that fixes a `needs-web-login` state. */
   actionUrl?: string;

@@ -49,6 +49,8 @@ const stringRecord = [(value: unknown) => isObject(value) && Object.values(value
 
 const method = [(value: unknown) => (harborMethods as readonly unknown[]).includes(value), harborMethods.map((name) => `"${name}"`).join(' or ')] as Rule;
 
+const port = [(value: unknown) => Number.isInteger(value) && (value as number) >= 1 && (value as number) <= 65535, 'a port number (1 to 65535)'] as Rule;
+
 const harborFields = {
   name: [(value: unknown) => typeof value === 'string' && registryNamePattern.test(value), 'lower-case letters, digits, ".", "_" and "-" (up to 63)'],
   url,
@@ -58,6 +60,8 @@ const harborFields = {
   scopes: nonEmpty,
   authParams: stringRecord,
   idleDays: positive,
+  loopbackPort: port,
+  maxSessionDays: positive,
 } as Record<string, Rule>;
 
 function registryProblems(problems: Problems, at: string, registry: unknown): void {
@@ -134,6 +138,8 @@ export function statusProblems(data: Record<string, unknown>): Problems {
         lastKeptAliveAt: date,
         nextKeepAliveAt: date,
         sessionExpiresAt: date,
+        sessionFixed: [(value) => typeof value === 'boolean', 'true or false'],
+        notice: string,
         lastError: string,
         actionUrl: string,
       },

@@ -81,6 +81,8 @@ export function AddRegistryDialog({ onClose, onAdded }: AddRegistryDialogProps) 
               ...(issuer ? { issuer } : {}),
               ...(profile?.scopes ? { scopes: profile.scopes } : {}),
               ...(profile?.authParams ? { authParams: profile.authParams } : {}),
+              ...(profile?.loopbackPort ? { loopbackPort: profile.loopbackPort } : {}),
+              ...(profile?.maxSessionDays ? { maxSessionDays: profile.maxSessionDays } : {}),
             }
           : {}),
         ...(profile?.idleDays ? { idleDays: profile.idleDays } : {}),
@@ -121,6 +123,12 @@ export function AddRegistryDialog({ onClose, onAdded }: AddRegistryDialogProps) 
               <dt>Sign-in</dt>
               <dd>{authModes[probe.authMode] ?? probe.authMode}</dd>
             </div>
+            {probe.harborVersion && (
+              <div className="fact">
+                <dt>Harbor</dt>
+                <dd>{probe.harborVersion}</dd>
+              </div>
+            )}
             {probe.oidcProviderName && (
               <div className="fact">
                 <dt>Provider</dt>

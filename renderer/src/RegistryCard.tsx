@@ -78,10 +78,29 @@ export function RegistryCard({ view, now, busy, signingIn, error, focused, actio
         {harbor && <Fact term="Harbor session">{idle || '—'}</Fact>}
         {harbor && <Fact term="Last keep-alive">{view.lastKeptAliveAt ? <When at={view.lastKeptAliveAt} now={now} /> : '—'}</Fact>}
         {harbor && <Fact term="Next keep-alive">{view.nextKeepAliveAt ? <When at={view.nextKeepAliveAt} now={now} /> : '—'}</Fact>}
-        {view.method === 'oidc' && <Fact term="Berth’s sign-in">{view.sessionExpiresAt ? <When at={view.sessionExpiresAt} now={now} future /> : 'does not expire'}</Fact>}
+        {view.method === 'oidc' && (
+          <Fact term="Berth’s sign-in">
+            {view.sessionExpiresAt ? (
+              view.sessionFixed ? (
+                <>
+                  ends on <time dateTime={view.sessionExpiresAt}>{fullDate(view.sessionExpiresAt)}</time>, keep-alive cannot extend it
+                </>
+              ) : (
+                <When at={view.sessionExpiresAt} now={now} future />
+              )
+            ) : (
+              'does not expire'
+            )}
+          </Fact>
+        )}
         <Fact term="docker gets it">{view.target === 'helper' ? 'from docker-credential-berth' : 'from its config'}</Fact>
       </dl>
       <p className={`sentence ${badge.tone}`}>{view.lastError ?? stateSentence[view.state]}</p>
+      {view.notice && (
+        <p className="sentence warn" role="note">
+          {view.notice}
+        </p>
+      )}
       <Problem text={error} />
       <div className="actions">
         {view.actionUrl && view.method === 'web' && (
