@@ -7,7 +7,7 @@ import { summary } from './stats.js';
 // How long a sign-in takes to fail when the identity provider refuses Berth's request: an unknown client id, and a
 // redirect URI the client does not allow (10 runs each, on the rig). Aim: under 2 s, instead of the five-minute wait.
 const runs = Number(process.env.BENCH_RUNS ?? 10);
-const [rig, otherRedirect] = await Promise.all([startRig(), startRig({ berthRedirectUris: ['http://127.0.0.1/oauth/done'] })]);
+const [rig, otherRedirect] = await Promise.all([startRig(), startRig({ berthClient: { redirect_uris: ['http://127.0.0.1/oauth/done'] } })]);
 try {
   for (const [label, url, clientId] of [
     ['unknown client id', rig.harbor.url, 'no-such-client'],

@@ -12,7 +12,7 @@ import { useRig } from '../helpers/rig.js';
 import { assertNoSecretsLeaked, dockerInspect, shortWindows, signedIn } from '../helpers/berth.js';
 
 describe('many processes refreshing one registry at once', { skip: unless('docker-registry', 'docker', 'openssl', 'keyring') }, () => {
-  const rig = useRig({ accessTokenTtl: 1 }, 'alice');
+  const rig = useRig({ accessTokenTtl: { harbor: 1 }, provider: { revokeRefreshToken: true } }, 'alice');
 
   test('10 `berth refresh` processes and the in-process scheduler, three rounds: no refresh token is ever used twice', async () => {
     const { ws, name } = await signedIn(rig(), 'alice', ...shortWindows(0.3, 3600));

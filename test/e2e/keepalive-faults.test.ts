@@ -13,7 +13,7 @@ import { assertNoSecretsLeaked, dockerInspect, projectRoot, shortWindows, signed
 const intervalSeconds = 2;
 
 describe('keep-alive when things fail', { skip: unless('docker-registry', 'docker', 'openssl', 'keyring') }, () => {
-  const rig = useRig({ accessTokenTtl: 1 }, 'alice');
+  const rig = useRig({ accessTokenTtl: { harbor: 1 } }, 'alice');
 
   for (const [what, server] of [
     ['the identity provider', () => rig().idp],

@@ -84,7 +84,7 @@ describe('sign-in failures', { skip: unless('docker-registry', 'openssl', 'keyri
   // Berth's client is registered with another redirect URI than Berth's loopback one.
   let otherRedirectRig: Rig;
   before(async () => {
-    [rig, noAudienceRig, otherRedirectRig] = await Promise.all([startRig(), startRig({ audienceMapper: false }), startRig({ berthRedirectUris: ['http://127.0.0.1/oauth/done'] })]);
+    [rig, noAudienceRig, otherRedirectRig] = await Promise.all([startRig(), startRig({ audienceMapper: false }), startRig({ berthClient: { redirect_uris: ['http://127.0.0.1/oauth/done'] } })]);
     await Promise.all([rig.webLogin('alice'), noAudienceRig.webLogin('alice')]);
   });
   after(() => Promise.all([rig?.stop(), noAudienceRig?.stop(), otherRedirectRig?.stop()]));
@@ -147,7 +147,7 @@ describe('sign-in failures', { skip: unless('docker-registry', 'openssl', 'keyri
     const ws = workspace();
     const name = uniqueName();
     const attempt = await failedSignIn(noAudienceRig, ws, name, { login: 'alice' });
-    expectCode(attempt, 'audience', /audience is "berth".*its own client "harbor".*add "harbor" to the ID token audience of the client "berth".*Audience mapper/);
+    expectCode(attempt, 'audience', /accepts only ID tokens issued to its own client "harbor" as well, and this one names only "berth"\. The identity provider must also put "harbor" into the audience \("aud"\) of the ID tokens it issues to the client "berth"\. Keycloak: an Audience mapper .* Entra ID, Okta and Google cannot do this: there, sign in through Harbor's web login/);
     await assertNothingWritten(ws, name, attempt);
   });
 

@@ -19,6 +19,8 @@ export function harborView(name: string, state: RegistryState, extra: Partial<Re
     nextKeepAliveAt: null,
     keepAliveHours: 24,
     sessionExpiresAt: null,
+    sessionFixed: false,
+    notice: null,
     lastError: null,
     actionUrl: null,
     ...extra,

@@ -1,0 +1,123 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createNodeApi } from '../../main/api/node.js';
+import { drive } from '../rig/browser-driver.js';
+import { unless } from '../rig/components.js';
+import { harborVersions, type HarborVersion } from '../rig/harbor-double.js';
+import { startRig, type Rig } from '../rig/index.js';
+import { dockerInspect, storedStatus, uniqueName, workspace, type Workspace } from '../helpers/berth.js';
+
+/** Added by URL alone and signed in with the CLI secret the user copied from Harbor. */
+async function webSignedIn(rig: Rig, user: string): Promise<{ ws: Workspace; name: string; login: { code: number; stderr: string; stdout: string } }> {
+  const ws = workspace();
+  const name = uniqueName(user);
+  const add = await ws.berth('add', 'harbor', name, '--url', rig.harbor.url);
+  assert.equal(add.code, 0, add.stderr);
+  const login = await ws.berthWithInput(rig.harbor.user(user)?.secret as string, 'login', name, '--username', user, '--secret-stdin', '--json');
+  return { ws, name, login };
+}
+
+describe('Harbor as its versions really answer', { skip: unless('docker-registry', 'docker', 'openssl', 'keyring') }, () => {
+  const rigs = new Map<HarborVersion, Rig>();
+  let onlineScope: Rig;
+  before(async () => {
+    const started = await Promise.all([...harborVersions.map((version) => startRig({ harborVersion: version, berthClient: false })), startRig({ harborScope: 'openid profile email' })]);
+    harborVersions.forEach((version, i) => rigs.set(version, started[i] as Rig));
+    onlineScope = started.at(-1) as Rig;
+    await Promise.all([...started.map((rig) => rig.webLogin('alice'))]);
+  });
+  after(() => Promise.all([...rigs.values(), onlineScope].map((rig) => rig?.stop())));
+
+  for (const version of harborVersions) {
+    test(`Harbor ${version}: the probe reads what this version shows anonymously, and a Harbor added by URL signs in`, async () => {
+      const rig = rigs.get(version) as Rig;
+      const ws = workspace();
+      const probe = await createNodeApi(ws.env).probeHarbor(rig.harbor.url);
+      assert.equal(probe.authMode, 'oidc_auth');
+      assert.equal(probe.oidcProviderName, version === '2.7' ? null : 'rig-idp', 'oidc_provider_name exists from 2.10');
+      assert.equal(probe.harborVersion, version === '2.13' ? null : `v${version}.0-double`, 'harbor_version is anonymous only before 2.13');
+      assert.equal(probe.issuer, rig.idp.issuer);
+      const { ws: signed, login } = await webSignedIn(rig, 'alice');
+      assert.equal(login.code, 0, login.stderr);
+      assert.equal((await dockerInspect(signed, rig.imageRef)).code, 0);
+    });
+  }
+
+  test('/service/token answers 401 (no credentials, no scope) and 400 (unknown service) with an empty body, as Harbor does', async () => {
+    const rig = rigs.get('2.13') as Rig;
+    for (const [query, status] of [['service=harbor-registry', 401], ['service=elsewhere', 400]] as const) {
+      const response = await fetch(`${rig.harbor.url}/service/token?${query}`);
+      assert.equal(response.status, status);
+      assert.equal(await response.text(), '');
+    }
+    const missing = await fetch(`${rig.harbor.url}/v2/demo/nope/tags/list`, {
+      headers: { authorization: `Bearer ${((await (await fetch(`${rig.harbor.url}/service/token?service=harbor-registry&scope=repository:demo/nope:pull`, { headers: { authorization: `Basic ${Buffer.from(`admin:Harbor12345`).toString('base64')}` } })).json()) as { token: string }).token}` } },
+    );
+    assert.equal(missing.status, 404);
+    assert.deepEqual(await missing.json(), { errors: [{ code: 'NOT_FOUND', message: 'repository demo/nope not found' }] });
+  });
+
+  test('a Harbor without offline_access in its scope is warned about at sign-in too, and the warning stays on the registry', async () => {
+    const { ws, name, login } = await webSignedIn(onlineScope, 'alice');
+    assert.equal(login.code, 0, login.stderr);
+    assert.match(login.stderr, /warning: Harbor at 127\.0\.0\.1:\d+ asks its identity provider for "openid profile email" without offline_access/);
+    assert.match((JSON.parse(login.stdout) as { notice: string }).notice, /The Harbor administrator fixes this by adding offline_access/);
+    assert.match((await ws.berth('status', name)).stdout, /note: Harbor at .* without offline_access/);
+  });
+
+  test('a brief failure of Harbor’s own refresh is asked about again before Berth says Harbor’s session is dead', async () => {
+    const rig = rigs.get('2.13') as Rig;
+    const { ws, name, login } = await webSignedIn(rig, 'alice');
+    assert.equal(login.code, 0, login.stderr);
+    rig.harbor.expireAccessToken('alice');
+    rig.harbor.failingRefreshes = 1;
+    const uses = () => rig.harbor.requestLog.filter((line) => line === 'GET /service/token').length;
+    const before = uses();
+    const refresh = await ws.berth('refresh', name, '--json');
+    assert.equal(refresh.code, 0, refresh.stdout + refresh.stderr);
+    assert.equal((JSON.parse(refresh.stdout) as { state: string }[])[0]?.state, 'valid');
+    assert.equal(uses() - before, 2, 'one rejection, one re-check that Harbor passed');
+    assert.equal(rig.harbor.failingRefreshes, 0);
+  });
+});
+
+describe("reviving Harbor's session at sign-in", { skip: unless('docker-registry', 'openssl', 'keyring') }, () => {
+  let rig: Rig;
+  before(async () => {
+    rig = await startRig();
+    await rig.webLogin('bob');
+  });
+  after(() => rig?.stop());
+
+  test('while Harbor’s web login is pending, Berth asks Harbor every few seconds, not every second', async () => {
+    const ws = workspace();
+    const name = uniqueName('bob');
+    const api = createNodeApi(ws.env);
+    await api.addRegistry({ name, url: rig.harbor.url, clientId: rig.berthClientId });
+    rig.harbor.expireSession('bob');
+    const uses = () => rig.harbor.requestLog.filter((line) => line === 'GET /service/token').length;
+    let webLoginOpenedAt = 0;
+    let usesAtWebLogin = 0;
+    let person: Promise<unknown> = Promise.resolve();
+    const view = await api.signIn(name, {
+      timeoutMs: 60_000,
+      openBrowser: async (url) => {
+        if (new URL(url).pathname === '/c/oidc/login') {
+          // The person takes ten seconds to notice the second tab.
+          webLoginOpenedAt = Date.now();
+          usesAtWebLogin = uses();
+          person = sleep(10_000).then(() => drive(url, { login: 'bob' }));
+        } else {
+          person = drive(url, { login: 'bob' });
+        }
+      },
+    });
+    await person;
+    assert.equal(view.state, 'valid');
+    const seconds = (Date.now() - webLoginOpenedAt) / 1000;
+    const asked = uses() - usesAtWebLogin;
+    assert.ok(asked <= Math.ceil(seconds / 3) + 1, `asked Harbor ${asked} times in ${seconds.toFixed(1)} s`);
+    assert.equal(storedStatus(ws, name).state, 'valid');
+  });
+});
