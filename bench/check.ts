@@ -29,7 +29,7 @@ try {
   const [berth, ...others] = contenders as [Contender, ...Contender[]];
   console.log(`  ${'berth check, first'.padEnd(40)} ${await requestsOf(berth)}`);
   // Without the remembered token: what a check sends once the last good one is over a minute old.
-  await keychain().delete(name, 'registry-tokens');
+  await keychain(ws.berthHome).delete(name, 'registry-tokens');
   console.log(`  ${'berth check, challenge known'.padEnd(40)} ${await requestsOf(berth)}`);
   console.log(`  ${'berth check, token from <1 min ago'.padEnd(40)} ${await requestsOf(berth)}`);
   for (const contender of others) console.log(`  ${contender.label.padEnd(40)} ${await requestsOf(contender)}`);

@@ -7,6 +7,7 @@ export type ErrorCode =
   | 'file-parse'
   | 'file-write'
   | 'keychain'
+  | 'keychain-locked'
   | 'unreachable'
   | 'tls'
   | 'oidc'

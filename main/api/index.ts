@@ -107,6 +107,7 @@ function harborOrigin(input: string, name: string): URL {
 /** What a failure means for the state: only an authoritative answer changes it (offline is not expired). */
 function stateAfterFailure(previous: RegistryState, code: ErrorCode | undefined, background: boolean): RegistryState {
   if (code === 'needs-web-login') return 'needs-web-login';
+  if (code === 'keychain-locked' || code === 'keychain') return 'keychain-locked';
   if (previous === 'signed-out' || code === 'lock-timeout') return previous;
   if (code === 'session-ended') return 'needs-sign-in';
   if (code === 'unreachable') return 'offline';
@@ -125,6 +126,8 @@ export function createApi(deps: ApiDependencies) {
   const now = deps.now ?? (() => new Date());
   const events = new TypedEvents<StatusEvents>((error) => deps.log.warn('a status listener failed', { reason: errorMessage(error) }));
   const passes = new Map<string, Promise<RegistryView>>();
+  // Sign-ins under way, so the person can break one off even before its window or listener exists.
+  const signIns = new Map<string, AbortController>();
   const activity = deps.activity ?? memoryActivityLog();
 
   /** Adds a line to the activity list and tells the listeners; `text` must never hold a secret. */
@@ -415,6 +418,9 @@ export function createApi(deps: ApiDependencies) {
       const registry = deps.settings.get(name);
       const started = now();
       deps.log.info('sign-in started', { registry: name, method: signInMethodOf(registry), pasted: options.pasted !== undefined });
+      const controller = new AbortController();
+      signIns.get(name)?.abort();
+      signIns.set(name, controller);
       try {
         const method = await methodFor(registry);
         return await method.signIn(
@@ -424,6 +430,7 @@ export function createApi(deps: ApiDependencies) {
             timeoutMs: options.timeoutMs ?? defaultSignInTimeoutMs,
             ...(options.onCallback ? { onCallback: options.onCallback } : {}),
             ...(options.pasted ? { pasted: options.pasted } : {}),
+            signal: controller.signal,
             complete: (signedIn) => deps.locks.withLock(name, () => completeSignIn(registry, signedIn, started)),
           },
           methodDependencies(registry),
@@ -435,12 +442,14 @@ export function createApi(deps: ApiDependencies) {
         recordFailure(registry, error, false);
         note(name, 'problem', `Sign-in failed: ${errorMessage(error)}`);
         throw error;
+      } finally {
+        if (signIns.get(name) === controller) signIns.delete(name);
       }
     },
 
-    /** Closes a sign-in window the registry has open in the app (the person chose to paste the secret instead). */
+    /** Breaks off the registry's sign-in under way (the person chose to paste the secret instead): its window or listener closes. */
     cancelSignIn(name: string): void {
-      deps.webWindows?.close(deps.settings.get(name).name);
+      signIns.get(deps.settings.get(name).name)?.abort();
     },
 
     signOut,
@@ -496,7 +505,7 @@ export function createApi(deps: ApiDependencies) {
       let tokens: RegistryTokenCache | undefined;
       if (managed) {
         const current = view(managed);
-        const secret = await deps.secrets.get(managed.name, credentialSecretKind(managed.kind));
+        const secret = current.username ? await deps.secrets.get(managed.name, credentialSecretKind(managed.kind), { expected: current.state !== 'signed-out' }) : null;
         if (current.username && secret) {
           credential = { username: current.username, secret, source: `berth:${managed.name}` };
           // Reuse a recent registry token only while Berth knows the credential is good: a dead secret must not look alive.
@@ -587,7 +596,7 @@ async function setTarget(name: string, target: CredentialTarget): Promise<Regist
     const registry: RegistrySettings = { ...deps.settings.get(name), target };
     await deps.locks.withLock(name, async () => {
       const current = deps.status.get(name);
-      const secret = current.signedInAt ? await deps.secrets.get(name, credentialSecretKind(registry.kind)) : null;
+      const secret = current.signedInAt ? await deps.secrets.get(name, credentialSecretKind(registry.kind), { expected: true }) : null;
       if (current.username && secret) {
         const writtenTo = await deps.docker.store({ server: registryHost(registry), username: current.username, secret }, name, target);
         deps.settings.replace(registry);

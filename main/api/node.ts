@@ -17,7 +17,7 @@ export function createNodeApi(env: NodeJS.ProcessEnv = process.env, options: { d
   return createApi({
     settings,
     status,
-    secrets: keychain(),
+    secrets: keychain(dir),
     docker: new DockerCredentialsTarget(env, log),
     locks: new RegistryLocks(lockDir(dir)),
     challenges: fileChallengeCache(challengeCacheFile(dir)),

@@ -10,6 +10,7 @@ export const stateWords: Record<RegistryState, string> = {
   expiring: 'expiring soon',
   'needs-sign-in': 'needs sign-in',
   'needs-web-login': 'needs a Harbor web login',
+  'keychain-locked': 'waiting for the OS keychain',
   offline: 'offline',
   error: 'in error',
 };

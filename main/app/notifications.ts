@@ -4,7 +4,7 @@ import { readCacheFile, writeCacheFile } from '../credentials/json-file.js';
 import type { RegistryState } from '../settings/model.js';
 import { timeLeft } from './tray-model.js';
 
-export type NoticeKind = 'expiring' | 'needs-sign-in' | 'needs-web-login' | 'recovered' | 'secret-regenerated';
+export type NoticeKind = 'expiring' | 'needs-sign-in' | 'needs-web-login' | 'keychain-locked' | 'recovered' | 'secret-regenerated';
 
 export interface Notice {
   kind: NoticeKind;
@@ -22,7 +22,7 @@ export interface NoticeMemory {
 export const noticeQuietMs = 24 * 60 * 60 * 1000;
 
 // Leaving one of these for `valid` is worth telling: the user fixed something, or Berth did.
-const troubled: ReadonlySet<RegistryState> = new Set(['expiring', 'needs-sign-in', 'needs-web-login', 'error']);
+const troubled: ReadonlySet<RegistryState> = new Set(['expiring', 'needs-sign-in', 'needs-web-login', 'keychain-locked', 'error']);
 
 function expiryText(view: RegistryView, now: number): string {
   const expiry = nearestExpiry(view);
@@ -47,6 +47,13 @@ function noticeFor(kind: NoticeKind, view: RegistryView, now: number): Notice {
         registry: view.name,
         title: `${host}: log in to Harbor's web UI`,
         body: "Harbor's own session has expired, so the CLI secret no longer works. Click, then log in on the web page.",
+      };
+    case 'keychain-locked':
+      return {
+        kind,
+        registry: view.name,
+        title: `${host}: unlock the OS keychain`,
+        body: 'Berth keeps its secrets there and cannot read them while it is locked. Unlock it; Berth retries by itself.',
       };
     case 'recovered':
       return { kind, registry: view.name, title: `${host}: working again`, body: `docker credentials${view.username ? ` for ${view.username}` : ''} are valid.` };
@@ -91,7 +98,7 @@ export class NotificationPolicy {
   }
 
   private kindFor(before: RegistryState | undefined, after: RegistryState): NoticeKind | null {
-    if (after === 'expiring' || after === 'needs-sign-in' || after === 'needs-web-login') return after;
+    if (after === 'expiring' || after === 'needs-sign-in' || after === 'needs-web-login' || after === 'keychain-locked') return after;
     // At start-up Berth does not know what the state was before, so `valid` is no news then.
     if (after === 'valid' && before !== undefined && troubled.has(before)) return 'recovered';
     return null;

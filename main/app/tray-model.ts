@@ -36,6 +36,7 @@ const levelOf: Record<RegistryState, TrayLevel> = {
   'signed-out': 'attention',
   'needs-sign-in': 'action',
   'needs-web-login': 'action',
+  'keychain-locked': 'action',
   error: 'action',
 };
 
@@ -73,6 +74,8 @@ export function statusLine(view: RegistryView, now: number): string {
       return `${view.registry} — sign in needed`;
     case 'needs-web-login':
       return `${view.registry} — log in to Harbor's web UI`;
+    case 'keychain-locked':
+      return `${view.registry} — unlock the OS keychain`;
     case 'error':
       return `${view.registry} — error, open Berth for details`;
   }

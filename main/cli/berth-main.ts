@@ -1,6 +1,7 @@
 import { createInterface } from 'node:readline/promises';
 import { Writable } from 'node:stream';
 import { runCli } from './berth.js';
+import { endProcess } from './end-process.js';
 
 /** One line from the terminal; with `hidden`, what is typed is not echoed (a CLI secret). Ctrl-C ends Berth. */
 async function prompt(question: string, options: { hidden?: boolean } = {}): Promise<string> {
@@ -55,4 +56,4 @@ const code = await runCli(process.argv.slice(2), {
   untilInterrupted,
 });
 // Exit as soon as the output is out: idle keep-alive sockets would otherwise hold the process for a while.
-process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
+process.stdout.write('', () => process.stderr.write('', () => endProcess(code)));

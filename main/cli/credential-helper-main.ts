@@ -4,6 +4,7 @@ import { keychain } from '../secrets/keychain.js';
 import { configDir } from '../settings/paths.js';
 import { managedRegistries } from '../settings/quick-read.js';
 import { HelperFailure, runCredentialHelper } from './credential-helper.js';
+import { endProcess } from './end-process.js';
 
 async function readStdin(): Promise<string> {
   let text = '';
@@ -14,12 +15,13 @@ async function readStdin(): Promise<string> {
 // `store` and `erase` change settings, so only they load the full API; `get` stays light.
 const api = async () => (await import('../api/node.js')).createNodeApi();
 
-process.exitCode = await runCredentialHelper(process.argv[2], {
+const code = await runCredentialHelper(process.argv[2], {
   stdin: readStdin,
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
   registries: () => managedRegistries(configDir()),
-  secret: (registry, kind) => keychain().get(registry, kind),
+  // docker waits for this answer on every pull: a keychain that does not answer fails it in seconds.
+  secret: (registry, kind) => keychain(configDir(), { timeoutMs: 5_000 }).get(registry, kind, { expected: true }),
   store: async (login) => (await (await api()).storeDockerLogin(login)).name,
   erase: async (serverUrl) => (await api()).eraseDockerLogin(serverUrl),
 }).catch((error: unknown) => {
@@ -28,3 +30,5 @@ process.exitCode = await runCredentialHelper(process.argv[2], {
   process.stdout.write(`docker-credential-berth: ${redact(message)}\n`);
   return 1;
 });
+// Exit once the answer is out: a keychain call that never returned must not hold docker up.
+process.stdout.write('', () => endProcess(code));

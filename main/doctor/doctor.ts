@@ -4,7 +4,7 @@ import { berthHelper, dockerConfigPath } from '../credentials/docker-config.js';
 import { readJsonDocument, type JsonObject } from '../credentials/json-file.js';
 import { errorMessage } from '../errors.js';
 import { httpClient, isLoopbackHost, networkError } from '../net/http.js';
-import { keychainEntryCount } from '../secrets/keychain.js';
+import { keychainProbe } from '../secrets/keychain.js';
 import type { RegistrySettings, StatusData } from '../settings/model.js';
 import { configDir } from '../settings/paths.js';
 import { readBerthFiles } from '../settings/quick-read.js';
@@ -32,14 +32,6 @@ const maxSkewMs = 30_000;
 
 const ok = (area: DoctorArea, message: string): DoctorFinding => ({ area, ok: true, message });
 const problem = (area: DoctorArea, message: string, remedy: string): DoctorFinding => ({ area, ok: false, message, remedy });
-
-function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms / 1000} s`)), ms);
-  });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
-}
 
 /** The program's path if it is an executable file in one of PATH's folders. */
 export function findOnPath(program: string, env: NodeJS.ProcessEnv, platform: NodeJS.Platform = process.platform): string | undefined {
@@ -74,12 +66,15 @@ function keychainRemedy(platform: NodeJS.Platform): string {
   return 'Start and unlock a Secret Service keyring: log in to a desktop session, or run `gnome-keyring-daemon --start --components=secrets` (KeePassXC with Secret Service works too).';
 }
 
-async function checkKeychain(platform: NodeJS.Platform, timeoutMs: number): Promise<DoctorFinding> {
+// A write and a delete, not a listing: keytar's listing crashes the process on a locked Secret Service collection.
+async function checkKeychain(dir: string, platform: NodeJS.Platform, timeoutMs: number): Promise<DoctorFinding> {
   try {
-    const entries = await withTimeout(keychainEntryCount(), timeoutMs, 'The OS keychain');
-    return ok('keychain', `The OS keychain answers (${entries} Berth entr${entries === 1 ? 'y' : 'ies'}).`);
+    await keychainProbe(dir, { timeoutMs });
+    return ok('keychain', 'The OS keychain answers and takes new entries.');
   } catch (error) {
-    return problem('keychain', `Cannot use the OS keychain: ${errorMessage(error).replace(/\.$/, '')}.`, keychainRemedy(platform));
+    // The keychain's own reason, not the sentence about the doctor's test entry wrapped around it.
+    const reason = errorMessage(error instanceof Error && error.cause instanceof Error ? error.cause : error);
+    return problem('keychain', `Cannot use the OS keychain: ${reason.replace(/\.$/, '')}.`, keychainRemedy(platform));
   }
 }
 
@@ -181,7 +176,7 @@ function checkStates(registries: RegistrySettings[], status: StatusData['registr
   for (const registry of registries) {
     const record = status[registry.name];
     if (!record || record.state === 'signed-out') continue;
-    if (record.state === 'needs-sign-in' || record.state === 'needs-web-login' || record.state === 'error') {
+    if (record.state === 'needs-sign-in' || record.state === 'needs-web-login' || record.state === 'keychain-locked' || record.state === 'error') {
       const remedy = record.actionUrl ? `Open ${record.actionUrl}, then run \`berth refresh ${registry.name}\`.` : registry.kind === 'harbor' ? `Run \`berth login ${registry.name}\`.` : `Run \`docker login ${new URL(registry.url).host}\` again.`;
       findings.push(problem('registry', `${registry.name} is ${record.state}${record.lastError ? `: ${record.lastError}` : '.'}`, remedy));
     }
@@ -195,9 +190,10 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorFinding[]
   const platform = options.platform ?? process.platform;
   const timeoutMs = options.timeoutMs ?? 10_000;
   const now = options.now ?? Date.now;
-  const settings = await readSettings(configDir(env, platform));
+  const dir = configDir(env, platform);
+  const settings = await readSettings(dir);
   const probes = settings.registries.flatMap(probesFor);
-  const [keychain, reached] = await Promise.all([checkKeychain(platform, timeoutMs), Promise.all(probes.map((probe) => checkReachable(probe, timeoutMs)))]);
+  const [keychain, reached] = await Promise.all([checkKeychain(dir, platform, timeoutMs), Promise.all(probes.map((probe) => checkReachable(probe, timeoutMs)))]);
   const clock = checkClock(reached, now());
   return [
     ...settings.findings,

@@ -84,21 +84,33 @@ function withDeadline<T>(promise: Promise<T>, at: number, onTimeout: () => Error
  * Opens Harbor's web login in Berth's window and waits until the window is back on Harbor with a signed-in session:
  * Harbor's callback has then stored a fresh OIDC token for the user, which is what keeps the CLI secret alive.
  */
-export async function signInThroughWindow(harbor: HarborClient, windows: HarborWebWindows, registry: string, timeoutMs: number): Promise<HarborWebSession> {
+export async function signInThroughWindow(harbor: HarborClient, windows: HarborWebWindows, registry: string, timeoutMs: number, signal?: AbortSignal): Promise<HarborWebSession> {
+  const cancelled = () => new BerthError('cancelled', `The sign-in to ${registry} was broken off; nothing changed.`, { registry });
+  if (signal?.aborted) throw cancelled();
   const window = await windows.open(registry, harbor.webLoginUrl);
   const deadline = Date.now() + timeoutMs;
+  // Broken off: close the window, and stop waiting even if it never reports itself closed.
+  let brokenOff: () => void = () => undefined;
+  const aborted = new Promise<null>((resolve) => (brokenOff = () => resolve(null)));
+  const close = () => {
+    window.close();
+    brokenOff();
+  };
+  signal?.addEventListener('abort', close, { once: true });
   try {
+    if (signal?.aborted) throw cancelled();
     for (;;) {
-      const page = await withDeadline(window.nextPage(), deadline, () =>
+      const page = await withDeadline(Promise.race([window.nextPage(), aborted]), deadline, () =>
         new BerthError('timeout', `The Harbor login for ${registry} did not finish within ${Math.round(timeoutMs / 1000)} s; Berth closed its window. Sign in again when you are ready.`, { registry }),
       );
-      if (page === null) throw new BerthError('cancelled', `The Harbor window for ${registry} was closed before the login finished; nothing changed.`, { registry });
+      if (page === null) throw signal?.aborted ? cancelled() : new BerthError('cancelled', `The Harbor window for ${registry} was closed before the login finished; nothing changed.`, { registry });
       if (!isHarborPage(harbor, page)) continue;
       const auth = webSessionAuth(await window.cookies(harbor.base.href), registry);
       const user = await harbor.currentUser(auth);
       if (user) return { user, auth };
     }
   } finally {
+    signal?.removeEventListener('abort', close);
     window.close();
   }
 }

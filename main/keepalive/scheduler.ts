@@ -194,7 +194,7 @@ export class KeepAliveScheduler {
   /** The wait before the next pass, given how this one ended; never longer than the regular interval. */
   private delayAfter(entry: Entry, state: RegistryState, now: number): number {
     const { backoffBaseMs, backoffMaxMs, recheckEveryMs, recheckForMs } = this.timing;
-    if (state === 'offline' || state === 'error') {
+    if (state === 'offline' || state === 'error' || state === 'keychain-locked') {
       entry.failures += 1;
       delete entry.recheckUntil;
       return Math.min(backoffBaseMs * 2 ** (entry.failures - 1), backoffMaxMs, entry.intervalMs);

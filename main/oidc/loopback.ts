@@ -66,7 +66,7 @@ export async function listenForCallback(timeoutMs: number, fixedPort = 0, regist
     server.close();
     server.closeAllConnections();
     if (settle) {
-      settle.reject(new BerthError('timeout', 'Sign-in was cancelled.'));
+      settle.reject(new BerthError('cancelled', 'The sign-in was broken off; nothing changed.'));
       settle = undefined;
     }
   };

@@ -101,6 +101,8 @@ export interface LoopbackSignInOptions<T> {
   timeoutMs: number;
   /** Called when the browser has come back with a code; the rest is Berth's own work (benchmarks measure from here). */
   onCallback?: () => void;
+  /** Aborting it stops waiting for the browser. */
+  signal?: AbortSignal;
   /** Berth's work with the new tokens; the browser tab shows its outcome, so a person sees the whole sign-in's result. */
   complete: (tokens: Tokens) => Promise<{ value: T; message: string }>;
 }
@@ -109,6 +111,8 @@ export interface LoopbackSignInOptions<T> {
 export async function signInWithBrowser<T>(config: oidc.Configuration, settings: OidcClientSettings, options: LoopbackSignInOptions<T>): Promise<T> {
   const { registry } = settings;
   const listener = await listenForCallback(options.timeoutMs, settings.loopbackPort, registry);
+  const stop = () => listener.close();
+  options.signal?.addEventListener('abort', stop, { once: true });
   try {
     const codeVerifier = oidc.randomPKCECodeVerifier();
     const state = oidc.randomState();
@@ -151,6 +155,7 @@ export async function signInWithBrowser<T>(config: oidc.Configuration, settings:
     listener.finish({ ok: false, title: 'Sign-in failed', detail: `${errorMessage(error)} You can close this tab.` });
     throw error;
   } finally {
+    options.signal?.removeEventListener('abort', stop);
     listener.close();
   }
 }

@@ -59,7 +59,7 @@ export async function useStoredSecret(
   deps: MethodDependencies,
   current: () => Promise<HarborUser | null>,
 ): Promise<SecretInUse | null> {
-  const secret = await deps.secrets.get(registry.name, 'cli-secret');
+  const secret = await deps.secrets.get(registry.name, 'cli-secret', { expected: true });
   if (!secret) return null;
   const verdict = await checkCliSecret(harbor, username, secret);
   if (verdict === 'accepted') return { verdict, username };

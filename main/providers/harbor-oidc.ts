@@ -130,6 +130,7 @@ async function signIn<T>(registry: HarborOidcSettings, request: SignInRequest<T>
     openBrowser: request.openBrowser,
     timeoutMs: request.timeoutMs,
     ...(request.onCallback ? { onCallback: request.onCallback } : {}),
+    ...(request.signal ? { signal: request.signal } : {}),
     complete: async (tokens) => {
       const user = await harbor.currentUser(idTokenAuth(tokens.idToken));
       if (!user) throw await explainAnonymous(harbor, tokens, registry);
@@ -155,7 +156,7 @@ type BerthSession = { tokens: Tokens } | { ended: BerthError } | { failed: Berth
 
 /** Refresh grant with the stored refresh token; the rotated one is stored before anything else, as the old one may be spent. */
 async function refreshBerthSession(registry: HarborOidcSettings, deps: MethodDependencies): Promise<BerthSession> {
-  const refreshToken = await deps.secrets.get(registry.name, 'refresh-token');
+  const refreshToken = await deps.secrets.get(registry.name, 'refresh-token', { expected: true });
   if (!refreshToken) {
     return { ended: new BerthError('session-ended', `Berth holds no session for ${registry.name} (the identity provider gave it no refresh token).`, { registry: registry.name }) };
   }

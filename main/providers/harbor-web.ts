@@ -49,7 +49,7 @@ async function signIn<T>(registry: HarborWebSettings, request: SignInRequest<T>,
       { registry: registry.name },
     );
   }
-  const { user } = await signInThroughWindow(harbor, deps.webWindows, registry.name, request.timeoutMs);
+  const { user } = await signInThroughWindow(harbor, deps.webWindows, registry.name, request.timeoutMs, request.signal);
   const accepted = (await checkCliSecret(harbor, user.username, user.cliSecret)) === 'accepted';
   const notices = await harborSessionNotices(harbor);
   return (await request.complete({ host: harbor.host, username: user.username, userId: user.userId, cliSecret: user.cliSecret, accepted, webLoginUrl: harbor.webLoginUrl, notices })).value;

@@ -40,6 +40,8 @@ export interface SignInRequest<T> {
   onCallback?: () => void;
   /** A username and CLI secret the person copied from Harbor's User Profile (method `web` without Berth's window). */
   pasted?: { username: string; secret: string };
+  /** Aborted when the person gives up on this sign-in (e.g. to paste the secret instead): the window or listener closes. */
+  signal?: AbortSignal;
   /** Stores the result (keychain, credential targets, status); its message is shown where the person signed in. */
   complete(signedIn: SignedIn): Promise<{ value: T; message: string }>;
 }

@@ -1,15 +1,19 @@
+import { createHash } from 'node:crypto';
+import { realpathSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { BerthError, errorMessage } from '../errors.js';
 import { rememberSecret } from '../log/redact.js';
 import type { RegistryKind } from '../settings/model.js';
+import { checkSecretService, sessionBusSocket } from './secret-service-probe.js';
 
 export const keychainService = 'Berth';
 
 /**
- * One keychain entry per registry and kind: a Harbor registry's session and CLI secret, or the token `docker login` gave;
- * and the registry tokens `berth check` may reuse for a minute.
+ * One keychain entry per registry and kind: a Harbor registry's session and CLI secret, the token `docker login` gave,
+ * the registry tokens `berth check` may reuse for a minute, and a regenerated secret not yet in place everywhere.
  */
-export type SecretKind = 'refresh-token' | 'cli-secret' | 'token' | 'registry-tokens';
-export const secretKinds: readonly SecretKind[] = ['refresh-token', 'cli-secret', 'token', 'registry-tokens'];
+export type SecretKind = 'refresh-token' | 'cli-secret' | 'token' | 'registry-tokens' | 'pending-cli-secret';
+export const secretKinds: readonly SecretKind[] = ['refresh-token', 'cli-secret', 'token', 'registry-tokens', 'pending-cli-secret'];
 
 /** The entry that holds the password docker sends for a registry of this kind. */
 export function credentialSecretKind(kind: RegistryKind): SecretKind {
@@ -17,7 +21,11 @@ export function credentialSecretKind(kind: RegistryKind): SecretKind {
 }
 
 export interface SecretStore {
-  get(registry: string, kind: SecretKind): Promise<string | null>;
+  /**
+   * The secret, or `null` when there is none. With `expected`, a missing secret Berth stored earlier is told apart from a
+   * locked keychain (which also answers "none"): the latter throws `keychain-locked`.
+   */
+  get(registry: string, kind: SecretKind, options?: { expected?: boolean }): Promise<string | null>;
   set(registry: string, kind: SecretKind, value: string): Promise<void>;
   delete(registry: string, kind: SecretKind): Promise<void>;
 }
@@ -25,56 +33,135 @@ export interface SecretStore {
 type Keytar = typeof import('keytar');
 
 let keytarModule: Promise<Keytar> | undefined;
-// Loaded on first use: the native module is the slowest import Berth has, and many commands never need it.
-function loadKeytar(): Promise<Keytar> {
-  keytarModule ??= import('keytar').then((module) => ((module as { default?: Keytar }).default ?? module) as Keytar);
+let serviceChecked: Promise<void> | undefined;
+// A keychain call that never came back leaves a worker thread behind that process exit would wait for.
+let stuckCalls = 0;
+
+/**
+ * keytar, loaded on first use (the native module is the slowest import Berth has). On Linux the Secret Service is asked
+ * first over Berth's own socket: a call keytar starts cannot be abandoned, and one on a silent bus would hang Berth.
+ */
+function loadKeytar(timeoutMs: number): Promise<Keytar> {
+  const socket = process.platform === 'linux' ? sessionBusSocket(process.env.DBUS_SESSION_BUS_ADDRESS) : undefined;
+  serviceChecked ??= socket ? checkSecretService(socket, Math.min(timeoutMs, 3_000)) : Promise.resolve();
+  keytarModule ??= serviceChecked.then(() => import('keytar')).then((module) => ((module as { default?: Keytar }).default ?? module) as Keytar);
   return keytarModule;
 }
 
-function account(registry: string, kind: SecretKind): string {
+/** Whether a keychain call was given up on while still running: the process must then end without waiting for it. */
+export function keychainCallStuck(): boolean {
+  return stuckCalls > 0;
+}
+
+/** Which Berth home an entry belongs to: two homes (two `BERTH_HOME`s, two users of one keychain) never share entries. */
+export function homeTag(dir: string): string {
+  let real = resolve(dir);
+  try {
+    real = realpathSync(real);
+  } catch {
+    // A home not created yet is named by its path.
+  }
+  return createHash('sha256').update(real).digest('hex').slice(0, 12);
+}
+
+/** The keychain account of an entry: `<home tag>/<registry>/<kind>`. */
+export function secretAccount(dir: string, registry: string, kind: SecretKind): string {
+  return `${homeTag(dir)}/${registry}/${kind}`;
+}
+
+/** How entries were named before they carried the home (migrated on first read). */
+function legacyAccount(registry: string, kind: SecretKind): string {
   return `${registry}/${kind}`;
 }
 
+const unlockHint = 'Unlock it (on Linux: log in to the desktop session, or unlock the "login" keyring with Seahorse or `gnome-keyring-daemon --unlock`); Berth tries again by itself.';
+
 function keychainError(action: string, registry: string, error: unknown): BerthError {
+  const message = errorMessage(error);
+  if (/locked/i.test(message)) {
+    return new BerthError('keychain-locked', `The OS keychain is locked, so Berth could not ${action} the ${registry} credentials. ${unlockHint}`, { registry, cause: error });
+  }
   return new BerthError(
     'keychain',
-    `Could not ${action} the ${registry} credentials in the OS keychain (${errorMessage(error)}). ` +
+    `Could not ${action} the ${registry} credentials in the OS keychain (${message}). ` +
       'Make sure the keychain is running and unlocked (Linux: gnome-keyring or another Secret Service provider).',
     { registry, cause: error },
   );
 }
 
-/** The OS keychain (macOS Keychain, Windows Credential Manager, Secret Service on Linux) through keytar. */
-export function keychain(service = keychainService): SecretStore {
+/** A keychain call that does not answer (a hung D-Bus, a daemon waiting on a prompt) fails after `timeoutMs` instead of hanging Berth. */
+function answered<T>(call: Promise<T>, timeoutMs: number, action: string, registry: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => {
+      stuckCalls += 1;
+      reject(new BerthError('keychain-locked', `The OS keychain did not answer within ${Math.round(timeoutMs / 1000)} s when Berth tried to ${action} the ${registry} credentials. ${unlockHint}`, { registry }));
+    }, timeoutMs);
+    timer.unref();
+  });
+  return Promise.race([call, late]).finally(() => clearTimeout(timer));
+}
+
+export interface KeychainOptions {
+  service?: string;
+  /** How long one keychain call may take. */
+  timeoutMs?: number;
+}
+
+/** The OS keychain (macOS Keychain, Windows Credential Manager, Secret Service on Linux) through keytar, for the Berth home `dir`. */
+export function keychain(dir: string, options: KeychainOptions = {}): SecretStore {
+  const service = options.service ?? keychainService;
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const call = async <T>(action: string, registry: string, use: (keytar: Keytar) => Promise<T>): Promise<T> => {
+    try {
+      return await answered(loadKeytar(timeoutMs).then(use), timeoutMs, action, registry);
+    } catch (error) {
+      if (error instanceof BerthError && error.registry === undefined) throw new BerthError(error.code, `${error.message} Berth could not ${action} the ${registry} credentials.`, { registry, cause: error });
+      throw error instanceof BerthError ? error : keychainError(action, registry, error);
+    }
+  };
+  const read = (registry: string, account: string) => call('read', registry, (keytar) => keytar.getPassword(service, account));
+
+  /** A locked Secret Service answers a lookup with "nothing" but refuses to create an item: one probe tells the two apart. */
+  async function refuseIfLocked(registry: string): Promise<void> {
+    const probe = `${homeTag(dir)}/.probe`;
+    await call('read', registry, async (keytar) => {
+      await keytar.setPassword(service, probe, 'probe');
+      await keytar.deletePassword(service, probe);
+    });
+  }
+
   return {
-    async get(registry, kind) {
-      try {
-        const value = await (await loadKeytar()).getPassword(service, account(registry, kind));
-        rememberSecret(value);
-        return value;
-      } catch (error) {
-        throw keychainError('read', registry, error);
+    async get(registry, kind, { expected = false } = {}) {
+      let value = await read(registry, secretAccount(dir, registry, kind));
+      if (value === null) {
+        value = await read(registry, legacyAccount(registry, kind));
+        if (value !== null) {
+          rememberSecret(value);
+          await call('store', registry, (keytar) => keytar.setPassword(service, secretAccount(dir, registry, kind), value as string));
+          await call('delete', registry, (keytar) => keytar.deletePassword(service, legacyAccount(registry, kind)));
+        }
       }
+      if (value === null && expected) await refuseIfLocked(registry);
+      rememberSecret(value);
+      return value;
     },
     async set(registry, kind, value) {
       rememberSecret(value);
-      try {
-        await (await loadKeytar()).setPassword(service, account(registry, kind), value);
-      } catch (error) {
-        throw keychainError('store', registry, error);
-      }
+      await call('store', registry, (keytar) => keytar.setPassword(service, secretAccount(dir, registry, kind), value));
     },
     async delete(registry, kind) {
-      try {
-        await (await loadKeytar()).deletePassword(service, account(registry, kind));
-      } catch (error) {
-        throw keychainError('delete', registry, error);
-      }
+      await call('delete', registry, async (keytar) => {
+        await keytar.deletePassword(service, secretAccount(dir, registry, kind));
+        await keytar.deletePassword(service, legacyAccount(registry, kind));
+      });
     },
   };
 }
 
-/** How many entries Berth has in the keychain; a read that fails the same way a sign-in would (doctor's probe). */
-export async function keychainEntryCount(service = keychainService): Promise<number> {
-  return (await (await loadKeytar()).findCredentials(service)).length;
+/** Whether the keychain answers, the way a sign-in would use it (doctor's probe): one entry written and deleted. */
+export async function keychainProbe(dir: string, options: KeychainOptions = {}): Promise<void> {
+  const store = keychain(dir, options);
+  await store.set('.doctor', 'registry-tokens', 'probe');
+  await store.delete('.doctor', 'registry-tokens');
 }

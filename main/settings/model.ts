@@ -76,7 +76,8 @@ export interface SettingsData {
   preferences: Preferences;
 }
 
-export const registryStates = ['signed-out', 'valid', 'expiring', 'needs-sign-in', 'needs-web-login', 'offline', 'error'] as const;
+// `keychain-locked`: the OS keychain is locked or not answering; docker's copy may still work, and nothing is known to be expired.
+export const registryStates = ['signed-out', 'valid', 'expiring', 'needs-sign-in', 'needs-web-login', 'keychain-locked', 'offline', 'error'] as const;
 export type RegistryState = (typeof registryStates)[number];
 
 /** What Berth last learned about a registry; persisted so the CLI, tray and window agree. No secrets. */

@@ -13,6 +13,7 @@ export const stateBadge: Record<RegistryState, { text: string; tone: 'good' | 'w
   'signed-out': { text: 'Signed out', tone: 'quiet' },
   'needs-sign-in': { text: 'Sign-in needed', tone: 'bad' },
   'needs-web-login': { text: 'Web login needed', tone: 'bad' },
+  'keychain-locked': { text: 'Keychain locked', tone: 'bad' },
   error: { text: 'Error', tone: 'bad' },
 };
 
@@ -24,6 +25,7 @@ export const stateSentence: Record<RegistryState, string> = {
   'signed-out': 'Not signed in: docker has no credentials from Berth.',
   'needs-sign-in': 'Berth’s session has ended: sign in again.',
   'needs-web-login': 'Harbor’s own session has expired: log in to its web UI.',
+  'keychain-locked': 'The OS keychain is locked or not answering: unlock it, and Berth tries again.',
   error: 'Something went wrong.',
 };
 

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import keytar from 'keytar';
 import { unless } from '../rig/components.js';
 import { useRig } from '../helpers/rig.js';
 import { join } from 'node:path';
-import { addArgs, assertNoSecretsLeaked, browserCommand, dockerConfigJson, dockerInspect, projectRoot, run, skopeoInspect, uniqueName, workspace } from '../helpers/berth.js';
+import { addArgs, assertNoSecretsLeaked, browserCommand, dockerConfigJson, dockerInspect, projectRoot, run, skopeoInspect, storedSecret, uniqueName, workspace } from '../helpers/berth.js';
 
 describe('berth add + login against Harbor, the identity provider and a real registry', { skip: unless('docker-registry', 'docker', 'skopeo', 'openssl', 'keyring') }, () => {
   const rig = useRig({}, 'alice');
@@ -23,8 +22,8 @@ describe('berth add + login against Harbor, the identity provider and a real reg
     assert.match(login.stderr, /Signed in to .* as alice/);
 
     const secret = rig().harbor.user('alice')?.secret as string;
-    assert.equal(await keytar.getPassword('Berth', `${name}/cli-secret`), secret, 'the CLI secret is in the keychain');
-    const refreshToken = await keytar.getPassword('Berth', `${name}/refresh-token`);
+    assert.equal(await storedSecret(ws, name, 'cli-secret'), secret, 'the CLI secret is in the keychain');
+    const refreshToken = await storedSecret(ws, name, 'refresh-token');
     assert.ok(refreshToken && (await rig().idp.refreshTokenActive(refreshToken)), "Berth's refresh token is in the keychain and live");
 
     const auths = dockerConfigJson(ws).auths as Record<string, { auth: string }>;
@@ -53,8 +52,8 @@ describe('berth add + login against Harbor, the identity provider and a real reg
     const logout = await ws.berth('logout', name);
     assert.equal(logout.code, 0, logout.stderr);
     assert.equal((dockerConfigJson(ws).auths as Record<string, unknown>)[host], undefined, 'the config.json entry is gone');
-    assert.equal(await keytar.getPassword('Berth', `${name}/cli-secret`), null);
-    assert.equal(await keytar.getPassword('Berth', `${name}/refresh-token`), null);
+    assert.equal(await storedSecret(ws, name, 'cli-secret'), null);
+    assert.equal(await storedSecret(ws, name, 'refresh-token'), null);
     assert.equal(await rig().idp.refreshTokenActive(refreshToken), false, 'the refresh token is revoked at the provider');
     assert.notEqual((await dockerInspect(ws, rig().imageRef)).code, 0, 'docker can no longer read the image');
     assert.notEqual((await skopeoInspect(ws, rig().imageRef)).code, 0, 'skopeo can no longer read the image');

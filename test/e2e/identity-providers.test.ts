@@ -2,11 +2,10 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import keytar from 'keytar';
 import { decodeJwt } from 'jose';
 import { unless } from '../rig/components.js';
 import { startRig, type Rig } from '../rig/index.js';
-import { addArgs, assertNoSecretsLeaked, cliLogin, dockerInspect, storedStatus, uniqueName, workspace, type Workspace } from '../helpers/berth.js';
+import { addArgs, assertNoSecretsLeaked, cliLogin, dockerInspect, storedSecret, storedStatus, type Workspace, uniqueName, workspace } from '../helpers/berth.js';
 
 interface Status {
   state: string;
@@ -69,7 +68,7 @@ describe('identity providers that behave otherwise than the test one', { skip: u
     const metadata = (await started.json()) as { token_endpoint: string };
     const { ws, name } = await added(keycloak, 'alice');
     assert.equal((await cliLogin(ws, name, 'alice')).code, 0);
-    const first = (await keytar.getPassword('Berth', `${name}/refresh-token`)) as string;
+    const first = (await storedSecret(ws, name, 'refresh-token')) as string;
     const response = await fetch(metadata.token_endpoint, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -114,7 +113,7 @@ describe('identity providers that behave otherwise than the test one', { skip: u
   test('sign-out at a provider without a revocation endpoint says it could not revoke; a logout endpoint that ends the session is used', async () => {
     const plain = await added(noRevocation, 'alice');
     assert.equal((await cliLogin(plain.ws, plain.name, 'alice')).code, 0);
-    const lingering = (await keytar.getPassword('Berth', `${plain.name}/refresh-token`)) as string;
+    const lingering = (await storedSecret(plain.ws, plain.name, 'refresh-token')) as string;
     const out = await plain.ws.berth('logout', plain.name, '--json');
     assert.equal(out.code, 0, out.stderr);
     const result = JSON.parse(out.stdout) as { revoked: boolean; warnings: string[] };
@@ -126,7 +125,7 @@ describe('identity providers that behave otherwise than the test one', { skip: u
 
     const keycloakLike = await added(logoutEnds, 'alice');
     assert.equal((await cliLogin(keycloakLike.ws, keycloakLike.name, 'alice')).code, 0);
-    const ended = (await keytar.getPassword('Berth', `${keycloakLike.name}/refresh-token`)) as string;
+    const ended = (await storedSecret(keycloakLike.ws, keycloakLike.name, 'refresh-token')) as string;
     const logout = await keycloakLike.ws.berth('logout', keycloakLike.name, '--json');
     assert.equal(logout.code, 0, logout.stderr);
     assert.deepEqual(JSON.parse(logout.stdout), { name: keycloakLike.name, revoked: true, warnings: [] });
@@ -136,7 +135,7 @@ describe('identity providers that behave otherwise than the test one', { skip: u
   test('offline access is asked for with prompt=consent by default; a session-bound refresh token is detected and explained', async () => {
     const consented = await added(keycloak, 'alice');
     assert.equal((await cliLogin(consented.ws, consented.name, 'alice')).code, 0);
-    assert.ok(await keytar.getPassword('Berth', `${consented.name}/refresh-token`), 'offline access granted without --auth-param prompt=consent');
+    assert.ok(await storedSecret(consented.ws, consented.name, 'refresh-token'), 'offline access granted without --auth-param prompt=consent');
     assert.equal((await status(consented.ws, consented.name)).notice, null);
 
     // The user's own prompt replaces Berth's consent; this provider then hands out a refresh token bound to the browser session.

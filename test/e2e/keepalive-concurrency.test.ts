@@ -2,17 +2,16 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import keytar from 'keytar';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createNodeApi } from '../../main/api/node.js';
 import { RegistryLocks } from '../../main/keepalive/registry-lock.js';
 import { lockDir } from '../../main/settings/paths.js';
 import { unless } from '../rig/components.js';
 import { useRig } from '../helpers/rig.js';
-import { assertNoSecretsLeaked, dockerInspect, shortWindows, signedIn } from '../helpers/berth.js';
+import { assertNoSecretsLeaked, dockerInspect, shortWindows, signedIn, storedSecret } from '../helpers/berth.js';
 
 describe('many processes refreshing one registry at once', { skip: unless('docker-registry', 'docker', 'openssl', 'keyring') }, () => {
-  const rig = useRig({ accessTokenTtl: { harbor: 1 }, provider: { revokeRefreshToken: true } }, 'alice');
+  const rig = useRig({ harborRefreshesOnEveryUse: true, provider: { revokeRefreshToken: true } }, 'alice');
 
   test('10 `berth refresh` processes and the in-process scheduler, three rounds: no refresh token is ever used twice', async () => {
     const { ws, name } = await signedIn(rig(), 'alice', ...shortWindows(0.3, 3600));
@@ -37,7 +36,7 @@ describe('many processes refreshing one registry at once', { skip: unless('docke
       await scheduler.stop();
     }
     assert.deepEqual(rig().idp.refreshTokenReuses, [], 'the identity provider never saw a refresh token twice');
-    const refreshToken = await keytar.getPassword('Berth', `${name}/refresh-token`);
+    const refreshToken = await storedSecret(ws, name, 'refresh-token');
     assert.ok(refreshToken && (await rig().idp.refreshTokenActive(refreshToken)), 'the session survived');
     const passes = readFileSync(join(ws.berthHome, 'berth.log'), 'utf8').match(/keep-alive pass .*state="valid"/g) ?? [];
     assert.ok(passes.length >= 33, `every process made its pass (${passes.length})`);

@@ -4,16 +4,15 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import keytar from 'keytar';
 import { createNodeApi } from '../../main/api/node.js';
 import { unless } from '../rig/components.js';
 import { useRig } from '../helpers/rig.js';
-import { assertNoSecretsLeaked, dockerInspect, projectRoot, shortWindows, signedIn, storedStatus, waitFor } from '../helpers/berth.js';
+import { assertNoSecretsLeaked, dockerInspect, projectRoot, shortWindows, signedIn, storedSecret, storedStatus, waitFor } from '../helpers/berth.js';
 
 const intervalSeconds = 2;
 
 describe('keep-alive when things fail', { skip: unless('docker-registry', 'docker', 'openssl', 'keyring') }, () => {
-  const rig = useRig({ accessTokenTtl: { harbor: 1 } }, 'alice');
+  const rig = useRig({ harborRefreshesOnEveryUse: true }, 'alice');
 
   for (const [what, server] of [
     ['the identity provider', () => rig().idp],
@@ -23,7 +22,7 @@ describe('keep-alive when things fail', { skip: unless('docker-registry', 'docke
       const { ws, name } = await signedIn(rig(), 'alice', ...shortWindows(intervalSeconds, 3600));
       const configPath = join(ws.dockerConfig, 'config.json');
       const configBefore = readFileSync(configPath, 'utf8');
-      const secretBefore = await keytar.getPassword('Berth', `${name}/cli-secret`);
+      const secretBefore = await storedSecret(ws, name, 'cli-secret');
 
       const api = createNodeApi(ws.env);
       const states: string[] = [];
@@ -36,7 +35,7 @@ describe('keep-alive when things fail', { skip: unless('docker-registry', 'docke
         await sleep(2.5 * intervalSeconds * 1000);
         assert.match(storedStatus(ws, name).lastError as string, /Cannot reach 127\.0\.0\.1:\d+ \(ECONNREFUSED\)\. Check the network or VPN/);
         assert.equal(readFileSync(configPath, 'utf8'), configBefore, 'docker credentials untouched');
-        assert.equal(await keytar.getPassword('Berth', `${name}/cli-secret`), secretBefore);
+        assert.equal(await storedSecret(ws, name, 'cli-secret'), secretBefore);
         assert.deepEqual(states, ['offline'], 'offline is not expired: no needs-* state');
 
         await server().resume();

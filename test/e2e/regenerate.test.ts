@@ -2,11 +2,10 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import keytar from 'keytar';
 import { adminPassword } from '../rig/harbor-double.js';
 import { unless } from '../rig/components.js';
 import { useRig } from '../helpers/rig.js';
-import { addArgs, assertNoSecretsLeaked, cliLogin, dockerConfigJson, dockerInspect, run, signedIn, skopeoInspect, uniqueName, type Workspace, workspace } from '../helpers/berth.js';
+import { addArgs, assertNoSecretsLeaked, cliLogin, dockerConfigJson, dockerInspect, run, signedIn, skopeoInspect, storedSecret, type Workspace, uniqueName, workspace } from '../helpers/berth.js';
 
 function configuredSecret(ws: Workspace, host: string): string {
   const auths = dockerConfigJson(ws).auths as Record<string, { auth?: string }>;
@@ -41,7 +40,7 @@ describe('regenerating the CLI secret', { skip: unless('docker-registry', 'docke
     assert.notEqual(newSecret, oldSecret);
     assert.match(newSecret, /^[A-Za-z0-9]{32}$/);
     assert.equal(configuredSecret(ws, host()), newSecret, 'config.json holds the new secret');
-    assert.equal(await keytar.getPassword('Berth', `${name}/cli-secret`), newSecret);
+    assert.equal(await storedSecret(ws, name, 'cli-secret'), newSecret);
     assert.equal((JSON.parse(regenerated.stdout) as { state: string }).state, 'valid');
 
     const docker = await dockerInspect(ws, rig().imageRef);
@@ -71,7 +70,7 @@ describe('regenerating the CLI secret', { skip: unless('docker-registry', 'docke
     assert.equal(refresh.code, 0, refresh.stderr);
     assert.equal((JSON.parse(refresh.stdout) as { state: string }[])[0]?.state, 'valid');
     assert.equal(configuredSecret(ws, host()), changed);
-    assert.equal(await keytar.getPassword('Berth', `${name}/cli-secret`), changed);
+    assert.equal(await storedSecret(ws, name, 'cli-secret'), changed);
     const docker = await dockerInspect(ws, rig().imageRef);
     assert.equal(docker.code, 0, docker.stderr);
     assertNoSecretsLeaked(rig(), ws);

@@ -3,13 +3,12 @@ import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import keytar from 'keytar';
 import { createNodeApi } from '../../main/api/node.js';
 import { BerthError, type ErrorCode } from '../../main/errors.js';
 import { unless } from '../rig/components.js';
 import { drive, type DriveOptions } from '../rig/browser-driver.js';
 import { startRig, type Rig } from '../rig/index.js';
-import { addArgs, assertNoSecretsLeaked, browserCommand, uniqueName, workspace, type Workspace } from '../helpers/berth.js';
+import { addArgs, assertNoSecretsLeaked, browserCommand, storedSecret, type Workspace, uniqueName, workspace } from '../helpers/berth.js';
 
 function portIsClosed(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -52,8 +51,8 @@ async function failedSignIn(rig: Rig, ws: Workspace, name: string, browser: Driv
 
 async function assertNothingWritten(ws: Workspace, name: string, attempt: Attempt): Promise<void> {
   assert.ok(!existsSync(join(ws.dockerConfig, 'config.json')), 'no docker credentials written');
-  assert.equal(await keytar.getPassword('Berth', `${name}/cli-secret`), null, 'no CLI secret in the keychain');
-  assert.equal(await keytar.getPassword('Berth', `${name}/refresh-token`), null, 'no refresh token in the keychain');
+  assert.equal(await storedSecret(ws, name, 'cli-secret'), null, 'no CLI secret in the keychain');
+  assert.equal(await storedSecret(ws, name, 'refresh-token'), null, 'no refresh token in the keychain');
   assert.ok(attempt.callbackPort > 0);
   assert.ok(await portIsClosed(attempt.callbackPort), 'the loopback listener is closed');
 }
@@ -95,7 +94,7 @@ describe('sign-in failures', { skip: unless('docker-registry', 'openssl', 'keyri
     assert.match(error.message, /does not know the client id "no-such-client" that .* signs in with \(HTTP 400: ".*invalid_client.*"\)\. Ask its administrator for Berth's client id, or add the registry without --client-id/);
     assert.ok(ms < 60_000, `failed after ${ms} ms, not after the five-minute wait`);
     assert.equal(createNodeApi(ws.env).status(name)[0]?.lastError, error.message);
-    assert.equal(await keytar.getPassword('Berth', `${name}/cli-secret`), null);
+    assert.equal(await storedSecret(ws, name, 'cli-secret'), null);
   });
 
   test('a redirect URI the identity provider does not allow fails at once, with its own message', async () => {

@@ -2,10 +2,9 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import keytar from 'keytar';
 import { unless } from '../rig/components.js';
 import { startRig, type Rig } from '../rig/index.js';
-import { assertNoSecretsLeaked, berthBin, dockerConfigJson, dockerInspect, skopeoInspect, storedStatus, uniqueName, workspace, type Workspace } from '../helpers/berth.js';
+import { assertNoSecretsLeaked, berthBin, dockerConfigJson, dockerInspect, skopeoInspect, storedSecret, storedStatus, type Workspace, uniqueName, workspace } from '../helpers/berth.js';
 import { onTerminal } from '../helpers/terminal.js';
 
 function dockerEntry(ws: Workspace, host: string): unknown {
@@ -64,7 +63,7 @@ describe("berth with Harbor's web login: add by URL alone, sign in with the CLI 
     const wrong = await ws.berthWithInput('NotTheSecret1\n', 'login', name, '--username', 'wes', '--secret-stdin');
     assert.equal(wrong.code, 1);
     assert.match(wrong.stderr, /Harbor's token service at 127\.0\.0\.1:\d+ rejected the CLI secret for "wes"; nothing was stored\. Check the username and copy the secret again/);
-    assert.equal(await keytar.getPassword('Berth', `${name}/cli-secret`), null);
+    assert.equal(await storedSecret(ws, name, 'cli-secret'), null);
     assert.equal(dockerEntry(ws, host), undefined);
     assert.equal(storedStatus(ws, name).state, 'signed-out');
 
@@ -74,7 +73,7 @@ describe("berth with Harbor's web login: add by URL alone, sign in with the CLI 
     assert.match(right.stderr, /Checked: Harbor's token service at 127\.0\.0\.1:\d+ accepts the CLI secret of wes\. It is in the keychain, and docker credentials for 127\.0\.0\.1:\d+ are in place\./);
     const view = JSON.parse(right.stdout) as { state: string; method: string; username: string };
     assert.deepEqual([view.state, view.method, view.username], ['valid', 'web', 'wes']);
-    assert.equal(await keytar.getPassword('Berth', `${name}/cli-secret`), secret);
+    assert.equal(await storedSecret(ws, name, 'cli-secret'), secret);
     for (const read of [dockerInspect, skopeoInspect]) {
       const result = await read(ws, rig.imageRef);
       assert.equal(result.code, 0, result.stderr);
@@ -117,7 +116,7 @@ describe("berth with Harbor's web login: add by URL alone, sign in with the CLI 
     } finally {
       await first.stop();
     }
-    assert.equal(await keytar.getPassword('Berth', `${name}/cli-secret`), null);
+    assert.equal(await storedSecret(ws, name, 'cli-secret'), null);
 
     const secret = rig.harbor.user('tia')?.secret as string;
     const second = await run([]);
@@ -134,7 +133,7 @@ describe("berth with Harbor's web login: add by URL alone, sign in with the CLI 
     } finally {
       await second.stop();
     }
-    assert.equal(await keytar.getPassword('Berth', `${name}/cli-secret`), secret);
+    assert.equal(await storedSecret(ws, name, 'cli-secret'), secret);
     assert.equal((await dockerInspect(ws, rig.imageRef)).code, 0);
 
     // Signing in again offers the user name Berth knows.

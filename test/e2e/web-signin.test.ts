@@ -2,12 +2,11 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import keytar from 'keytar';
 import type { Browser } from 'playwright-core';
 import { createNodeApi } from '../../main/api/node.js';
 import { unless } from '../rig/components.js';
 import { startRig, type Rig } from '../rig/index.js';
-import { assertNoSecretsLeaked, dockerConfigJson, dockerInspect, projectRoot, skopeoInspect, uniqueName, workspace, type Workspace } from '../helpers/berth.js';
+import { assertNoSecretsLeaked, dockerConfigJson, dockerInspect, projectRoot, skopeoInspect, storedSecret, type Workspace, uniqueName, workspace } from '../helpers/berth.js';
 import { chromiumWindows, signsInAs } from '../helpers/chromium-windows.js';
 import { launchChromium } from '../helpers/window.js';
 
@@ -54,7 +53,7 @@ describe("sign-in through Harbor's web login, with nothing registered for Berth 
     assert.ok(!rig.idp.grants.includes(rig.berthClientId), 'no token was ever issued to a Berth client');
     const firstSecret = rig.harbor.user('wendy')?.secret as string;
     assert.equal(configuredSecret(ws, host), firstSecret);
-    assert.equal(await keytar.getPassword('Berth', `${name}/cli-secret`), firstSecret);
+    assert.equal(await storedSecret(ws, name, 'cli-secret'), firstSecret);
     for (const read of [dockerInspect, skopeoInspect]) {
       const result = await read(ws, rig.imageRef);
       assert.equal(result.code, 0, result.stderr);
@@ -100,8 +99,24 @@ describe("sign-in through Harbor's web login, with nothing registered for Berth 
     const signedOut = await api.signOut(name);
     assert.deepEqual(signedOut, { revoked: false, warnings: [] });
     assert.deepEqual(await windows.cookies(name, rig.harbor.url), []);
-    assert.equal(await keytar.getPassword('Berth', `${name}/cli-secret`), null);
+    assert.equal(await storedSecret(ws, name, 'cli-secret'), null);
     assertNoSecretsLeaked(rig, ws);
+  });
+
+  test('breaking off a sign-in before its window exists: no window stays open, and nothing is recorded as a failure', async () => {
+    const ws = workspace();
+    const name = uniqueName('vera');
+    const windows = chromiumWindows(browser, async () => undefined);
+    const api = createNodeApi(ws.env, { webWindows: windows });
+    await api.addRegistry({ name, url: rig.harbor.url });
+    // Broken off at once: Berth is still asking Harbor about itself when the person chooses to paste the secret instead.
+    const signingIn = api.signIn(name, { openBrowser: async () => undefined });
+    api.cancelSignIn(name);
+    await assert.rejects(signingIn, /The sign-in to .* was broken off; nothing changed/);
+    assert.ok(windows.pages.every((page) => page.isClosed()), 'no sign-in window is left open');
+    const [view] = api.status(name);
+    assert.equal(view?.state, 'signed-out');
+    assert.equal(view?.lastError, null);
   });
 
   test('closing the window ends the wait at once and changes nothing', async () => {

@@ -6,6 +6,8 @@ import { delimiter, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import keytar from 'keytar';
+import { keychainService, secretAccount, type SecretKind } from '../../main/secrets/keychain.js';
 import type { HarborOidcSettings } from '../../main/settings/model.js';
 import type { Rig } from '../rig/index.js';
 
@@ -82,6 +84,11 @@ export function withHarbors(ws: Workspace, ...names: string[]): void {
   }));
   mkdirSync(ws.berthHome, { recursive: true });
   writeFileSync(join(ws.berthHome, 'settings.json'), JSON.stringify({ registries }));
+}
+
+/** What Berth keeps in the OS keychain for a registry of this workspace, read straight from the keychain. */
+export function storedSecret(ws: Workspace, name: string, kind: SecretKind): Promise<string | null> {
+  return keytar.getPassword(keychainService, secretAccount(ws.berthHome, name, kind));
 }
 
 export function uniqueName(prefix = 'rig'): string {

@@ -30,7 +30,6 @@ export interface ChromiumWindows extends HarborWebWindows {
  */
 export function chromiumWindows(browser: Browser, person: Person): ChromiumWindows {
   const contexts = new Map<string, Promise<BrowserContext>>();
-  const open = new Map<string, Page>();
   const opened: string[] = [];
   const pages: Page[] = [];
   const contextFor = (registry: string) => {
@@ -42,7 +41,8 @@ export function chromiumWindows(browser: Browser, person: Person): ChromiumWindo
     return context;
   };
   const cookies = async (registry: string, url: string) => (await (await contextFor(registry)).cookies(url)).map(({ name, value }) => ({ name, value }));
-  const close = (registry: string) => void open.get(registry)?.close().catch(() => undefined);
+  const closers = new Map<string, () => void>();
+  const close = (registry: string) => closers.get(registry)?.();
   return {
     opened,
     pages,
@@ -52,14 +52,16 @@ export function chromiumWindows(browser: Browser, person: Person): ChromiumWindo
       const queue = new PageQueue();
       opened.push(url);
       pages.push(page);
-      open.set(registry, page);
       page.on('framenavigated', (frame) => {
         if (frame === page.mainFrame()) queue.push(frame.url());
       });
       page.on('load', () => void person(page).catch(() => undefined));
       page.on('close', () => queue.close());
-      void page.goto(url).catch(() => undefined);
-      return { nextPage: () => queue.next(), cookies: (at) => cookies(registry, at), close: () => void page.close().catch(() => undefined) };
+      const navigated = page.goto(url).catch(() => undefined);
+      // Chromium does not finish closing a page whose first navigation is just starting: let it commit, then close.
+      const closePage = () => void navigated.then(() => page.close()).catch(() => undefined);
+      closers.set(registry, closePage);
+      return { nextPage: () => queue.next(), cookies: (at) => cookies(registry, at), close: closePage };
     },
     cookies,
     close,

@@ -1,7 +1,9 @@
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { stopChild } from '../rig/child-process.js';
 
 export interface SessionBus {
@@ -41,6 +43,81 @@ export async function busWithoutKeyring(): Promise<SessionBus> {
     stop: async () => {
       await stopChild(child);
       rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A "session bus" that accepts connections and never says a word: what a hung D-Bus looks like to libsecret. */
+export async function silentBus(): Promise<SessionBus> {
+  const dir = mkdtempSync(join(tmpdir(), 'berth-silent-bus-'));
+  const path = join(dir, 'bus');
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('data', () => undefined).on('error', () => undefined).on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(path, resolve));
+  return {
+    address: `unix:path=${path}`,
+    stop: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface KeyringBus extends SessionBus {
+  /** The environment that points keytar (and Berth) at this bus. */
+  env: NodeJS.ProcessEnv;
+  /** Locks the login keyring, as a screen lock or a timeout does. */
+  lock(): Promise<void>;
+  /** Unlocks it with its password, as logging in does. */
+  unlock(): Promise<void>;
+}
+
+const keyringPassword = 'berth-test';
+
+function gdbus(address: string, ...args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile('gdbus', ['call', '--session', '--dest', 'org.freedesktop.secrets', ...args], { env: { ...process.env, DBUS_SESSION_BUS_ADDRESS: address } }, (error, stdout) =>
+      error ? reject(error) : resolve(stdout),
+    );
+  });
+}
+
+/** A private session bus with its own unlocked gnome-keyring, so a test may lock it without touching any other test's keychain. */
+export async function busWithKeyring(): Promise<KeyringBus> {
+  const bus = await busWithoutKeyring();
+  const home = mkdtempSync(join(tmpdir(), 'berth-keyring-home-'));
+  mkdirSync(join(home, '.local', 'share'), { recursive: true });
+  const env = { ...process.env, DBUS_SESSION_BUS_ADDRESS: bus.address, HOME: home, XDG_DATA_HOME: join(home, '.local', 'share'), XDG_RUNTIME_DIR: home };
+  let daemon: ChildProcess | undefined;
+  const start = async () => {
+    daemon = spawn('gnome-keyring-daemon', ['--foreground', '--replace', '--unlock', '--components=secrets'], { env, stdio: ['pipe', 'ignore', 'ignore'] });
+    daemon.stdin?.end(keyringPassword);
+    // Ready once the Secret Service answers on the bus.
+    for (let attempt = 0; attempt < 100; attempt++) {
+      if (await gdbus(bus.address, '--object-path', '/org/freedesktop/secrets', '--method', 'org.freedesktop.DBus.Peer.Ping').then(() => true, () => false)) return;
+      await sleep(50);
+    }
+    throw new Error('gnome-keyring-daemon did not come up on the private bus');
+  };
+  await start();
+  return {
+    address: bus.address,
+    env,
+    lock: async () => {
+      await gdbus(bus.address, '--object-path', '/org/freedesktop/secrets', '--method', 'org.freedesktop.Secret.Service.Lock', "['/org/freedesktop/secrets/collection/login']");
+    },
+    unlock: async () => {
+      if (daemon) await stopChild(daemon);
+      await start();
+    },
+    stop: async () => {
+      if (daemon) await stopChild(daemon);
+      await bus.stop();
+      rmSync(home, { recursive: true, force: true });
     },
   };
 }

@@ -21,6 +21,8 @@ export interface HarborDoubleOptions {
   sessionTimeoutMs?: number;
   /** Which Harbor `systeminfo` looks like (harbor-facts.md, "Version differences"); default 2.13. */
   version?: HarborVersion;
+  /** Harbor treats its stored access tokens as expired at once, so every use of a CLI secret refreshes at the provider. */
+  refreshOnEveryUse?: boolean;
   projects?: ProjectSpec[];
   tokenSigning: { privateKeyPem: string; certificateDerBase64: string };
 }
@@ -212,6 +214,10 @@ export class HarborDouble {
     return new Promise<void>((resolve) => this.server.listen(Number(new URL(this.url).port), '127.0.0.1', resolve));
   }
 
+  private storedTokenExpiry(expiresIn: number | undefined): number {
+    return this.options.refreshOnEveryUse ? 0 : Date.now() + (expiresIn ?? 0) * 1000;
+  }
+
   /** The user as Harbor's database holds them, for assertions. */
   user(username: string): HarborUserRecord | undefined {
     return [...this.users.values()].find((user) => user.username === username);
@@ -338,7 +344,7 @@ export class HarborDouble {
         accessToken: refreshed.access_token,
         refreshToken: refreshed.refresh_token ?? user.token.refreshToken,
         idToken: refreshed.id_token ?? user.token.idToken,
-        expiresAt: Date.now() + (refreshed.expiresIn() ?? 0) * 1000,
+        expiresAt: this.storedTokenExpiry(refreshed.expiresIn()),
       };
       this.remember(user.token.accessToken, user.token.refreshToken, user.token.idToken);
       return user;
@@ -484,7 +490,7 @@ export class HarborDouble {
       accessToken: tokens.access_token,
       ...(tokens.refresh_token ? { refreshToken: tokens.refresh_token } : {}),
       idToken: tokens.id_token as string,
-      expiresAt: Date.now() + (tokens.expiresIn() ?? 0) * 1000,
+      expiresAt: this.storedTokenExpiry(tokens.expiresIn()),
     };
     this.remember(token.accessToken, token.refreshToken, token.idToken);
     let user = this.users.get(subiss);

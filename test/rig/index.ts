@@ -23,6 +23,8 @@ export interface RigOptions {
   harborIssuerHost?: string;
   /** Harbor's `oidc_scope`; default with `offline_access`. */
   harborScope?: string;
+  /** Harbor refreshes its stored session at the provider on every use of a CLI secret (its access token always counts as expired). */
+  harborRefreshesOnEveryUse?: boolean;
   /** Which Harbor's `systeminfo` the double answers like. */
   harborVersion?: HarborVersion;
   projects?: ProjectSpec[];
@@ -65,6 +67,7 @@ export async function startRig(options: RigOptions = {}): Promise<Rig> {
     ...(options.projects ? { projects: options.projects } : {}),
     ...(options.harborScope ? { scope: options.harborScope } : {}),
     ...(options.harborVersion ? { version: options.harborVersion } : {}),
+    ...(options.harborRefreshesOnEveryUse ? { refreshOnEveryUse: true } : {}),
   });
   await harbor.listen();
   const berthClient: ClientMetadata[] =

@@ -204,8 +204,9 @@ describe('the window in real Chromium, on the real core and the rig', { skip: un
       await card.getByRole('button', { name: 'Use my browser and paste the CLI secret instead' }).click();
       const paste = page.getByRole('dialog', { name: `Sign in to ${host} with its CLI secret` });
       await paste.waitFor();
-      await eventually(() => windows.pages.at(-1)?.isClosed() === true);
-      assert.equal(windows.pages.at(-1)?.isClosed(), true, 'the sign-in window closed');
+      const signInWindow = windows.pages.at(-1);
+      if (signInWindow && !signInWindow.isClosed()) await signInWindow.waitForEvent('close', { timeout: 30_000 });
+      assert.equal(signInWindow?.isClosed(), true, 'the sign-in window closed');
       await paste.getByLabel('Harbor username').fill('nina');
       await paste.getByLabel('CLI secret').fill('NotHers1Secret');
       await paste.getByRole('button', { name: 'Check and sign in' }).click();

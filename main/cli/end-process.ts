@@ -1,0 +1,10 @@
+import { keychainCallStuck } from '../secrets/keychain.js';
+
+/**
+ * Ends the process with `code`. After a keychain call Berth gave up on, exit would wait forever for the thread still
+ * inside it (libuv joins its workers at exit), so the process is ended by a signal instead: the output is already out.
+ */
+export function endProcess(code: number): void {
+  if (keychainCallStuck()) process.kill(process.pid, 'SIGKILL');
+  process.exit(code);
+}

@@ -1,0 +1,127 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import keytar from 'keytar';
+import { keychainService } from '../../main/secrets/keychain.js';
+import { unless } from '../rig/components.js';
+import { startRig, type Rig } from '../rig/index.js';
+import { addArgs, assertNoSecretsLeaked, cliLogin, dockerInspect, projectRoot, run, storedSecret, storedStatus, workspace, type Workspace } from '../helpers/berth.js';
+import { busWithKeyring, silentBus } from '../helpers/session-bus.js';
+
+const helperBin = join(projectRoot, 'bin', 'docker-credential-berth.js');
+
+async function signedInAs(rig: Rig, ws: Workspace, name: string, user: string): Promise<void> {
+  assert.equal((await ws.berth(...addArgs(rig, name))).code, 0);
+  const login = await cliLogin(ws, name, user);
+  assert.equal(login.code, 0, login.stderr);
+}
+
+async function timed<T>(work: () => Promise<T>): Promise<{ result: T; seconds: number }> {
+  const started = Date.now();
+  const result = await work();
+  return { result, seconds: (Date.now() - started) / 1000 };
+}
+
+describe('the OS keychain locked, silent, or shared by two Berth homes', { skip: unless('docker-registry', 'docker', 'openssl', 'keyring') }, () => {
+  let rig: Rig;
+  before(async () => {
+    rig = await startRig();
+    await Promise.all(['alice', 'bob', 'carl', 'dina'].map((user) => rig.webLogin(user)));
+  });
+  after(() => rig?.stop());
+
+  test('a locked keychain is its own state: refresh, check, regenerate and the helper say so, docker keeps working, and unlocking brings it back', async () => {
+    const keyring = await busWithKeyring();
+    try {
+      const ws = workspace();
+      ws.env.DBUS_SESSION_BUS_ADDRESS = keyring.address;
+      const name = 'locked';
+      await signedInAs(rig, ws, name, 'alice');
+      const secret = rig.harbor.user('alice')?.secret;
+      const config = readFileSync(join(ws.dockerConfig, 'config.json'), 'utf8');
+      await keyring.lock();
+
+      const refresh = await ws.berth('refresh', name, '--json');
+      assert.equal(refresh.code, 1);
+      const status = (JSON.parse(refresh.stdout) as { state: string; lastError: string }[])[0];
+      assert.equal(status?.state, 'keychain-locked', 'not "needs-sign-in": nothing is known to have expired');
+      assert.match(status?.lastError ?? '', /The OS keychain is locked, so Berth could not read the locked credentials\. Unlock it/);
+      assert.equal(readFileSync(join(ws.dockerConfig, 'config.json'), 'utf8'), config, 'docker credentials untouched');
+      assert.equal((await dockerInspect(ws, rig.imageRef)).code, 0, "docker's own copy still works");
+
+      const check = await ws.berth('check', name);
+      assert.equal(check.code, 1);
+      assert.match(check.stderr, /keychain is locked/);
+      assert.doesNotMatch(check.stderr, /No credentials/);
+
+      const regenerate = await ws.berth('regenerate', name, '--yes');
+      assert.equal(regenerate.code, 1);
+      assert.match(regenerate.stderr, /keychain is locked/);
+      assert.doesNotMatch(regenerate.stderr, /identity provider|holds no session|sign in/i);
+      assert.equal(rig.harbor.user('alice')?.secret, secret, 'Harbor was not asked for a new secret');
+
+      const helper = await run(process.execPath, [helperBin, 'get'], ws.env, new URL(rig.harbor.url).host);
+      assert.equal(helper.code, 1);
+      assert.match(helper.stdout, /docker-credential-berth: The OS keychain is locked/);
+
+      await keyring.unlock();
+      const back = await ws.berth('refresh', name, '--json');
+      assert.equal(back.code, 0, back.stdout + back.stderr);
+      assert.equal(storedStatus(ws, name).state, 'valid');
+      assertNoSecretsLeaked(rig, ws);
+    } finally {
+      await keyring.stop();
+    }
+  });
+
+  test('a D-Bus that accepts and never answers: the helper, check and refresh fail in seconds with the reason, instead of hanging', async () => {
+    const ws = workspace();
+    const name = 'silent';
+    await signedInAs(rig, ws, name, 'bob');
+    const bus = await silentBus();
+    try {
+      ws.env.DBUS_SESSION_BUS_ADDRESS = bus.address;
+      const helper = await timed(() => run(process.execPath, [helperBin, 'get'], ws.env, new URL(rig.harbor.url).host));
+      assert.equal(helper.result.code, 1);
+      assert.match(helper.result.stdout, /The OS keychain did not answer within \d+ s/);
+      assert.ok(helper.seconds < 30, `the helper gave up after ${helper.seconds} s`);
+
+      const check = await timed(() => ws.berth('check', name));
+      assert.equal(check.result.code, 1);
+      assert.match(check.result.stderr, /The OS keychain did not answer within \d+ s/);
+      assert.ok(check.seconds < 40, `check gave up after ${check.seconds} s`);
+
+      const refresh = await timed(() => ws.berth('refresh', name, '--json'));
+      assert.equal(refresh.result.code, 1);
+      assert.equal((JSON.parse(refresh.result.stdout) as { state: string }[])[0]?.state, 'keychain-locked');
+      assert.ok(refresh.seconds < 40, `refresh gave up after ${refresh.seconds} s`);
+    } finally {
+      await bus.stop();
+    }
+  });
+
+  test('two Berth homes with a registry of the same name keep their own secrets; entries from before are taken over by the home that reads them', async () => {
+    const first = workspace();
+    const second = workspace();
+    await signedInAs(rig, first, 'work', 'carl');
+    await signedInAs(rig, second, 'work', 'dina');
+    assert.equal(await storedSecret(first, 'work', 'cli-secret'), rig.harbor.user('carl')?.secret);
+    assert.equal(await storedSecret(second, 'work', 'cli-secret'), rig.harbor.user('dina')?.secret);
+
+    assert.equal((await first.berth('logout', 'work')).code, 0);
+    assert.equal(await storedSecret(first, 'work', 'cli-secret'), null);
+    assert.equal(await storedSecret(second, 'work', 'cli-secret'), rig.harbor.user('dina')?.secret, 'the other home kept its secret');
+    const check = await second.berth('check', rig.imageRef);
+    assert.equal(check.code, 0, check.stderr);
+
+    // An entry named the way Berth named them before (registry/kind) moves to the home that reads it first.
+    await keytar.setPassword(keychainService, 'work/cli-secret', rig.harbor.user('dina')?.secret as string);
+    await keytar.deletePassword(keychainService, `${(await import('../../main/secrets/keychain.js')).secretAccount(second.berthHome, 'work', 'cli-secret')}`);
+    const helper = await run(process.execPath, [helperBin, 'get'], second.env, new URL(rig.harbor.url).host);
+    assert.equal(helper.code, 0, helper.stdout);
+    assert.equal((JSON.parse(helper.stdout) as { Secret: string }).Secret, rig.harbor.user('dina')?.secret);
+    assert.equal(await keytar.getPassword(keychainService, 'work/cli-secret'), null, 'the old entry is gone');
+    assert.equal(await storedSecret(second, 'work', 'cli-secret'), rig.harbor.user('dina')?.secret);
+  });
+});
