@@ -101,6 +101,8 @@ export interface StatusEvents {
   'secret-regenerated': { name: string; view: RegistryView };
   /** The registry is no longer configured. */
   'registry-removed': { name: string };
+  /** Places that held another secret than the one Harbor accepts (e.g. after `docker login`) were rewritten. */
+  'targets-repaired': { name: string; targets: string[] };
   /** A line for the activity list: a state change, an action, or an action that failed. */
   activity: ActivityEntry;
 }

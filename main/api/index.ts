@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { BerthError, errorMessage, type ErrorCode } from '../errors.js';
 import { berthHelper, dockerHubKey, hostOf, registryKey } from '../credentials/docker-config.js';
-import type { CredentialTarget, DockerCredentialsTarget } from '../credentials/docker-target.js';
+import type { CredentialTarget, DockerCredentialsTarget, WrittenTo } from '../credentials/docker-target.js';
 import { dockerCredentialFor, type FoundCredential } from '../credentials/docker-credentials.js';
 import { KeepAliveScheduler, type SchedulerDependencies } from '../keepalive/scheduler.js';
 import type { RegistryLocks } from '../keepalive/registry-lock.js';
@@ -217,7 +217,10 @@ export function createApi(deps: ApiDependencies) {
           ...(current.sessionExpiresAt ? { sessionExpiresAt: new Date(current.sessionExpiresAt) } : {}),
           renewedAt: new Date(current.lastKeptAliveAt ?? current.signedInAt),
         };
-        applyOutcome(registry, await method.keepAlive(registry, session, methodDependencies(registry)));
+        const outcome = await method.keepAlive(registry, session, methodDependencies(registry));
+        // A state is a promise: `valid` only once every target holds the secret Harbor just accepted.
+        const repaired = outcome.keptAlive ? await repairTargets(registry, outcome.username) : undefined;
+        applyOutcome(registry, repaired ? { ...outcome, writtenTo: repaired } : outcome);
       });
     } catch (error) {
       recordFailure(registry, error, true);
@@ -526,6 +529,7 @@ export function createApi(deps: ApiDependencies) {
         credential,
         ...(options.insecure ? { insecure: true } : {}),
         challenges: deps.challenges,
+        ownRealmOnly: managed?.kind === 'harbor',
         rejectionRemedy,
         tokens,
       });
@@ -608,6 +612,28 @@ async function setTarget(name: string, target: CredentialTarget): Promise<Regist
     deps.log.info('credential target changed', { registry: name, target });
     note(name, 'action', target === 'helper' ? 'docker now asks docker-credential-berth for the credential.' : "The credential is now written into docker's config.");
     return view(registry);
+  }
+
+  /** Rewrites the credential targets that hold something else than the keychain's secret; returns where it wrote, if it did. */
+  async function repairTargets(registry: RegistrySettings, username: string): Promise<WrittenTo | undefined> {
+    const secret = await deps.secrets.get(registry.name, credentialSecretKind(registry.kind), { expected: true });
+    if (!secret || !username) return undefined;
+    const credential = { server: registryHost(registry), username, secret };
+    const differing = await deps.docker.differences(credential, registry.name, registry.target);
+    if (differing.length === 0) return undefined;
+    let writtenTo: WrittenTo;
+    try {
+      writtenTo = await deps.docker.store(credential, registry.name, registry.target);
+    } catch (error) {
+      throw new BerthError('file-write', `${differing.join(', ')} still hold${differing.length === 1 ? 's' : ''} another secret for ${registryHost(registry)} than the one Harbor accepts, and Berth could not rewrite it: ${errorMessage(error)}`, {
+        registry: registry.name,
+        cause: error,
+      });
+    }
+    deps.log.warn('rewrote credential targets that held another secret', { registry: registry.name, targets: differing.join(', ') });
+    note(registry.name, 'action', `Rewrote the credential in ${differing.join(', ')}, which held another secret than the one Harbor accepts.`);
+    events.emit('targets-repaired', { name: registry.name, targets: differing });
+    return writtenTo;
   }
 
   /** What a sign-in yields goes to the keychain and every credential target; the status records what Harbor said of it. */

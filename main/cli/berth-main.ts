@@ -2,6 +2,7 @@ import { createInterface } from 'node:readline/promises';
 import { Writable } from 'node:stream';
 import { runCli } from './berth.js';
 import { endProcess } from './end-process.js';
+import { terminalText } from '../log/printable.js';
 
 /** One line from the terminal; with `hidden`, what is typed is not echoed (a CLI secret). Ctrl-C ends Berth. */
 async function prompt(question: string, options: { hidden?: boolean } = {}): Promise<string> {
@@ -47,8 +48,8 @@ function untilInterrupted(): Promise<void> {
 
 const interactive = process.stdin.isTTY && process.stderr.isTTY;
 const code = await runCli(process.argv.slice(2), {
-  stdout: (text) => process.stdout.write(text),
-  stderr: (text) => process.stderr.write(text),
+  stdout: (text) => process.stdout.write(terminalText(text)),
+  stderr: (text) => process.stderr.write(terminalText(text)),
   env: process.env,
   createApi: async (env) => (await import('../api/node.js')).createNodeApi(env),
   ...(interactive ? { confirm, prompt } : {}),

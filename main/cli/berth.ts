@@ -265,6 +265,7 @@ const commands: Record<string, Command> = {
     async run({ positionals, values }, io) {
       if (positionals.length > 1) throw usageError('Expected at most one registry name.');
       const api = await io.createApi(io.env);
+      api.on('targets-repaired', ({ name, targets }) => io.stderr(`${name}: rewrote ${targets.join(', ')}, which held another secret than the one Harbor accepts.\n`));
       const views = positionals[0] === undefined ? await api.refreshAll() : [await api.refresh(positionals[0])];
       if (views.length === 0) {
         io.stderr('No signed-in registries to refresh. Sign in with `berth login <name>`.\n');
@@ -485,7 +486,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     }
     return await command.run({ positionals, values: values as Record<string, string | boolean | string[] | undefined> }, io);
   } catch (error) {
-    const usage = (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') || (error instanceof BerthError && error.code === 'usage');
+    // Not every error's code is a string (a DOMException's is a number).
+    const code = (error as { code?: unknown }).code;
+    const usage = (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) || (error instanceof BerthError && error.code === 'usage');
     io.stderr(`berth ${name}: ${redact(errorMessage(error))}\n`);
     if (usage) {
       io.stderr(`Usage: ${command.usage}\n`);

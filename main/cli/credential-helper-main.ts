@@ -5,6 +5,7 @@ import { configDir } from '../settings/paths.js';
 import { managedRegistries } from '../settings/quick-read.js';
 import { HelperFailure, runCredentialHelper } from './credential-helper.js';
 import { endProcess } from './end-process.js';
+import { terminalText } from '../log/printable.js';
 
 async function readStdin(): Promise<string> {
   let text = '';
@@ -27,7 +28,7 @@ const code = await runCredentialHelper(process.argv[2], {
 }).catch((error: unknown) => {
   const message = error instanceof HelperFailure ? error.message : errorMessage(error);
   // docker prints the helper's stdout as the reason; stderr is not shown.
-  process.stdout.write(`docker-credential-berth: ${redact(message)}\n`);
+  process.stdout.write(`docker-credential-berth: ${terminalText(redact(message))}\n`);
   return 1;
 });
 // Exit once the answer is out: a keychain call that never returned must not hold docker up.

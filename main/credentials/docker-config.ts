@@ -22,6 +22,13 @@ export function registryKey(serverAddress: string): string {
   return dockerHubHosts.has(host) ? dockerHubKey : host;
 }
 
+/** The same JSON whatever the order of object keys: a rewrite that would change nothing is not a difference. */
+export function sameJson(a: unknown, b: unknown): boolean {
+  const canonical = (value: unknown): unknown =>
+    Array.isArray(value) ? value.map(canonical) : isRecord(value) ? Object.fromEntries(Object.keys(value).sort().map((key) => [key, canonical(value[key])])) : value;
+  return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
+}
+
 function isRecord(value: unknown): value is JsonObject {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }

@@ -1,10 +1,10 @@
 import { homedir } from 'node:os';
 import type { Logger } from '../log/logger.js';
 import type { CredentialTarget } from '../settings/model.js';
-import { berthHelper, dockerConfigPath, helperFor, matchingAuthKeys, registryKey, withAuthEntry, withBerthHelper } from './docker-config.js';
-import { helperErase, helperStore } from './helper-protocol.js';
-import { readJsonDocument, writeJsonDocument } from './json-file.js';
-import { shadowingAuthFiles, updateShadowingFiles, type ShadowUpdate } from './shadow-auth-files.js';
+import { berthHelper, dockerConfigPath, helperFor, matchingAuthKeys, registryKey, sameJson, withAuthEntry, withBerthHelper } from './docker-config.js';
+import { helperErase, helperGet, helperStore } from './helper-protocol.js';
+import { readJsonDocument, updateJsonDocument } from './json-file.js';
+import { differingShadows, shadowingAuthFiles, updateShadowingFiles, type ShadowUpdate } from './shadow-auth-files.js';
 
 export interface DockerCredential {
   /** Registry host or URL; normalised the way docker does. */
@@ -29,44 +29,63 @@ export class DockerCredentialsTarget {
     return dockerConfigPath(this.env);
   }
 
+  private shadowFiles(): string[] {
+    return shadowingAuthFiles(this.env, process.platform, this.env.HOME || homedir());
+  }
+
   private updateShadows(server: string, registry: string, update: ShadowUpdate): void {
-    const { updated, problems } = updateShadowingFiles(shadowingAuthFiles(this.env, process.platform, this.env.HOME || homedir()), server, update);
+    const { updated, problems } = updateShadowingFiles(this.shadowFiles(), server, update);
     for (const file of updated) this.log?.info(update === 'erase' ? 'removed from a podman/helm auth file' : 'updated a podman/helm auth file', { registry, file });
     for (const problem of problems) this.log?.warn(`podman or helm may still use an old credential: ${problem}`, { registry });
   }
 
   async store(credential: DockerCredential, registry: string, target: CredentialTarget = 'config'): Promise<WrittenTo> {
-    const document = readJsonDocument(this.configPath);
     const key = registryKey(credential.server);
     if (target === 'helper') {
       // docker asks docker-credential-berth on each use; no copy of the secret stays in config.json.
-      writeJsonDocument(document, withAuthEntry(withBerthHelper(document.data, key, true), key, undefined));
+      updateJsonDocument(this.configPath, (data) => withAuthEntry(withBerthHelper(data, key, true), key, undefined));
       this.updateShadows(key, registry, 'helper');
       return `helper:${berthHelper}`;
     }
-    const data = withBerthHelper(document.data, key, false);
-    const helper = helperFor(data, key);
+    const helper = helperFor(withBerthHelper(readJsonDocument(this.configPath).data, key, false), key);
     const auth = Buffer.from(`${credential.username}:${credential.secret}`).toString('base64');
-    let writtenTo: WrittenTo = 'config';
-    if (helper) {
-      await helperStore(helper, { ServerURL: key, Username: credential.username, Secret: credential.secret }, registry);
-      // docker keeps an empty entry so `docker` commands still list the registry as logged in.
-      writeJsonDocument(document, withAuthEntry(data, key, {}));
-      writtenTo = `helper:${helper}`;
-    } else {
-      writeJsonDocument(document, withAuthEntry(data, key, { auth }));
-    }
+    // The helper keeps its own store; config.json is changed only in the one short, locked step below.
+    if (helper) await helperStore(helper, { ServerURL: key, Username: credential.username, Secret: credential.secret }, registry);
+    // With a helper, docker keeps an empty entry so `docker` commands still list the registry as logged in.
+    updateJsonDocument(this.configPath, (data) => withAuthEntry(withBerthHelper(data, key, false), key, helper ? {} : { auth }));
     this.updateShadows(key, registry, { auth });
-    return writtenTo;
+    return helper ? `helper:${helper}` : 'config';
+  }
+
+  /**
+   * The places docker (or podman, helm) would take this registry's credential from that do not hold `credential` the way
+   * `target` wants it: another writer (`docker login`, an interrupted write) left something else there. Empty when all agree.
+   */
+  async differences(credential: DockerCredential, registry: string, target: CredentialTarget = 'config'): Promise<string[]> {
+    const key = registryKey(credential.server);
+    const { data } = readJsonDocument(this.configPath);
+    const auth = Buffer.from(`${credential.username}:${credential.secret}`).toString('base64');
+    const differing: string[] = [];
+    if (target === 'helper') {
+      if (!sameJson(data, withAuthEntry(withBerthHelper(data, key, true), key, undefined))) differing.push(this.configPath);
+    } else {
+      const withoutBerth = withBerthHelper(data, key, false);
+      const helper = helperFor(withoutBerth, key);
+      if (!sameJson(data, withAuthEntry(withoutBerth, key, helper ? {} : { auth }))) differing.push(this.configPath);
+      const held = helper ? await helperGet(helper, key, registry) : undefined;
+      if (helper && (held?.Username !== credential.username || held.Secret !== credential.secret)) differing.push(`docker-credential-${helper}`);
+    }
+    return [...differing, ...differingShadows(this.shadowFiles(), key, target === 'helper' ? 'helper' : { auth })];
   }
 
   async erase(server: string, registry: string): Promise<void> {
-    const document = readJsonDocument(this.configPath);
     const key = registryKey(server);
-    const helper = helperFor(document.data, key);
+    const helper = helperFor(readJsonDocument(this.configPath).data, key);
     if (helper && helper !== berthHelper) await helperErase(helper, key, registry);
-    const data = withBerthHelper(document.data, key, false);
-    if (data !== document.data || matchingAuthKeys(document.data, key).length > 0) writeJsonDocument(document, withAuthEntry(data, key, undefined));
+    updateJsonDocument(this.configPath, (data) => {
+      const withoutHelper = withBerthHelper(data, key, false);
+      return withoutHelper !== data || matchingAuthKeys(data, key).length > 0 ? withAuthEntry(withoutHelper, key, undefined) : null;
+    });
     this.updateShadows(key, registry, 'erase');
   }
 }

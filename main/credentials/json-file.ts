@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync, readlinkSync, renameSync, statSync, unlinkSync, writeSync, fchownSync, fchmodSync } from 'node:fs';
+import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, renameSync, statSync, unlinkSync, writeSync, fchownSync, fchmodSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import type { ParseError } from 'jsonc-parser';
 import { BerthError, errorMessage } from '../errors.js';
+import { isAlive, withFileLock } from './file-lock.js';
 
 export type JsonObject = Record<string, unknown>;
 
@@ -19,6 +20,17 @@ export interface JsonDocument {
   readonly mode?: number;
   readonly uid?: number;
   readonly gid?: number;
+  /** The file as it was read (inode, size, modification time), to notice another writer before replacing it. */
+  readonly version?: string;
+}
+
+function versionOf(path: string): string | undefined {
+  try {
+    const stat = statSync(path, { bigint: true });
+    return `${stat.ino}:${stat.size}:${stat.mtimeNs}`;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Follows symlinks, even dangling ones, so a new file is created where the link points. */
@@ -78,31 +90,101 @@ export function readJsonDocument(path: string): JsonDocument {
   }
   const stat = statSync(real);
   const data = text.trim() === '' ? {} : parseJsonObject(text, path);
-  return { path: real, exists: true, data, mode: stat.mode & 0o7777, uid: stat.uid, gid: stat.gid };
+  return { path: real, exists: true, data, mode: stat.mode & 0o7777, uid: stat.uid, gid: stat.gid, ...withVersion(versionOf(real)) };
 }
 
-/** Writes the document's new content atomically, keeping the file's mode and owner. */
+function withVersion(version: string | undefined): { version?: string } {
+  return version === undefined ? {} : { version };
+}
+
+/** Writes the document's new content atomically, keeping the file's mode and owner; fails with `file-changed` if another program replaced the file since it was read. */
 export function writeJsonDocument(document: JsonDocument, data: JsonObject, indent = '\t'): void {
-  writeTextFileAtomically(document.path, `${JSON.stringify(data, null, indent)}\n`, document.mode ?? 0o600, document);
+  writeTextFileAtomically(document.path, `${JSON.stringify(data, null, indent)}\n`, document.mode ?? 0o600, { ...document, expected: document.exists ? (document.version ?? 'unknown') : 'absent' });
+}
+
+/** The lock file that serialises Berth's read-modify-writes of `path`, beside the file itself. */
+export function lockFileFor(path: string): string {
+  return join(dirname(path), `.${basename(path)}.berth.lock`);
+}
+
+const changeAttempts = 5;
+
+/**
+ * Changes one JSON file that other processes may write too: under Berth's lock for the file (other Berth processes wait),
+ * and against writers that take no lock (the real `docker login`) by starting over when the file changed under Berth.
+ * `change` returns the new content, or `null` when nothing needs writing.
+ */
+export function updateJsonDocument(path: string, change: (data: JsonObject) => JsonObject | null, indent = '\t'): void {
+  const real = resolveLinks(path);
+  mkdirSync(dirname(real), { recursive: true, mode: 0o700 });
+  withFileLock(lockFileFor(real), () => {
+    for (let attempt = 1; ; attempt++) {
+      const document = readJsonDocument(real);
+      const next = change(document.data);
+      if (next === null) return;
+      try {
+        writeJsonDocument(document, next, indent);
+        return;
+      } catch (error) {
+        if (!(error instanceof BerthError && error.code === 'file-changed') || attempt === changeAttempts) throw error;
+      }
+    }
+  });
+}
+
+// Berth's temp files carry their writer's pid: `.config.json.berth-<pid>-<random>.tmp`.
+function tempPrefix(path: string): string {
+  return `.${basename(path)}.`;
+}
+
+/** Removes temp files an earlier Berth process left behind when it was killed mid-write (full copies of the file). */
+function removeLeftovers(path: string): void {
+  const folder = dirname(path);
+  const prefix = tempPrefix(path);
+  let names: string[];
+  try {
+    names = readdirSync(folder);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix) || !name.endsWith('.tmp')) continue;
+    const rest = name.slice(prefix.length, -'.tmp'.length);
+    const pid = /^berth-(\d+)-[0-9a-f]+$/.exec(rest)?.[1];
+    // Before temp files carried a pid they were `.<name>.<12 hex>.tmp`: those are left over once a minute old.
+    const old = /^[0-9a-f]{12}$/.test(rest);
+    if (!pid && !old) continue;
+    try {
+      const leftover = pid ? Number(pid) !== process.pid && !isAlive(Number(pid)) : Date.now() - statSync(join(folder, name)).mtimeMs > 60_000;
+      if (leftover) unlinkSync(join(folder, name));
+    } catch {
+      // Gone already, or not ours to remove.
+    }
+  }
 }
 
 /**
- * Writes a file so that readers see the old content or the new, never a mix:
- * temp file in the same folder, fsync, rename over, fsync the folder.
+ * Writes a file so that readers see the old content or the new, never a mix: temp file in the same folder, fsync, rename
+ * over, fsync the folder. With `expected` (the version read, or `absent`), a file another program replaced meanwhile is not
+ * overwritten: `file-changed`, and the caller starts over from the new content.
  */
-export function writeTextFileAtomically(path: string, text: string, mode: number, owner: { uid?: number; gid?: number } = {}): void {
+export function writeTextFileAtomically(path: string, text: string, mode: number, options: { uid?: number; gid?: number; expected?: string } = {}): void {
   const folder = dirname(path);
-  const temp = join(folder, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  const temp = join(folder, `${tempPrefix(path)}berth-${process.pid}-${randomBytes(6).toString('hex')}.tmp`);
   try {
     mkdirSync(folder, { recursive: true, mode: 0o700 });
+    removeLeftovers(path);
     const fd = openSync(temp, 'wx', 0o600);
     try {
       writeSync(fd, text);
       fchmodSync(fd, mode);
-      if (owner.uid !== undefined && owner.gid !== undefined && process.getuid?.() === 0) fchownSync(fd, owner.uid, owner.gid);
+      if (options.uid !== undefined && options.gid !== undefined && process.getuid?.() === 0) fchownSync(fd, options.uid, options.gid);
       fsyncSync(fd);
     } finally {
       closeSync(fd);
+    }
+    if (options.expected !== undefined && (versionOf(path) ?? 'absent') !== options.expected) {
+      throw new BerthError('file-changed', `${path} changed while Berth was writing it.`);
     }
     renameSync(temp, path);
   } catch (error) {
@@ -111,6 +193,7 @@ export function writeTextFileAtomically(path: string, text: string, mode: number
     } catch {
       // The temp file was never created or is already gone.
     }
+    if (error instanceof BerthError) throw error;
     throw new BerthError('file-write', `Cannot write ${path}: ${errorMessage(error)}`, { cause: error });
   }
   try {

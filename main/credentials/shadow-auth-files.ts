@@ -1,8 +1,8 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { errorMessage } from '../errors.js';
-import { authsOf, hostOf, registryKey, withAuthEntry, withBerthHelper } from './docker-config.js';
-import { readJsonDocument, writeJsonDocument, type JsonDocument, type JsonObject } from './json-file.js';
+import { authsOf, hostOf, registryKey, sameJson, withAuthEntry, withBerthHelper } from './docker-config.js';
+import { readJsonDocument, updateJsonDocument, type JsonObject } from './json-file.js';
 
 /** What to put in a shadowing file for one host: a plaintext `auth`, a pointer to Berth's helper, or nothing (logout). */
 export type ShadowUpdate = { auth: string } | 'helper' | 'erase';
@@ -40,15 +40,29 @@ function hostLevelKeys(data: JsonObject, key: string): string[] {
   });
 }
 
-function edited(document: JsonDocument, key: string, update: ShadowUpdate): JsonObject | undefined {
-  const keys = hostLevelKeys(document.data, key);
-  const withoutHelper = withBerthHelper(document.data, key, false);
+function edited(data: JsonObject, key: string, update: ShadowUpdate): JsonObject | null {
+  const keys = hostLevelKeys(data, key);
+  const withoutHelper = withBerthHelper(data, key, false);
   // Only a file that already speaks for this host (an entry, or Berth as its helper) shadows docker's; any other file is none of Berth's business.
-  if (keys.length === 0 && withoutHelper === document.data) return undefined;
+  if (keys.length === 0 && withoutHelper === data) return null;
   if (update === 'erase') return withAuthEntry(withoutHelper, key, undefined, keys);
-  if (update === 'helper') return withAuthEntry(withBerthHelper(document.data, key, true), key, undefined, keys);
+  if (update === 'helper') return withAuthEntry(withBerthHelper(data, key, true), key, undefined, keys);
   // The entry keeps the key the file already used for the host (`https://host`, `host`).
   return withAuthEntry(withoutHelper, keys[0] ?? key, { auth: update.auth }, keys);
+}
+
+/** The shadowing files whose entry for the host differs from what `update` would make it (they would be rewritten). */
+export function differingShadows(files: string[], server: string, update: ShadowUpdate): string[] {
+  const key = registryKey(server);
+  return files.filter((file) => {
+    try {
+      const document = readJsonDocument(file);
+      const next = document.exists ? edited(document.data, key, update) : null;
+      return next !== null && !sameJson(next, document.data);
+    } catch {
+      return false;
+    }
+  });
 }
 
 /** Updates (or clears) the host's entry in each shadowing file that has one, the same safe way as docker's config.json. */
@@ -57,11 +71,15 @@ export function updateShadowingFiles(files: string[], server: string, update: Sh
   const result: ShadowResult = { updated: [], problems: [] };
   for (const file of files) {
     try {
-      const document = readJsonDocument(file);
-      const next = document.exists ? edited(document, key, update) : undefined;
-      if (!next) continue;
-      writeJsonDocument(document, next);
-      result.updated.push(file);
+      // Files that do not exist are never created.
+      if (!readJsonDocument(file).exists) continue;
+      let changed = false;
+      updateJsonDocument(file, (data) => {
+        const next = edited(data, key, update);
+        changed = next !== null;
+        return next;
+      });
+      if (changed) result.updated.push(file);
     } catch (error) {
       result.problems.push(errorMessage(error));
     }

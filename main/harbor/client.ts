@@ -1,4 +1,5 @@
 import { BerthError } from '../errors.js';
+import { printable } from '../log/printable.js';
 import { networkError, type Fetch, type Response } from '../net/http.js';
 
 export interface SystemInfo {
@@ -72,7 +73,7 @@ export class HarborClient {
   async systemInfo(): Promise<SystemInfo> {
     const response = await this.request('api/v2.0/systeminfo');
     if (!response.ok) throw await this.unexpected(response, 'systeminfo');
-    const body = (await response.json()) as { auth_mode?: string; oidc_provider_name?: string; harbor_version?: string };
+    const body = await this.json<{ auth_mode?: string; oidc_provider_name?: string; harbor_version?: string }>(response, 'systeminfo');
     return {
       authMode: body.auth_mode ?? 'unknown',
       ...(body.oidc_provider_name ? { oidcProviderName: body.oidc_provider_name } : {}),
@@ -101,10 +102,14 @@ export class HarborClient {
       return null;
     }
     if (!response.ok) throw await this.unexpected(response, 'users/current');
-    const body = (await response.json()) as UserResp;
+    const body = await this.json<UserResp>(response, 'users/current');
     const secret = body.oidc_user_meta?.secret;
     if (typeof body.user_id !== 'number' || typeof body.username !== 'string' || body.username === '') {
       throw new BerthError('harbor', `Harbor at ${this.host} sent a user without id or name.`, { registry: this.registryName });
+    }
+    // docker sends "user:secret" in one header: a colon or a control character in the name cannot go there.
+    if (/[\p{Cc}:]/u.test(body.username) || body.username.length > 255) {
+      throw new BerthError('harbor', `Harbor at ${this.host} sent a user name docker cannot log in with (${JSON.stringify(printable(body.username))}).`, { registry: this.registryName });
     }
     if (typeof secret !== 'string' || secret === '') {
       throw new BerthError('not-oidc', `Harbor at ${this.host} has no CLI secret for ${body.username}: it is not an OIDC user (or Harbor is not in OIDC mode).`, {
@@ -138,6 +143,19 @@ export class HarborClient {
   /** The client id Harbor's own web login uses. */
   async webLoginClientId(): Promise<string | undefined> {
     return (await this.webLoginRedirect())?.searchParams.get('client_id') ?? undefined;
+  }
+
+  /** The answer as JSON; anything else (a proxy's error page, a truncated body) is named as such, not as a network failure. */
+  private async json<T>(response: Response, what: string): Promise<T> {
+    try {
+      return (await response.json()) as T;
+    } catch (error) {
+      if (error instanceof BerthError) throw new BerthError(error.code, error.message, { registry: this.registryName, cause: error });
+      if (error instanceof SyntaxError) {
+        throw new BerthError('harbor', `Harbor at ${this.host} answered ${what} with something other than JSON; is ${this.base.origin} the Harbor web address?`, { registry: this.registryName, cause: error });
+      }
+      throw networkError(error, new URL(what, this.base), this.registryName);
+    }
   }
 
   private async unexpected(response: Response, what: string): Promise<BerthError> {

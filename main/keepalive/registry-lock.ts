@@ -4,6 +4,7 @@ import { open, readFile, stat, unlink, utimes } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { isAlive } from '../credentials/file-lock.js';
 import { BerthError } from '../errors.js';
 
 export interface LockTiming {
@@ -15,21 +16,14 @@ export interface LockTiming {
 }
 
 const defaultTiming: LockTiming = { staleMs: 2 * 60_000, timeoutMs: 3 * 60_000, retryMs: 50 };
+// A lock file without its owner yet: its creator writes one at once, so after this it died in between (kill, full disk).
+const ownerlessGraceMs = 2_000;
 
 interface Owner {
   pid: number;
   host: string;
   id: string;
   since: string;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 function parseOwner(raw: string): Owner | undefined {
@@ -131,8 +125,9 @@ export class RegistryLocks {
     try {
       const [raw, info] = await Promise.all([readFile(path, 'utf8'), stat(path)]);
       const owner = parseOwner(raw);
+      const age = Date.now() - info.mtimeMs;
       const deadHolder = owner !== undefined && owner.host === this.host && !isAlive(owner.pid);
-      return { raw, owner, stale: deadHolder || Date.now() - info.mtimeMs > this.timing.staleMs };
+      return { raw, owner, stale: owner === undefined ? age > ownerlessGraceMs : deadHolder || age > this.timing.staleMs };
     } catch (error) {
       if (errnoCode(error) === 'ENOENT') return 'gone';
       throw error;

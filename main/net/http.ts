@@ -14,6 +14,8 @@ export interface HttpOptions {
 export type Fetch = (url: string | URL, init?: RequestInit) => Promise<Response>;
 
 export const defaultTimeoutMs = 15_000;
+/** No answer Berth reads (JSON documents, tokens, error pages) is anywhere near this; a bigger one is hostile or broken. */
+export const maxAnswerBytes = 4 * 1024 * 1024;
 const agents = new Map<string, Promise<Agent>>();
 
 /** The system's roots plus the registry's private CA. */
@@ -69,17 +71,39 @@ export function networkError(error: unknown, url: string | URL, registry?: strin
   return new BerthError('unreachable', `Cannot reach ${host} (${reason}). Check the network or VPN and try again.`, { ...context, cause: error });
 }
 
-/** The one HTTP client: Node's fetch (undici's, with its Agent, when there is an extra CA) and a timeout on every request. */
+/** The same answer, but a body larger than `limit` fails while it is read instead of filling memory. */
+function capped(response: Response, limit: number): Response {
+  if (!response.body) return response;
+  const host = new URL(response.url || 'http://unknown').host;
+  let seen = 0;
+  const body = response.body.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        seen += chunk.byteLength;
+        if (seen > limit) controller.error(new BerthError('harbor', `${host} sent an answer larger than ${Math.round(limit / 1024 / 1024)} MB; Berth stopped reading it.`));
+        else controller.enqueue(chunk);
+      },
+    }),
+  );
+  const limited = new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+  Object.defineProperty(limited, 'url', { value: response.url });
+  return limited;
+}
+
+/**
+ * The one HTTP client: Node's fetch (undici's, with its Agent, when there is an extra CA). Every request has a total
+ * deadline that covers reading the body too (a server trickling a byte at a time cannot hold Berth), and a size cap.
+ */
 export function httpClient(options: HttpOptions = {}): Fetch {
   const timeoutMs = options.timeoutMs ?? defaultTimeoutMs;
-  const withTimeout = (init: RequestInit) => ({ ...init, signal: init.signal ?? AbortSignal.timeout(timeoutMs) });
+  const withTimeout = (init: RequestInit) => ({ ...init, signal: init.signal ? AbortSignal.any([init.signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs) });
   const { caFile } = options;
-  if (!caFile) return (url, init = {}) => fetch(url, withTimeout(init));
+  if (!caFile) return async (url, init = {}) => capped(await fetch(url, withTimeout(init)), maxAnswerBytes);
   // Read now, so a missing CA file is reported where the client is made.
   const ca = readCa(caFile);
   return async (url, init = {}) => {
     const [{ fetch: undiciFetch }, dispatcher] = await Promise.all([import('undici'), agentFor(caFile, ca)]);
-    return (await undiciFetch(url, { ...(withTimeout(init) as Parameters<typeof undiciFetch>[1]), dispatcher })) as unknown as Response;
+    return capped((await undiciFetch(url, { ...(withTimeout(init) as Parameters<typeof undiciFetch>[1]), dispatcher })) as unknown as Response, maxAnswerBytes);
   };
 }
 

@@ -1,6 +1,7 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { defaultTimeoutMs, readCa, type HttpOptions } from './http.js';
+import { BerthError } from '../errors.js';
+import { defaultTimeoutMs, maxAnswerBytes, readCa, type HttpOptions } from './http.js';
 
 /** The part of a fetch `Response` the registry checks read; fetch's own responses have it too. */
 export interface HttpAnswer {
@@ -16,16 +17,27 @@ export type HttpRequest = (url: string | URL, init?: { method?: string; headers?
 
 const maxRedirects = 5;
 
-function answer(response: IncomingMessage): HttpAnswer {
+/** Why a request was cut off by Berth (its deadline), so the reader of its body can say so instead of "aborted". */
+const cutOff = new WeakMap<IncomingMessage, Error>();
+
+function answer(response: IncomingMessage, host: string): HttpAnswer {
   const status = response.statusCode ?? 0;
   let text: Promise<string> | undefined;
   const readText = () =>
     (text ??= new Promise<string>((resolve, reject) => {
-      let body = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => (body += chunk));
-      response.once('end', () => resolve(body));
-      response.once('error', reject);
+      const chunks: Buffer[] = [];
+      let size = 0;
+      response.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > maxAnswerBytes) {
+          response.destroy(new BerthError('harbor', `${host} sent an answer larger than ${Math.round(maxAnswerBytes / 1024 / 1024)} MB; Berth stopped reading it.`));
+          return;
+        }
+        chunks.push(chunk);
+      });
+      response.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+      response.once('error', (error) => reject(cutOff.get(response) ?? error));
+      response.once('close', () => reject(cutOff.get(response) ?? new Error('the connection closed before the answer was complete')));
     }));
   return {
     status,
@@ -48,7 +60,8 @@ function answer(response: IncomingMessage): HttpAnswer {
 
 /**
  * HTTP for the registry checks over Node's own http and https modules: fetch's parser is WebAssembly, and compiling it
- * costs a short command like `berth check` more than its requests do. Follows redirects as fetch does.
+ * costs a short command like `berth check` more than its requests do. Follows redirects as fetch does. Each request has a
+ * total deadline, body included, and its answer a size cap.
  */
 export function nodeRequest(options: HttpOptions = {}): HttpRequest {
   const timeoutMs = options.timeoutMs ?? defaultTimeoutMs;
@@ -56,8 +69,21 @@ export function nodeRequest(options: HttpOptions = {}): HttpRequest {
   const once = (url: URL, method: string, headers: Record<string, string>) =>
     new Promise<IncomingMessage>((resolve, reject) => {
       const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
-      const request = send(url, { method, headers, timeout: timeoutMs, ...(ca ? { ca } : {}) }, resolve);
-      request.once('timeout', () => request.destroy(Object.assign(new Error(`no answer within ${timeoutMs / 1000} s`), { name: 'TimeoutError' })));
+      let response: IncomingMessage | undefined;
+      const request = send(url, { method, headers, timeout: timeoutMs, ...(ca ? { ca } : {}) }, (answered) => {
+        response = answered;
+        resolve(answered);
+      });
+      const late = () => {
+        const error = Object.assign(new Error(`no complete answer within ${timeoutMs / 1000} s`), { name: 'TimeoutError' });
+        if (response) cutOff.set(response, error);
+        request.destroy(error);
+      };
+      // The deadline covers the body too: a server trickling a byte at a time never trips the idle timeout.
+      const deadline = setTimeout(late, timeoutMs);
+      deadline.unref();
+      request.once('close', () => clearTimeout(deadline));
+      request.once('timeout', late);
       request.once('error', reject);
       request.end();
     });
@@ -68,7 +94,7 @@ export function nodeRequest(options: HttpOptions = {}): HttpRequest {
     for (let hop = 0; ; hop++) {
       const response = await once(url, method, headers);
       const location = response.headers.location;
-      if (!location || ![301, 302, 303, 307, 308].includes(response.statusCode ?? 0) || hop === maxRedirects) return answer(response);
+      if (!location || ![301, 302, 303, 307, 308].includes(response.statusCode ?? 0) || hop === maxRedirects) return answer(response, url.host);
       response.resume();
       const next = new URL(location, url);
       // As fetch does: credentials do not follow a redirect to another origin.

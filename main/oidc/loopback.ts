@@ -25,9 +25,14 @@ h1{font-size:1.4rem;color:${colour}}@media(prefers-color-scheme:dark){body{backg
 <body><h1>${escape(outcome.title)}</h1><p>${escape(outcome.detail)}</p></body></html>`;
 }
 
-/** Listens on 127.0.0.1 for exactly one OAuth callback (RFC 8252 §7.3), on a port the OS picks unless the provider needs a fixed one. */
-export async function listenForCallback(timeoutMs: number, fixedPort = 0, registry = 'this registry'): Promise<LoopbackListener> {
+/**
+ * Listens on 127.0.0.1 for exactly one OAuth callback (RFC 8252 §7.3), on a port the OS picks unless the provider needs a
+ * fixed one. Only the callback of this sign-in ends the wait: its `state`, on Berth's own address. Anything else (another
+ * page, a stale or forged callback, a request for another host name, i.e. DNS rebinding) is refused and the wait goes on.
+ */
+export async function listenForCallback(timeoutMs: number, state: string, fixedPort = 0, registry = 'this registry'): Promise<LoopbackListener> {
   let pending: ServerResponse | undefined;
+  let port = 0;
   let settle: { resolve(url: URL): void; reject(error: Error): void } | undefined;
   const callback = new Promise<URL>((resolve, reject) => (settle = { resolve, reject }));
   callback.catch(() => undefined);
@@ -36,6 +41,12 @@ export async function listenForCallback(timeoutMs: number, fixedPort = 0, regist
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     if (req.method !== 'GET' || url.pathname !== callbackPath || pending || !settle) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found');
+      return;
+    }
+    if (req.headers.host !== `127.0.0.1:${port}` || url.searchParams.get('state') !== state) {
+      res
+        .writeHead(400, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'" })
+        .end(page({ ok: false, title: 'Not this sign-in', detail: 'This is not the sign-in Berth is waiting for. Finish the login in the tab Berth opened.' }));
       return;
     }
     pending = res;
@@ -59,7 +70,7 @@ export async function listenForCallback(timeoutMs: number, fixedPort = 0, regist
     });
     server.listen(fixedPort, '127.0.0.1', () => resolve());
   });
-  const { port } = server.address() as AddressInfo;
+  ({ port } = server.address() as AddressInfo);
   const redirectUri = `http://127.0.0.1:${port}${callbackPath}`;
 
   const close = () => {

@@ -1,6 +1,7 @@
 import * as oidc from 'openid-client';
 import { BerthError, errorMessage } from '../errors.js';
 import { httpClient, isLoopbackHost, networkError, requireSecureUrl } from '../net/http.js';
+import { printable } from '../log/printable.js';
 import { rememberSecret } from '../log/redact.js';
 import { listenForCallback } from './loopback.js';
 import { preflightAuthorization } from './preflight.js';
@@ -110,12 +111,12 @@ export interface LoopbackSignInOptions<T> {
 /** Authorization code flow with PKCE S256, state and nonce over a one-shot loopback listener. */
 export async function signInWithBrowser<T>(config: oidc.Configuration, settings: OidcClientSettings, options: LoopbackSignInOptions<T>): Promise<T> {
   const { registry } = settings;
-  const listener = await listenForCallback(options.timeoutMs, settings.loopbackPort, registry);
+  const state = oidc.randomState();
+  const listener = await listenForCallback(options.timeoutMs, state, settings.loopbackPort, registry);
   const stop = () => listener.close();
   options.signal?.addEventListener('abort', stop, { once: true });
   try {
     const codeVerifier = oidc.randomPKCECodeVerifier();
-    const state = oidc.randomState();
     const nonce = oidc.randomNonce();
     const authorizationUrl = oidc.buildAuthorizationUrl(config, {
       ...options.authParams,
@@ -135,12 +136,7 @@ export async function signInWithBrowser<T>(config: oidc.Configuration, settings:
     if (error) {
       const description = callbackUrl.searchParams.get('error_description');
       const code = error === 'access_denied' ? 'access-denied' : 'oidc';
-      throw new BerthError(code, `The identity provider refused the sign-in to ${registry}: ${error}${description ? ` (${description})` : ''}.`, { registry });
-    }
-    if (callbackUrl.searchParams.get('state') !== state) {
-      throw new BerthError('state-mismatch', `Sign-in to ${registry} came back with the wrong "state": it was not started by this Berth window, or it was tampered with. Nothing was saved; sign in again.`, {
-        registry,
-      });
+      throw new BerthError(code, `The identity provider refused the sign-in to ${registry}: ${printable(error, 100)}${description ? ` (${printable(description, 300)})` : ''}.`, { registry });
     }
     let tokens: Tokens;
     try {

@@ -41,6 +41,34 @@ export async function installSecret(registry: HarborRegistrySettings, username: 
   }
 }
 
+/**
+ * Sets a new CLI secret at Harbor as a journal: the secret goes into the keychain as `pending-cli-secret` before Harbor
+ * is changed, and leaves it only once it is in place everywhere. A process killed in between leaves the journal for the
+ * next pass (`settlePendingSecret`). `put` sends it to Harbor.
+ */
+export async function putNewSecret(harbor: HarborClient, registry: HarborRegistrySettings, username: string, secret: string, deps: MethodDependencies, put: () => Promise<void>): Promise<WrittenTo> {
+  await deps.secrets.set(registry.name, 'pending-cli-secret', secret);
+  try {
+    await put();
+  } catch (error) {
+    // Harbor answered and refused: it does not have the secret. Without an answer nobody knows; the next pass asks Harbor.
+    if (error instanceof BerthError && error.code === 'harbor') await deps.secrets.delete(registry.name, 'pending-cli-secret');
+    throw error;
+  }
+  const writtenTo = await installSecret(registry, username, secret, deps);
+  await deps.secrets.delete(registry.name, 'pending-cli-secret');
+  return writtenTo;
+}
+
+/** Finishes what a killed `regenerate` left: a pending secret Harbor accepts is put in place; one it rejects never reached Harbor. */
+export async function settlePendingSecret(harbor: HarborClient, registry: HarborRegistrySettings, username: string, deps: MethodDependencies): Promise<WrittenTo | undefined> {
+  const pending = await deps.secrets.get(registry.name, 'pending-cli-secret');
+  if (!pending) return undefined;
+  const writtenTo = (await checkCliSecret(harbor, username, pending)) === 'accepted' ? await installSecret(registry, username, pending, deps) : undefined;
+  await deps.secrets.delete(registry.name, 'pending-cli-secret');
+  return writtenTo;
+}
+
 /** Where the Harbor leg of a pass ended: the verdict on the secret in use, and whether a changed one was written. */
 export interface SecretInUse {
   verdict: CredentialVerdict;
@@ -59,10 +87,11 @@ export async function useStoredSecret(
   deps: MethodDependencies,
   current: () => Promise<HarborUser | null>,
 ): Promise<SecretInUse | null> {
+  const settled = await settlePendingSecret(harbor, registry, username, deps);
   const secret = await deps.secrets.get(registry.name, 'cli-secret', { expected: true });
   if (!secret) return null;
   const verdict = await checkCliSecret(harbor, username, secret);
-  if (verdict === 'accepted') return { verdict, username };
+  if (verdict === 'accepted') return { verdict, username, ...(settled ? { writtenTo: settled } : {}) };
   const user = await current();
   if (user && user.cliSecret !== secret) {
     const writtenTo = await installSecret(registry, user.username, user.cliSecret, deps);

@@ -7,7 +7,7 @@ import { rememberSecret } from '../log/redact.js';
 import { discover, refreshTokens, revokeRefreshToken, signInWithBrowser, type OidcClientSettings, type Tokens } from '../oidc/provider.js';
 import { checkBasicCredentials, discoverTokenService } from '../registry/token-auth.js';
 import type { HarborOidcSettings } from '../settings/model.js';
-import { checkCliSecret, harborClient, harborSessionNotices, installSecret, signInAgain, useStoredSecret, verifiedNewSecret, webLoginNeeded } from './harbor-cli-secret.js';
+import { checkCliSecret, harborClient, harborSessionNotices, putNewSecret, signInAgain, useStoredSecret, verifiedNewSecret, webLoginNeeded } from './harbor-cli-secret.js';
 import type { CredentialMethod, MethodDependencies, SessionOutcome, SignedInSession, SignInRequest } from './method.js';
 
 const dayMs = 86_400_000;
@@ -227,8 +227,7 @@ async function regenerateLocked(registry: HarborOidcSettings, deps: MethodDepend
   if (!user) throw await explainAnonymous(harbor, berth.tokens, registry);
   const secret = newCliSecret();
   rememberSecret(secret);
-  await harbor.setCliSecret(auth, user.userId, secret);
-  const writtenTo = await installSecret(registry, user.username, secret, deps);
+  const writtenTo = await putNewSecret(harbor, registry, user.username, secret, deps, () => harbor.setCliSecret(auth, user.userId, secret));
   return verifiedNewSecret(harbor, user.username, secret, writtenTo, berth.tokens.sessionExpiresAt);
 }
 

@@ -4,7 +4,7 @@ import { webSessionAuth } from '../harbor/web-session.js';
 import { harborWebSession, signInThroughWindow } from '../harbor/web-windows.js';
 import { rememberSecret } from '../log/redact.js';
 import type { HarborWebSettings } from '../settings/model.js';
-import { checkCliSecret, harborClient, harborSessionNotices, installSecret, signInAgain, useStoredSecret, verifiedNewSecret } from './harbor-cli-secret.js';
+import { checkCliSecret, harborClient, harborSessionNotices, putNewSecret, signInAgain, useStoredSecret, verifiedNewSecret } from './harbor-cli-secret.js';
 import type { CredentialMethod, MethodDependencies, SessionOutcome, SignedInSession, SignInRequest } from './method.js';
 
 // Control characters and ':' cannot be part of a docker basic-auth user name; robot accounts are not OIDC users.
@@ -96,8 +96,7 @@ async function regenerate(registry: HarborWebSettings, deps: MethodDependencies)
   return deps.exclusive(async () => {
     const secret = newCliSecret();
     rememberSecret(secret);
-    await harbor.setCliSecret(auth, user.userId, secret);
-    const writtenTo = await installSecret(registry, user.username, secret, deps);
+    const writtenTo = await putNewSecret(harbor, registry, user.username, secret, deps, () => harbor.setCliSecret(auth, user.userId, secret));
     return verifiedNewSecret(harbor, user.username, secret, writtenTo);
   });
 }

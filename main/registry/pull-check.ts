@@ -6,6 +6,7 @@ import type { ChallengeCache, RegistryChallenge } from './challenge-cache.js';
 import { jwtClaims } from './jwt-claims.js';
 import type { RegistryTokenCache } from './token-cache.js';
 import { dockerHub, formatReference, type ImageReference } from './reference.js';
+import { realmProblem } from './realm.js';
 import { parseChallenge } from './token-auth.js';
 import type { CheckResult, CheckVerdict } from '../api/contract.js';
 
@@ -17,6 +18,8 @@ export interface PullCheckOptions {
   /** Plain http for a registry that is not on loopback. */
   insecure?: boolean;
   challenges?: ChallengeCache | undefined;
+  /** A Harbor Berth manages: its token service must be on its own origin. */
+  ownRealmOnly?: boolean;
   /** What fixes a rejection of these credentials (for Harbor: its session expired), with the URL where. */
   rejectionRemedy?: { text: string; actionUrl?: string } | undefined;
   /** Registry tokens that recently granted pull with these credentials; one is used instead of asking the token service. */
@@ -38,6 +41,21 @@ class Verdict extends Error {
   ) {
     super(message);
   }
+}
+
+// A token service learned from one unauthenticated answer is trusted for an hour at most, less if the answer says so.
+const challengeMaxAgeMs = 60 * 60_000;
+
+function maxAgeOf(answer: HttpAnswer): number {
+  const control = answer.headers.get('cache-control') ?? '';
+  if (/no-store|no-cache/i.test(control)) return 0;
+  const maxAge = /max-age=(\d+)/i.exec(control)?.[1];
+  return Math.min(challengeMaxAgeMs, maxAge === undefined ? challengeMaxAgeMs : Number(maxAge) * 1000);
+}
+
+/** The cache without its memory: a retry asks the registry again but may still remember what it learns. */
+function forgetful(cache: ChallengeCache | undefined): ChallengeCache | undefined {
+  return cache && { get: () => undefined, put: (host, challenge, maxAgeMs) => cache.put(host, challenge, maxAgeMs), forget: (host) => cache.forget(host) };
 }
 
 function basic(credential: FoundCredential): string {
@@ -110,7 +128,9 @@ export async function checkPull(reference: ImageReference, options: PullCheckOpt
     } else if (!response.ok) {
       throw new Verdict('unreachable', `${reference.registry} answered /v2/ with HTTP ${response.status}; it does not look like a container registry.`);
     }
-    options.challenges?.put(apiHost, challenge);
+    const problem = challenge.realm ? realmProblem(challenge.realm, base, options.ownRealmOnly === true) : null;
+    if (problem) throw new Verdict('unreachable', `${reference.registry} ${problem}; Berth did not send ${credential ? `the credentials of ${who}` : 'anything'} there.`);
+    options.challenges?.put(apiHost, challenge, maxAgeOf(response));
     return challenge;
   };
 
@@ -144,6 +164,11 @@ export async function checkPull(reference: ImageReference, options: PullCheckOpt
 
   try {
     let challenge = options.challenges?.get(apiHost);
+    // A remembered token service is held to the same rule as a fresh one (the file may have been edited).
+    if (challenge?.realm && realmProblem(challenge.realm, base, options.ownRealmOnly === true)) {
+      options.challenges?.forget(apiHost);
+      challenge = undefined;
+    }
     const cached = challenge !== undefined;
     challenge ??= await discover();
     const scope = reference.repository ? `repository:${reference.repository}:pull` : undefined;
@@ -155,11 +180,10 @@ export async function checkPull(reference: ImageReference, options: PullCheckOpt
       try {
         authorization = `Bearer ${await bearerToken(challenge, scope)}`;
       } catch (error) {
-        // A remembered challenge may be out of date (the token service moved): ask the registry again, once.
-        if (!cached || (error instanceof Verdict && error.verdict !== 'unreachable') || (error instanceof BerthError && error.code === 'tls')) throw error;
+        // A remembered token service that fails (moved, or never the registry's own) is asked about again, once.
+        if (!cached || (error instanceof BerthError && error.code === 'tls')) throw error;
         options.challenges?.forget(apiHost);
-        challenge = await discover();
-        authorization = challenge.scheme === 'bearer' ? `Bearer ${await bearerToken(challenge, scope)}` : undefined;
+        return await checkPull(reference, { ...options, challenges: forgetful(options.challenges) });
       }
       const actions = reference.repository ? grantedActions(authorization?.slice(7) ?? '', reference.repository) : undefined;
       if (actions && !actions.includes('pull')) {
@@ -197,6 +221,12 @@ export async function checkPull(reference: ImageReference, options: PullCheckOpt
       await head.body?.cancel();
       await options.tokens?.forget(scope);
       return await checkPull(reference, { ...options, tokens: undefined });
+    }
+    if (head.status === 401 && cached) {
+      // A token from a remembered token service that the registry refuses: learn the challenge again, once.
+      await head.body?.cancel();
+      options.challenges?.forget(apiHost);
+      return await checkPull(reference, { ...options, tokens: undefined, challenges: forgetful(options.challenges) });
     }
     if (head.status === 401 || head.status === 403) {
       if (!credential) throw await rejected(head);

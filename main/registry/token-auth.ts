@@ -1,6 +1,7 @@
 import { BerthError } from '../errors.js';
-import { networkError, requireSecureUrl } from '../net/http.js';
+import { networkError } from '../net/http.js';
 import type { HttpRequest } from '../net/node-request.js';
+import { realmProblem } from './realm.js';
 
 export interface Challenge {
   scheme: string;
@@ -27,7 +28,7 @@ export interface TokenService {
   service: string;
 }
 
-/** `GET /v2/` → the registry's token service, as docker discovers it. */
+/** `GET /v2/` → a Harbor's token service, as docker discovers it; Harbor's is always on Harbor's own origin. */
 export async function discoverTokenService(fetch: HttpRequest, registryBase: string): Promise<TokenService> {
   const url = new URL('/v2/', registryBase);
   let response;
@@ -46,7 +47,8 @@ export async function discoverTokenService(fetch: HttpRequest, registryBase: str
   if (challenge.scheme !== 'bearer' || !realm) {
     throw new BerthError('harbor', `${url.host} answers /v2/ with a "${challenge.scheme}" challenge; Berth expects Harbor's Bearer token service.`);
   }
-  requireSecureUrl(realm, `The token service of ${url.host}`);
+  const problem = realmProblem(realm, registryBase, true);
+  if (problem) throw new BerthError('harbor', `${url.host} ${problem}; Berth did not send the CLI secret there.`);
   return { realm, service: challenge.params.service ?? '' };
 }
 

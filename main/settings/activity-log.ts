@@ -1,6 +1,6 @@
 import { errorMessage } from '../errors.js';
 import type { ActivityEntry } from '../api/contract.js';
-import { readJsonDocument, writeJsonDocument } from '../credentials/json-file.js';
+import { readJsonDocument, updateJsonDocument } from '../credentials/json-file.js';
 import type { Logger } from '../log/logger.js';
 
 export const activityLimit = 100;
@@ -30,9 +30,8 @@ export function memoryActivityLog(): ActivityLog {
 /** Kept in `activity.json`; a file Berth cannot read is left as it is and the entry is only logged. */
 export function fileActivityLog(path: string, log: Pick<Logger, 'warn'>): ActivityLog {
   const read = () => {
-    const document = readJsonDocument(path);
-    const entries = Array.isArray(document.data.entries) ? document.data.entries.filter(isEntry) : [];
-    return { document, entries };
+    const { data } = readJsonDocument(path);
+    return { entries: Array.isArray(data.entries) ? data.entries.filter(isEntry) : [] };
   };
   return {
     list() {
@@ -45,8 +44,7 @@ export function fileActivityLog(path: string, log: Pick<Logger, 'warn'>): Activi
     },
     add(entry) {
       try {
-        const { document, entries } = read();
-        writeJsonDocument(document, { entries: [entry, ...entries].slice(0, activityLimit) }, '  ');
+        updateJsonDocument(path, (data) => ({ entries: [entry, ...(Array.isArray(data.entries) ? data.entries.filter(isEntry) : [])].slice(0, activityLimit) }), '  ');
       } catch (error) {
         // The activity list only informs; the action it describes has already happened.
         log.warn('an activity entry was not saved', { reason: errorMessage(error), entry: entry.text });

@@ -1,10 +1,10 @@
-import { readJsonDocument, writeJsonDocument, type JsonObject } from '../credentials/json-file.js';
+import { readJsonDocument, updateJsonDocument, type JsonObject } from '../credentials/json-file.js';
 import { BerthError } from '../errors.js';
 import type { DocumentFile } from './stores.js';
 
 /**
- * One JSON file Berth owns (settings or status), read on every access so processes see each other's writes,
- * checked field by field, and written atomically with mode 0600. A file that fails the check is never rewritten.
+ * One JSON file Berth owns (settings or status), read on every access so processes see each other's writes, checked field
+ * by field, and changed under a lock (one process at a time) with an atomic write, mode 0600. A file that fails the check is never rewritten.
  */
 export class JsonFileStore<T> implements DocumentFile<T> {
   constructor(
@@ -21,16 +21,16 @@ export class JsonFileStore<T> implements DocumentFile<T> {
     return data as T;
   }
 
-  get store(): T {
+  read(): T {
     return this.checked(readJsonDocument(this.path).data);
   }
 
-  set store(value: T) {
-    const document = readJsonDocument(this.path);
-    this.checked(document.data);
-    const data = value as unknown as JsonObject;
-    // Checked on the way out too: a bad value is a bug here, and must not reach the file.
-    this.checked(data);
-    writeJsonDocument(document, data);
+  update(change: (current: T) => T): void {
+    updateJsonDocument(this.path, (data) => {
+      const next = change(this.checked(data)) as unknown as JsonObject;
+      // Checked on the way out too: a bad value is a bug here, and must not reach the file.
+      this.checked(next);
+      return next;
+    });
   }
 }

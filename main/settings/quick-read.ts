@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { BerthError } from '../errors.js';
 import type { RegistryKind, SettingsData, StatusData } from './model.js';
 import { settingsFile, statusFile } from './paths.js';
 
@@ -30,10 +31,22 @@ export async function readBerthFiles(dir: string): Promise<{ settings: Partial<S
   return { settings, status };
 }
 
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** Only the fields the helper reads are checked, but those are checked: a hand-edited file gets a sentence, not a stack trace. */
 export async function managedRegistries(dir: string): Promise<ManagedRegistry[]> {
   const { settings, status } = await readBerthFiles(dir);
-  return (settings.registries ?? []).map((registry) => {
-    const username = status.registries?.[registry.name]?.username;
-    return { name: registry.name, kind: registry.kind, url: registry.url, ...(username !== undefined ? { username } : {}) };
+  const registries: unknown = settings.registries ?? [];
+  const records: unknown = status.registries ?? {};
+  if (!Array.isArray(registries) || !registries.every((registry) => isObject(registry) && typeof registry.name === 'string' && typeof registry.url === 'string')) {
+    throw new BerthError('file-parse', `${settingsFile(dir)}: registries must be a list of registries, each with a name and a url. Berth left the file as it is; fix or remove it.`);
+  }
+  if (!isObject(records)) throw new BerthError('file-parse', `${statusFile(dir)}: registries must be an object. Berth left the file as it is; fix or remove it.`);
+  return (registries as Record<string, unknown>[]).map((registry) => {
+    const record = records[registry.name as string];
+    const username = isObject(record) && typeof record.username === 'string' ? record.username : undefined;
+    return { name: registry.name as string, kind: registry.kind === 'token' ? 'token' : 'harbor', url: registry.url as string, ...(username !== undefined ? { username } : {}) };
   });
 }

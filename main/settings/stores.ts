@@ -3,24 +3,25 @@ import { BerthError, errorMessage } from '../errors.js';
 import type { RegistrySettings, RegistryStatusRecord, SettingsData, StatusData, Preferences } from './model.js';
 import { defaultPreferences } from './model.js';
 
-/** A file behind a `store` property; each read goes to the file, so processes see each other's writes. */
+/** A file read on every access, so processes see each other's writes, and changed one process at a time. */
 export interface DocumentFile<T> {
   readonly path: string;
-  store: T;
+  read(): T;
+  update(change: (current: T) => T): void;
 }
 
 function readDocument<T>(file: DocumentFile<T>): T {
   try {
-    return file.store;
+    return file.read();
   } catch (error) {
     if (error instanceof BerthError) throw error;
     throw new BerthError('file-parse', `Cannot read ${file.path}: ${errorMessage(error)}. Berth left the file as it is; fix or remove it.`, { cause: error });
   }
 }
 
-function writeDocument<T>(file: DocumentFile<T>, value: T): void {
+function updateDocument<T>(file: DocumentFile<T>, change: (current: T) => T): void {
   try {
-    file.store = value;
+    file.update(change);
   } catch (error) {
     if (error instanceof BerthError) throw error;
     throw new BerthError('file-write', `Cannot write ${file.path}: ${errorMessage(error)}`, { cause: error });
@@ -54,26 +55,28 @@ export class SettingsStore {
   }
 
   add(registry: RegistrySettings): void {
-    const data = readDocument(this.file);
-    const registries = data.registries ?? [];
-    if (registries.some((existing) => existing.name === registry.name)) {
-      throw new BerthError('exists', `A registry named "${registry.name}" already exists; remove it first or pick another name.`, { registry: registry.name });
-    }
-    writeDocument(this.file, { ...data, registries: [...registries, registry] });
+    updateDocument(this.file, (data) => {
+      const registries = data.registries ?? [];
+      if (registries.some((existing) => existing.name === registry.name)) {
+        throw new BerthError('exists', `A registry named "${registry.name}" already exists; remove it first or pick another name.`, { registry: registry.name });
+      }
+      return { ...data, registries: [...registries, registry] };
+    });
   }
 
   remove(name: string): void {
-    const data = readDocument(this.file);
-    writeDocument(this.file, { ...data, registries: (data.registries ?? []).filter((registry) => registry.name !== name) });
+    updateDocument(this.file, (data) => ({ ...data, registries: (data.registries ?? []).filter((registry) => registry.name !== name) }));
   }
 
   /** Replaces one registry's settings, keeping its place in the list. */
   replace(registry: RegistrySettings): void {
-    const data = readDocument(this.file);
-    const registries = data.registries ?? [];
-    // An unknown name fails the way `get` explains it.
-    if (!registries.some((existing) => existing.name === registry.name)) this.get(registry.name);
-    writeDocument(this.file, { ...data, registries: registries.map((existing) => (existing.name === registry.name ? registry : existing)) });
+    updateDocument(this.file, (data) => {
+      const registries = data.registries ?? [];
+      if (!registries.some((existing) => existing.name === registry.name)) {
+        throw new BerthError('not-found', `No registry named "${registry.name}". See \`berth status\` for the configured ones.`, { registry: registry.name });
+      }
+      return { ...data, registries: registries.map((existing) => (existing.name === registry.name ? registry : existing)) };
+    });
   }
 
   preferences(): Preferences {
@@ -81,7 +84,7 @@ export class SettingsStore {
   }
 
   setPreferences(preferences: Preferences): void {
-    writeDocument(this.file, { ...readDocument(this.file), preferences });
+    updateDocument(this.file, (data) => ({ ...data, preferences }));
   }
 }
 
@@ -96,17 +99,22 @@ export class StatusStore {
     return readDocument(this.file).registries?.[name] ?? { state: 'signed-out' };
   }
 
+  /** Every registry's record, from one read of the file. */
+  all(): Record<string, RegistryStatusRecord> {
+    return readDocument(this.file).registries ?? {};
+  }
+
   /** Replaces a registry's record; `undefined` fields are dropped so the file holds only what is known. */
   put(name: string, record: RegistryStatusRecord): void {
-    const data = readDocument(this.file);
     const clean = Object.fromEntries(Object.entries(record).filter(([, value]) => value !== undefined)) as unknown as RegistryStatusRecord;
-    writeDocument(this.file, { ...data, registries: { ...data.registries, [name]: clean } });
+    updateDocument(this.file, (data) => ({ ...data, registries: { ...data.registries, [name]: clean } }));
   }
 
   remove(name: string): void {
-    const data = readDocument(this.file);
-    const { [name]: _removed, ...rest } = data.registries ?? {};
-    writeDocument(this.file, { ...data, registries: rest });
+    updateDocument(this.file, (data) => {
+      const { [name]: _removed, ...rest } = data.registries ?? {};
+      return { ...data, registries: rest };
+    });
   }
 }
 

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
+import { get } from 'node:http';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -105,13 +106,35 @@ describe('sign-in failures', { skip: unless('docker-registry', 'openssl', 'keyri
     assert.ok(ms < 60_000, `failed after ${ms} ms, not after the five-minute wait`);
   });
 
-  test('a callback with the wrong state is refused', async () => {
+  test('callbacks that are not this sign-in’s (forged, stale, an error without state, another Host) are refused, and the sign-in waits for its own', async () => {
     const ws = workspace();
     const name = uniqueName();
-    const attempt = await failedSignIn(rig, ws, name, { login: 'alice', tamperState: true });
-    expectCode(attempt, 'state-mismatch', /wrong "state"/);
-    assert.match(attempt.browserPage ?? '', /Sign-in failed/, 'the browser is told');
-    await assertNothingWritten(ws, name, attempt);
+    const api = createNodeApi(ws.env);
+    await api.addRegistry({ name, url: rig.harbor.url, clientId: rig.berthClientId });
+    const refused: number[] = [];
+    const view = await api.signIn(name, {
+      timeoutMs: 60_000,
+      openBrowser: async (url) => {
+        const authorization = new URL(url);
+        const callback = authorization.searchParams.get('redirect_uri') as string;
+        const state = authorization.searchParams.get('state') as string;
+        for (const query of ['code=forged&state=not-this-one', 'error=access_denied&error_description=%1B%5B2J%1B%5B31mYOU%20WERE%20HACKED', 'code=forged']) {
+          refused.push((await fetch(`${callback}?${query}`)).status);
+        }
+        // The right state, but asked for by another host name (DNS rebinding).
+        refused.push(await new Promise<number>((resolve) => get(`${callback}?code=forged&state=${state}`, { headers: { host: 'attacker.example' } }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        }).on('error', () => resolve(0))));
+        void drive(url, { login: 'alice' });
+      },
+    });
+    assert.deepEqual(refused, [400, 400, 400, 400]);
+    assert.equal(view.state, 'valid', 'the real callback still completed the sign-in');
+    assert.equal(view.lastError, null);
+    const status = await ws.berth('status', name);
+    assert.ok(!(status.stdout + status.stderr).includes('\u001b'), 'no escape sequence reaches the terminal');
+    assert.doesNotMatch(status.stdout + status.stderr, /HACKED/);
   });
 
   test('the provider’s error=access_denied is reported as such', async () => {

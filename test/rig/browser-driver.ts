@@ -51,8 +51,6 @@ export interface DriveOptions {
   jar?: CookieJar;
   /** Press "cancel" at the provider: the client gets `error=access_denied`. */
   deny?: boolean;
-  /** Change `state` on the way back to the loopback callback, as an attacker would. */
-  tamperState?: boolean;
 }
 
 export interface DriveResult {
@@ -71,7 +69,6 @@ export async function drive(start: string, options: DriveOptions = {}): Promise<
   let url = new URL(start);
   let init: RequestInit = { method: 'GET' };
   for (let step = 0; step < 30; step++) {
-    if (options.tamperState && url.pathname === '/callback' && url.searchParams.has('state')) url.searchParams.set('state', 'tampered');
     const headers = new Headers(init.headers);
     const cookie = jar.header(url);
     if (cookie) headers.set('cookie', cookie);
@@ -104,21 +101,20 @@ export async function drive(start: string, options: DriveOptions = {}): Promise<
   throw new Error(`too many redirects from ${start}`);
 }
 
-// As a command: browser-driver.js [--login NAME] [--deny] [--tamper-state] [--cookie-jar FILE] <url>
+// As a command: browser-driver.js [--login NAME] [--deny] [--cookie-jar FILE] <url>
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { login: { type: 'string' }, deny: { type: 'boolean' }, 'tamper-state': { type: 'boolean' }, 'cookie-jar': { type: 'string' } },
+    options: { login: { type: 'string' }, deny: { type: 'boolean' }, 'cookie-jar': { type: 'string' } },
   });
   const target = positionals.at(-1);
   if (!target) {
-    process.stderr.write('usage: browser-driver [--login NAME] [--deny] [--tamper-state] [--cookie-jar FILE] <url>\n');
+    process.stderr.write('usage: browser-driver [--login NAME] [--deny] [--cookie-jar FILE] <url>\n');
     process.exit(64);
   }
   drive(target, {
     ...(values.login ? { login: values.login } : {}),
     deny: values.deny === true,
-    tamperState: values['tamper-state'] === true,
     jar: new CookieJar(values['cookie-jar']),
   }).then(
     (result) => process.stderr.write(`browser-driver: ended at ${new URL(result.url).pathname} (HTTP ${result.status})\n`),

@@ -308,6 +308,10 @@ export class HarborDouble {
   csrfRefusals = 0;
   /** Harbor's next refreshes at the identity provider fail as if it were briefly unreachable (the CLI secret then gets a 401). */
   failingRefreshes = 0;
+  /** Set: `/v2/` names this token service instead of Harbor's own, as a hostile or compromised answer would. */
+  hostileRealm: string | undefined;
+  /** Set: a `cli_secret` PUT is answered with a 307 to this URL instead of being applied. */
+  redirectCliSecretTo: string | undefined;
 
   private async oidcConfig(): Promise<oidc.Configuration> {
     this.config ??= await oidc.discovery(new URL(this.issuer), this.options.clientId, this.options.clientSecret, undefined, {
@@ -563,6 +567,7 @@ export class HarborDouble {
     const method = req.method ?? 'GET';
 
     if (this.csrf(req, res, path)) return;
+    if (this.hostileRealm && path === '/v2/') return void res.writeHead(401, { 'www-authenticate': `Bearer realm="${this.hostileRealm}",service="${registryService}"` }).end();
     if (path === '/v2' || path.startsWith('/v2/')) return this.proxyToRegistry(req, res, path);
     if (method === 'GET' && path === '/c/oidc/login') return this.webLogin(req, res);
     if (method === 'GET' && path === '/c/oidc/callback') return this.webCallback(req, res, url);
@@ -576,6 +581,7 @@ export class HarborDouble {
       return send(res, 200, this.userResp(context.user as HarborUserRecord));
     }
     const cliSecret = /^\/api\/v2\.0\/users\/(\d+)\/cli_secret$/.exec(path);
+    if (method === 'PUT' && cliSecret && this.redirectCliSecretTo) return void res.writeHead(307, { location: this.redirectCliSecretTo }).end();
     if (method === 'PUT' && cliSecret) return this.setCliSecret(req, res, Number(cliSecret[1]), context);
     if (method === 'GET' && (path === '/' || path.startsWith('/harbor'))) {
       res.writeHead(200, { 'content-type': 'text/html' }).end(`<!doctype html><title>Harbor</title><h1>Harbor double</h1><p>${context.kind === 'oidc' ? `Logged in as ${context.username}` : 'Not logged in'}</p>`);

@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { lockFileFor, updateJsonDocument, writeTextFileAtomically } from '../../main/credentials/json-file.js';
+
+function folder(): string {
+  return mkdtempSync(join(tmpdir(), 'berth-updates-'));
+}
+
+test('a writer that takes no lock (docker) changing the file between Berth’s read and its rename: Berth starts over and keeps both changes', () => {
+  const path = join(folder(), 'config.json');
+  writeFileSync(path, JSON.stringify({ auths: { 'a.example.org': { auth: 'YTpi' } } }));
+  let calls = 0;
+  updateJsonDocument(path, (data) => {
+    calls += 1;
+    // docker login writes its own entry while Berth is in the middle of its change (first time only).
+    if (calls === 1) writeTextFileAtomically(path, JSON.stringify({ auths: { ...(data.auths as object), 'docker.example.org': { auth: 'ZDpl' } } }), 0o600);
+    return { ...data, auths: { ...(data.auths as object), 'berth.example.org': { auth: 'Yjpj' } } };
+  });
+  assert.equal(calls, 2, 'Berth noticed and started over from the new content');
+  assert.deepEqual(Object.keys((JSON.parse(readFileSync(path, 'utf8')) as { auths: object }).auths).sort(), ['a.example.org', 'berth.example.org', 'docker.example.org']);
+});
+
+test('another process holding the file’s lock makes Berth wait, and Berth goes on once it is released', async () => {
+  const path = join(folder(), 'settings.json');
+  writeFileSync(path, '{}');
+  const lock = lockFileFor(path);
+  // Another Berth process in the middle of its own change: it holds the lock for half a second.
+  const holder = spawn(process.execPath, [
+    '-e',
+    `const fs = require('node:fs'); fs.writeFileSync(${JSON.stringify(lock)}, JSON.stringify({ pid: process.pid, host: require('node:os').hostname(), id: 'other' })); console.log('held'); setTimeout(() => fs.rmSync(${JSON.stringify(lock)}), 500);`,
+  ]);
+  await new Promise<void>((resolve) => holder.stdout.once('data', () => resolve()));
+  const started = Date.now();
+  updateJsonDocument(path, (data) => ({ ...data, changed: true }));
+  assert.ok(Date.now() - started >= 300, `it waited for the holder (${Date.now() - started} ms)`);
+  assert.deepEqual(JSON.parse(readFileSync(path, 'utf8')), { changed: true });
+  assert.equal(existsSync(lock), false, 'and released its own lock');
+  await new Promise((resolve) => holder.once('exit', resolve));
+});
+
+test('a lock file left empty (its creator killed before writing its name) is taken over after a moment, not waited on for minutes', () => {
+  const path = join(folder(), 'status.json');
+  writeFileSync(path, '{}');
+  const lock = lockFileFor(path);
+  writeFileSync(lock, '');
+  const old = new Date(Date.now() - 5_000);
+  utimesSync(lock, old, old);
+  const started = Date.now();
+  updateJsonDocument(path, () => ({ ok: true }));
+  assert.ok(Date.now() - started < 2_000, `took ${Date.now() - started} ms`);
+  assert.deepEqual(JSON.parse(readFileSync(path, 'utf8')), { ok: true });
+});
+
+test('temp files a killed writer left behind (full copies of the file) are removed by the next write; a live writer’s are not', async () => {
+  const dir = folder();
+  const path = join(dir, 'config.json');
+  writeFileSync(path, '{}');
+  const dead = spawn(process.execPath, ['-e', '0']);
+  const deadPid = await new Promise<number>((resolve) => dead.once('exit', () => resolve(dead.pid as number)));
+  const leftovers = [`.config.json.berth-${deadPid}-0a1b2c3d4e5f.tmp`, '.config.json.0a1b2c3d4e5f.tmp'];
+  for (const name of leftovers) writeFileSync(join(dir, name), '{"auths":{"x":{"auth":"c2VjcmV0"}}}');
+  const old = new Date(Date.now() - 120_000);
+  utimesSync(join(dir, '.config.json.0a1b2c3d4e5f.tmp'), old, old);
+  const live = `.config.json.berth-${process.pid}-ffffffffffff.tmp`;
+  writeFileSync(join(dir, live), '{}');
+  const docker = 'config.json1234567890';
+  writeFileSync(join(dir, docker), '{}');
+  updateJsonDocument(path, () => ({ written: true }));
+  assert.deepEqual(readdirSync(dir).sort(), ['config.json', docker, live].sort());
+});
