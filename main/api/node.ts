@@ -5,7 +5,7 @@ import { keychain } from '../secrets/keychain.js';
 import { fileChallengeCache } from '../registry/challenge-cache.js';
 import { openStores } from '../settings/node-stores.js';
 import { fileActivityLog } from '../settings/activity-log.js';
-import { activityFile, challengeCacheFile, configDir, lockDir, logFile } from '../settings/paths.js';
+import { activityFile, challengeCacheFile, configDir, configDirProblem, lockDir, logFile } from '../settings/paths.js';
 import type { HarborWebWindows } from '../harbor/web-windows.js';
 import { createApi, type BerthApi } from './index.js';
 
@@ -14,6 +14,8 @@ export function createNodeApi(env: NodeJS.ProcessEnv = process.env, options: { d
   const dir = options.dir ?? configDir(env);
   const { settings, status } = openStores(dir);
   const log = options.log ?? fileLogger(logFile(dir));
+  const unsafe = configDirProblem(dir);
+  if (unsafe) log.warn(unsafe);
   return createApi({
     settings,
     status,

@@ -7,7 +7,7 @@ import type { PassReport } from '../keepalive/scheduler.js';
 import { checkExitCode } from '../registry/pull-check.js';
 import type { SignInMethod } from '../settings/model.js';
 import { parseRegistryProfile } from '../settings/profile.js';
-import { configDir } from '../settings/paths.js';
+import { configDir, configDirProblem } from '../settings/paths.js';
 import { commandOpener, systemBrowserOpener } from './browser.js';
 import { berthVersion } from './version.js';
 
@@ -484,6 +484,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       io.stdout(`Usage: ${command.usage}\n`);
       return exitCodes.ok;
     }
+    const unsafe = configDirProblem(configDir(io.env));
+    if (unsafe) io.stderr(`warning: ${unsafe}\n`);
     return await command.run({ positionals, values: values as Record<string, string | boolean | string[] | undefined> }, io);
   } catch (error) {
     // Not every error's code is a string (a DOMException's is a number).

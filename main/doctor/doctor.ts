@@ -6,7 +6,7 @@ import { errorMessage } from '../errors.js';
 import { httpClient, isLoopbackHost, networkError } from '../net/http.js';
 import { keychainProbe } from '../secrets/keychain.js';
 import type { RegistrySettings, StatusData } from '../settings/model.js';
-import { configDir } from '../settings/paths.js';
+import { configDir, configDirProblem } from '../settings/paths.js';
 import { readBerthFiles } from '../settings/quick-read.js';
 
 export type DoctorArea = 'settings' | 'keychain' | 'docker-config' | 'credential-helper' | 'network' | 'clock' | 'registry';
@@ -54,7 +54,9 @@ async function readSettings(dir: string): Promise<{ findings: DoctorFinding[]; r
   try {
     const files = await readBerthFiles(dir);
     const registries = files.settings.registries ?? [];
-    return { findings: [ok('settings', `Berth's settings in ${dir}: ${registries.length} registr${registries.length === 1 ? 'y' : 'ies'}.`)], registries, status: files.status.registries ?? {} };
+    const unsafe = configDirProblem(dir);
+    const permissions = unsafe ? [problem('settings', unsafe, `Run \`chmod 700 ${dir}\`, and check that nothing in it was changed by someone else.`)] : [];
+    return { findings: [ok('settings', `Berth's settings in ${dir}: ${registries.length} registr${registries.length === 1 ? 'y' : 'ies'}.`), ...permissions], registries, status: files.status.registries ?? {} };
   } catch (error) {
     return { findings: [problem('settings', errorMessage(error), 'Fix the JSON, or move the file away to start over; Berth does not rewrite a file it cannot read.')], registries: [], status: {} };
   }

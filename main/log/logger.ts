@@ -1,4 +1,4 @@
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { closeSync, constants, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { redact } from './redact.js';
 
@@ -30,7 +30,13 @@ export function fileLogger(path: string, alsoTo?: (line: string) => void): Logge
         mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
         folderReady = true;
       }
-      appendFileSync(path, `${line}\n`, { mode: 0o600 });
+      // Never through a symbolic link someone planted in Berth's folder: the log would land wherever it points.
+      const fd = openSync(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | (constants.O_NOFOLLOW ?? 0), 0o600);
+      try {
+        writeSync(fd, `${line}\n`);
+      } finally {
+        closeSync(fd);
+      }
     } catch {
       // A log that cannot be written must never break a sign-in or a credential write.
     }

@@ -6,6 +6,7 @@ import { readHarborLogin } from '../harbor/login-redirect.js';
 import { rememberSecret } from '../log/redact.js';
 import { discover, refreshTokens, revokeRefreshToken, signInWithBrowser, type OidcClientSettings, type Tokens } from '../oidc/provider.js';
 import { checkBasicCredentials, discoverTokenService } from '../registry/token-auth.js';
+import type { SecretStore } from '../secrets/keychain.js';
 import type { HarborOidcSettings } from '../settings/model.js';
 import { checkCliSecret, harborClient, harborSessionNotices, putNewSecret, signInAgain, useStoredSecret, verifiedNewSecret, webLoginNeeded } from './harbor-cli-secret.js';
 import type { CredentialMethod, MethodDependencies, SessionOutcome, SignedInSession, SignInRequest } from './method.js';
@@ -154,16 +155,41 @@ async function signIn<T>(registry: HarborOidcSettings, request: SignInRequest<T>
 /** Berth's own leg of a pass: renewed, ended by the provider, or not renewable now (network, an answer Berth cannot accept). */
 type BerthSession = { tokens: Tokens } | { ended: BerthError } | { failed: BerthError };
 
+// Rotated refresh tokens the keychain would not take yet, per keychain: the only live copy must not be lost with a failed write.
+const unsaved = new WeakMap<SecretStore, Map<string, string>>();
+
+/** Stores a rotated refresh token, trying the keychain a few times; until it takes it, this process keeps it. */
+export async function keepRotatedToken(secrets: SecretStore, registry: string, token: string, retryMs = 250): Promise<void> {
+  const pending = unsaved.get(secrets) ?? new Map<string, string>();
+  unsaved.set(secrets, pending);
+  pending.set(registry, token);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await secrets.set(registry, 'refresh-token', token);
+      if (pending.get(registry) === token) pending.delete(registry);
+      return;
+    } catch (error) {
+      if (attempt === 3) throw error;
+      await sleep(retryMs * attempt);
+    }
+  }
+}
+
+/** The refresh token to use: one this process could not store yet, else the keychain's. */
+export async function currentRefreshToken(secrets: SecretStore, registry: string): Promise<string | null> {
+  return unsaved.get(secrets)?.get(registry) ?? (await secrets.get(registry, 'refresh-token', { expected: true }));
+}
+
 /** Refresh grant with the stored refresh token; the rotated one is stored before anything else, as the old one may be spent. */
 async function refreshBerthSession(registry: HarborOidcSettings, deps: MethodDependencies): Promise<BerthSession> {
-  const refreshToken = await deps.secrets.get(registry.name, 'refresh-token', { expected: true });
+  const refreshToken = await currentRefreshToken(deps.secrets, registry.name);
   if (!refreshToken) {
     return { ended: new BerthError('session-ended', `Berth holds no session for ${registry.name} (the identity provider gave it no refresh token).`, { registry: registry.name }) };
   }
   const settings = oidcSettings(registry);
   try {
     const tokens = await refreshTokens(await discover(settings), settings, refreshToken, registry.scopes);
-    if (tokens.refreshToken && tokens.refreshToken !== refreshToken) await deps.secrets.set(registry.name, 'refresh-token', tokens.refreshToken);
+    if (tokens.refreshToken && tokens.refreshToken !== refreshToken) await keepRotatedToken(deps.secrets, registry.name, tokens.refreshToken);
     return { tokens };
   } catch (error) {
     if (!(error instanceof BerthError)) throw error;

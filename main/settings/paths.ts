@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
@@ -43,4 +44,16 @@ export function challengeCacheFile(dir: string): string {
 /** The window's activity list: the last state changes and actions, no secrets. */
 export function activityFile(dir: string): string {
   return join(dir, 'activity.json');
+}
+
+/** What is wrong with the permissions of Berth's folder, in a sentence, or `null`: others who can write there can change what Berth does. */
+export function configDirProblem(dir: string): string | null {
+  let mode: number;
+  try {
+    mode = statSync(dir).mode & 0o777;
+  } catch {
+    return null;
+  }
+  if (process.platform === 'win32' || (mode & 0o022) === 0) return null;
+  return `Berth's folder ${dir} can be written by other users (mode ${mode.toString(8).padStart(4, '0')}): anyone who can write there can change your registries or plant files. Run \`chmod 700 ${dir}\`.`;
 }
