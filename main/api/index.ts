@@ -245,9 +245,11 @@ export function createApi(deps: ApiDependencies) {
     const scheduler = new KeepAliveScheduler({
       ...options,
       targets: () => {
+        // One read of each file, however many registries there are.
         const preferences = deps.settings.preferences();
+        const records = deps.status.all();
         return deps.settings.registries().map((registry) => {
-          const current = deps.status.get(registry.name);
+          const current = records[registry.name] ?? { state: 'signed-out' as const };
           return {
             name: registry.name,
             intervalMs: current.signedInAt ? keepAliveIntervalMs(registry, preferences) : null,
@@ -677,11 +679,14 @@ async function setTarget(name: string, target: CredentialTarget): Promise<Regist
   async function signOut(name: string): Promise<SignOutResult> {
     const registry = deps.settings.get(name);
     const warnings: string[] = [];
-    // The docker entry goes first: if config.json cannot be parsed, nothing else has changed yet.
-    await deps.docker.erase(registryHost(registry), name);
+    // A config.json Berth cannot parse stops the sign-out before anything has changed.
+    deps.docker.assertReadable();
     let revoked = false;
     await deps.locks.withLock(name, async () => {
       const refreshToken = await deps.secrets.get(name, 'refresh-token');
+      // The intent first: a sign-out interrupted from here on shows as signed out, and running it again finishes it.
+      record(registry, { state: 'signed-out' });
+      await deps.docker.erase(registryHost(registry), name);
       try {
         const outcome = await (await methodFor(registry)).signOut(registry, refreshToken, methodDependencies(registry));
         revoked = outcome.revoked;
@@ -690,7 +695,6 @@ async function setTarget(name: string, target: CredentialTarget): Promise<Regist
         warnings.push(`Could not revoke Berth's session at the identity provider: ${errorMessage(error)}`);
       }
       for (const kind of secretKinds) await deps.secrets.delete(name, kind);
-      record(registry, { state: 'signed-out' });
     });
     deps.log.info('signed out', { registry: name, revoked });
     note(name, 'action', revoked ? "Signed out; the identity provider revoked Berth's session." : 'Signed out.');

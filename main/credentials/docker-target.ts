@@ -78,6 +78,11 @@ export class DockerCredentialsTarget {
     return [...differing, ...differingShadows(this.shadowFiles(), key, target === 'helper' ? 'helper' : { auth })];
   }
 
+  /** Throws the parse error of a config.json docker could not read either, before anything else changes. */
+  assertReadable(): void {
+    readJsonDocument(this.configPath);
+  }
+
   async erase(server: string, registry: string): Promise<void> {
     const key = registryKey(server);
     const helper = helperFor(readJsonDocument(this.configPath).data, key);

@@ -24,7 +24,8 @@ export interface JsonDocument {
   readonly version?: string;
 }
 
-function versionOf(path: string): string | undefined {
+/** The file's identity as last written (inode, size, modification time); every write makes a new one. */
+export function versionOf(path: string): string | undefined {
   try {
     const stat = statSync(path, { bigint: true });
     return `${stat.ino}:${stat.size}:${stat.mtimeNs}`;

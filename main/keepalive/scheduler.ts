@@ -20,6 +20,8 @@ export interface KeepAliveTiming {
   /** After Harbor's session died: how often to look whether the user has logged in on the web, and for how long. */
   recheckEveryMs: number;
   recheckForMs: number;
+  /** Passes run at most this many at a time: many registries due at once queue up, and stopping waits only for these. */
+  concurrency: number;
 }
 
 export const defaultTiming: KeepAliveTiming = {
@@ -28,6 +30,7 @@ export const defaultTiming: KeepAliveTiming = {
   backoffMaxMs: 60 * 60_000,
   recheckEveryMs: 5 * 60_000,
   recheckForMs: 60 * 60_000,
+  concurrency: 8,
 };
 
 export interface PassReport {
@@ -158,10 +161,18 @@ export class KeepAliveScheduler {
 
   private async runDue(): Promise<void> {
     const now = this.clock.now();
-    const due = [...this.entries].filter(([, entry]) => entry.due <= now);
+    const due = [...this.entries].filter(([, entry]) => entry.due <= now).sort(([, a], [, b]) => a.due - b.due);
     if (due.length === 0) return;
     const targets = new Map(this.deps.targets().map((target) => [target.name, target]));
-    await Promise.all(due.map(([name, entry]) => this.runOne(name, entry, targets.get(name))));
+    let next = 0;
+    // A few passes at a time; once stopped, no new one starts.
+    const worker = async (): Promise<void> => {
+      while (this.started && next < due.length) {
+        const [name, entry] = due[next++] as [string, Entry];
+        await this.runOne(name, entry, targets.get(name));
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.timing.concurrency, due.length) }, worker));
   }
 
   private async runOne(name: string, entry: Entry, target: KeepAliveTarget | undefined): Promise<void> {

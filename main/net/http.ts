@@ -67,7 +67,9 @@ export function networkError(error: unknown, url: string | URL, registry?: strin
   if (code && tlsCodes.has(code)) {
     return new BerthError('tls', `TLS error talking to ${host} (${code}). If it uses a private CA, pass its certificate with --ca-file.`, { ...context, cause: error });
   }
-  const reason = code ?? (error instanceof Error && error.name === 'TimeoutError' ? 'timed out' : errorMessage(error));
+  // Berth's own deadlines say how long they waited ("no complete answer within 15 s"); others just timed out.
+  const timedOut = error instanceof Error && error.name === 'TimeoutError';
+  const reason = code ?? (timedOut ? (/within \d+ s/.test(error.message) ? error.message : 'timed out') : errorMessage(error));
   return new BerthError('unreachable', `Cannot reach ${host} (${reason}). Check the network or VPN and try again.`, { ...context, cause: error });
 }
 

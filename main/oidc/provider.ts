@@ -34,8 +34,22 @@ function customFetchFor(caFile: string | undefined): oidc.CustomFetch {
   return ((url: string, options: oidc.CustomFetchOptions) => fetch(url, options as never)) as unknown as oidc.CustomFetch;
 }
 
-/** OIDC discovery with the registry's CA; http issuers only on loopback addresses. */
-export async function discover(settings: OidcClientSettings): Promise<oidc.Configuration> {
+// A long-running process (the app, `berth keepalive`) asks each provider for its metadata once an hour, not on every pass.
+const discoveryMaxAgeMs = 60 * 60_000;
+const discovered = new Map<string, { at: number; config: Promise<oidc.Configuration> }>();
+
+/** OIDC discovery with the registry's CA; http issuers only on loopback addresses. Remembered for an hour in this process. */
+export function discover(settings: OidcClientSettings): Promise<oidc.Configuration> {
+  const key = JSON.stringify([settings.issuer, settings.clientId, settings.caFile ?? null]);
+  const known = discovered.get(key);
+  if (known && Date.now() - known.at < discoveryMaxAgeMs) return known.config;
+  const config = discoverNow(settings);
+  discovered.set(key, { at: Date.now(), config });
+  config.catch(() => discovered.delete(key));
+  return config;
+}
+
+async function discoverNow(settings: OidcClientSettings): Promise<oidc.Configuration> {
   const issuer = requireSecureUrl(settings.issuer, `The issuer of ${settings.registry}`);
   const options: oidc.DiscoveryRequestOptions = {
     [oidc.customFetch]: customFetchFor(settings.caFile),

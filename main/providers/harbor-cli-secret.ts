@@ -4,7 +4,7 @@ import { BerthError, errorMessage } from '../errors.js';
 import { HarborClient, type HarborUser } from '../harbor/client.js';
 import { onlineSessionWarning } from '../harbor/login-redirect.js';
 import { httpClient } from '../net/http.js';
-import { checkBasicCredentials, discoverTokenService, type CredentialVerdict } from '../registry/token-auth.js';
+import { checkBasicCredentials, discoverTokenService, type CredentialVerdict, type TokenService } from '../registry/token-auth.js';
 import type { HarborRegistrySettings } from '../settings/model.js';
 import type { MethodDependencies, SessionOutcome } from './method.js';
 
@@ -12,10 +12,29 @@ export function harborClient(registry: HarborRegistrySettings): HarborClient {
   return new HarborClient(registry.url, httpClient({ caFile: registry.caFile }), registry.name);
 }
 
+// A long-running process learns each Harbor's token service once every ten minutes, not on every pass.
+const tokenServiceMaxAgeMs = 10 * 60_000;
+const tokenServices = new Map<string, { at: number; service: Promise<TokenService> }>();
+
+function tokenServiceOf(harbor: HarborClient): Promise<TokenService> {
+  const known = tokenServices.get(harbor.base.href);
+  if (known && Date.now() - known.at < tokenServiceMaxAgeMs) return known.service;
+  const service = discoverTokenService(harbor.fetch, harbor.base.href);
+  tokenServices.set(harbor.base.href, { at: Date.now(), service });
+  service.catch(() => tokenServices.delete(harbor.base.href));
+  return service;
+}
+
 /** Uses the CLI secret on `/service/token` exactly as docker does; this is also what makes Harbor refresh its stored session. */
 export async function checkCliSecret(harbor: HarborClient, username: string, secret: string): Promise<CredentialVerdict> {
-  const tokenService = await discoverTokenService(harbor.fetch, harbor.base.href);
-  return checkBasicCredentials(harbor.fetch, tokenService, username, secret);
+  const tokenService = await tokenServiceOf(harbor);
+  try {
+    return await checkBasicCredentials(harbor.fetch, tokenService, username, secret);
+  } catch (error) {
+    // The token service moved or went away: learn it again next time.
+    tokenServices.delete(harbor.base.href);
+    throw error;
+  }
 }
 
 export function signInAgain(registry: HarborRegistrySettings): string {

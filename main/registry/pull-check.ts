@@ -156,8 +156,14 @@ export async function checkPull(reference: ImageReference, options: PullCheckOpt
       await response.body?.cancel();
       throw new Verdict('unreachable', `The token service of ${reference.registry} answered HTTP ${response.status}.`);
     }
-    const body = (await response.json()) as { token?: string; access_token?: string };
-    const token = body.token ?? body.access_token;
+    let body: { token?: unknown; access_token?: unknown } | null;
+    try {
+      body = (await response.json()) as typeof body;
+    } catch (error) {
+      if (error instanceof SyntaxError) throw new Verdict('unreachable', `The token service of ${reference.registry} answered with something other than JSON.`);
+      throw error;
+    }
+    const token = [body?.token, body?.access_token].find((candidate): candidate is string => typeof candidate === 'string' && candidate !== '');
     if (!token) throw new Verdict('unreachable', `The token service of ${reference.registry} sent no token.`);
     return token;
   };

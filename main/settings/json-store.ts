@@ -1,4 +1,4 @@
-import { readJsonDocument, updateJsonDocument, type JsonObject } from '../credentials/json-file.js';
+import { readJsonDocument, updateJsonDocument, versionOf, type JsonObject } from '../credentials/json-file.js';
 import { BerthError } from '../errors.js';
 import type { DocumentFile } from './stores.js';
 
@@ -7,6 +7,9 @@ import type { DocumentFile } from './stores.js';
  * by field, and changed under a lock (one process at a time) with an atomic write, mode 0600. A file that fails the check is never rewritten.
  */
 export class JsonFileStore<T> implements DocumentFile<T> {
+  // The last content read and checked, for as long as the file is the same file: a keep-alive process reads it constantly.
+  private cached: { version: string; value: T } | undefined;
+
   constructor(
     readonly path: string,
     private readonly problems: (data: JsonObject) => string[],
@@ -21,8 +24,15 @@ export class JsonFileStore<T> implements DocumentFile<T> {
     return data as T;
   }
 
+  /** The checked content; frozen, since it may be handed out again while the file is unchanged. */
   read(): T {
-    return this.checked(readJsonDocument(this.path).data);
+    const version = versionOf(this.path);
+    if (version !== undefined && this.cached?.version === version) return this.cached.value;
+    const document = readJsonDocument(this.path);
+    const value = deepFreeze(this.checked(document.data));
+    // The version read before the content: a change in between leaves a stale version, which only costs a read.
+    if (version !== undefined && document.version === version) this.cached = { version, value };
+    return value;
   }
 
   update(change: (current: T) => T): void {
@@ -33,4 +43,12 @@ export class JsonFileStore<T> implements DocumentFile<T> {
       return next;
     });
   }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value as object)) deepFreeze(child);
+  }
+  return value;
 }

@@ -199,10 +199,27 @@ export class HarborDouble {
   }
 
   async stop(): Promise<void> {
-    await new Promise<void>((resolve) => {
-      this.server.close(() => resolve());
-      this.server.closeAllConnections();
-    });
+    await Promise.all(
+      [this.server, ...this.extraServers.splice(0)].map(
+        (server) =>
+          new Promise<void>((resolve) => {
+            server.close(() => resolve());
+            server.closeAllConnections();
+          }),
+      ),
+    );
+  }
+
+  /** The same Harbor on `count` more ports of 127.0.0.1: to Berth, that many registries on as many hosts. */
+  async listenAlso(count: number): Promise<string[]> {
+    const urls: string[] = [];
+    for (let i = 0; i < count; i++) {
+      const server = createServer((req, res) => this.server.emit('request', req, res));
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      this.extraServers.push(server);
+      urls.push(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    }
+    return urls;
   }
 
   /** Stops answering (the port is closed) until `resume`; users, secrets and stored tokens survive. */
@@ -312,6 +329,9 @@ export class HarborDouble {
   hostileRealm: string | undefined;
   /** Set: a `cli_secret` PUT is answered with a 307 to this URL instead of being applied. */
   redirectCliSecretTo: string | undefined;
+  /** Called the moment a user's CLI secret changed (before the answer goes out). */
+  onSecretChanged: ((username: string) => void) | undefined;
+  private readonly extraServers: Server[] = [];
 
   private async oidcConfig(): Promise<oidc.Configuration> {
     this.config ??= await oidc.discovery(new URL(this.issuer), this.options.clientId, this.options.clientSecret, undefined, {
@@ -539,6 +559,7 @@ export class HarborDouble {
     }
     user.secret = secret;
     this.remember(secret);
+    this.onSecretChanged?.(user.username);
     res.writeHead(200).end();
   }
 
@@ -568,6 +589,10 @@ export class HarborDouble {
 
     if (this.csrf(req, res, path)) return;
     if (this.hostileRealm && path === '/v2/') return void res.writeHead(401, { 'www-authenticate': `Bearer realm="${this.hostileRealm}",service="${registryService}"` }).end();
+    // Harbor core answers an unauthenticated /v2/ itself, naming its own token service (on whichever address it was asked).
+    if (path === '/v2/' && !req.headers.authorization) {
+      return void res.writeHead(401, { 'www-authenticate': `Bearer realm="http://${req.headers.host ?? new URL(this.url).host}/service/token",service="${registryService}"` }).end();
+    }
     if (path === '/v2' || path.startsWith('/v2/')) return this.proxyToRegistry(req, res, path);
     if (method === 'GET' && path === '/c/oidc/login') return this.webLogin(req, res);
     if (method === 'GET' && path === '/c/oidc/callback') return this.webCallback(req, res, url);
