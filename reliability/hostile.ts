@@ -1,20 +1,11 @@
-import { get } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createNodeApi } from '../main/api/node.js';
 import { drive } from '../test/rig/browser-driver.js';
 import { huge, startHostile, trickle, type HostileServer } from '../test/rig/hostile.js';
 import { startRig } from '../test/rig/index.js';
 import { signedIn, uniqueName, workspace } from '../test/helpers/berth.js';
+import { hostileCallbacks as attack } from '../test/helpers/hostile-callbacks.js';
 import { fail, lose, row, type Row } from './row.js';
-
-function status(url: string, host?: string): Promise<number> {
-  return new Promise((resolve) => {
-    get(url, host ? { headers: { host } } : {}, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    }).on('error', () => resolve(0));
-  });
-}
 
 /** Sign-ins during which forged, stale, state-less and wrong-host callbacks hit the loopback listener first. */
 export async function hostileCallbacks(signIns: number): Promise<Row> {
@@ -29,20 +20,12 @@ export async function hostileCallbacks(signIns: number): Promise<Row> {
     let staleState = 'never-used';
     for (let i = 0; i < signIns; i++) {
       into.tries += 1;
-      const answers: number[] = [];
+      let answers: number[] = [];
       const view = await api.signIn(name, {
         timeoutMs: 60_000,
         openBrowser: async (url) => {
-          const authorization = new URL(url);
-          const callback = authorization.searchParams.get('redirect_uri') as string;
-          const state = authorization.searchParams.get('state') as string;
-          const port = new URL(callback).port;
-          answers.push(await status(`${callback}?code=forged&state=not-this-one`));
-          answers.push(await status(`${callback}?error=access_denied&error_description=%1B%5B31mhacked`));
-          answers.push(await status(`${callback}?code=stale&state=${staleState}`));
-          answers.push(await status(`${callback}?code=forged&state=${state}`, `attacker.example:${port}`));
-          answers.push(await status(`http://127.0.0.1:${port}/elsewhere?state=${state}`));
-          staleState = state;
+          answers = await attack(url, staleState);
+          staleState = new URL(url).searchParams.get('state') as string;
           void drive(url, { login: 'alice' });
         },
       });

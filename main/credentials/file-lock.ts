@@ -9,14 +9,16 @@ const retryMs = 15;
 // Critical sections are a read, a computation and a write: a holder silent for this long is gone.
 const staleMs = 30_000;
 // A lock file without its owner yet: its creator writes one at once, so after this it died in between (kill, full disk).
-const ownerlessGraceMs = 2_000;
+export const ownerlessGraceMs = 2_000;
 
 const host = hostname();
 
-interface Owner {
+/** Who holds a lock file: written into it by its creator. */
+export interface LockOwner {
   pid: number;
   host: string;
   id: string;
+  since?: string;
 }
 
 function sleepSync(ms: number): void {
@@ -32,10 +34,10 @@ export function isAlive(pid: number): boolean {
   }
 }
 
-function parseOwner(raw: string): Owner | undefined {
+export function parseLockOwner(raw: string): LockOwner | undefined {
   try {
-    const owner = JSON.parse(raw) as Partial<Owner>;
-    return typeof owner.pid === 'number' && typeof owner.host === 'string' && typeof owner.id === 'string' ? (owner as Owner) : undefined;
+    const owner = JSON.parse(raw) as Partial<LockOwner>;
+    return typeof owner.pid === 'number' && typeof owner.host === 'string' && typeof owner.id === 'string' ? (owner as LockOwner) : undefined;
   } catch {
     return undefined;
   }
@@ -51,7 +53,7 @@ function abandoned(path: string): string | undefined {
   } catch {
     return undefined;
   }
-  const owner = parseOwner(raw);
+  const owner = parseLockOwner(raw);
   if (!owner) return age > ownerlessGraceMs ? raw : undefined;
   if (owner.host === host && !isAlive(owner.pid)) return raw;
   return age > staleMs ? raw : undefined;
@@ -77,7 +79,7 @@ export function withFileLock<T>(lockPath: string, work: () => T): T {
     try {
       const fd = openSync(lockPath, 'wx', 0o600);
       try {
-        writeSync(fd, JSON.stringify({ pid: process.pid, host, id } satisfies Owner));
+        writeSync(fd, JSON.stringify({ pid: process.pid, host, id } satisfies LockOwner));
       } finally {
         closeSync(fd);
       }
@@ -101,7 +103,7 @@ export function withFileLock<T>(lockPath: string, work: () => T): T {
     return work();
   } finally {
     try {
-      if (parseOwner(readFileSync(lockPath, 'utf8'))?.id === id) unlinkSync(lockPath);
+      if (parseLockOwner(readFileSync(lockPath, 'utf8'))?.id === id) unlinkSync(lockPath);
     } catch {
       // Taken over as abandoned meanwhile: it is not ours to remove.
     }

@@ -4,7 +4,7 @@ import { open, readFile, stat, unlink, utimes } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isAlive } from '../credentials/file-lock.js';
+import { isAlive, ownerlessGraceMs, parseLockOwner, type LockOwner } from '../credentials/file-lock.js';
 import { BerthError } from '../errors.js';
 
 export interface LockTiming {
@@ -16,24 +16,6 @@ export interface LockTiming {
 }
 
 const defaultTiming: LockTiming = { staleMs: 2 * 60_000, timeoutMs: 3 * 60_000, retryMs: 50 };
-// A lock file without its owner yet: its creator writes one at once, so after this it died in between (kill, full disk).
-const ownerlessGraceMs = 2_000;
-
-interface Owner {
-  pid: number;
-  host: string;
-  id: string;
-  since: string;
-}
-
-function parseOwner(raw: string): Owner | undefined {
-  try {
-    const owner = JSON.parse(raw) as Partial<Owner>;
-    return typeof owner.pid === 'number' && typeof owner.host === 'string' && typeof owner.id === 'string' ? (owner as Owner) : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 function errnoCode(error: unknown): string | undefined {
   return (error as NodeJS.ErrnoException).code;
@@ -71,9 +53,9 @@ export class RegistryLocks {
   async acquire(registry: string): Promise<() => Promise<void>> {
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     const path = this.pathOf(registry);
-    const owner: Owner = { pid: process.pid, host: this.host, id: randomUUID(), since: new Date().toISOString() };
+    const owner: Required<LockOwner> = { pid: process.pid, host: this.host, id: randomUUID(), since: new Date().toISOString() };
     const deadline = Date.now() + this.timing.timeoutMs;
-    let holder: Owner | undefined;
+    let holder: LockOwner | undefined;
     for (;;) {
       if (await this.tryCreate(path, owner)) break;
       const seen = await this.inspect(path);
@@ -102,11 +84,11 @@ export class RegistryLocks {
     return async () => {
       clearInterval(heartbeat);
       const current = await readFile(path, 'utf8').catch(() => '');
-      if (parseOwner(current)?.id === owner.id) await unlink(path).catch(() => undefined);
+      if (parseLockOwner(current)?.id === owner.id) await unlink(path).catch(() => undefined);
     };
   }
 
-  private async tryCreate(path: string, owner: Owner): Promise<boolean> {
+  private async tryCreate(path: string, owner: LockOwner): Promise<boolean> {
     try {
       const handle = await open(path, 'wx', 0o600);
       try {
@@ -121,10 +103,10 @@ export class RegistryLocks {
     }
   }
 
-  private async inspect(path: string): Promise<'gone' | { raw: string; owner: Owner | undefined; stale: boolean }> {
+  private async inspect(path: string): Promise<'gone' | { raw: string; owner: LockOwner | undefined; stale: boolean }> {
     try {
       const [raw, info] = await Promise.all([readFile(path, 'utf8'), stat(path)]);
-      const owner = parseOwner(raw);
+      const owner = parseLockOwner(raw);
       const age = Date.now() - info.mtimeMs;
       const deadHolder = owner !== undefined && owner.host === this.host && !isAlive(owner.pid);
       return { raw, owner, stale: owner === undefined ? age > ownerlessGraceMs : deadHolder || age > this.timing.staleMs };

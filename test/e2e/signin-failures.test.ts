@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { get } from 'node:http';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -9,6 +8,7 @@ import { BerthError, type ErrorCode } from '../../main/errors.js';
 import { unless } from '../rig/components.js';
 import { drive, type DriveOptions } from '../rig/browser-driver.js';
 import { startRig, type Rig } from '../rig/index.js';
+import { hostileCallbacks } from '../helpers/hostile-callbacks.js';
 import { addArgs, assertNoSecretsLeaked, browserCommand, storedSecret, type Workspace, uniqueName, workspace } from '../helpers/berth.js';
 
 function portIsClosed(port: number): Promise<boolean> {
@@ -111,25 +111,15 @@ describe('sign-in failures', { skip: unless('docker-registry', 'openssl', 'keyri
     const name = uniqueName();
     const api = createNodeApi(ws.env);
     await api.addRegistry({ name, url: rig.harbor.url, clientId: rig.berthClientId });
-    const refused: number[] = [];
+    let refused: number[] = [];
     const view = await api.signIn(name, {
       timeoutMs: 60_000,
       openBrowser: async (url) => {
-        const authorization = new URL(url);
-        const callback = authorization.searchParams.get('redirect_uri') as string;
-        const state = authorization.searchParams.get('state') as string;
-        for (const query of ['code=forged&state=not-this-one', 'error=access_denied&error_description=%1B%5B2J%1B%5B31mYOU%20WERE%20HACKED', 'code=forged']) {
-          refused.push((await fetch(`${callback}?${query}`)).status);
-        }
-        // The right state, but asked for by another host name (DNS rebinding).
-        refused.push(await new Promise<number>((resolve) => get(`${callback}?code=forged&state=${state}`, { headers: { host: 'attacker.example' } }, (res) => {
-          res.resume();
-          resolve(res.statusCode ?? 0);
-        }).on('error', () => resolve(0))));
+        refused = await hostileCallbacks(url);
         void drive(url, { login: 'alice' });
       },
     });
-    assert.deepEqual(refused, [400, 400, 400, 400]);
+    assert.deepEqual(refused, [400, 400, 400, 400, 404]);
     assert.equal(view.state, 'valid', 'the real callback still completed the sign-in');
     assert.equal(view.lastError, null);
     const status = await ws.berth('status', name);
