@@ -195,3 +195,47 @@ test('a pass another process just made is not repeated; registries added or sign
   assert.equal(w.clock.timers.size, 0, 'nothing left to keep alive, so no timer');
   await w.scheduler.stop();
 });
+
+test('200 registries due at once run a few at a time, and stopping waits only for the passes under way', async () => {
+  const clock = new FakeClock();
+  const targets: KeepAliveTarget[] = Array.from({ length: 200 }, (_, i) => ({ name: `r${i}`, intervalMs: minute, state: 'valid' }));
+  let running = 0;
+  let mostAtOnce = 0;
+  let started = 0;
+  const gates: (() => void)[] = [];
+  const scheduler = new KeepAliveScheduler({
+    clock,
+    targets: () => targets,
+    runPass: async () => {
+      started += 1;
+      running += 1;
+      mostAtOnce = Math.max(mostAtOnce, running);
+      // Each pass waits until the test lets it finish, as a network round trip would.
+      await new Promise<void>((resolve) => gates.push(resolve));
+      running -= 1;
+      return 'valid';
+    },
+    planned: () => undefined,
+  });
+  scheduler.start();
+  const tick = [...clock.timers.values()][0];
+  assert.ok(tick, 'one timer for the registries due now');
+  clock.timers.clear();
+  tick.callback();
+  for (let i = 0; i < 20; i++) await Promise.resolve();
+  assert.equal(running, 8, 'eight passes under way, the other 192 queued');
+  // Three finish; three more start in their place.
+  for (const open of gates.splice(0, 3)) open();
+  for (let i = 0; i < 20; i++) await Promise.resolve();
+  assert.equal(running, 8);
+  assert.equal(started, 11);
+  // Ctrl-C: no new pass starts, and stop() resolves once the eight under way are done.
+  const stopping = scheduler.stop();
+  let stopped = false;
+  void stopping.then(() => (stopped = true));
+  for (const open of gates.splice(0)) open();
+  await stopping;
+  assert.ok(stopped);
+  assert.equal(started, 11, 'nothing started after stop');
+  assert.equal(mostAtOnce, 8);
+});
