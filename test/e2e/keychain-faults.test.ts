@@ -85,11 +85,13 @@ describe('the OS keychain locked, silent, or shared by two Berth homes', { skip:
       const helper = await timed(() => run(process.execPath, [helperBin, 'get'], ws.env, new URL(rig.harbor.url).host));
       assert.equal(helper.result.code, 1);
       assert.match(helper.result.stdout, /The OS keychain did not answer within \d+ s/);
+      assert.match(helper.result.stdout, /the session bus or its Secret Service is not answering/, 'the reason says where the silence is');
       assert.ok(helper.seconds < 30, `the helper gave up after ${helper.seconds} s`);
 
       const check = await timed(() => ws.berth('check', name));
       assert.equal(check.result.code, 1);
       assert.match(check.result.stderr, /The OS keychain did not answer within \d+ s/);
+      assert.match(check.result.stderr, /the session bus or its Secret Service is not answering/);
       assert.ok(check.seconds < 40, `check gave up after ${check.seconds} s`);
 
       const refresh = await timed(() => ws.berth('refresh', name, '--json'));
