@@ -4,7 +4,8 @@ import { resolve } from 'node:path';
 import { BerthError, errorMessage } from '../errors.js';
 import { rememberSecret } from '../log/redact.js';
 import type { RegistryKind } from '../settings/model.js';
-import { checkSecretService, sessionBusSocket } from './secret-service-probe.js';
+import { sessionBusSocket } from '../dbus/session-bus.js';
+import { checkSecretService } from './secret-service-probe.js';
 
 export const keychainService = 'Berth';
 

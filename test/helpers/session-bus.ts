@@ -4,6 +4,7 @@ import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { connectSessionBus, sessionBusSocket } from '../../main/dbus/session-bus.js';
 import { stopChild } from '../rig/child-process.js';
 
 export interface SessionBus {
@@ -120,4 +121,13 @@ export async function busWithKeyring(): Promise<KeyringBus> {
       rmSync(home, { recursive: true, force: true });
     },
   };
+}
+
+/** Takes `name` on the bus at `address` (as a tray host takes org.kde.StatusNotifierWatcher) until `release`. */
+export async function holdBusName(address: string, name: string): Promise<{ release(): void }> {
+  const connection = await connectSessionBus(sessionBusSocket(address) as string, 5_000);
+  // RequestName with DBUS_NAME_FLAG_DO_NOT_QUEUE; 1 is "now the primary owner".
+  const reply = await connection.call({ destination: 'org.freedesktop.DBus', path: '/org/freedesktop/DBus', iface: 'org.freedesktop.DBus', member: 'RequestName', args: [{ type: 's', value: name }, { type: 'u', value: 4 }] });
+  if (reply.error !== null || reply.values[0] !== 1) throw new Error(`could not take ${name} on the test bus: ${reply.error ?? String(reply.values[0])}`);
+  return { release: () => connection.close() };
 }

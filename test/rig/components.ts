@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 /** In CI (and with BERTH_TEST_STRICT=1) a missing component fails the run instead of skipping tests. */
 export const strict = process.env.BERTH_TEST_STRICT === '1' || process.env.CI === 'true';
 
-export type Component = 'docker-registry' | 'docker' | 'skopeo' | 'openssl' | 'keyring' | 'chromium' | 'secretservice-helper' | 'tmux';
+export type Component = 'docker-registry' | 'docker' | 'skopeo' | 'openssl' | 'keyring' | 'chromium' | 'secretservice-helper' | 'tmux' | 'dbus';
 
 const programs: Partial<Record<Component, string>> = {
   'docker-registry': 'docker-registry',
@@ -13,6 +13,7 @@ const programs: Partial<Record<Component, string>> = {
   chromium: 'chromium',
   'secretservice-helper': 'docker-credential-secretservice',
   tmux: 'tmux',
+  dbus: 'dbus-daemon',
 };
 
 export const chromiumPath = process.env.BERTH_CHROMIUM ?? '/usr/bin/chromium';

@@ -1,0 +1,312 @@
+import { connect, type Socket } from 'node:net';
+
+/**
+ * Just enough of the D-Bus wire protocol (little-endian, version 1) to ask the session bus a question: method calls with
+ * string and uint32 arguments, replies with simple values. Berth speaks it itself because the libraries that could (keytar's
+ * libsecret, Electron's tray) cannot be asked with a deadline.
+ */
+
+/** Where the session bus listens, from `DBUS_SESSION_BUS_ADDRESS` (`unix:path=…` or `unix:abstract=…`); undefined for anything else. */
+export function sessionBusSocket(address: string | undefined): string | undefined {
+  for (const candidate of (address ?? '').split(';')) {
+    const [transport, rest = ''] = candidate.split(':', 2) as [string, string?];
+    if (transport !== 'unix') continue;
+    const params = new URLSearchParams(rest.replace(/,/g, '&'));
+    const path = params.get('path');
+    if (path) return path;
+    const abstract = params.get('abstract');
+    if (abstract) return `\0${abstract}`;
+  }
+  return undefined;
+}
+
+export type BusArgument = { type: 's'; value: string } | { type: 'u'; value: number };
+
+export interface BusCall {
+  destination: string;
+  path: string;
+  iface: string;
+  member: string;
+  args?: BusArgument[];
+}
+
+/** A method's answer: its D-Bus error name, or the leading simple values of its body (booleans, numbers, strings). */
+export interface BusReply {
+  error: string | null;
+  values: (boolean | number | string)[];
+}
+
+/** Why the bus gave no answer: nothing listens, it refused Berth, or it stayed silent past the deadline. */
+export class BusUnavailable extends Error {
+  constructor(
+    readonly reason: 'unreachable' | 'refused' | 'silent',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function align(offset: number, to: number): number {
+  return Math.ceil(offset / to) * to;
+}
+
+/** Appends values at their D-Bus alignment, counting offsets from the message's start. */
+class Writer {
+  private readonly parts: Buffer[] = [];
+  length = 0;
+
+  constructor(private readonly start: number) {}
+
+  pad(to: number): void {
+    const padding = align(this.start + this.length, to) - (this.start + this.length);
+    if (padding) this.put(Buffer.alloc(padding));
+  }
+
+  put(buffer: Buffer): void {
+    this.parts.push(buffer);
+    this.length += buffer.length;
+  }
+
+  uint32(value: number): void {
+    this.pad(4);
+    const buffer = Buffer.alloc(4);
+    buffer.writeUInt32LE(value);
+    this.put(buffer);
+  }
+
+  string(value: string): void {
+    const text = Buffer.from(value, 'utf8');
+    this.uint32(text.length);
+    this.put(Buffer.concat([text, Buffer.from([0])]));
+  }
+
+  signature(value: string): void {
+    this.put(Buffer.concat([Buffer.from([value.length]), Buffer.from(value, 'latin1'), Buffer.from([0])]));
+  }
+
+  bytes(): Buffer {
+    return Buffer.concat(this.parts);
+  }
+}
+
+function methodCall(serial: number, call: BusCall): Buffer {
+  const args = call.args ?? [];
+  const body = new Writer(0);
+  for (const arg of args) {
+    if (arg.type === 's') body.string(arg.value);
+    else body.uint32(arg.value);
+  }
+  const fields = new Writer(16);
+  const field = (code: number, type: 'o' | 's' | 'g', value: string) => {
+    fields.pad(8);
+    fields.put(Buffer.from([code]));
+    fields.signature(type);
+    if (type === 'g') fields.signature(value);
+    else fields.string(value);
+  };
+  field(1, 'o', call.path);
+  field(2, 's', call.iface);
+  field(3, 's', call.member);
+  field(6, 's', call.destination);
+  if (args.length) field(8, 'g', args.map((arg) => arg.type).join(''));
+  const fieldBytes = fields.bytes();
+  const fixed = Buffer.alloc(16);
+  fixed.write('l', 0, 'latin1');
+  fixed.writeUInt8(1, 1);
+  fixed.writeUInt8(0, 2);
+  fixed.writeUInt8(1, 3);
+  fixed.writeUInt32LE(body.length, 4);
+  fixed.writeUInt32LE(serial, 8);
+  fixed.writeUInt32LE(fieldBytes.length, 12);
+  const headerPadding = Buffer.alloc(align(16 + fieldBytes.length, 8) - 16 - fieldBytes.length);
+  return Buffer.concat([fixed, fieldBytes, headerPadding, body.bytes()]);
+}
+
+interface Message {
+  type: number;
+  replySerial: number | undefined;
+  errorName: string | undefined;
+  signature: string;
+  body: Buffer;
+}
+
+/** Reads one header field's variant value (only the types a reply's header carries). */
+function readVariant(read: Reader): string | number | undefined {
+  const signature = read.signature();
+  if (signature === 'u') return read.uint32();
+  if (signature === 's' || signature === 'o') return read.string();
+  if (signature === 'g') return read.signature();
+  return undefined;
+}
+
+class Reader {
+  offset = 0;
+
+  constructor(
+    private readonly buffer: Buffer,
+    private readonly little: boolean,
+  ) {}
+
+  align(to: number): void {
+    this.offset = align(this.offset, to);
+  }
+
+  uint32(): number {
+    this.align(4);
+    const value = this.little ? this.buffer.readUInt32LE(this.offset) : this.buffer.readUInt32BE(this.offset);
+    this.offset += 4;
+    return value;
+  }
+
+  string(): string {
+    const length = this.uint32();
+    const value = this.buffer.toString('utf8', this.offset, this.offset + length);
+    this.offset += length + 1;
+    return value;
+  }
+
+  signature(): string {
+    const length = this.buffer[this.offset] as number;
+    const value = this.buffer.toString('latin1', this.offset + 1, this.offset + 1 + length);
+    this.offset += length + 2;
+    return value;
+  }
+
+  byte(): number {
+    return this.buffer[this.offset++] as number;
+  }
+}
+
+/** Splits complete messages off the front of `buffer`. */
+function messages(buffer: Buffer): { complete: Message[]; rest: Buffer } {
+  const complete: Message[] = [];
+  let offset = 0;
+  while (buffer.length - offset >= 16) {
+    const little = buffer[offset] === 0x6c;
+    const bodyLength = little ? buffer.readUInt32LE(offset + 4) : buffer.readUInt32BE(offset + 4);
+    const fieldsLength = little ? buffer.readUInt32LE(offset + 12) : buffer.readUInt32BE(offset + 12);
+    const headerEnd = align(16 + fieldsLength, 8);
+    if (buffer.length - offset < headerEnd + bodyLength) break;
+    const message = buffer.subarray(offset, offset + headerEnd + bodyLength);
+    const read = new Reader(message, little);
+    read.offset = 16;
+    const found: Message = { type: message[1] as number, replySerial: undefined, errorName: undefined, signature: '', body: message.subarray(headerEnd) };
+    while (read.offset < 16 + fieldsLength) {
+      read.align(8);
+      const code = read.byte();
+      const value = readVariant(read);
+      if (value === undefined) break;
+      if (code === 5 && typeof value === 'number') found.replySerial = value;
+      if (code === 4 && typeof value === 'string') found.errorName = value;
+      if (code === 8 && typeof value === 'string') found.signature = value;
+    }
+    complete.push(found);
+    offset += headerEnd + bodyLength;
+  }
+  return { complete, rest: buffer.subarray(offset) };
+}
+
+/** The leading booleans, numbers and strings of a reply body (stops at the first other type). */
+function simpleValues(message: Message): (boolean | number | string)[] {
+  const values: (boolean | number | string)[] = [];
+  const read = new Reader(message.body, true);
+  for (const type of message.signature) {
+    if (type === 'b') values.push(read.uint32() !== 0);
+    else if (type === 'u' || type === 'i') values.push(read.uint32());
+    else if (type === 's' || type === 'o') values.push(read.string());
+    else break;
+  }
+  return values;
+}
+
+/** One connection to the session bus, authenticated and greeted (`Hello`), that answers calls until closed. */
+export interface BusConnection {
+  call(call: BusCall): Promise<BusReply>;
+  close(): void;
+}
+
+const bus = { destination: 'org.freedesktop.DBus', path: '/org/freedesktop/DBus', iface: 'org.freedesktop.DBus' };
+
+/**
+ * Connects to the bus at `socketPath`; every step (connect, authentication, each call) must answer within `timeoutMs`,
+ * or the connection is dropped with `BusUnavailable('silent')`.
+ */
+export function connectSessionBus(socketPath: string, timeoutMs: number): Promise<BusConnection> {
+  return new Promise((resolveConnection, rejectConnection) => {
+    const socket: Socket = connect({ path: socketPath });
+    const waiting = new Map<number, { resolve(reply: BusReply): void; reject(error: Error): void; timer: NodeJS.Timeout }>();
+    let serial = 0;
+    let authenticated = false;
+    let received: Buffer = Buffer.alloc(0);
+    let failure: BusUnavailable | undefined;
+
+    const fail = (error: BusUnavailable) => {
+      if (failure) return;
+      failure = error;
+      clearTimeout(authTimer);
+      socket.destroy();
+      for (const { reject, timer } of waiting.values()) {
+        clearTimeout(timer);
+        reject(error);
+      }
+      waiting.clear();
+      rejectConnection(error);
+    };
+    const silent = () => new BusUnavailable('silent', `the session bus did not answer within ${Math.round(timeoutMs / 1000)} s`);
+
+    const call = (message: BusCall): Promise<BusReply> => {
+      if (failure) return Promise.reject(failure);
+      serial += 1;
+      const id = serial;
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => fail(silent()), timeoutMs);
+        waiting.set(id, { resolve, reject, timer });
+        socket.write(methodCall(id, message));
+      });
+    };
+    const connection: BusConnection = {
+      call,
+      close: () => {
+        clearTimeout(authTimer);
+        socket.destroy();
+      },
+    };
+
+    const authTimer = setTimeout(() => fail(silent()), timeoutMs);
+    socket.on('connect', () => {
+      const uid = String(process.getuid?.() ?? 0);
+      socket.write(`\0AUTH EXTERNAL ${Buffer.from(uid).toString('hex')}\r\n`);
+    });
+    socket.on('error', (error) => fail(new BusUnavailable('unreachable', `the session bus at ${socketPath.replace(/\0/g, '@')} refused the connection (${error.message})`)));
+    socket.on('data', (chunk: Buffer) => {
+      received = Buffer.concat([received, chunk]);
+      if (!authenticated) {
+        const line = received.toString('latin1');
+        if (!line.includes('\r\n')) return;
+        if (!line.startsWith('OK')) return fail(new BusUnavailable('refused', 'the session bus refused Berth'));
+        authenticated = true;
+        clearTimeout(authTimer);
+        received = Buffer.alloc(0);
+        socket.write('BEGIN\r\n');
+        call({ ...bus, member: 'Hello' }).then(() => resolveConnection(connection), () => undefined);
+        return;
+      }
+      const { complete, rest } = messages(received);
+      received = rest;
+      for (const message of complete) {
+        if ((message.type !== 2 && message.type !== 3) || message.replySerial === undefined) continue;
+        const pending = waiting.get(message.replySerial);
+        if (!pending) continue;
+        waiting.delete(message.replySerial);
+        clearTimeout(pending.timer);
+        pending.resolve(message.type === 3 ? { error: message.errorName ?? 'org.freedesktop.DBus.Error.Failed', values: [] } : { error: null, values: simpleValues(message) });
+      }
+    });
+  });
+}
+
+/** Does anyone own `name` on the bus? (`org.freedesktop.DBus.NameHasOwner`) */
+export async function nameHasOwner(connection: BusConnection, name: string): Promise<boolean> {
+  const reply = await connection.call({ ...bus, member: 'NameHasOwner', args: [{ type: 's', value: name }] });
+  return reply.error === null && reply.values[0] === true;
+}
