@@ -1,4 +1,4 @@
-import { closeSync, constants, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { redact } from './redact.js';
 
@@ -19,8 +19,23 @@ export function formatLogLine(level: LogLevel, message: string, fields: LogField
   return redact(`${at.toISOString()} ${level.toUpperCase()} ${message}${extra ? ` ${extra}` : ''}`);
 }
 
+/** Past this size the log moves to `<name>.1` (replacing the one before) and starts over: two files at most. */
+export const logRotateBytes = 1024 * 1024;
+
+// Never through a symbolic link someone planted in Berth's folder: the log would land wherever it points.
+const appendFlags = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | (constants.O_NOFOLLOW ?? 0);
+
+/** Opens the log for one line, moving a full one aside first. */
+function openLog(path: string, rotateBytes: number): number {
+  const fd = openSync(path, appendFlags, 0o600);
+  if (fstatSync(fd).size < rotateBytes) return fd;
+  closeSync(fd);
+  renameSync(path, `${path}.1`);
+  return openSync(path, appendFlags, 0o600);
+}
+
 /** Appends one line per event to `path` (the log in the config folder); secrets are redacted on the way out. */
-export function fileLogger(path: string, alsoTo?: (line: string) => void): Logger {
+export function fileLogger(path: string, alsoTo?: (line: string) => void, rotateBytes = logRotateBytes): Logger {
   let folderReady = false;
   const write = (level: LogLevel, message: string, fields?: LogFields): void => {
     const line = formatLogLine(level, message, fields);
@@ -30,8 +45,7 @@ export function fileLogger(path: string, alsoTo?: (line: string) => void): Logge
         mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
         folderReady = true;
       }
-      // Never through a symbolic link someone planted in Berth's folder: the log would land wherever it points.
-      const fd = openSync(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | (constants.O_NOFOLLOW ?? 0), 0o600);
+      const fd = openLog(path, rotateBytes);
       try {
         writeSync(fd, `${line}\n`);
       } finally {
