@@ -3,6 +3,9 @@ import { homedir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { writeTextFileAtomically } from '../credentials/json-file.js';
 
+/** The installed app's icon and desktop entry name (electron-builder names both after `linux.executableName`). */
+export const appIconName = 'berth-app';
+
 /** Passed when the app starts at login, so it starts in the tray without opening its window. */
 export const hiddenFlag = '--hidden';
 
@@ -31,7 +34,8 @@ export function autostartEntry(command: string[]): string {
     'Name=Berth',
     'Comment=Keeps your container registry logins alive',
     `Exec=${command.map(execArgument).join(' ')}`,
-    'Icon=berth',
+    // The icon and the .desktop file the packages install are named after the app binary, berth-app.
+    `Icon=${appIconName}`,
     'Terminal=false',
     'X-GNOME-Autostart-enabled=true',
     '',
@@ -60,4 +64,18 @@ export function launchCommand(env: NodeJS.ProcessEnv, execPath: string, appPath:
   if (env.APPIMAGE) return [env.APPIMAGE, hiddenFlag];
   // Unpackaged (`npm start`), Electron needs the app folder after its own binary.
   return appPath === null ? [execPath, hiddenFlag] : [execPath, appPath, hiddenFlag];
+}
+
+/** The slice of Electron's `app` that login items need (macOS and Windows). */
+export interface LoginItemApp {
+  getLoginItemSettings(options?: { args?: string[] }): { openAtLogin: boolean };
+  setLoginItemSettings(settings: { openAtLogin: boolean; args?: string[] }): void;
+}
+
+/** macOS and Windows login items. Windows finds the entry only when asked with the same arguments it was made with. */
+export function electronStartAtLogin(app: LoginItemApp): StartAtLogin {
+  return {
+    get: () => app.getLoginItemSettings({ args: [hiddenFlag] }).openAtLogin,
+    set: (on) => app.setLoginItemSettings({ openAtLogin: on, args: [hiddenFlag] }),
+  };
 }

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { autostartEntry, autostartFile, launchCommand, xdgStartAtLogin } from '../../../main/app/autostart.js';
+import { autostartEntry, autostartFile, electronStartAtLogin, launchCommand, xdgStartAtLogin, type LoginItemApp } from '../../../main/app/autostart.js';
 
 test('the XDG autostart entry starts Berth hidden in the tray, with its command quoted as the spec asks', () => {
   assert.equal(
@@ -14,7 +14,7 @@ test('the XDG autostart entry starts Berth hidden in the tray, with its command 
       'Name=Berth',
       'Comment=Keeps your container registry logins alive',
       'Exec="/opt/Berth Apps/berth" --hidden',
-      'Icon=berth',
+      'Icon=berth-app',
       'Terminal=false',
       'X-GNOME-Autostart-enabled=true',
       '',
@@ -48,4 +48,27 @@ test('the command is the AppImage itself when run from one, and names the app fo
   assert.deepEqual(launchCommand({ APPIMAGE: '/home/a/Berth.AppImage' }, '/tmp/.mount_x/berth', null), ['/home/a/Berth.AppImage', '--hidden']);
   assert.deepEqual(launchCommand({}, '/opt/Berth/berth', null), ['/opt/Berth/berth', '--hidden']);
   assert.deepEqual(launchCommand({}, '/src/node_modules/electron/dist/electron', '/src'), ['/src/node_modules/electron/dist/electron', '/src', '--hidden']);
+});
+
+/** Electron on Windows: an entry is found only when asked with the arguments it was registered with. */
+function windowsLoginItems(): LoginItemApp {
+  const entries: { args: string[] }[] = [];
+  const same = (a: string[] = [], b: string[] = []) => a.length === b.length && a.every((arg, index) => arg === b[index]);
+  return {
+    getLoginItemSettings: (options) => ({ openAtLogin: entries.some((entry) => same(entry.args, options?.args)) }),
+    setLoginItemSettings: ({ openAtLogin, args = [] }) => {
+      const index = entries.findIndex((entry) => same(entry.args, args));
+      if (openAtLogin && index < 0) entries.push({ args });
+      if (!openAtLogin && index >= 0) entries.splice(index, 1);
+    },
+  };
+}
+
+test('Windows: "Start at login" reads back what was set, so the tray toggle can turn it off again', () => {
+  const startAtLogin = electronStartAtLogin(windowsLoginItems());
+  assert.equal(startAtLogin.get(), false);
+  startAtLogin.set(!startAtLogin.get());
+  assert.equal(startAtLogin.get(), true);
+  startAtLogin.set(!startAtLogin.get());
+  assert.equal(startAtLogin.get(), false, 'the toggle turned it off');
 });
