@@ -5,6 +5,7 @@ import { createNodeApi } from '../main/api/node.js';
 import { withHarbors, workspace } from '../test/helpers/berth.js';
 import { launchChromium, openWindow, rendererRoot, serveRenderer } from '../test/helpers/window.js';
 import { summary } from './stats.js';
+import { desktopShell } from '../test/helpers/desktop.js';
 
 // The window's weight and speed: its JavaScript gzipped, and the time from navigation to the registry list on screen
 // in Chromium (median of 20 fresh loads), with the real core answering through the bridge. Aim: < 150 KB and < 300 ms.
@@ -26,7 +27,7 @@ const ws = workspace();
 // Written straight into the settings: adding a registry asks its Harbor, and these five do not exist.
 withHarbors(ws, ...Array.from({ length: registries }, (_, i) => `harbor-${i + 1}`));
 const api = createNodeApi(ws.env);
-const platform = { openBrowser: async () => undefined, openExternal: async () => undefined, startAtLogin: { get: () => false, set: () => undefined } };
+const platform = { openBrowser: async () => undefined, openExternal: async () => undefined, startAtLogin: { get: () => false, set: () => undefined }, desktop: desktopShell() };
 const [browser, server] = await Promise.all([launchChromium(), serveRenderer()]);
 try {
   const samples: number[] = [];

@@ -5,12 +5,20 @@ export type { ActivityEntry, AddedRegistry, AddHarborInput, CheckResult, HarborP
 export type { CheckVerdict, MethodAbilities } from './contract.js';
 export type { CredentialTarget, RegistryState, SignInMethod } from '../settings/model.js';
 
-/** The window's settings: Berth's preferences and whether the app starts at login. */
-export interface AppSettings {
+/** What only the desktop app keeps (its own preference file): what closing the window does without a tray, and notifications. */
+export interface DesktopPreferences {
+  closeWithoutTray: 'minimize' | 'quit';
+  notifications: boolean;
+}
+
+/** The window's settings: Berth's preferences (shared with the CLI), the app's own, and whether the app starts at login. */
+export interface AppSettings extends DesktopPreferences {
   keepAliveHours: number;
   warnDays: number;
   target: CredentialTarget;
   startAtLogin: boolean;
+  /** Read-only: whether this desktop shows Berth's tray icon; without one Berth runs as a window app with a Quit button. */
+  trayShown: boolean;
 }
 
 /** What the tray or a notification asks the window to show. */
@@ -46,6 +54,8 @@ export interface BerthBridge {
   updateSettings(change: Partial<AppSettings>): Promise<AppSettings>;
   /** Opens an http(s) URL of a configured registry or identity provider in the system browser. */
   openExternal(url: string): Promise<void>;
+  /** Quits Berth (the window's Quit button, for desktops without a tray). */
+  quit(): Promise<void>;
   /** Returns the function that unsubscribes. */
   onEvent(listener: (event: BridgeEvent) => void): () => void;
 }
@@ -70,6 +80,7 @@ const methodTable: Record<BridgeMethod, true> = {
   settings: true,
   updateSettings: true,
   openExternal: true,
+  quit: true,
 };
 
 export const bridgeMethods = Object.keys(methodTable) as BridgeMethod[];

@@ -4,15 +4,33 @@ import type { BrowserOpener } from '../oidc/provider.js';
 import { parseRegistryProfile } from '../settings/profile.js';
 import { registryNamePattern } from '../settings/model.js';
 import { addHarborInputProblems, pastedSecretProblems } from '../settings/schema.js';
-import type { AddHarborInput, AppSettings, BridgeEvent, BridgeMethod, BridgeReply, PastedSecret, RegistryView } from './bridge-contract.js';
+import type { AddHarborInput, AppSettings, BridgeEvent, BridgeMethod, BridgeReply, DesktopPreferences, PastedSecret, RegistryView } from './bridge-contract.js';
 import type { BerthApi } from './index.js';
 
-/** What the window's calls need from the desktop: the system browser and the login items. */
+/** The app around the window: whether its tray icon shows, its own preferences, and quitting. */
+export interface DesktopShell {
+  trayShown: boolean;
+  preferences(): DesktopPreferences;
+  setPreferences(change: Partial<DesktopPreferences>): void;
+  quit(): void;
+}
+
+/** What the window's calls need from the desktop: the system browser, the login items and the app itself. */
 export interface BridgePlatform {
   /** Opens the system browser for a sign-in. */
   openBrowser: BrowserOpener;
   openExternal(url: string): Promise<void>;
   startAtLogin: { get(): boolean; set(on: boolean): void };
+  desktop: DesktopShell;
+}
+
+/** Splits a settings change into the app's own preferences, checked here; the rest goes to the API, which checks it. */
+function desktopChange(change: Partial<AppSettings>): Partial<DesktopPreferences> {
+  const { closeWithoutTray, notifications } = change;
+  if (change.trayShown !== undefined) throw invalid('settings with problems: trayShown is what the desktop offers, not a setting');
+  if (closeWithoutTray !== undefined && closeWithoutTray !== 'minimize' && closeWithoutTray !== 'quit') throw invalid('settings with problems: closeWithoutTray must be "minimize" or "quit"');
+  if (notifications !== undefined && typeof notifications !== 'boolean') throw invalid('settings with problems: notifications must be true or false');
+  return { ...(closeWithoutTray !== undefined ? { closeWithoutTray } : {}), ...(notifications !== undefined ? { notifications } : {}) };
 }
 
 export type BridgeHandlers = Record<BridgeMethod, (payload: unknown) => Promise<unknown>>;
@@ -51,7 +69,14 @@ export function externalUrlAllowed(url: string, trustedOrigins: string[]): boole
 /** The window's use cases over the API: every payload is checked at runtime before the API sees it. */
 export function bridgeHandlers(api: BerthApi, platform: BridgePlatform): BridgeHandlers {
   const signIns = new Map<string, Promise<RegistryView>>();
-  const settings = (): AppSettings => ({ ...api.preferences(), startAtLogin: platform.startAtLogin.get() });
+  const settings = (): AppSettings => ({ ...api.preferences(), ...platform.desktop.preferences(), startAtLogin: platform.startAtLogin.get(), trayShown: platform.desktop.trayShown });
+  // The identity provider's sign-in page, from its discovery document, opens only where the user configured one.
+  const openBrowser: BrowserOpener = async (url) => {
+    if (!externalUrlAllowed(url, api.trustedOrigins())) {
+      throw new BerthError('usage', `The identity provider sent Berth to ${redact(url.slice(0, 200))}, which is not the registry or identity provider you configured; Berth did not open it.`);
+    }
+    await platform.openBrowser(url);
+  };
   return {
     listRegistries: async () => api.listRegistries(),
     probeHarbor: async (payload) => api.probeHarbor(text(payload, 'Harbor URL', 2048)),
@@ -62,14 +87,14 @@ export function bridgeHandlers(api: BerthApi, platform: BridgePlatform): BridgeH
       // A second click while the browser is open waits for the same sign-in instead of starting another.
       let pending = signIns.get(name);
       if (!pending) {
-        pending = api.signIn(name, { openBrowser: platform.openBrowser }).finally(() => signIns.delete(name));
+        pending = api.signIn(name, { openBrowser }).finally(() => signIns.delete(name));
         signIns.set(name, pending);
       }
       return pending;
     },
     signInWithSecret: async (payload) => {
       const { name, username, secret } = checked<PastedSecret & { name: string }>(payload, pastedSecretProblems, 'a sign-in');
-      return api.signIn(name, { openBrowser: platform.openBrowser, pasted: { username, secret } });
+      return api.signIn(name, { openBrowser, pasted: { username, secret } });
     },
     cancelSignIn: async (payload) => api.cancelSignIn(registryName(payload)),
     signOut: async (payload) => api.signOut(registryName(payload)),
@@ -81,10 +106,12 @@ export function bridgeHandlers(api: BerthApi, platform: BridgePlatform): BridgeH
     settings: async () => settings(),
     updateSettings: async (payload) => {
       if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) throw invalid('settings that are not an object');
-      const { startAtLogin, ...preferences } = payload as Partial<AppSettings>;
+      const { startAtLogin, closeWithoutTray, notifications, trayShown, ...preferences } = payload as Partial<AppSettings>;
       if (startAtLogin !== undefined && typeof startAtLogin !== 'boolean') throw invalid('settings with problems: startAtLogin must be true or false');
-      // The API checks the preferences; the login item changes only once they are in.
+      const desktop = desktopChange({ closeWithoutTray, notifications, trayShown });
+      // The API checks the preferences; the app's own and the login item change only once they are in.
       if (Object.keys(preferences).length > 0) await api.updatePreferences(preferences);
+      if (Object.keys(desktop).length > 0) platform.desktop.setPreferences(desktop);
       if (startAtLogin !== undefined) platform.startAtLogin.set(startAtLogin);
       return settings();
     },
@@ -95,6 +122,7 @@ export function bridgeHandlers(api: BerthApi, platform: BridgePlatform): BridgeH
       }
       await platform.openExternal(url);
     },
+    quit: async () => platform.desktop.quit(),
   };
 }
 

@@ -1,24 +1,32 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, net, Notification, powerMonitor, protocol, session, shell, Tray } from 'electron';
-import { bridgeHandlers, externalUrlAllowed, forwardBridgeEvents } from '../api/bridge.js';
-import { bridgeEventChannel, type BridgeEvent, type RegistryIntent } from '../api/bridge-contract.js';
+import { app, BrowserWindow, crashReporter, dialog, ipcMain, Menu, nativeImage, net, Notification, powerMonitor, protocol, screen, session, shell, Tray } from 'electron';
+import { bridgeHandlers, externalUrlAllowed, forwardBridgeEvents, type DesktopShell } from '../api/bridge.js';
 import { createNodeApi } from '../api/node.js';
 import { errorMessage } from '../errors.js';
 import { fileLogger, type Logger } from '../log/logger.js';
 import { configDir, logFile } from '../settings/paths.js';
+import { applicationMenu } from './app-menu.js';
+import { autostartFile, electronStartAtLogin, hiddenFlag, launchCommand, xdgStartAtLogin, type StartAtLogin } from './autostart.js';
+import { recordFailures } from './diagnostics.js';
 import { electronHarborWindows } from './harbor-window.js';
-import { autostartFile, hiddenFlag, launchCommand, xdgStartAtLogin, type StartAtLogin } from './autostart.js';
 import { registerBridge } from './ipc.js';
+import { MainWindow, visibleOn } from './main-window.js';
 import { fileNoticeMemory, NotificationPolicy, type Notice } from './notifications.js';
+import { quitAfter } from './orderly-quit.js';
+import { openPreferences, type PreferenceStore } from './preferences.js';
+import { trayHostPresent } from './tray-host.js';
 import { menuTemplate, trayModel, type TrayAction, type TrayLevel } from './tray-model.js';
-import { isRendererUrl, rendererOrigin, rendererResponse, rendererScheme, windowOptions } from './window-security.js';
+import { isRendererUrl, rendererResponse, rendererScheme, windowOptions } from './window-security.js';
 
 // Compiled to dist/main/app/: the built page is in dist/renderer, the bundled preload beside this file, icons in assets/.
 const here = dirname(fileURLToPath(import.meta.url));
 const rendererRoot = join(here, '..', '..', 'renderer');
 const preloadFile = join(here, 'preload.cjs');
 const assetsDir = join(here, '..', '..', '..', 'assets');
+
+/** The same id as electron-builder's `appId`: Windows groups toasts and the Start-menu shortcut by it. */
+const appUserModelId = 'org.berth.app';
 
 // Expiring comes with time alone, and the CLI changes status in other processes: look again every minute.
 const reviewIntervalMs = 60_000;
@@ -40,10 +48,7 @@ function loginItems(): StartAtLogin {
   if (process.platform === 'linux') {
     return xdgStartAtLogin(autostartFile(process.env), launchCommand(process.env, process.execPath, app.isPackaged ? null : app.getAppPath()));
   }
-  return {
-    get: () => app.getLoginItemSettings().openAtLogin,
-    set: (on) => app.setLoginItemSettings({ openAtLogin: on, args: [hiddenFlag] }),
-  };
+  return electronStartAtLogin(app);
 }
 
 function startedAtLogin(): boolean {
@@ -54,122 +59,131 @@ function trayIcon(level: TrayLevel): Electron.NativeImage {
   return nativeImage.createFromPath(join(assetsDir, 'tray', `${level}.png`));
 }
 
-function start(): void {
-  const dir = berthHome();
-  const log: Logger = fileLogger(logFile(dir));
+/** No page of Berth's asks for a camera, a notification permission or a download: every request is refused. */
+function lockDown(target: Electron.Session): void {
+  target.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
+  target.setPermissionCheckHandler(() => false);
+  target.on('will-download', (event) => event.preventDefault());
+}
+
+/** Without a tray the window is the app: said once, with what closing it does and how to get a tray on GNOME. */
+async function explainMissingTray(preferences: PreferenceStore, log: Logger): Promise<void> {
+  if (preferences.get('trayMissingExplained')) return;
+  const closing = preferences.get('closeWithoutTray') === 'quit' ? 'quits Berth' : 'minimises it, and Berth keeps your logins alive';
+  await dialog.showMessageBox({
+    type: 'info',
+    title: 'Berth',
+    message: 'Your desktop shows no tray icons, so Berth runs as a window.',
+    detail: `Closing the window ${closing} (you can change this in Settings); Quit in the window ends Berth. On GNOME, the "AppIndicator and KStatusNotifierItem Support" extension brings Berth's tray icon back.`,
+    buttons: ['OK'],
+  });
+  preferences.set('trayMissingExplained', true);
+  log.info('explained the missing tray');
+}
+
+async function start(dir: string, log: Logger): Promise<void> {
+  if (process.platform === 'win32') app.setAppUserModelId(appUserModelId);
+  const menu = applicationMenu(process.platform, app.isPackaged);
+  if (menu !== undefined) Menu.setApplicationMenu(menu && Menu.buildFromTemplate(menu));
+  lockDown(session.defaultSession);
+  app.on('render-process-gone', (_event, contents, details) => log.error('a page crashed', { url: contents.getURL().slice(0, 200), reason: details.reason, exitCode: details.exitCode }));
+  app.on('child-process-gone', (_event, details) => log.error('a helper process ended', { type: details.type, reason: details.reason, exitCode: details.exitCode }));
+
+  const preferences = openPreferences(dir, app.getVersion(), log);
+  const trayShown = await trayHostPresent(process.platform, process.env);
   // Harbor's web login opens in Berth's own locked-down window, one persistent browser session per registry.
   const webWindows = electronHarborWindows({ createWindow: (options) => new BrowserWindow(options), fromPartition: (partition) => session.fromPartition(partition) }, log);
   const api = createNodeApi(process.env, { dir, log, webWindows });
-  log.info('app started', { version: app.getVersion(), registries: api.listRegistries().length });
+  log.info('app started', { version: app.getVersion(), registries: api.listRegistries().length, tray: trayShown });
   protocol.handle(rendererScheme, serveRenderer);
 
-  let mainWindow: BrowserWindow | undefined;
   let quitting = false;
   const startAtLogin = loginItems();
-
-  function createWindow(hash: string): BrowserWindow {
-    const created = new BrowserWindow(windowOptions(preloadFile));
-    const contents = created.webContents;
-    // The window shows only Berth's page: no new windows, no navigation, no webviews; links go to the browser via the bridge.
-    contents.setWindowOpenHandler(() => ({ action: 'deny' }));
-    contents.on('will-navigate', (event) => {
-      if (!isRendererUrl(event.url)) event.preventDefault();
-    });
-    contents.on('will-attach-webview', (event) => event.preventDefault());
-    created.once('ready-to-show', () => created.show());
-    created.on('close', (event) => {
-      // Closing the window leaves Berth in the tray; Quit in the tray menu ends it.
-      if (!quitting) {
-        event.preventDefault();
-        created.hide();
-      }
-    });
-    created.on('closed', () => {
-      if (mainWindow === created) mainWindow = undefined;
-    });
-    created.loadURL(`${rendererOrigin}/index.html${hash}`).catch((error: unknown) => log.error('window page did not load', { reason: errorMessage(error) }));
-    return created;
-  }
-
-  /** Shows the window, at one registry when given (a new window reads it from the URL, an open one from an event). */
-  function showWindow(registry?: { name: string; intent: RegistryIntent | null }): void {
-    if (!mainWindow) {
-      const hash = registry ? `#${new URLSearchParams({ registry: registry.name, ...(registry.intent ? { intent: registry.intent } : {}) })}` : '';
-      mainWindow = createWindow(hash);
-      return;
-    }
-    if (registry) send({ type: 'show-registry', name: registry.name, intent: registry.intent });
-    if (mainWindow.isMinimized()) mainWindow.restore();
-    mainWindow.show();
-    mainWindow.focus();
-  }
-
-  function send(event: BridgeEvent): void {
-    if (mainWindow && !mainWindow.webContents.isDestroyed()) mainWindow.webContents.send(bridgeEventChannel, event);
-  }
-
-  const handlers = bridgeHandlers(api, {
-    openBrowser: (url) => shell.openExternal(url),
-    openExternal: (url) => shell.openExternal(url),
-    startAtLogin,
-  });
-  registerBridge(
-    ipcMain,
-    handlers,
-    (caller) => mainWindow !== undefined && caller.sender.id === mainWindow.webContents.id && isRendererUrl(caller.senderFrame?.url),
+  const window = new MainWindow({
+    create: (options) => new BrowserWindow(options),
+    windowOptions: windowOptions(preloadFile, !app.isPackaged),
+    trayShown,
+    preferences,
     log,
-  );
-  forwardBridgeEvents(api, send);
+    quitting: () => quitting,
+    onScreen: (bounds) => visibleOn(screen.getAllDisplays().map((display) => display.workArea), bounds),
+  });
+  // Without a tray, a window closed for good is the app closed.
+  app.on('window-all-closed', () => {
+    if (!trayShown) app.quit();
+  });
 
-  const tray = new Tray(trayIcon('fine'));
+  const desktop: DesktopShell = {
+    trayShown,
+    preferences: () => ({ closeWithoutTray: preferences.get('closeWithoutTray'), notifications: preferences.get('notifications') }),
+    setPreferences: (change) => {
+      if (change.closeWithoutTray !== undefined) preferences.set('closeWithoutTray', change.closeWithoutTray);
+      if (change.notifications !== undefined) preferences.set('notifications', change.notifications);
+    },
+    quit: () => app.quit(),
+  };
+  const handlers = bridgeHandlers(api, { openBrowser: (url) => shell.openExternal(url), openExternal: (url) => shell.openExternal(url), startAtLogin, desktop });
+  registerBridge(ipcMain, handlers, (caller) => caller.sender.id === window.contentsId() && isRendererUrl(caller.senderFrame?.url), log);
+  forwardBridgeEvents(api, (event) => window.send(event));
+
   const shown = new Set<Notification>();
   const policy = new NotificationPolicy(fileNoticeMemory(join(dir, 'notices.json')));
 
   function notify(notice: Notice | null): void {
-    if (!notice || !Notification.isSupported()) return;
+    if (!notice || !preferences.get('notifications') || !Notification.isSupported()) return;
     const notification = new Notification({ title: notice.title, body: notice.body });
     // Linux notifications have no buttons: the click itself opens the window at the registry.
-    notification.on('click', () => showWindow({ name: notice.registry, intent: null }));
+    notification.on('click', () => window.show({ name: notice.registry, intent: null }));
     notification.on('close', () => shown.delete(notification));
+    // An unsigned macOS build, or a desktop without a notification server, refuses quietly: at least the log knows.
+    notification.on('failed', (_event, error) => log.warn('notification not shown', { registry: notice.registry, kind: notice.kind, reason: error }));
     shown.add(notification);
     notification.show();
     log.info('notified', { registry: notice.registry, kind: notice.kind });
   }
 
+  /** A tray click runs outside any caller: a failure (a registry removed meanwhile, a browser that will not open) is logged, never thrown. */
+  function guarded(what: string, registry: string | undefined, run: () => unknown): void {
+    Promise.resolve()
+      .then(run)
+      .catch((error: unknown) => log.warn(`${what} from the tray failed`, { registry, reason: errorMessage(error) }));
+  }
+
   function runAction(action: TrayAction): void {
     switch (action.type) {
       case 'sign-in':
-        handlers.signIn(action.name).catch((error: unknown) => log.warn('sign-in from the tray failed', { registry: action.name, reason: errorMessage(error) }));
-        return;
+        return guarded('sign-in', action.name, () => handlers.signIn(action.name));
       case 'refresh':
-        void api.refresh(action.name);
-        return;
+        return guarded('refresh', action.name, () => api.refresh(action.name));
       case 'regenerate':
       case 'check':
-        showWindow({ name: action.name, intent: action.type });
-        return;
+        return window.show({ name: action.name, intent: action.type });
       case 'open-url':
-        if (externalUrlAllowed(action.url, api.trustedOrigins())) void shell.openExternal(action.url);
-        return;
+        return guarded('opening a page', undefined, () => (externalUrlAllowed(action.url, api.trustedOrigins()) ? shell.openExternal(action.url) : undefined));
       case 'open-window':
-        showWindow();
-        return;
+        return window.show();
       case 'toggle-start-at-login':
-        startAtLogin.set(!startAtLogin.get());
-        review();
-        return;
+        return guarded('start at login', undefined, () => {
+          startAtLogin.set(!startAtLogin.get());
+          review();
+        });
       case 'quit':
-        quitting = true;
         app.quit();
     }
   }
 
+  const tray = trayShown ? new Tray(trayIcon('fine')) : undefined;
+  // Windows and Linux hosts send a plain click: it opens the window (macOS opens the menu by itself).
+  if (tray && process.platform !== 'darwin') tray.on('click', () => window.show());
+
   function review(): void {
     const views = api.listRegistries();
-    const model = trayModel(views, { now: Date.now(), startAtLogin: startAtLogin.get() });
-    tray.setImage(trayIcon(model.level));
-    tray.setToolTip(model.tooltip);
-    tray.setContextMenu(Menu.buildFromTemplate(menuTemplate(model.menu, runAction)));
+    if (tray) {
+      const model = trayModel(views, { now: Date.now(), startAtLogin: startAtLogin.get() });
+      tray.setImage(trayIcon(model.level));
+      tray.setToolTip(model.tooltip);
+      tray.setContextMenu(Menu.buildFromTemplate(menuTemplate(model.menu, runAction)));
+    }
     for (const notice of policy.update(views)) notify(notice);
   }
 
@@ -190,19 +204,26 @@ function start(): void {
     online = now;
   }, onlinePollMs);
 
-  app.on('before-quit', () => {
+  quitAfter(app, () => keepAlive.stop(), log, () => {
     quitting = true;
     clearInterval(reviewTimer);
     clearInterval(onlineTimer);
-    void keepAlive.stop();
   });
-  app.on('second-instance', () => showWindow());
+  app.on('second-instance', () => window.show());
   // macOS: a click on the dock icon reopens the window.
-  app.on('activate', () => showWindow());
-  if (!startedAtLogin()) showWindow();
+  app.on('activate', () => window.show());
+
+  if (trayShown) {
+    if (!startedAtLogin()) window.show();
+    return;
+  }
+  if (startedAtLogin()) log.info('started at login on a desktop without a tray: the window opens anyway (--hidden ignored)');
+  window.show();
+  await explainMissingTray(preferences, log);
 }
 
-function failToStart(error: unknown): void {
+function failToStart(log: Logger, error: unknown): void {
+  log.error('the app could not start', { reason: errorMessage(error) });
   dialog.showErrorBox('Berth could not start', errorMessage(error));
   app.quit();
 }
@@ -211,10 +232,11 @@ if (!app.requestSingleInstanceLock()) {
   // Berth already runs; that instance gets 'second-instance' and shows its window.
   app.quit();
 } else {
-  // Berth lives in the tray: closing its window does not end it.
-  app.on('window-all-closed', () => undefined);
+  const dir = berthHome();
+  const log = fileLogger(logFile(dir));
+  recordFailures(log, crashReporter);
   app
     .whenReady()
-    .then(start)
-    .catch(failToStart);
+    .then(() => start(dir, log))
+    .catch((error: unknown) => failToStart(log, error));
 }

@@ -20,8 +20,8 @@ export const contentSecurityPolicy = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-/** The Electron security checklist for Berth's one window: isolated, sandboxed, no Node in the page. */
-export function windowOptions(preload: string): BrowserWindowConstructorOptions {
+/** The Electron security checklist for Berth's one window: isolated, sandboxed, no Node in the page; DevTools only unpackaged. */
+export function windowOptions(preload: string, devTools: boolean): BrowserWindowConstructorOptions {
   return {
     width: 960,
     height: 720,
@@ -42,6 +42,7 @@ export function windowOptions(preload: string): BrowserWindowConstructorOptions 
       webviewTag: false,
       navigateOnDragDrop: false,
       spellcheck: false,
+      devTools,
     },
   };
 }

@@ -137,6 +137,11 @@ export function App() {
           <button type="button" onClick={() => setOpen({ dialog: 'settings' })} disabled={!settings}>
             Settings…
           </button>
+          {settings && !settings.trayShown && (
+            <button type="button" onClick={() => void berth().quit()} title="This desktop shows no tray icon, so Berth is quit from here">
+              Quit Berth
+            </button>
+          )}
         </div>
       </header>
       <Problem text={loadError} />

@@ -12,7 +12,9 @@ interface SettingsDialogProps {
 }
 
 export function SettingsDialog({ settings, onSaved, onClose }: SettingsDialogProps) {
-  const [draft, setDraft] = useState(settings);
+  // What the desktop offers (a tray or not) is shown, never sent back as a setting.
+  const { trayShown, ...editable } = settings;
+  const [draft, setDraft] = useState(editable);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
@@ -58,6 +60,19 @@ export function SettingsDialog({ settings, onSaved, onClose }: SettingsDialogPro
           <input type="checkbox" checked={draft.startAtLogin} onChange={(event) => setDraft({ ...draft, startAtLogin: event.target.checked })} />
           Start Berth when I log in
         </label>
+        <label className="check">
+          <input type="checkbox" checked={draft.notifications} onChange={(event) => setDraft({ ...draft, notifications: event.target.checked })} />
+          Notify me before a login expires and when one needs me
+        </label>
+        {!trayShown && (
+          <label>
+            When I close the window (this desktop shows no tray icon)
+            <select value={draft.closeWithoutTray} onChange={(event) => setDraft({ ...draft, closeWithoutTray: event.target.value as AppSettings['closeWithoutTray'] })}>
+              <option value="minimize">Keep Berth running, minimised</option>
+              <option value="quit">Quit Berth</option>
+            </select>
+          </label>
+        )}
         <Problem text={error} />
         <FormButtons onCancel={onClose} submit="Save" disabled={busy} />
       </form>

@@ -48,6 +48,11 @@ export interface Idp {
   /** The client ids whose refresh grants are answered with this OAuth error (e.g. `invalid_request`) from now on; delete to stop. */
   refreshErrors: Map<string, string>;
   refreshTokenActive(token: string): Promise<boolean>;
+  /**
+   * Holds the answer of the next successful refresh after the provider has issued it (and, with rotation, spent the old
+   * token): the moment a process can lose a session by ending. `reached` resolves once one is held.
+   */
+  holdRefreshes(): { reached: Promise<void>; release(): void };
   /** Stops answering (the port is closed) until `resume`; everything it issued survives. */
   pause(): Promise<void>;
   resume(): Promise<void>;
@@ -188,6 +193,7 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
     if (token) presented.add(token);
   });
   const refreshErrors = new Map<string, string>();
+  let refreshHold: { reached(): void; released: Promise<void> } | undefined;
   let loginPrompts = 0;
   provider.use(async (ctx, next) => {
     await next();
@@ -207,6 +213,11 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
       const token = await provider.RefreshToken.find(body.refresh_token);
       const offline = String(body.scope ?? '').split(' ').includes('offline_access');
       body.refresh_expires_in = offline && options.fixedSessionTtl === undefined ? 0 : Math.max(0, (token?.exp ?? now()) - now());
+    }
+    const hold = ctx.oidc?.params?.grant_type === 'refresh_token' ? refreshHold : undefined;
+    if (hold) {
+      hold.reached();
+      await hold.released;
     }
   });
   const requestLog: string[] = [];
@@ -251,6 +262,19 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
     async refreshTokenActive(token) {
       const found = await provider.RefreshToken.find(token);
       return Boolean(found && !found.isExpired && !found.consumed);
+    },
+    holdRefreshes() {
+      let reached!: () => void;
+      let release!: () => void;
+      const reachedPromise = new Promise<void>((resolve) => (reached = resolve));
+      refreshHold = { reached, released: new Promise<void>((resolve) => (release = resolve)) };
+      return {
+        reached: reachedPromise,
+        release: () => {
+          refreshHold = undefined;
+          release();
+        },
+      };
     },
     pause: close,
     resume: () => new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve)),

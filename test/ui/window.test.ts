@@ -12,6 +12,7 @@ import { startRig, type Rig } from '../rig/index.js';
 import { assertNoSecretsLeaked, dockerConfigJson, dockerInspect, projectRoot, workspace } from '../helpers/berth.js';
 import { chromiumWindows, signsInAs } from '../helpers/chromium-windows.js';
 import { launchChromium, openWindow, serveRenderer } from '../helpers/window.js';
+import { desktopShell } from '../helpers/desktop.js';
 
 const outputDir = join(projectRoot, 'test', 'output');
 
@@ -54,6 +55,7 @@ describe('the window in real Chromium, on the real core and the rig', { skip: un
         opened.push(url);
       },
       startAtLogin: xdgStartAtLogin(autostartFile({ XDG_CONFIG_HOME: join(ws.home, 'config') }), ['/opt/Berth/berth', '--hidden']),
+      desktop: desktopShell(),
     };
     const window = await openWindow(browser, api, platform, server.origin);
     // As in the app's main process, the scheduler plans the next keep-alive.
@@ -159,6 +161,7 @@ describe('the window in real Chromium, on the real core and the rig', { skip: un
       openBrowser: async () => assert.fail('the web method never opens the system browser'),
       openExternal: async () => undefined,
       startAtLogin: { get: () => false, set: () => undefined },
+      desktop: desktopShell(),
     };
     const window = await openWindow(browser, api, platform, server.origin);
     const { page } = window;
@@ -231,16 +234,19 @@ describe('the window in real Chromium, on the real core and the rig', { skip: un
     const ws = workspace();
     const api = createNodeApi(ws.env);
     const autostart = autostartFile({ XDG_CONFIG_HOME: join(ws.home, 'config') });
+    const desktop = desktopShell();
     const platform: BridgePlatform = {
       openBrowser: async () => undefined,
       openExternal: async () => undefined,
       startAtLogin: xdgStartAtLogin(autostart, ['/opt/Berth/berth', '--hidden']),
+      desktop,
     };
     const window = await openWindow(browser, api, platform, server.origin);
     const { page } = window;
     try {
       await page.goto(`${server.origin}/index.html`);
       await page.getByText('No registries yet').waitFor();
+      assert.equal(await page.getByRole('button', { name: 'Quit Berth' }).count(), 0, 'with a tray, Quit is in the tray menu');
       // Tab order: "Add registry…", then "Settings…".
       await page.keyboard.press('Tab');
       await page.keyboard.press('Tab');
@@ -250,11 +256,14 @@ describe('the window in real Chromium, on the real core and the rig', { skip: un
       await dialog.getByLabel('Warn this many days before an expiry').fill('5');
       await dialog.getByLabel('Where docker gets credentials').selectOption('helper');
       await dialog.getByLabel('Start Berth when I log in').check();
+      await dialog.getByLabel('Notify me before a login expires and when one needs me').uncheck();
+      assert.equal(await dialog.getByLabel(/When I close the window/).count(), 0, 'with a tray, closing the window always hides it');
       await shot(page, '8-settings');
       await dialog.getByRole('button', { name: 'Save' }).click();
       await dialog.waitFor({ state: 'detached' });
 
       assert.deepEqual(api.preferences(), { keepAliveHours: 12, warnDays: 5, target: 'helper' });
+      assert.equal(desktop.preferences().notifications, false, 'the app keeps its own preference');
       assert.match(readFileSync(autostart, 'utf8'), /^Exec=\/opt\/Berth\/berth --hidden$/m);
       await page.getByRole('listitem').filter({ hasText: 'Settings changed: keep alive every 12 h' }).waitFor();
 
@@ -267,6 +276,30 @@ describe('the window in real Chromium, on the real core and the rig', { skip: un
       await page.keyboard.press('Escape');
       await dialog.waitFor({ state: 'detached' });
       assert.equal(api.preferences().keepAliveHours, 12);
+    } finally {
+      await window.close();
+    }
+  });
+
+  test('a desktop without a tray: what closing the window does is a setting, and the window has a Quit button', async () => {
+    const ws = workspace();
+    const api = createNodeApi(ws.env);
+    const desktop = desktopShell(false);
+    const platform: BridgePlatform = { openBrowser: async () => undefined, openExternal: async () => undefined, startAtLogin: { get: () => false, set: () => undefined }, desktop };
+    const window = await openWindow(browser, api, platform, server.origin);
+    const { page } = window;
+    try {
+      await page.goto(`${server.origin}/index.html`);
+      await page.getByRole('button', { name: 'Settings…' }).click();
+      const dialog = page.getByRole('dialog', { name: 'Settings' });
+      await dialog.getByLabel(/When I close the window/).selectOption('quit');
+      await shot(page, '12-settings-without-tray');
+      await dialog.getByRole('button', { name: 'Save' }).click();
+      await dialog.waitFor({ state: 'detached' });
+      assert.equal(desktop.preferences().closeWithoutTray, 'quit');
+      await page.getByRole('button', { name: 'Quit Berth' }).click();
+      await eventually(() => desktop.quits === 1);
+      assert.equal(desktop.quits, 1);
     } finally {
       await window.close();
     }

@@ -6,6 +6,7 @@ import { createNodeApi } from '../../../main/api/node.js';
 import { registerBridge, type IpcCaller, type IpcRegistry } from '../../../main/app/ipc.js';
 import { isRendererUrl, rendererOrigin } from '../../../main/app/window-security.js';
 import { withHarbors, workspace } from '../../helpers/berth.js';
+import { desktopShell } from '../../helpers/desktop.js';
 
 /** `ipcMain` faked at the boundary: the handlers Berth registers, called the way Electron calls them. */
 function fakeIpc() {
@@ -38,6 +39,7 @@ function setUp(options: { configured?: boolean } = {}) {
     openBrowser: async () => assert.fail('no sign-in in these tests'),
     openExternal: async (url) => void opened.push(url),
     startAtLogin: { get: () => false, set: () => undefined },
+    desktop: desktopShell(),
   };
   const warnings: string[] = [];
   const fake = fakeIpc();
@@ -55,7 +57,10 @@ test('one handler per use case, on its own channel, and all of them go away toge
 test('a valid call from the window reaches the API and its answer comes back', async () => {
   const { api, call } = setUp({ configured: true });
   const reply = await call(bridgeChannel('updateSettings'), { warnDays: 5 });
-  assert.deepEqual(reply, { ok: true, value: { keepAliveHours: 24, warnDays: 5, target: 'config', startAtLogin: false } });
+  assert.deepEqual(reply, {
+    ok: true,
+    value: { keepAliveHours: 24, warnDays: 5, target: 'config', startAtLogin: false, closeWithoutTray: 'minimize', notifications: true, trayShown: true },
+  });
   assert.equal(api.preferences().warnDays, 5);
   assert.deepEqual(
     api.listRegistries().map((view) => [view.name, view.registry, view.method, view.state]),

@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { contentSecurityPolicy, isRendererUrl, rendererFile, rendererOrigin, windowOptions } from '../../../main/app/window-security.js';
 
-test('the window is isolated and sandboxed, with no Node in the page and only the preload bridging', () => {
-  const options = windowOptions('/app/dist/main/app/preload.cjs');
+test('the window is isolated and sandboxed, with no Node in the page and only the preload bridging; DevTools only unpackaged', () => {
+  assert.equal(windowOptions('/p.cjs', true).webPreferences?.devTools, true);
+  const options = windowOptions('/app/dist/main/app/preload.cjs', false);
   assert.deepEqual(options.webPreferences, {
     preload: '/app/dist/main/app/preload.cjs',
     contextIsolation: true,
@@ -16,6 +17,7 @@ test('the window is isolated and sandboxed, with no Node in the page and only th
     webviewTag: false,
     navigateOnDragDrop: false,
     spellcheck: false,
+    devTools: false,
   });
   assert.equal(options.show, false, 'shown once ready, without a white flash');
 });

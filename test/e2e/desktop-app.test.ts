@@ -1,0 +1,189 @@
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { after, before, describe, test } from 'node:test';
+import { statusNotifierWatcher } from '../../main/app/tray-host.js';
+import { openStores } from '../../main/settings/node-stores.js';
+import { startApp, type AppUnderTest } from '../helpers/desktop-app.js';
+import { addArgs, berthBin, cliLogin, run, storedSecret, withHarbors, workspace, type Workspace } from '../helpers/berth.js';
+import { busWithoutKeyring, holdBusName, type SessionBus } from '../helpers/session-bus.js';
+import { unless } from '../rig/components.js';
+import { startRig, type Rig } from '../rig/index.js';
+
+/**
+ * The app's own code (dist/main/app/main.js) on a strict fake Electron, with the real core, a real session bus to find
+ * (or not find) a tray host on, the real keychain and, for the quit test, the real identity provider and Harbor double.
+ */
+
+function logOf(ws: Workspace): string {
+  const path = join(ws.berthHome, 'berth.log');
+  return existsSync(path) ? readFileSync(path, 'utf8') : '';
+}
+
+function appFor(ws: Workspace, bus: SessionBus, options: { args?: string[]; packaged?: boolean } = {}): AppUnderTest {
+  return startApp({ env: { ...ws.env, DBUS_SESSION_BUS_ADDRESS: bus.address }, userData: ws.berthHome, ...options });
+}
+
+describe('the desktop app on real desktops', { skip: unless('dbus', 'keyring') }, () => {
+  let bus: SessionBus;
+  const running: AppUnderTest[] = [];
+  before(async () => {
+    bus = await busWithoutKeyring();
+  });
+  after(async () => {
+    await Promise.all(running.map((app) => app.stop()));
+    await bus?.stop();
+  });
+  const launch = (ws: Workspace, options: { args?: string[]; packaged?: boolean } = {}) => {
+    const app = appFor(ws, bus, options);
+    running.push(app);
+    return app;
+  };
+
+  test('GNOME without a tray host: Berth is a window app (never invisible), says so once, and closing minimises or quits as chosen', async () => {
+    const ws = workspace();
+    const app = launch(ws, { args: ['--hidden'] });
+    let seen = await app.until('the window is shown and the missing tray explained', (s) => s.windows.some((w) => w.visible) && s.dialogs.length > 0);
+    assert.equal(seen.trays.length, 0, 'no tray icon nobody would see');
+    assert.match(seen.dialogs[0]?.message ?? '', /shows no tray icons/);
+    assert.match(seen.dialogs[0]?.detail ?? '', /Closing the window minimises it.*Quit in the window ends Berth/s);
+    assert.match(logOf(ws), /started at login on a desktop without a tray: the window opens anyway \(--hidden ignored\)/);
+
+    const settings = (await app.command({ type: 'invoke', method: 'settings' })) as { ok: boolean; value: { trayShown: boolean; closeWithoutTray: string } };
+    assert.equal(settings.value.trayShown, false);
+    assert.equal(settings.value.closeWithoutTray, 'minimize');
+
+    await app.command({ type: 'close-window' });
+    seen = await app.snapshot();
+    assert.equal(seen.quit, false, 'closing the window did not end Berth');
+    assert.equal(seen.windows[0]?.minimized, true, 'it minimised, so it stays in the taskbar');
+
+    const changed = (await app.command({ type: 'invoke', method: 'updateSettings', payload: { closeWithoutTray: 'quit' } })) as { ok: boolean; value: { closeWithoutTray: string } };
+    assert.equal(changed.value.closeWithoutTray, 'quit');
+    await app.command({ type: 'close-window' });
+    const ended = await app.exited;
+    assert.equal(ended.code, 0);
+    assert.ok(ended.last?.quit, 'closing the window quit Berth');
+
+    // The choice lives in the app's own preferences, never in the settings the CLI shares.
+    const preferences = JSON.parse(readFileSync(join(ws.berthHome, 'app-preferences.json'), 'utf8')) as Record<string, unknown>;
+    assert.equal(preferences.closeWithoutTray, 'quit');
+    assert.equal(preferences.trayMissingExplained, true);
+    assert.doesNotMatch(existsSync(join(ws.berthHome, 'settings.json')) ? readFileSync(join(ws.berthHome, 'settings.json'), 'utf8') : '', /closeWithoutTray|trayMissing/);
+
+    const again = launch(ws);
+    seen = await again.until('the window is shown again', (s) => s.windows.some((w) => w.visible));
+    assert.equal(seen.dialogs.length, 0, 'the missing tray is explained once, not at every start');
+    await again.command({ type: 'invoke', method: 'quit' });
+    assert.equal((await again.exited).code, 0, 'the Quit button in the window ends Berth');
+  });
+
+  test('a desktop with a tray host: the icon, no window at login, a click opens it, closing hides it, Quit Berth quits', async () => {
+    const host = await holdBusName(bus.address, statusNotifierWatcher);
+    try {
+      const ws = workspace();
+      const app = launch(ws, { args: ['--hidden'] });
+      let seen = await app.until('the tray icon is up', (s) => s.trays.length === 1 && s.trays[0]?.menu.includes('Quit Berth') === true);
+      assert.equal(seen.windows.length, 0, 'started at login: the tray only');
+      await app.command({ type: 'tray-click' });
+      seen = await app.until('a click shows the window', (s) => s.windows.some((w) => w.visible));
+      await app.command({ type: 'close-window' });
+      seen = await app.snapshot();
+      assert.equal(seen.windows[0]?.visible, false);
+      assert.equal(seen.quit, false, 'closing the window leaves Berth in the tray');
+      await app.command({ type: 'tray-menu', label: 'Quit Berth' });
+      assert.equal((await app.exited).code, 0);
+    } finally {
+      host.release();
+    }
+  });
+
+  test('a packaged build: no DevTools, no Reload menu, permission prompts refused, crash dumps kept here, never uploaded', async () => {
+    const ws = workspace();
+    const app = launch(ws, { packaged: true });
+    const seen = await app.until('the window is shown', (s) => s.windows.some((w) => w.visible));
+    assert.equal(seen.windows[0]?.devTools, false);
+    assert.equal(seen.applicationMenu, null, 'Linux and Windows: no application menu, so no Reload or Toggle DevTools shortcuts');
+    assert.deepEqual(seen.crashReporter, { uploadToServer: false, compress: true });
+    assert.equal(await app.command({ type: 'permission', permission: 'media' }), false);
+    assert.equal(await app.command({ type: 'permission', permission: 'notifications' }), false);
+    await app.command({ type: 'quit' });
+    await app.exited;
+
+    const developer = launch(workspace());
+    const unpackaged = await developer.until('the window is shown', (s) => s.windows.some((w) => w.visible));
+    assert.equal(unpackaged.windows[0]?.devTools, true, '`npm start` keeps DevTools');
+    assert.equal(unpackaged.applicationMenu, 'default');
+    await developer.command({ type: 'quit' });
+    await developer.exited;
+  });
+
+  test('a tray entry for a registry removed meanwhile fails into the log, not into an error dialog', async () => {
+    const host = await holdBusName(bus.address, statusNotifierWatcher);
+    try {
+      const ws = workspace();
+      withHarbors(ws, 'gone');
+      const app = launch(ws, { args: ['--hidden'] });
+      await app.until('the tray lists the registry', (s) => s.trays[0]?.menu.some((label) => label.startsWith('gone')) === true);
+      // Removed by the CLI: the app's menu still shows it until its next look.
+      assert.equal((await run(process.execPath, [berthBin, 'remove', 'gone'], ws.env)).code, 0);
+      await app.command({ type: 'tray-menu', label: 'Refresh now' });
+      await app.until('the failure is logged', () => /refresh from the tray failed .*registry="gone"/.test(logOf(ws)), 30_000);
+      const seen = await app.snapshot();
+      assert.equal(seen.quit, false);
+      assert.doesNotMatch(logOf(ws), /unhandled rejection|uncaught exception/);
+      await app.command({ type: 'quit' });
+      await app.exited;
+    } finally {
+      host.release();
+    }
+  });
+});
+
+describe('quitting the app during a keep-alive pass', { skip: unless('dbus', 'keyring', 'docker-registry', 'openssl') }, () => {
+  let rig: Rig;
+  before(async () => {
+    rig = await startRig({ provider: { revokeRefreshToken: true } });
+    await rig.webLogin('quinn');
+  });
+  after(() => rig?.stop());
+
+  test('waits until the refresh token the provider just rotated is in the keychain, then quits: the session survives', async () => {
+    const ws = workspace();
+    const name = 'work';
+    assert.equal((await ws.berth(...addArgs(rig, name))).code, 0);
+    const login = await cliLogin(ws, name, 'quinn');
+    assert.equal(login.code, 0, login.stderr);
+    const before = await storedSecret(ws, name, 'refresh-token');
+    // The pass is overdue when the app starts: the last one was a day ago.
+    const { status } = openStores(ws.berthHome);
+    const dayAgo = new Date(Date.now() - 25 * 3600_000).toISOString();
+    status.put(name, { ...status.get(name), lastKeptAliveAt: dayAgo, nextKeepAliveAt: new Date(Date.now() - 60_000).toISOString() });
+
+    const hold = rig.idp.holdRefreshes();
+    // The session bus with the keyring: the pass needs the refresh token from the keychain.
+    const app = startApp({ env: ws.env, userData: ws.berthHome });
+    try {
+      const reached = await Promise.race([hold.reached.then(() => true), sleep(60_000, false, { ref: false })]);
+      assert.ok(reached, 'the overdue pass reached the identity provider within a minute');
+      // The provider has rotated the token (the old one is spent) and its answer is on the way: the user quits now.
+      assert.equal(await rig.idp.refreshTokenActive(before as string), false);
+      await app.command({ type: 'quit' });
+      const waiting = await app.snapshot();
+      assert.equal(waiting.quit, false, 'the app waits for the pass under way');
+      hold.release();
+      const ended = await app.exited;
+      assert.equal(ended.code, 0);
+      const after = await storedSecret(ws, name, 'refresh-token');
+      assert.notEqual(after, before, 'the rotated refresh token was stored before the app ended');
+      assert.equal(await rig.idp.refreshTokenActive(after as string), true, 'and the provider still honours it');
+      const refresh = await ws.berth('refresh', name, '--json');
+      assert.equal(refresh.code, 0, refresh.stderr);
+      assert.equal((JSON.parse(refresh.stdout) as { state: string }[])[0]?.state, 'valid');
+    } finally {
+      hold.release();
+      await app.stop();
+    }
+  });
+});

@@ -1,0 +1,80 @@
+import { app, electron, ipcMain, powerMonitor, session, type FakeTray } from './electron.js';
+
+/**
+ * The child process that runs the built app on the fake Electron (started with `--import register.js`). The test drives
+ * it like a person and a desktop would, over the IPC channel: tray clicks, window closes, calls from the page, quit.
+ */
+
+type Command =
+  | { type: 'snapshot' }
+  | { type: 'tray-click' }
+  | { type: 'tray-menu'; label: string }
+  | { type: 'close-window' }
+  | { type: 'invoke'; method: string; payload?: unknown }
+  | { type: 'quit' }
+  | { type: 'resume' }
+  | { type: 'permission'; permission: string };
+
+const fake = electron;
+const userData = process.env.FAKE_ELECTRON_USER_DATA as string;
+fake.reset({ userData, packaged: process.env.FAKE_ELECTRON_PACKAGED === '1' });
+
+function snapshot() {
+  const { state } = fake;
+  return {
+    ready: state.ready,
+    quit: state.quit,
+    journal: state.journal,
+    windows: state.windows.map((window) => ({ visible: window.isVisible(), minimized: window.isMinimized(), url: window.webContents.url, devTools: window.options.webPreferences?.devTools })),
+    trays: state.trays.map((tray) => ({ tooltip: tray.tooltip, menu: tray.menu.map((item) => item.label ?? item.role ?? item.type ?? '') })),
+    dialogs: state.dialogs,
+    applicationMenu: state.applicationMenu,
+    crashReporter: state.crashReporter,
+    notifications: state.notifications.map((notification) => notification.options),
+  };
+}
+
+async function run(command: Command): Promise<unknown> {
+  const { state } = fake;
+  switch (command.type) {
+    case 'snapshot':
+      return snapshot();
+    case 'tray-click':
+      (state.trays[0] as FakeTray).emit('click');
+      return null;
+    case 'tray-menu':
+      (state.trays[0] as FakeTray).clickMenu(command.label);
+      return null;
+    case 'close-window':
+      state.windows[0]?.close();
+      return null;
+    case 'invoke': {
+      const window = state.windows[0];
+      if (!window) throw new Error('no window to call from');
+      return ipcMain.invoke(`berth:${command.method}`, window, command.payload);
+    }
+    case 'quit':
+      app.quit();
+      return null;
+    case 'resume':
+      powerMonitor.emit('resume');
+      return null;
+    case 'permission': {
+      return new Promise((resolve) => session.defaultSession.permissionRequest?.(null, command.permission, resolve));
+    }
+  }
+}
+
+process.on('message', (message: { id: number; command: Command }) => {
+  run(message.command).then(
+    (value) => process.send?.({ id: message.id, ok: true, value }),
+    (error: unknown) => process.send?.({ id: message.id, ok: false, error: String(error) }),
+  );
+});
+
+// Electron's process ends after `quit`; the fake's does too, once the journal has reached the test.
+app.on('quit', () => {
+  process.send?.({ id: 0, ok: true, value: snapshot() }, () => process.exit(0));
+});
+
+await import(process.env.FAKE_ELECTRON_MAIN as string);
