@@ -37,18 +37,17 @@ function agentFor(caFile: string, ca: string[]): Promise<Agent> {
   return agent;
 }
 
-const tlsCodes = new Set([
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'CERT_HAS_EXPIRED',
-  'CERT_NOT_YET_VALID',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-  'ERR_SSL_WRONG_VERSION_NUMBER',
-  'EPROTO',
-]);
+const untrustedCodes = new Set(['UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT']);
+const notTlsCodes = new Set(['ERR_SSL_WRONG_VERSION_NUMBER', 'EPROTO']);
+const tlsCodes = new Set([...untrustedCodes, ...notTlsCodes, 'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'ERR_TLS_CERT_ALTNAME_INVALID']);
+
+/** What the person can do about each kind of TLS failure: each has another cause and another fix. */
+function tlsAdvice(code: string, url: URL): string {
+  if (untrustedCodes.has(code)) return `Its certificate is not signed by a CA this machine trusts: if it uses a private CA, give Berth that CA's certificate (PEM) with --ca-file.`;
+  if (notTlsCodes.has(code)) return `It did not answer in TLS: that port may serve plain http, or it is the wrong port; check the URL ${url.origin}.`;
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return `Its certificate is issued for another name than ${url.hostname}: use the name the certificate is for (the registry's administrator knows it).`;
+  return `Its certificate has expired or is not valid yet: check this machine's clock, or tell the registry's administrator.`;
+}
 
 function causeCode(error: unknown): string | undefined {
   for (let current = error as { code?: unknown; cause?: unknown } | undefined; current; current = current.cause as typeof current) {
@@ -65,7 +64,7 @@ export function networkError(error: unknown, url: string | URL, registry?: strin
   const code = causeCode(error);
   const context = registry === undefined ? {} : { registry };
   if (code && tlsCodes.has(code)) {
-    return new BerthError('tls', `TLS error talking to ${host} (${code}). If it uses a private CA, pass its certificate with --ca-file.`, { ...context, cause: error });
+    return new BerthError('tls', `TLS error talking to ${host} (${code}). ${tlsAdvice(code, new URL(url))}`, { ...context, cause: error });
   }
   // Berth's own deadlines say how long they waited ("no complete answer within 15 s"); others just timed out.
   const timedOut = error instanceof Error && error.name === 'TimeoutError';

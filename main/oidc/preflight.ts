@@ -60,6 +60,13 @@ function refusedPage(status: number, words: string, settings: OidcClientSettings
   return new BerthError('oidc', `The identity provider at ${host} refused to start the sign-in to ${registry} (HTTP ${status}${said}).`, { registry });
 }
 
+/** What fixes an `error=` the provider sent back at once, where Berth can tell. */
+function errorHint(error: string, authorizationUrl: URL, settings: OidcClientSettings): string {
+  if (error !== 'invalid_scope') return '';
+  const scopes = authorizationUrl.searchParams.get('scope') ?? '';
+  return ` Berth asked for the scopes "${pageWords(scopes)}": the provider's administrator must allow them for the client "${settings.clientId}" (offline_access is what keeps the session for weeks), or a registry profile can name the scopes it allows ("scopes").`;
+}
+
 /**
  * Asks for the authorization URL without a browser, cookies or redirects: a provider that does not know the client,
  * or does not allow its redirect URI, says so at once instead of after a five-minute wait for a browser that never returns.
@@ -79,11 +86,10 @@ export async function preflightAuthorization(authorizationUrl: URL, redirectUri:
     const error = target.searchParams.get('error');
     if (target.origin === callback.origin && target.pathname === callback.pathname && error) {
       const description = target.searchParams.get('error_description');
-      throw new BerthError(
-        'oidc',
-        `The identity provider at ${authorizationUrl.host} refused the sign-in request of ${settings.registry}: ${pageWords(error)}${description ? ` (${pageWords(description)})` : ''}.`,
-        { registry: settings.registry },
-      );
+      const said = `${pageWords(error)}${description ? ` (${pageWords(description)})` : ''}`;
+      throw new BerthError('oidc', `The identity provider at ${authorizationUrl.host} refused the sign-in request of ${settings.registry}: ${said}.${errorHint(error, authorizationUrl, settings)}`, {
+        registry: settings.registry,
+      });
     }
     return;
   }

@@ -83,11 +83,18 @@ describe('sign-in failures', { skip: unless('docker-registry', 'openssl', 'keyri
   let noAudienceRig: Rig;
   // Berth's client is registered with another redirect URI than Berth's loopback one.
   let otherRedirectRig: Rig;
+  // Berth's client may not ask for offline_access.
+  let narrowScopeRig: Rig;
   before(async () => {
-    [rig, noAudienceRig, otherRedirectRig] = await Promise.all([startRig(), startRig({ audienceMapper: false }), startRig({ berthClient: { redirect_uris: ['http://127.0.0.1/oauth/done'] } })]);
+    [rig, noAudienceRig, otherRedirectRig, narrowScopeRig] = await Promise.all([
+      startRig(),
+      startRig({ audienceMapper: false }),
+      startRig({ berthClient: { redirect_uris: ['http://127.0.0.1/oauth/done'] } }),
+      startRig({ berthClient: { scope: 'openid profile email' } }),
+    ]);
     await Promise.all([rig.webLogin('alice'), noAudienceRig.webLogin('alice')]);
   });
-  after(() => Promise.all([rig?.stop(), noAudienceRig?.stop(), otherRedirectRig?.stop()]));
+  after(() => Promise.all([rig?.stop(), noAudienceRig?.stop(), otherRedirectRig?.stop(), narrowScopeRig?.stop()]));
 
   test('a client id the identity provider does not know fails at once, with its own message, before any browser opens', async () => {
     const { error, ms, ws, name } = await refusedBeforeTheBrowser(rig, 'no-such-client');
@@ -104,6 +111,14 @@ describe('sign-in failures', { skip: unless('docker-registry', 'openssl', 'keyri
     assert.match(error.message, /does not allow Berth's redirect URI http:\/\/127\.0\.0\.1:\d+\/callback for the client "berth" \(HTTP 400: ".*invalid_redirect_uri.*"\)\. Its administrator must register http:\/\/127\.0\.0\.1\/callback/);
     assert.doesNotMatch(error.message, /does not know the client id/);
     assert.ok(ms < 60_000, `failed after ${ms} ms, not after the five-minute wait`);
+  });
+
+  test('a scope the client may not ask for comes back as error=invalid_scope at once, with the scopes named and who can allow them', async () => {
+    const { error, ms, ws, name } = await refusedBeforeTheBrowser(narrowScopeRig, narrowScopeRig.berthClientId);
+    assert.equal(error.code, 'oidc');
+    assert.match(error.message, /refused the sign-in request of .*: invalid_scope \(requested scope is not allowed\)\. Berth asked for the scopes "openid [^"]*offline_access": the provider's administrator must allow them for the client "berth"/);
+    assert.ok(ms < 60_000, `failed after ${ms} ms, not after the five-minute wait`);
+    assert.equal(await storedSecret(ws, name, 'refresh-token'), null);
   });
 
   test('callbacks that are not this sign-in’s (forged, stale, an error without state, another Host) are refused, and the sign-in waits for its own', async () => {

@@ -45,6 +45,13 @@ describe("berth with Harbor's web login: add by URL alone, sign in with the CLI 
     assert.equal(twice.code, 1);
     assert.match(twice.stderr, new RegExp(`127\\.0\\.0\\.1:\\d+ is already in Berth as "${name}"`));
 
+    // A bare host means https: Berth talks TLS to the double (plain http) and says so, naming the https URL.
+    const host = new URL(rig.harbor.url).host;
+    const bare = await workspace().berth('add', 'harbor', uniqueName('bare'), '--url', host);
+    assert.equal(bare.code, 1);
+    assert.match(bare.stderr, new RegExp(`https://${host.replace(/\./g, '\\.')}`));
+    assert.doesNotMatch(bare.stderr, new RegExp(`http://${host.replace(/\./g, '\\.')}`));
+
     const warned = await ws.berth('add', 'harbor', uniqueName('online'), '--url', online.harbor.url, '--json');
     assert.equal(warned.code, 0, warned.stderr);
     const warning = /^warning: (.*)$/m.exec(warned.stderr)?.[1] ?? '';
