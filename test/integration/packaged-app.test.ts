@@ -1,0 +1,106 @@
+import assert from 'node:assert/strict';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { projectRoot, run } from '../helpers/berth.js';
+import { standInElectron } from '../helpers/stand-in-electron.js';
+
+const require = createRequire(import.meta.url);
+const { getCurrentFuseWire, FuseV1Options } = require('@electron/fuses') as typeof import('@electron/fuses');
+// @electron/fuses' byte values for a fuse that is on or off (ASCII '1' and '0').
+const FuseState = { ENABLE: 49, DISABLE: 48 } as const;
+const electronVersion = (JSON.parse(readFileSync(join(projectRoot, 'node_modules', 'electron', 'package.json'), 'utf8')) as { version: string }).version;
+
+/**
+ * electron-builder's real `--linux --dir` build, with a stand-in Electron (none can be downloaded here). It runs on a
+ * copy of the project: the build rebuilds keytar in node_modules, which tests running beside it are loading.
+ */
+describe('the packaged app (electron-builder --dir)', () => {
+  let root: string;
+  let copy: string;
+  let unpacked: string;
+  before(async () => {
+    root = mkdtempSync(join(tmpdir(), 'berth-package-'));
+    copy = join(root, 'project');
+    for (const entry of ['package.json', 'package-lock.json', 'electron-builder.yml', 'assets', 'bin', 'packaging', 'node_modules', join('dist', 'main'), join('dist', 'renderer')]) {
+      cpSync(join(projectRoot, entry), join(copy, entry), { recursive: true, verbatimSymlinks: true });
+    }
+    const electronDist = standInElectron(join(root, 'electron-dist'), electronVersion);
+    const build = await run(
+      process.execPath,
+      [join(copy, 'node_modules', 'electron-builder', 'cli.js'), '--linux', '--dir', '--publish', 'never', '--projectDir', copy, `-c.electronDist=${electronDist}`, `-c.electronVersion=${electronVersion}`],
+      { ...process.env, CI: 'true' },
+    );
+    assert.equal(build.code, 0, build.stdout + build.stderr);
+    unpacked = join(copy, 'release', 'linux-unpacked');
+  });
+  after(() => rmSync(root, { recursive: true, force: true }));
+
+  test('the layout: the app binary, the built app with only production dependencies, keytar rebuilt, the CLI wrappers', () => {
+    assert.ok(statSync(join(unpacked, 'berth-app')).mode & 0o111, 'berth-app is executable');
+    const app = join(unpacked, 'resources', 'app');
+    const manifest = JSON.parse(readFileSync(join(app, 'package.json'), 'utf8')) as { main: string; desktopName: string; devDependencies?: unknown };
+    assert.equal(manifest.main, 'dist/main/app/main.js');
+    assert.equal(manifest.desktopName, 'berth-app.desktop', 'the Wayland app_id matches the installed berth-app.desktop');
+    for (const file of ['dist/main/app/main.js', 'dist/main/app/preload.cjs', 'dist/renderer/index.html', 'bin/berth.js', 'bin/docker-credential-berth.js', 'assets/tray/fine.png']) {
+      assert.ok(existsSync(join(app, file)), `${file} is packaged`);
+    }
+    assert.ok(!existsSync(join(app, 'dist', 'test')), 'no tests in the package');
+    for (const runtime of ['keytar', 'electron-store', 'openid-client', 'jose', 'undici', 'jsonc-parser']) assert.ok(existsSync(join(app, 'node_modules', runtime)), `${runtime} is packaged`);
+    for (const development of ['electron', 'electron-builder', 'vite', 'typescript', 'oidc-provider', 'playwright-core', 'react']) {
+      assert.ok(!existsSync(join(app, 'node_modules', development)), `${development} (a devDependency) is not packaged`);
+    }
+    assert.ok(existsSync(join(app, 'node_modules', 'keytar', 'build', 'Release', 'keytar.node')));
+    // @electron/rebuild marks what it built for; the mark itself is not packaged.
+    assert.match(readFileSync(join(copy, 'node_modules', 'keytar', 'build', 'Release', '.forge-meta'), 'utf8'), /^linux--x64--\d+/, '@electron/rebuild built keytar for Electron');
+    for (const wrapper of ['berth', 'docker-credential-berth', 'berth.cmd', 'docker-credential-berth.cmd']) assert.ok(existsSync(join(unpacked, 'resources', 'bin', wrapper)), `${wrapper} is in resources/bin`);
+  });
+
+  test('the fuses are flipped in the packaged binary: RunAsNode and cookie encryption on, every other way in off', async () => {
+    const wire = (await getCurrentFuseWire(join(unpacked, 'berth-app'))) as Record<number, number>;
+    const on = FuseState.ENABLE;
+    const off = FuseState.DISABLE;
+    assert.equal(wire[FuseV1Options.RunAsNode], on, 'the CLI and the credential helper run on the app as Node');
+    assert.equal(wire[FuseV1Options.EnableCookieEncryption], on);
+    assert.equal(wire[FuseV1Options.EnableNodeOptionsEnvironmentVariable], off, 'NODE_OPTIONS cannot inject code into the app');
+    assert.equal(wire[FuseV1Options.EnableNodeCliInspectArguments], off, '--inspect cannot attach a debugger');
+    assert.equal(wire[FuseV1Options.GrantFileProtocolExtraPrivileges], off);
+    assert.equal(wire[FuseV1Options.OnlyLoadAppFromAsar], off, 'the app is not in an asar, so this must stay off or the app would not load');
+  });
+
+  test('berth and docker-credential-berth, linked onto PATH as the deb does, run on the packaged Electron with its keytar', async () => {
+    const usrBin = join(root, 'usr', 'bin');
+    mkdirSync(usrBin, { recursive: true });
+    for (const name of ['berth', 'docker-credential-berth']) symlinkSync(join(unpacked, 'resources', 'bin', name), join(usrBin, name));
+    const { ELECTRON_RUN_AS_NODE: _unset, ...inherited } = process.env;
+    const env = { ...inherited, PATH: `${usrBin}:${process.env.PATH ?? ''}`, BERTH_HOME: join(root, 'home') };
+
+    const version = await run('berth', ['--version'], env);
+    assert.equal(version.code, 0, version.stderr);
+    assert.equal(version.stdout, `${(JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { version: string }).version}\n`);
+    const helper = await run('docker-credential-berth', ['list'], env);
+    assert.equal(helper.code, 0, helper.stderr);
+    assert.deepEqual(JSON.parse(helper.stdout), {});
+    const keytar = await run(join(unpacked, 'berth-app'), ['-e', 'require("keytar"); console.log("keytar loaded")'], { ...env, ELECTRON_RUN_AS_NODE: '1', NODE_PATH: join(unpacked, 'resources', 'app', 'node_modules') });
+    assert.equal(keytar.stdout, 'keytar loaded\n', keytar.stderr);
+    const unknown = await run('berth', ['no-such-command'], env);
+    assert.equal(unknown.code, 64, 'the exit code comes through the wrapper');
+
+    // Without ELECTRON_RUN_AS_NODE the binary is the app: the wrapper must always set it.
+    const bare = await run(join(unpacked, 'berth-app'), ['--version'], env);
+    assert.equal(bare.code, 99);
+  });
+
+  test('the Windows wrappers keep ELECTRON_RUN_AS_NODE to themselves and hand back the exit code', () => {
+    for (const name of ['berth.cmd', 'docker-credential-berth.cmd']) {
+      const text = readFileSync(join(unpacked, 'resources', 'bin', name), 'utf8');
+      assert.ok(!/[^\r]\n/.test(text), `${name} has CRLF line endings`);
+      const commands = text.split('\r\n').filter((line) => line && !/^(rem |@echo off)/i.test(line));
+      assert.deepEqual(commands[0], 'setlocal', `${name}: setlocal before anything is set, so the variable does not leak into the caller's shell`);
+      assert.equal(commands[1], 'set ELECTRON_RUN_AS_NODE=1');
+      assert.equal(commands.at(-1), 'exit /b %ERRORLEVEL%', `${name} returns the CLI's exit code`);
+    }
+  });
+});
