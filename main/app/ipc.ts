@@ -1,6 +1,7 @@
 import { answerBridgeCall, type BridgeHandlers } from '../api/bridge.js';
 import { bridgeChannel, bridgeMethods, type BridgeReply } from '../api/bridge-contract.js';
 import type { Logger } from '../log/logger.js';
+import { isRendererUrl } from './window-security.js';
 
 /** The part of an IPC event Berth judges a caller by. */
 export interface IpcCaller {
@@ -12,6 +13,14 @@ export interface IpcCaller {
 export interface IpcRegistry {
   handle(channel: string, listener: (event: IpcCaller, payload: unknown) => Promise<BridgeReply>): void;
   removeHandler(channel: string): void;
+}
+
+/** Is the caller Berth's window showing Berth's own page? `contentsId` is undefined while there is no window. */
+export function fromBerthWindow(contentsId: () => number | undefined): (caller: IpcCaller) => boolean {
+  return (caller) => {
+    const id = contentsId();
+    return id !== undefined && caller.sender.id === id && isRendererUrl(caller.senderFrame?.url);
+  };
 }
 
 /** One handler per use case; a caller that is not Berth's window gets a refusal and a log line, never an answer. */

@@ -10,14 +10,14 @@ import { applicationMenu } from './app-menu.js';
 import { autostartFile, electronStartAtLogin, hiddenFlag, launchCommand, xdgStartAtLogin, type StartAtLogin } from './autostart.js';
 import { recordFailures } from './diagnostics.js';
 import { electronHarborWindows } from './harbor-window.js';
-import { registerBridge } from './ipc.js';
+import { fromBerthWindow, registerBridge } from './ipc.js';
 import { MainWindow, visibleOn } from './main-window.js';
 import { fileNoticeMemory, NotificationPolicy, type Notice } from './notifications.js';
 import { quitAfter } from './orderly-quit.js';
 import { openPreferences, type PreferenceStore } from './preferences.js';
 import { trayHostPresent } from './tray-host.js';
 import { menuTemplate, trayModel, type TrayAction, type TrayLevel } from './tray-model.js';
-import { isRendererUrl, rendererResponse, rendererScheme, windowOptions } from './window-security.js';
+import { rendererResponse, rendererScheme, windowOptions } from './window-security.js';
 
 // Compiled to dist/main/app/: the built page is in dist/renderer, the bundled preload beside this file, icons in assets/.
 const here = dirname(fileURLToPath(import.meta.url));
@@ -123,7 +123,7 @@ async function start(dir: string, log: Logger): Promise<void> {
     quit: () => app.quit(),
   };
   const handlers = bridgeHandlers(api, { openBrowser: (url) => shell.openExternal(url), openExternal: (url) => shell.openExternal(url), startAtLogin, desktop });
-  registerBridge(ipcMain, handlers, (caller) => caller.sender.id === window.contentsId() && isRendererUrl(caller.senderFrame?.url), log);
+  registerBridge(ipcMain, handlers, fromBerthWindow(() => window.contentsId()), log);
   forwardBridgeEvents(api, (event) => window.send(event));
 
   const shown = new Set<Notification>();

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import { statusNotifierWatcher } from '../../main/app/tray-host.js';
 import { openStores } from '../../main/settings/node-stores.js';
-import { startApp, type AppUnderTest } from '../helpers/desktop-app.js';
-import { addArgs, berthBin, cliLogin, run, storedSecret, withHarbors, workspace, type Workspace } from '../helpers/berth.js';
+import { startApp, type AppOptions, type AppUnderTest } from '../helpers/desktop-app.js';
+import { addArgs, berthBin, cliLogin, projectRoot, run, storedSecret, withHarbors, workspace, type Workspace } from '../helpers/berth.js';
 import { busWithoutKeyring, holdBusName, type SessionBus } from '../helpers/session-bus.js';
 import { unless } from '../rig/components.js';
 import { startRig, type Rig } from '../rig/index.js';
@@ -21,7 +21,9 @@ function logOf(ws: Workspace): string {
   return existsSync(path) ? readFileSync(path, 'utf8') : '';
 }
 
-function appFor(ws: Workspace, bus: SessionBus, options: { args?: string[]; packaged?: boolean } = {}): AppUnderTest {
+type LaunchOptions = Omit<AppOptions, 'env' | 'userData'>;
+
+function appFor(ws: Workspace, bus: SessionBus, options: LaunchOptions = {}): AppUnderTest {
   return startApp({ env: { ...ws.env, DBUS_SESSION_BUS_ADDRESS: bus.address }, userData: ws.berthHome, ...options });
 }
 
@@ -35,7 +37,7 @@ describe('the desktop app on real desktops', { skip: unless('dbus', 'keyring') }
     await Promise.all(running.map((app) => app.stop()));
     await bus?.stop();
   });
-  const launch = (ws: Workspace, options: { args?: string[]; packaged?: boolean } = {}) => {
+  const launch = (ws: Workspace, options: LaunchOptions = {}) => {
     const app = appFor(ws, bus, options);
     running.push(app);
     return app;
@@ -119,20 +121,88 @@ describe('the desktop app on real desktops', { skip: unless('dbus', 'keyring') }
     await developer.exited;
   });
 
-  test('a tray entry for a registry removed meanwhile fails into the log, not into an error dialog', async () => {
+  test('Windows: toasts and the Start menu share the app id, a left click on the tray opens the window, and Start at login turns off again', async () => {
+    const ws = workspace();
+    const app = launch(ws, { platform: 'win32', packaged: true });
+    let seen = await app.until('the tray and the window are up', (s) => s.trays.length === 1 && s.windows.some((w) => w.visible));
+    const appId = /^appId: (.+)$/m.exec(readFileSync(join(projectRoot, 'electron-builder.yml'), 'utf8'))?.[1];
+    assert.equal(seen.appUserModelId, appId, 'the same id as the installer gives the Start-menu shortcut');
+    await app.command({ type: 'close-window' });
+    seen = await app.snapshot();
+    assert.equal(seen.windows[0]?.visible, false, 'closing hides the window to the tray');
+    await app.command({ type: 'tray-click' });
+    seen = await app.until('a left click shows the window', (s) => s.windows.some((w) => w.visible));
+
+    await app.command({ type: 'tray-menu', label: 'Start at login' });
+    seen = await app.snapshot();
+    assert.deepEqual(seen.loginItems, [{ openAtLogin: true, args: ['--hidden'] }]);
+    await app.command({ type: 'tray-menu', label: 'Start at login' });
+    seen = await app.snapshot();
+    assert.deepEqual(seen.loginItems, [{ openAtLogin: false, args: ['--hidden'] }], 'the second click turned it off');
+    await app.command({ type: 'quit' });
+    assert.equal((await app.exited).code, 0);
+  });
+
+  test('macOS: the app, Edit and Window menus only, and a notification the system refuses is in the log', async () => {
+    const ws = workspace();
+    withHarbors(ws, 'work');
+    // Signed out at the provider: Berth tells the person at start-up (no pass runs: it holds no session).
+    openStores(ws.berthHome).status.put('work', { state: 'needs-sign-in', username: 'dana' });
+    const app = launch(ws, { platform: 'darwin', packaged: true, notificationsFail: true });
+    const seen = await app.until('the notification was tried', (s) => s.journal.some((entry) => entry.startsWith('notification failed: work.example.org: sign in again')));
+    assert.deepEqual(
+      (seen.applicationMenu as { role?: string }[]).map((item) => item.role),
+      ['appMenu', 'editMenu', 'windowMenu'],
+      'no View menu: no Reload, no DevTools',
+    );
+    await app.until('the refusal is logged', () => /WARN notification not shown registry="work" kind="needs-sign-in" reason="Notifications are not allowed/.test(logOf(ws)));
+    await app.command({ type: 'quit' });
+    await app.exited;
+
+    // With notifications turned off in Settings, none is even tried.
+    const quiet = workspace();
+    withHarbors(quiet, 'work');
+    openStores(quiet.berthHome).status.put('work', { state: 'needs-sign-in', username: 'dana' });
+    const first = launch(quiet);
+    await first.until('the window is shown', (s) => s.windows.some((w) => w.visible));
+    await first.command({ type: 'invoke', method: 'updateSettings', payload: { notifications: false } });
+    await first.command({ type: 'quit' });
+    const firstRun = await first.exited;
+    assert.equal(firstRun.last?.notifications.length, 1, 'the first start notified');
+    rmSync(join(quiet.berthHome, 'notices.json'));
+    const second = launch(quiet);
+    await second.until('the window is shown', (s) => s.windows.some((w) => w.visible));
+    await second.command({ type: 'quit' });
+    assert.equal((await second.exited).last?.notifications.length, 0, 'no notification with notifications off');
+  });
+
+  test('failures in the main process go to the log, never to an error dialog: a stale tray entry, a browser that will not open, a crashed page, a throwing timer', async () => {
     const host = await holdBusName(bus.address, statusNotifierWatcher);
     try {
       const ws = workspace();
       withHarbors(ws, 'gone');
-      const app = launch(ws, { args: ['--hidden'] });
+      const app = launch(ws, { args: ['--hidden'], openExternalFails: true });
       await app.until('the tray lists the registry', (s) => s.trays[0]?.menu.some((label) => label.startsWith('gone')) === true);
+      await app.command({ type: 'tray-menu', label: 'Open in browser' });
+      await app.until('the failed browser is logged', () => /opening a page from the tray failed .*Failed to open https:\/\/gone\.example\.org/.test(logOf(ws)));
+      await app.command({ type: 'tray-click' });
+      await app.until('the window is shown', (s) => s.windows.some((w) => w.visible));
+      await app.command({ type: 'page-crash' });
+      await app.until('the crash is logged', () => /ERROR a page crashed url="app:\/\/berth\/index\.html" reason="crashed" exitCode=139/.test(logOf(ws)));
+      await app.command({ type: 'main-throws', message: 'a timer failed' });
+      await app.until('the exception is logged', () => /ERROR uncaught exception in the main process reason="a timer failed"/.test(logOf(ws)));
+      const seen = await app.snapshot();
+      assert.equal(seen.quit, false, 'Berth keeps running');
+      assert.deepEqual(seen.dialogs, [], 'no "A JavaScript error occurred in the main process" box');
+
       // Removed by the CLI: the app's menu still shows it until its next look.
       assert.equal((await run(process.execPath, [berthBin, 'remove', 'gone'], ws.env)).code, 0);
       await app.command({ type: 'tray-menu', label: 'Refresh now' });
       await app.until('the failure is logged', () => /refresh from the tray failed .*registry="gone"/.test(logOf(ws)), 30_000);
-      const seen = await app.snapshot();
-      assert.equal(seen.quit, false);
-      assert.doesNotMatch(logOf(ws), /unhandled rejection|uncaught exception/);
+      const after = await app.snapshot();
+      assert.equal(after.quit, false);
+      assert.deepEqual(after.dialogs, []);
+      assert.doesNotMatch(logOf(ws), /unhandled rejection/, 'every failure was caught where it happened');
       await app.command({ type: 'quit' });
       await app.exited;
     } finally {

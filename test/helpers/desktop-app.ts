@@ -17,6 +17,8 @@ export interface AppSnapshot {
   applicationMenu: unknown;
   crashReporter: Record<string, unknown> | null;
   notifications: { title: string; body: string }[];
+  appUserModelId: string | null;
+  loginItems: { openAtLogin: boolean; args: string[] }[];
 }
 
 export type AppCommand =
@@ -27,7 +29,9 @@ export type AppCommand =
   | { type: 'invoke'; method: string; payload?: unknown }
   | { type: 'quit' }
   | { type: 'resume' }
-  | { type: 'permission'; permission: string };
+  | { type: 'permission'; permission: string }
+  | { type: 'page-crash' }
+  | { type: 'main-throws'; message: string };
 
 /** The built app (dist/main/app/main.js) running on the fake Electron in a child process, with the real core behind it. */
 export interface AppUnderTest {
@@ -40,10 +44,29 @@ export interface AppUnderTest {
   stop(): Promise<void>;
 }
 
-export function startApp(options: { env: NodeJS.ProcessEnv; userData: string; args?: string[]; packaged?: boolean }): AppUnderTest {
+export interface AppOptions {
+  env: NodeJS.ProcessEnv;
+  userData: string;
+  args?: string[];
+  packaged?: boolean;
+  /** Runs the app's code as on this system (its `process.platform`); the core and the keychain stay this machine's. */
+  platform?: NodeJS.Platform;
+  notificationsFail?: boolean;
+  openExternalFails?: boolean;
+}
+
+export function startApp(options: AppOptions): AppUnderTest {
   const child: ChildProcess = fork(appProcess, options.args ?? [], {
     execArgv: ['--import', register],
-    env: { ...options.env, FAKE_ELECTRON_USER_DATA: options.userData, FAKE_ELECTRON_MAIN: mainModule, FAKE_ELECTRON_PACKAGED: options.packaged ? '1' : '0' },
+    env: {
+      ...options.env,
+      FAKE_ELECTRON_USER_DATA: options.userData,
+      FAKE_ELECTRON_MAIN: mainModule,
+      FAKE_ELECTRON_PACKAGED: options.packaged ? '1' : '0',
+      FAKE_ELECTRON_NOTIFICATIONS_FAIL: options.notificationsFail ? '1' : '0',
+      FAKE_ELECTRON_OPEN_EXTERNAL_FAILS: options.openExternalFails ? '1' : '0',
+      ...(options.platform ? { FAKE_ELECTRON_PLATFORM: options.platform } : {}),
+    },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   let output = '';

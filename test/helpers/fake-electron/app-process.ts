@@ -1,4 +1,4 @@
-import { app, electron, ipcMain, powerMonitor, session, type FakeTray } from './electron.js';
+import { app, electron, FakeEvent, ipcMain, powerMonitor, session, type FakeTray } from './electron.js';
 
 /**
  * The child process that runs the built app on the fake Electron (started with `--import register.js`). The test drives
@@ -13,11 +13,15 @@ type Command =
   | { type: 'invoke'; method: string; payload?: unknown }
   | { type: 'quit' }
   | { type: 'resume' }
-  | { type: 'permission'; permission: string };
+  | { type: 'permission'; permission: string }
+  | { type: 'page-crash' }
+  | { type: 'main-throws'; message: string };
 
 const fake = electron;
 const userData = process.env.FAKE_ELECTRON_USER_DATA as string;
-fake.reset({ userData, packaged: process.env.FAKE_ELECTRON_PACKAGED === '1' });
+fake.reset({ userData, packaged: process.env.FAKE_ELECTRON_PACKAGED === '1', notificationsFail: process.env.FAKE_ELECTRON_NOTIFICATIONS_FAIL === '1', openExternalFails: process.env.FAKE_ELECTRON_OPEN_EXTERNAL_FAILS === '1' });
+// The app's code as it runs on another system: every `process.platform` branch in it takes that system's way.
+if (process.env.FAKE_ELECTRON_PLATFORM) Object.defineProperty(process, 'platform', { value: process.env.FAKE_ELECTRON_PLATFORM });
 
 function snapshot() {
   const { state } = fake;
@@ -31,6 +35,8 @@ function snapshot() {
     applicationMenu: state.applicationMenu,
     crashReporter: state.crashReporter,
     notifications: state.notifications.map((notification) => notification.options),
+    appUserModelId: state.appUserModelId,
+    loginItems: state.loginItems,
   };
 }
 
@@ -62,6 +68,17 @@ async function run(command: Command): Promise<unknown> {
     case 'permission': {
       return new Promise((resolve) => session.defaultSession.permissionRequest?.(null, command.permission, resolve));
     }
+    case 'page-crash': {
+      const contents = state.windows[0]?.webContents;
+      app.emit('render-process-gone', new FakeEvent(), contents, { reason: 'crashed', exitCode: 139 });
+      return null;
+    }
+    case 'main-throws':
+      // Outside any caller, as a failing timer or event handler of the main process would.
+      setImmediate(() => {
+        throw new Error(command.message);
+      });
+      return null;
   }
 }
 

@@ -41,6 +41,10 @@ class State {
   userData = '';
   packaged = false;
   appUserModelId: string | null = null;
+  /** What an unsigned macOS build (or a Windows without a notification server) does: every notification fails. */
+  notificationsFail = false;
+  /** No browser to open (a desktop without xdg-open, a broken default browser): `shell.openExternal` rejects. */
+  openExternalFails = false;
 }
 
 let state = new State();
@@ -320,6 +324,11 @@ export class FakeNotification extends EventEmitter {
   }
 
   show(): void {
+    if (state.notificationsFail) {
+      record(`notification failed: ${this.options.title}`);
+      this.emit('failed', new FakeEvent(), 'Notifications are not allowed for this application');
+      return;
+    }
     record(`notification: ${this.options.title}`);
   }
 }
@@ -407,6 +416,7 @@ export const dialog = {
 
 export const shell = {
   async openExternal(url: string): Promise<void> {
+    if (state.openExternalFails) throw new Error(`Failed to open ${url}: no application is registered for it`);
     state.opened.push(url);
   },
 };
@@ -447,10 +457,12 @@ export const electron = {
   get state(): State {
     return state;
   },
-  reset(options: { userData: string; packaged?: boolean }): void {
+  reset(options: { userData: string; packaged?: boolean; notificationsFail?: boolean; openExternalFails?: boolean }): void {
     state = new State();
     state.userData = options.userData;
     state.packaged = options.packaged ?? false;
+    state.notificationsFail = options.notificationsFail ?? false;
+    state.openExternalFails = options.openExternalFails ?? false;
     app = new FakeApp();
     powerMonitor = new FakePowerMonitor();
     ipcHandlers.clear();

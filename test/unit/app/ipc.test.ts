@@ -3,8 +3,8 @@ import { test } from 'node:test';
 import { bridgeHandlers, type BridgePlatform } from '../../../main/api/bridge.js';
 import { bridgeChannel, bridgeMethods, type BridgeReply } from '../../../main/api/bridge-contract.js';
 import { createNodeApi } from '../../../main/api/node.js';
-import { registerBridge, type IpcCaller, type IpcRegistry } from '../../../main/app/ipc.js';
-import { isRendererUrl, rendererOrigin } from '../../../main/app/window-security.js';
+import { fromBerthWindow, registerBridge, type IpcCaller, type IpcRegistry } from '../../../main/app/ipc.js';
+import { rendererOrigin } from '../../../main/app/window-security.js';
 import { withHarbors, workspace } from '../../helpers/berth.js';
 import { desktopShell } from '../../helpers/desktop.js';
 
@@ -25,7 +25,8 @@ function fakeIpc() {
 
 const windowId = 7;
 const windowCaller: IpcCaller = { sender: { id: windowId }, senderFrame: { url: `${rendererOrigin}/index.html` } };
-const trusted = (caller: IpcCaller) => caller.sender.id === windowId && isRendererUrl(caller.senderFrame?.url);
+// The app's own judge of callers, for a window whose WebContents id is 7.
+const trusted = fromBerthWindow(() => windowId);
 
 const harbor = { name: 'work', url: 'https://harbor.example.org', issuer: 'https://sso.example.org/realms/corp', clientId: 'berth' };
 
@@ -128,4 +129,25 @@ test('the window may open only http(s) pages of the registries and identity prov
     assert.equal(reply.ok, false, url);
   }
   assert.deepEqual(opened, ['https://harbor.example.org/c/oidc/login', 'https://sso.example.org/realms/corp/account']);
+});
+
+test('with no window open, no caller is Berth\'s window', () => {
+  assert.equal(fromBerthWindow(() => undefined)(windowCaller), false);
+  assert.equal(fromBerthWindow(() => windowId)(windowCaller), true);
+});
+
+test('a sign-in page from the identity provider\'s discovery document opens only on a configured origin', async () => {
+  const ws = workspace();
+  withHarbors(ws, 'harbor');
+  const api = createNodeApi(ws.env);
+  const opened: string[] = [];
+  // The provider's metadata names where its login page is; a hostile or misconfigured one could name any site.
+  let authorizationUrl = 'https://phish.example.net/login';
+  const signingIn = { ...api, signIn: async (_name: string, options: { openBrowser: (url: string) => Promise<void> }) => (await options.openBrowser(authorizationUrl), api.listRegistries()[0]) };
+  const platform: BridgePlatform = { openBrowser: async (url) => void opened.push(url), openExternal: async () => undefined, startAtLogin: { get: () => false, set: () => undefined }, desktop: desktopShell() };
+  const handlers = bridgeHandlers(signingIn as typeof api, platform);
+  await assert.rejects(handlers.signIn('harbor'), /The identity provider sent Berth to https:\/\/phish\.example\.net\/login, which is not the registry or identity provider you configured; Berth did not open it/);
+  authorizationUrl = 'https://sso.example.org/realms/corp/protocol/openid-connect/auth?client_id=berth';
+  await handlers.signIn('harbor');
+  assert.deepEqual(opened, [authorizationUrl]);
 });
