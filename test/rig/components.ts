@@ -1,9 +1,18 @@
 import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 
 /** In CI (and with BERTH_TEST_STRICT=1) a missing component fails the run instead of skipping tests. */
 export const strict = process.env.BERTH_TEST_STRICT === '1' || process.env.CI === 'true';
 
-export type Component = 'docker-registry' | 'docker' | 'skopeo' | 'openssl' | 'keyring' | 'chromium' | 'secretservice-helper' | 'tmux' | 'dbus';
+export type Component = 'docker-registry' | 'docker' | 'skopeo' | 'openssl' | 'keyring' | 'chromium' | 'secretservice-helper' | 'tmux' | 'dbus' | 'electron';
+
+/**
+ * Components this machine cannot have at all (BERTH_TEST_NOT_HERE=electron where Electron's binary cannot be
+ * downloaded): strict mode lists their tests as not run instead of failing; everything else missing still fails.
+ */
+const notHere = new Set((process.env.BERTH_TEST_NOT_HERE ?? '').split(',').filter(Boolean));
 
 const programs: Partial<Record<Component, string>> = {
   'docker-registry': 'docker-registry',
@@ -18,9 +27,18 @@ const programs: Partial<Record<Component, string>> = {
 
 export const chromiumPath = process.env.BERTH_CHROMIUM ?? '/usr/bin/chromium';
 
+/** The path of Electron's binary as its installer records it, if the binary is there. */
+export function electronBinary(): string | undefined {
+  const packageDir = dirname(createRequire(import.meta.url).resolve('electron/package.json'));
+  const pathFile = join(packageDir, 'path.txt');
+  const binary = existsSync(pathFile) ? join(packageDir, 'dist', readFileSync(pathFile, 'utf8').trim()) : undefined;
+  return binary && existsSync(binary) ? binary : undefined;
+}
+
 function present(component: Component): boolean {
   // test/run.sh sets this once it has a private D-Bus session with an unlocked gnome-keyring.
   if (component === 'keyring') return process.env.BERTH_TEST_KEYRING === '1';
+  if (component === 'electron') return electronBinary() !== undefined;
   const program = component === 'chromium' ? chromiumPath : programs[component];
   try {
     execFileSync('sh', ['-c', `command -v "$0"`, program as string], { stdio: 'ignore' });
@@ -34,6 +52,7 @@ function present(component: Component): boolean {
 export function unless(...components: Component[]): string | false {
   const missing = components.filter((component) => !present(component));
   if (missing.length === 0) return false;
+  if (missing.every((component) => notHere.has(component))) return `not run: no ${missing.join(', ')} on this machine`;
   const reason = `missing test components: ${missing.join(', ')} (see .ci/run for how to install them)`;
   if (strict) throw new Error(`${reason}; strict mode does not skip`);
   return reason;
