@@ -5,6 +5,7 @@ import { bridgeHandlers, externalUrlAllowed, forwardBridgeEvents, type DesktopSh
 import { createNodeApi } from '../api/node.js';
 import { errorMessage } from '../errors.js';
 import { fileLogger, type Logger } from '../log/logger.js';
+import { useAppNetwork } from '../net/network.js';
 import { configDir, logFile } from '../settings/paths.js';
 import { applicationMenu } from './app-menu.js';
 import { autostartFile, electronStartAtLogin, hiddenFlag, launchCommand, xdgStartAtLogin, type StartAtLogin } from './autostart.js';
@@ -89,6 +90,8 @@ async function start(dir: string, log: Logger): Promise<void> {
   app.on('render-process-gone', (_event, contents, details) => log.error('a page crashed', { url: contents.getURL().slice(0, 200), reason: details.reason, exitCode: details.exitCode }));
   app.on('child-process-gone', (_event, details) => log.error('a helper process ended', { type: details.type, reason: details.reason, exitCode: details.exitCode }));
 
+  // Requests go through Chromium's network stack: the system proxy and the OS certificate store, as in the browser.
+  useAppNetwork((url, init) => net.fetch(url instanceof URL ? url.href : url, init));
   const preferences = openPreferences(dir, app.getVersion(), log);
   const trayShown = await trayHostPresent(process.platform, process.env);
   // Harbor's web login opens in Berth's own locked-down window, one persistent browser session per registry.

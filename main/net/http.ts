@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
-import { rootCertificates } from 'node:tls';
-import type { Agent } from 'undici';
 import { BerthError, errorMessage } from '../errors.js';
+import { appNetworkFor, dispatcherFor, readCa, trustSystemCertificates, type Fetch } from './network.js';
+
+export { readCa, type Fetch } from './network.js';
 
 export type Response = globalThis.Response;
 
@@ -11,31 +11,9 @@ export interface HttpOptions {
   timeoutMs?: number;
 }
 
-export type Fetch = (url: string | URL, init?: RequestInit) => Promise<Response>;
-
 export const defaultTimeoutMs = 15_000;
 /** No answer Berth reads (JSON documents, tokens, error pages) is anywhere near this; a bigger one is hostile or broken. */
 export const maxAnswerBytes = 4 * 1024 * 1024;
-const agents = new Map<string, Promise<Agent>>();
-
-/** The system's roots plus the registry's private CA. */
-export function readCa(caFile: string): string[] {
-  try {
-    return [...rootCertificates, readFileSync(caFile, 'utf8')];
-  } catch (error) {
-    throw new BerthError('invalid-setting', `Cannot read the CA file ${caFile}: ${errorMessage(error)}`, { cause: error });
-  }
-}
-
-// undici is loaded only for a private CA: it is the slowest import on the path of `berth check`.
-function agentFor(caFile: string, ca: string[]): Promise<Agent> {
-  let agent = agents.get(caFile);
-  if (!agent) {
-    agent = import('undici').then(({ Agent }) => new Agent({ connect: { timeout: 10_000, ca }, keepAliveTimeout: 2_000 }));
-    agents.set(caFile, agent);
-  }
-  return agent;
-}
 
 const untrustedCodes = new Set(['UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT']);
 const notTlsCodes = new Set(['ERR_SSL_WRONG_VERSION_NUMBER', 'EPROTO']);
@@ -92,19 +70,24 @@ function capped(response: Response, limit: number): Response {
 }
 
 /**
- * The one HTTP client: Node's fetch (undici's, with its Agent, when there is an extra CA). Every request has a total
- * deadline that covers reading the body too (a server trickling a byte at a time cannot hold Berth), and a size cap.
+ * The one HTTP client: the desktop app's network (system proxy and certificates), else Node's fetch (undici's, with a
+ * dispatcher, for a private CA or a proxy from the environment). Every request has a total deadline that covers reading
+ * the body too (a server trickling a byte at a time cannot hold Berth), and a size cap.
  */
 export function httpClient(options: HttpOptions = {}): Fetch {
   const timeoutMs = options.timeoutMs ?? defaultTimeoutMs;
   const withTimeout = (init: RequestInit) => ({ ...init, signal: init.signal ? AbortSignal.any([init.signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs) });
   const { caFile } = options;
-  if (!caFile) return async (url, init = {}) => capped(await fetch(url, withTimeout(init)), maxAnswerBytes);
   // Read now, so a missing CA file is reported where the client is made.
-  const ca = readCa(caFile);
+  const ca = caFile ? readCa(caFile) : undefined;
   return async (url, init = {}) => {
-    const [{ fetch: undiciFetch }, dispatcher] = await Promise.all([import('undici'), agentFor(caFile, ca)]);
-    return capped((await undiciFetch(url, { ...(withTimeout(init) as Parameters<typeof undiciFetch>[1]), dispatcher })) as unknown as Response, maxAnswerBytes);
+    const app = appNetworkFor(caFile);
+    if (app) return capped(await app(url, withTimeout(init)), maxAnswerBytes);
+    if (new URL(url).protocol === 'https:') trustSystemCertificates();
+    const dispatcher = dispatcherFor(caFile, ca);
+    if (!dispatcher) return capped(await fetch(url, withTimeout(init)), maxAnswerBytes);
+    const [{ fetch: undiciFetch }, chosen] = await Promise.all([import('undici'), dispatcher]);
+    return capped((await undiciFetch(url, { ...(withTimeout(init) as Parameters<typeof undiciFetch>[1]), dispatcher: chosen })) as unknown as Response, maxAnswerBytes);
   };
 }
 

@@ -1,7 +1,8 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { BerthError } from '../errors.js';
-import { defaultTimeoutMs, maxAnswerBytes, readCa, type HttpOptions } from './http.js';
+import { defaultTimeoutMs, httpClient, maxAnswerBytes, readCa, type HttpOptions } from './http.js';
+import { appNetworkFor, proxyConfigured, trustSystemCertificates } from './network.js';
 
 /** The part of a fetch `Response` the registry checks read; fetch's own responses have it too. */
 export interface HttpAnswer {
@@ -64,6 +65,11 @@ function answer(response: IncomingMessage, host: string): HttpAnswer {
  * total deadline, body included, and its answer a size cap.
  */
 export function nodeRequest(options: HttpOptions = {}): HttpRequest {
+  // Through a proxy, or in the desktop app, the one HTTP client does it: speed matters less there than the route.
+  if (proxyConfigured() || appNetworkFor(options.caFile)) {
+    const fetch = httpClient(options);
+    return (url, init = {}) => fetch(url, init);
+  }
   const timeoutMs = options.timeoutMs ?? defaultTimeoutMs;
   const ca = options.caFile ? readCa(options.caFile) : undefined;
   const once = (url: URL, method: string, headers: Record<string, string>) =>
@@ -89,6 +95,7 @@ export function nodeRequest(options: HttpOptions = {}): HttpRequest {
     });
   return async (target, init = {}) => {
     let url = new URL(target);
+    if (url.protocol === 'https:') trustSystemCertificates();
     const method = init.method ?? 'GET';
     let headers = { ...init.headers };
     for (let hop = 0; ; hop++) {

@@ -245,6 +245,9 @@ describe('quitting the app during a keep-alive pass', { skip: unless('dbus', 'ke
       hold.release();
       const ended = await app.exited;
       assert.equal(ended.code, 0);
+      // The app's requests go through Chromium's network (the system proxy and certificate store): the refresh and Harbor's token service.
+      assert.ok(ended.last?.netRequests.includes('POST /token'), `the refresh went through net.fetch: ${ended.last?.netRequests.join(', ')}`);
+      assert.ok(ended.last?.netRequests.includes('GET /service/token'), 'and so did the CLI secret on /service/token');
       const after = await storedSecret(ws, name, 'refresh-token');
       assert.notEqual(after, before, 'the rotated refresh token was stored before the app ended');
       assert.equal(await rig.idp.refreshTokenActive(after as string), true, 'and the provider still honours it');

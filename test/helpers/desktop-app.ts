@@ -19,6 +19,8 @@ export interface AppSnapshot {
   notifications: { title: string; body: string }[];
   appUserModelId: string | null;
   loginItems: { openAtLogin: boolean; args: string[] }[];
+  /** What went out through Electron's `net.fetch`. */
+  netRequests: string[];
 }
 
 export type AppCommand =

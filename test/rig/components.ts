@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 /** In CI (and with BERTH_TEST_STRICT=1) a missing component fails the run instead of skipping tests. */
 export const strict = process.env.BERTH_TEST_STRICT === '1' || process.env.CI === 'true';
 
-export type Component = 'docker-registry' | 'docker' | 'skopeo' | 'openssl' | 'keyring' | 'chromium' | 'secretservice-helper' | 'tmux' | 'dbus' | 'electron';
+export type Component = 'docker-registry' | 'docker' | 'skopeo' | 'openssl' | 'keyring' | 'chromium' | 'secretservice-helper' | 'tmux' | 'dbus' | 'electron' | 'node22';
 
 /**
  * Components this machine cannot have at all (BERTH_TEST_NOT_HERE=electron where Electron's binary cannot be
@@ -35,10 +35,18 @@ export function electronBinary(): string | undefined {
   return binary && existsSync(binary) ? binary : undefined;
 }
 
+/** A Node 22 to run Berth on as Electron 45 does: this one, or BERTH_TEST_NODE22 (.ci/run gets it from the npm registry). */
+export function node22Binary(): string | undefined {
+  if (Number(process.versions.node.split('.')[0]) >= 22) return process.execPath;
+  const given = process.env.BERTH_TEST_NODE22;
+  return given && existsSync(given) ? given : undefined;
+}
+
 function present(component: Component): boolean {
   // test/run.sh sets this once it has a private D-Bus session with an unlocked gnome-keyring.
   if (component === 'keyring') return process.env.BERTH_TEST_KEYRING === '1';
   if (component === 'electron') return electronBinary() !== undefined;
+  if (component === 'node22') return node22Binary() !== undefined;
   const program = component === 'chromium' ? chromiumPath : programs[component];
   try {
     execFileSync('sh', ['-c', `command -v "$0"`, program as string], { stdio: 'ignore' });

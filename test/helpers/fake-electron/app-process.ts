@@ -37,6 +37,7 @@ function snapshot() {
     notifications: state.notifications.map((notification) => notification.options),
     appUserModelId: state.appUserModelId,
     loginItems: state.loginItems,
+    netRequests: state.netRequests,
   };
 }
 

@@ -45,6 +45,7 @@ class State {
   notificationsFail = false;
   /** No browser to open (a desktop without xdg-open, a broken default browser): `shell.openExternal` rejects. */
   openExternalFails = false;
+  netRequests: string[] = [];
 }
 
 let state = new State();
@@ -427,6 +428,12 @@ export const net = {
   isOnline: () => {
     needReady('net.isOnline');
     return true;
+  },
+  /** Chromium's network stack, here Node's fetch; each URL is kept so a test can see what went this way. */
+  fetch: (input: string, init?: RequestInit) => {
+    needReady('net.fetch');
+    state.netRequests.push(`${init?.method ?? 'GET'} ${new URL(input).pathname}`);
+    return globalThis.fetch(input, init);
   },
 };
 
