@@ -9,6 +9,8 @@ export type { CredentialTarget, RegistryState, SignInMethod } from '../settings/
 export interface DesktopPreferences {
   closeWithoutTray: 'minimize' | 'quit';
   notifications: boolean;
+  /** Berth checks for, downloads and (when it quits) installs new versions by itself. */
+  autoUpdate: boolean;
 }
 
 /** The window's settings: Berth's preferences (shared with the CLI), the app's own, and whether the app starts at login. */
@@ -19,6 +21,8 @@ export interface AppSettings extends DesktopPreferences {
   startAtLogin: boolean;
   /** Read-only: whether this desktop shows Berth's tray icon; without one Berth runs as a window app with a Quit button. */
   trayShown: boolean;
+  /** Read-only: how this install gets new versions when Berth cannot update itself, in a sentence; null when it can. */
+  updatesOtherwise: string | null;
 }
 
 /** What the tray or a notification asks the window to show. */
@@ -56,6 +60,8 @@ export interface BerthBridge {
   openExternal(url: string): Promise<void>;
   /** Quits Berth (the window's Quit button, for desktops without a tray). */
   quit(): Promise<void>;
+  /** Looks for a new version now; the answer is a sentence for the person. */
+  checkForUpdates(): Promise<string>;
   /** Returns the function that unsubscribes. */
   onEvent(listener: (event: BridgeEvent) => void): () => void;
 }
@@ -81,6 +87,7 @@ const methodTable: Record<BridgeMethod, true> = {
   updateSettings: true,
   openExternal: true,
   quit: true,
+  checkForUpdates: true,
 };
 
 export const bridgeMethods = Object.keys(methodTable) as BridgeMethod[];

@@ -13,6 +13,11 @@ export interface DesktopShell {
   preferences(): DesktopPreferences;
   setPreferences(change: Partial<DesktopPreferences>): void;
   quit(): void;
+  /** How this install is updated when Berth cannot do it (a sentence), or null. */
+  updatesOtherwise(): string | null;
+  checkForUpdates(): Promise<string>;
+  /** A profile named a private update server: from now on updates come from there. */
+  adoptUpdateSource(url: string): void;
 }
 
 /** What the window's calls need from the desktop: the system browser, the login items and the app itself. */
@@ -26,11 +31,19 @@ export interface BridgePlatform {
 
 /** Splits a settings change into the app's own preferences, checked here; the rest goes to the API, which checks it. */
 function desktopChange(change: Partial<AppSettings>): Partial<DesktopPreferences> {
-  const { closeWithoutTray, notifications } = change;
-  if (change.trayShown !== undefined) throw invalid('settings with problems: trayShown is what the desktop offers, not a setting');
+  const { closeWithoutTray, notifications, autoUpdate } = change;
+  for (const given of ['trayShown', 'updatesOtherwise'] as const) {
+    if (change[given] !== undefined) throw invalid(`settings with problems: ${given} is what the desktop offers, not a setting`);
+  }
   if (closeWithoutTray !== undefined && closeWithoutTray !== 'minimize' && closeWithoutTray !== 'quit') throw invalid('settings with problems: closeWithoutTray must be "minimize" or "quit"');
-  if (notifications !== undefined && typeof notifications !== 'boolean') throw invalid('settings with problems: notifications must be true or false');
-  return { ...(closeWithoutTray !== undefined ? { closeWithoutTray } : {}), ...(notifications !== undefined ? { notifications } : {}) };
+  for (const [field, value] of [['notifications', notifications], ['autoUpdate', autoUpdate]] as const) {
+    if (value !== undefined && typeof value !== 'boolean') throw invalid(`settings with problems: ${field} must be true or false`);
+  }
+  return {
+    ...(closeWithoutTray !== undefined ? { closeWithoutTray } : {}),
+    ...(notifications !== undefined ? { notifications } : {}),
+    ...(autoUpdate !== undefined ? { autoUpdate } : {}),
+  };
 }
 
 export type BridgeHandlers = Record<BridgeMethod, (payload: unknown) => Promise<unknown>>;
@@ -69,7 +82,13 @@ export function externalUrlAllowed(url: string, trustedOrigins: string[]): boole
 /** The window's use cases over the API: every payload is checked at runtime before the API sees it. */
 export function bridgeHandlers(api: BerthApi, platform: BridgePlatform): BridgeHandlers {
   const signIns = new Map<string, Promise<RegistryView>>();
-  const settings = (): AppSettings => ({ ...api.preferences(), ...platform.desktop.preferences(), startAtLogin: platform.startAtLogin.get(), trayShown: platform.desktop.trayShown });
+  const settings = (): AppSettings => ({
+    ...api.preferences(),
+    ...platform.desktop.preferences(),
+    startAtLogin: platform.startAtLogin.get(),
+    trayShown: platform.desktop.trayShown,
+    updatesOtherwise: platform.desktop.updatesOtherwise(),
+  });
   // The identity provider's sign-in page, from its discovery document, opens only where the user configured one.
   const openBrowser: BrowserOpener = async (url) => {
     if (!externalUrlAllowed(url, api.trustedOrigins())) {
@@ -80,7 +99,11 @@ export function bridgeHandlers(api: BerthApi, platform: BridgePlatform): BridgeH
   return {
     listRegistries: async () => api.listRegistries(),
     probeHarbor: async (payload) => api.probeHarbor(text(payload, 'Harbor URL', 2048)),
-    readProfile: async (payload) => parseRegistryProfile(text(payload, 'profile', 64 * 1024), 'The profile'),
+    readProfile: async (payload) => {
+      const profile = parseRegistryProfile(text(payload, 'profile', 64 * 1024), 'The profile');
+      if (profile.updateUrl) platform.desktop.adoptUpdateSource(profile.updateUrl);
+      return profile;
+    },
     addRegistry: async (payload) => api.addRegistry(checked<AddHarborInput>(payload, addHarborInputProblems, 'a registry')),
     signIn: (payload) => {
       const name = registryName(payload);
@@ -106,9 +129,9 @@ export function bridgeHandlers(api: BerthApi, platform: BridgePlatform): BridgeH
     settings: async () => settings(),
     updateSettings: async (payload) => {
       if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) throw invalid('settings that are not an object');
-      const { startAtLogin, closeWithoutTray, notifications, trayShown, ...preferences } = payload as Partial<AppSettings>;
+      const { startAtLogin, closeWithoutTray, notifications, autoUpdate, trayShown, updatesOtherwise, ...preferences } = payload as Partial<AppSettings>;
       if (startAtLogin !== undefined && typeof startAtLogin !== 'boolean') throw invalid('settings with problems: startAtLogin must be true or false');
-      const desktop = desktopChange({ closeWithoutTray, notifications, trayShown });
+      const desktop = desktopChange({ closeWithoutTray, notifications, autoUpdate, trayShown, updatesOtherwise });
       // The API checks the preferences; the app's own and the login item change only once they are in.
       if (Object.keys(preferences).length > 0) await api.updatePreferences(preferences);
       if (Object.keys(desktop).length > 0) platform.desktop.setPreferences(desktop);
@@ -123,6 +146,7 @@ export function bridgeHandlers(api: BerthApi, platform: BridgePlatform): BridgeH
       await platform.openExternal(url);
     },
     quit: async () => platform.desktop.quit(),
+    checkForUpdates: async () => platform.desktop.checkForUpdates(),
   };
 }
 

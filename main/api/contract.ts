@@ -172,4 +172,6 @@ export interface RegistryProfile {
   idleDays?: number;
   loopbackPort?: number;
   maxSessionDays?: number;
+  /** The desktop app's private update server (electron-updater's generic provider). */
+  updateUrl?: string;
 }

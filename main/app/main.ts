@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, crashReporter, dialog, ipcMain, Menu, nativeImage, net, Notification, powerMonitor, protocol, screen, session, shell, Tray } from 'electron';
@@ -18,6 +19,7 @@ import { quitAfter } from './orderly-quit.js';
 import { openPreferences, type PreferenceStore } from './preferences.js';
 import { trayHostPresent } from './tray-host.js';
 import { menuTemplate, trayModel, type TrayAction, type TrayLevel } from './tray-model.js';
+import { installKind, Updates } from './updates.js';
 import { rendererResponse, rendererScheme, windowOptions } from './window-security.js';
 
 // Compiled to dist/main/app/: the built page is in dist/renderer, the bundled preload beside this file, icons in assets/.
@@ -116,14 +118,31 @@ async function start(dir: string, log: Logger): Promise<void> {
     if (!trayShown) app.quit();
   });
 
+  const updates = new Updates({
+    kind: installKind(process.platform, app.isPackaged, process.env, process.resourcesPath),
+    version: app.getVersion(),
+    updater: async () => (await import('electron-updater')).autoUpdater,
+    source: () => preferences.get('updateUrl'),
+    bundledFeed: process.resourcesPath !== undefined && existsSync(join(process.resourcesPath, 'app-update.yml')),
+    automatic: () => preferences.get('autoUpdate'),
+    notify: (title, body) => showNotification({ title, body }),
+    log,
+  });
   const desktop: DesktopShell = {
     trayShown,
-    preferences: () => ({ closeWithoutTray: preferences.get('closeWithoutTray'), notifications: preferences.get('notifications') }),
+    preferences: () => ({ closeWithoutTray: preferences.get('closeWithoutTray'), notifications: preferences.get('notifications'), autoUpdate: updates.automatic() }),
     setPreferences: (change) => {
       if (change.closeWithoutTray !== undefined) preferences.set('closeWithoutTray', change.closeWithoutTray);
       if (change.notifications !== undefined) preferences.set('notifications', change.notifications);
+      if (change.autoUpdate !== undefined) preferences.set('autoUpdate', change.autoUpdate);
     },
     quit: () => app.quit(),
+    updatesOtherwise: () => updates.otherwise(),
+    checkForUpdates: () => updates.checkNow(),
+    adoptUpdateSource: (url) => {
+      preferences.set('updateUrl', url);
+      log.info('updates come from the server a profile named', { url });
+    },
   };
   const handlers = bridgeHandlers(api, { openBrowser: (url) => shell.openExternal(url), openExternal: (url) => shell.openExternal(url), startAtLogin, desktop });
   registerBridge(ipcMain, handlers, fromBerthWindow(() => window.contentsId()), log);
@@ -132,16 +151,22 @@ async function start(dir: string, log: Logger): Promise<void> {
   const shown = new Set<Notification>();
   const policy = new NotificationPolicy(fileNoticeMemory(join(dir, 'notices.json')));
 
-  function notify(notice: Notice | null): void {
-    if (!notice || !preferences.get('notifications') || !Notification.isSupported()) return;
-    const notification = new Notification({ title: notice.title, body: notice.body });
+  /** A notification, if the person wants them; a click opens the window (at the registry it is about). */
+  function showNotification(content: { title: string; body: string }, about?: Notice): void {
+    if (!preferences.get('notifications') || !Notification.isSupported()) return;
+    const notification = new Notification(content);
     // Linux notifications have no buttons: the click itself opens the window at the registry.
-    notification.on('click', () => window.show({ name: notice.registry, intent: null }));
+    notification.on('click', () => window.show(about ? { name: about.registry, intent: null } : undefined));
     notification.on('close', () => shown.delete(notification));
     // An unsigned macOS build, or a desktop without a notification server, refuses quietly: at least the log knows.
-    notification.on('failed', (_event, error) => log.warn('notification not shown', { registry: notice.registry, kind: notice.kind, reason: error }));
+    notification.on('failed', (_event, error) => log.warn('notification not shown', { registry: about?.registry, kind: about?.kind, reason: error }));
     shown.add(notification);
     notification.show();
+  }
+
+  function notify(notice: Notice | null): void {
+    if (!notice) return;
+    showNotification({ title: notice.title, body: notice.body }, notice);
     log.info('notified', { registry: notice.registry, kind: notice.kind });
   }
 
@@ -169,6 +194,11 @@ async function start(dir: string, log: Logger): Promise<void> {
         return guarded('start at login', undefined, () => {
           startAtLogin.set(!startAtLogin.get());
           review();
+        });
+      case 'check-updates':
+        return guarded('checking for updates', undefined, async () => {
+          const answer = await updates.checkNow();
+          await dialog.showMessageBox({ type: 'info', title: 'Berth', message: 'Updates', detail: answer, buttons: ['OK'] });
         });
       case 'quit':
         app.quit();
@@ -207,8 +237,10 @@ async function start(dir: string, log: Logger): Promise<void> {
     online = now;
   }, onlinePollMs);
 
+  updates.start();
   quitAfter(app, () => keepAlive.stop(), log, () => {
     quitting = true;
+    updates.stop();
     clearInterval(reviewTimer);
     clearInterval(onlineTimer);
   });

@@ -25,6 +25,10 @@ export interface AppPreferences {
   notifications: boolean;
   /** The "no tray on this desktop" explanation is shown once. */
   trayMissingExplained: boolean;
+  /** Automatic updates: the person's choice, or null for this kind of install's default (on, except for a deb). */
+  autoUpdate: boolean | null;
+  /** The private update server an administrator's profile named. */
+  updateUrl: string | null;
 }
 
 const bounds = { type: 'integer' } as const;
@@ -40,6 +44,8 @@ const schema: Schema<AppPreferences> = {
   closeWithoutTray: { type: 'string', enum: ['minimize', 'quit'], default: 'minimize' },
   notifications: { type: 'boolean', default: true },
   trayMissingExplained: { type: 'boolean', default: false },
+  autoUpdate: { type: ['boolean', 'null'], default: null },
+  updateUrl: { type: ['string', 'null'], pattern: '^https://', maxLength: 2048, default: null },
 };
 
 export const preferencesFileName = 'app-preferences.json';

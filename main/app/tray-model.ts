@@ -9,7 +9,7 @@ export type TrayLevel = 'fine' | 'attention' | 'action';
 export type TrayAction =
   | { type: 'sign-in' | 'refresh' | 'regenerate' | 'check'; name: string }
   | { type: 'open-url'; url: string }
-  | { type: 'open-window' | 'toggle-start-at-login' | 'quit' };
+  | { type: 'open-window' | 'toggle-start-at-login' | 'check-updates' | 'quit' };
 
 export interface TrayEntry {
   label: string;
@@ -119,6 +119,7 @@ export function trayModel(views: RegistryView[], options: { now: number; startAt
       null,
       { label: 'Open Berth', action: { type: 'open-window' } },
       { label: 'Start at login', action: { type: 'toggle-start-at-login' }, checked: options.startAtLogin },
+      { label: 'Check for updates…', action: { type: 'check-updates' } },
       null,
       { label: 'Quit Berth', action: { type: 'quit' } },
     ],

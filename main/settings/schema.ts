@@ -40,6 +40,7 @@ function fields(
 const string = [(value: unknown) => typeof value === 'string', 'a string'] as Rule;
 const nonEmpty = [(value: unknown) => typeof value === 'string' && value.length > 0, 'a non-empty string'] as Rule;
 const url = [isUrl, 'a URL'] as Rule;
+const httpsUrl = [(value: unknown) => isUrl(value) && (value as string).startsWith('https://'), 'an https URL'] as Rule;
 const target = [(value: unknown) => value === 'config' || value === 'helper', '"config" or "helper"'] as Rule;
 const zeroOrMore = [(value: unknown) => isNumber(value, 0), '0 or a positive number'] as Rule;
 const positive = [(value: unknown) => isNumber(value, 0, true), 'a positive number'] as Rule;
@@ -158,7 +159,9 @@ function unknownFields(problems: Problems, at: string, value: Record<string, unk
 export function profileProblems(data: unknown): Problems {
   if (!isObject(data)) return ['the profile must be a JSON object'];
   const problems: Problems = [];
-  const { method: _method, ...rules } = harborFields;
+  const { method: _method, ...registryRules } = harborFields;
+  // An administrator's profile may also name the private server the app takes its updates from.
+  const rules = { ...registryRules, updateUrl: httpsUrl };
   unknownFields(problems, '', data, Object.keys(rules));
   fields(problems, '', data, rules, ['clientId']);
   return problems;

@@ -12,11 +12,17 @@ interface SettingsDialogProps {
 }
 
 export function SettingsDialog({ settings, onSaved, onClose }: SettingsDialogProps) {
-  // What the desktop offers (a tray or not) is shown, never sent back as a setting.
-  const { trayShown, ...editable } = settings;
+  // What the desktop offers (a tray or not, how it updates) is shown, never sent back as a setting.
+  const { trayShown, updatesOtherwise, ...editable } = settings;
   const [draft, setDraft] = useState(editable);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [updateAnswer, setUpdateAnswer] = useState<string | null>(null);
+
+  async function checkForUpdates() {
+    setUpdateAnswer('Checking…');
+    setUpdateAnswer(await berth().checkForUpdates().catch((failure: unknown) => messageOf(failure)));
+  }
 
   async function save(event: FormEvent) {
     event.preventDefault();
@@ -64,6 +70,22 @@ export function SettingsDialog({ settings, onSaved, onClose }: SettingsDialogPro
           <input type="checkbox" checked={draft.notifications} onChange={(event) => setDraft({ ...draft, notifications: event.target.checked })} />
           Notify me before a login expires and when one needs me
         </label>
+        {updatesOtherwise ? (
+          <p className="muted">{updatesOtherwise}</p>
+        ) : (
+          <label className="check">
+            <input type="checkbox" checked={draft.autoUpdate} onChange={(event) => setDraft({ ...draft, autoUpdate: event.target.checked })} />
+            Keep Berth up to date (new versions install when Berth quits)
+          </label>
+        )}
+        <div className="row">
+          <button type="button" onClick={() => void checkForUpdates()}>
+            Check for updates now
+          </button>
+          <span role="status" className="muted">
+            {updateAnswer}
+          </span>
+        </div>
         {!trayShown && (
           <label>
             When I close the window (this desktop shows no tray icon)

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
@@ -21,10 +21,12 @@ function logOf(ws: Workspace): string {
   return existsSync(path) ? readFileSync(path, 'utf8') : '';
 }
 
-type LaunchOptions = Omit<AppOptions, 'env' | 'userData'>;
+/** How to start the app; `env` adds to the workspace's environment. */
+type LaunchOptions = Omit<AppOptions, 'env' | 'userData'> & { env?: NodeJS.ProcessEnv };
 
 function appFor(ws: Workspace, bus: SessionBus, options: LaunchOptions = {}): AppUnderTest {
-  return startApp({ env: { ...ws.env, DBUS_SESSION_BUS_ADDRESS: bus.address }, userData: ws.berthHome, ...options });
+  const { env, ...rest } = options;
+  return startApp({ env: { ...ws.env, DBUS_SESSION_BUS_ADDRESS: bus.address, ...env }, userData: ws.berthHome, ...rest });
 }
 
 describe('the desktop app on real desktops', { skip: unless('dbus', 'keyring') }, () => {
@@ -174,6 +176,61 @@ describe('the desktop app on real desktops', { skip: unless('dbus', 'keyring') }
     await second.until('the window is shown', (s) => s.windows.some((w) => w.visible));
     await second.command({ type: 'quit' });
     assert.equal((await second.exited).last?.notifications.length, 0, 'no notification with notifications off');
+  });
+
+  test('updates: an AppImage takes them from the server a profile names, checks at start and from the tray, and says when one is ready; a deb leaves them to apt unless asked', async () => {
+    const host = await holdBusName(bus.address, statusNotifierWatcher);
+    try {
+      const ws = workspace();
+      const resources = join(ws.home, 'appimage-resources');
+      mkdirSync(resources, { recursive: true });
+      const appImage = { args: ['--hidden'], packaged: true, resources, env: { APPIMAGE: join(ws.home, 'Berth-0.2.0.AppImage') } };
+      const first = launch(ws, appImage);
+      await first.until('the tray is up', (s) => s.trays.length === 1);
+      await first.command({ type: 'tray-menu', label: 'Check for updates…' });
+      let seen = await first.until('the answer is shown', (s) => s.dialogs.some((d) => d.message === 'Updates'));
+      assert.match(seen.dialogs.find((d) => d.message === 'Updates')?.detail ?? '', /names no update server; an administrator can name one in a registry profile \("updateUrl"\)/);
+      assert.ok(!seen.journal.some((entry) => entry.startsWith('updater')), 'nothing to ask without a server');
+      await first.command({ type: 'tray-click' });
+      await first.until('the window is shown', (s) => s.windows.some((w) => w.visible));
+      const profile = JSON.stringify({ clientId: 'berth', issuer: 'https://sso.example.org/realms/corp', updateUrl: 'https://updates.example.org/berth' });
+      assert.equal(((await first.command({ type: 'invoke', method: 'readProfile', payload: profile })) as { ok: boolean }).ok, true);
+      await first.command({ type: 'quit' });
+      await first.exited;
+
+      const second = launch(ws, { ...appImage, updateOffered: '0.3.0' });
+      seen = await second.until('the new version is ready', (s) => s.notifications.some((n) => n.title === 'Berth 0.3.0 is ready'));
+      assert.ok(seen.journal.includes('updater feed: generic https://updates.example.org/berth'), seen.journal.join(' | '));
+      assert.ok(seen.journal.includes('updater check (autoDownload=true, installOnQuit=true)'), 'checked at start, downloaded by itself, installed at quit');
+      assert.equal(seen.notifications.find((n) => n.title === 'Berth 0.3.0 is ready')?.body, 'It installs when you quit Berth.');
+      await second.command({ type: 'tray-menu', label: 'Check for updates…' });
+      seen = await second.until('the tray check answers', (s) => s.dialogs.some((d) => /Berth 0\.3\.0 is downloading; it installs when you quit Berth\./.test(d.detail ?? '')));
+      await second.command({ type: 'quit' });
+      await second.exited;
+
+      const deb = workspace();
+      const debResources = join(deb.home, 'deb-resources');
+      mkdirSync(debResources, { recursive: true });
+      writeFileSync(join(debResources, 'package-type'), 'deb\n');
+      writeFileSync(join(debResources, 'app-update.yml'), 'provider: generic\nurl: https://updates.example.org/berth\n');
+      const installed = launch(deb, { args: ['--hidden'], packaged: true, resources: debResources, updateOffered: '0.3.0' });
+      await installed.until('the tray is up', (s) => s.trays.length === 1);
+      await installed.command({ type: 'tray-menu', label: 'Check for updates…' });
+      seen = await installed.until('the answer is shown', (s) => s.dialogs.some((d) => d.message === 'Updates'));
+      assert.match(seen.dialogs.find((d) => d.message === 'Updates')?.detail ?? '', /Installed from a deb package: `sudo apt upgrade`/);
+      assert.ok(!seen.journal.some((entry) => entry.startsWith('updater check')), 'a deb does not update itself by default');
+      await installed.command({ type: 'tray-click' });
+      await installed.until('the window is shown', (s) => s.windows.some((w) => w.visible));
+      const settings = (await installed.command({ type: 'invoke', method: 'settings' })) as { value: { autoUpdate: boolean; updatesOtherwise: string | null } };
+      assert.deepEqual([settings.value.autoUpdate, settings.value.updatesOtherwise], [false, null]);
+      await installed.command({ type: 'invoke', method: 'updateSettings', payload: { autoUpdate: true } });
+      const answer = (await installed.command({ type: 'invoke', method: 'checkForUpdates' })) as { value: string };
+      assert.equal(answer.value, 'Berth 0.3.0 is downloading; it installs when you quit Berth.', 'asked for, a deb updates itself too');
+      await installed.command({ type: 'quit' });
+      await installed.exited;
+    } finally {
+      host.release();
+    }
   });
 
   test('failures in the main process go to the log, never to an error dialog: a stale tray entry, a browser that will not open, a crashed page, a throwing timer', async () => {

@@ -55,6 +55,10 @@ export interface AppOptions {
   platform?: NodeJS.Platform;
   notificationsFail?: boolean;
   openExternalFails?: boolean;
+  /** The packaged app's resources folder (process.resourcesPath). */
+  resources?: string;
+  /** The version the update server offers; none: Berth is up to date. */
+  updateOffered?: string;
 }
 
 export function startApp(options: AppOptions): AppUnderTest {
@@ -68,6 +72,8 @@ export function startApp(options: AppOptions): AppUnderTest {
       FAKE_ELECTRON_NOTIFICATIONS_FAIL: options.notificationsFail ? '1' : '0',
       FAKE_ELECTRON_OPEN_EXTERNAL_FAILS: options.openExternalFails ? '1' : '0',
       ...(options.platform ? { FAKE_ELECTRON_PLATFORM: options.platform } : {}),
+      ...(options.resources ? { FAKE_ELECTRON_RESOURCES: options.resources } : {}),
+      ...(options.updateOffered ? { FAKE_UPDATE_VERSION: options.updateOffered } : {}),
     },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });

@@ -258,6 +258,9 @@ describe('the window in real Chromium, on the real core and the rig', { skip: un
       await dialog.getByLabel('Start Berth when I log in').check();
       await dialog.getByLabel('Notify me before a login expires and when one needs me').uncheck();
       assert.equal(await dialog.getByLabel(/When I close the window/).count(), 0, 'with a tray, closing the window always hides it');
+      await dialog.getByText('This is a checkout: `git pull` and `npm install` update it.').waitFor();
+      await dialog.getByRole('button', { name: 'Check for updates now' }).click();
+      await dialog.getByRole('status').filter({ hasText: 'This is a checkout' }).waitFor();
       await shot(page, '8-settings');
       await dialog.getByRole('button', { name: 'Save' }).click();
       await dialog.waitFor({ state: 'detached' });

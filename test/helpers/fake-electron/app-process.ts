@@ -20,6 +20,8 @@ type Command =
 const fake = electron;
 const userData = process.env.FAKE_ELECTRON_USER_DATA as string;
 fake.reset({ userData, packaged: process.env.FAKE_ELECTRON_PACKAGED === '1', notificationsFail: process.env.FAKE_ELECTRON_NOTIFICATIONS_FAIL === '1', openExternalFails: process.env.FAKE_ELECTRON_OPEN_EXTERNAL_FAILS === '1' });
+// A packaged app's resources folder: app-update.yml when the build named an update server, package-type for a deb.
+if (process.env.FAKE_ELECTRON_RESOURCES) Object.defineProperty(process, 'resourcesPath', { value: process.env.FAKE_ELECTRON_RESOURCES });
 // The app's code as it runs on another system: every `process.platform` branch in it takes that system's way.
 if (process.env.FAKE_ELECTRON_PLATFORM) Object.defineProperty(process, 'platform', { value: process.env.FAKE_ELECTRON_PLATFORM });
 

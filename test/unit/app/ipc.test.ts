@@ -60,7 +60,17 @@ test('a valid call from the window reaches the API and its answer comes back', a
   const reply = await call(bridgeChannel('updateSettings'), { warnDays: 5 });
   assert.deepEqual(reply, {
     ok: true,
-    value: { keepAliveHours: 24, warnDays: 5, target: 'config', startAtLogin: false, closeWithoutTray: 'minimize', notifications: true, trayShown: true },
+    value: {
+      keepAliveHours: 24,
+      warnDays: 5,
+      target: 'config',
+      startAtLogin: false,
+      closeWithoutTray: 'minimize',
+      notifications: true,
+      autoUpdate: false,
+      trayShown: true,
+      updatesOtherwise: 'This is a checkout: `git pull` and `npm install` update it.',
+    },
   });
   assert.equal(api.preferences().warnDays, 5);
   assert.deepEqual(
@@ -106,6 +116,9 @@ test('a bad payload is rejected with what is wrong, and changes nothing', async 
     ['updateSettings', { keepAliveHours: -1 }, /keepAliveHours must be a positive number/],
     ['updateSettings', { startAtLogin: 'yes' }, /startAtLogin must be true or false/],
     ['updateSettings', { theme: 'dark' }, /theme is not a known field/],
+    ['updateSettings', { trayShown: false }, /trayShown is what the desktop offers, not a setting/],
+    ['updateSettings', { autoUpdate: 'yes' }, /autoUpdate must be true or false/],
+    ['readProfile', '{"clientId": "berth", "updateUrl": "http://updates.example.org/"}', /updateUrl must be an https URL/],
     ['readProfile', '{"issuer": "https://sso.example.org"}', /The profile is not a Berth registry profile: clientId is missing/],
     ['readProfile', '{"clientId": "berth", "method": "web"}', /The profile is not a Berth registry profile: method is not a known field/],
     ['readProfile', 'not json', /The profile is not JSON/],

@@ -59,6 +59,7 @@ test('the menu has a status line per registry with its actions, then Open Berth,
     '---',
     'Open Berth',
     'Start at login',
+    'Check for updates…',
     '---',
     'Quit Berth',
   ]);
@@ -102,7 +103,7 @@ test("Electron's menu template runs each entry's action on click and keeps separ
   assert.deepEqual(ran, [{ type: 'regenerate', name: 'harbor' }, { type: 'quit' }]);
   assert.deepEqual(
     template.map((item) => item.type ?? 'normal'),
-    ['normal', 'separator', 'normal', 'checkbox', 'separator', 'normal'],
+    ['normal', 'separator', 'normal', 'checkbox', 'normal', 'separator', 'normal'],
   );
   assert.equal(template.find((item) => item.label === 'Start at login')?.checked, false);
 });
