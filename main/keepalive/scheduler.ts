@@ -58,6 +58,8 @@ interface Entry {
   intervalMs: number;
   failures: number;
   recheckUntil?: number;
+  /** The state the scheduler last saw, from its own pass or from sync. */
+  state: RegistryState;
 }
 
 export function jittered(delayMs: number, jitter: number, random: () => number): number {
@@ -78,6 +80,7 @@ export class KeepAliveScheduler {
   private readonly random: () => number;
   private readonly timing: KeepAliveTiming;
   private readonly entries = new Map<string, Entry>();
+  private readonly passing = new Set<string>();
   private timer: unknown;
   private running: Promise<void> | undefined;
   private started = false;
@@ -110,15 +113,30 @@ export class KeepAliveScheduler {
       const entry = this.entries.get(target.name);
       if (entry) {
         entry.intervalMs = target.intervalMs;
+        // A pass under way reports its own outcome when it ends.
+        if (target.state !== entry.state && !this.passing.has(target.name)) this.replan(target.name, entry, target.state, now);
         continue;
       }
       const due = Math.max(target.nextKeepAliveAt ?? (target.lastKeptAliveAt !== undefined ? target.lastKeptAliveAt + target.intervalMs : now), now);
-      this.entries.set(target.name, { due, intervalMs: target.intervalMs, failures: 0 });
+      this.entries.set(target.name, { due, intervalMs: target.intervalMs, failures: 0, state: target.state });
       // A registry just signed in shows its next keep-alive at once, not after its first pass.
       if (due !== target.nextKeepAliveAt) this.deps.planned(target.name, new Date(due));
     }
     for (const name of this.entries.keys()) if (!seen.has(name)) this.entries.delete(name);
     this.arm();
+  }
+
+  /**
+   * A state reached outside the scheduler's own passes (a refresh from the CLI or the tray): a registry that now needs
+   * re-checking soon (Harbor's session dead, offline) is looked at on that schedule, not at its next regular pass.
+   */
+  private replan(name: string, entry: Entry, state: RegistryState, now: number): void {
+    entry.state = state;
+    if (keptFine(state)) return;
+    const due = now + jittered(this.delayAfter(entry, state, now), this.timing.jitter, this.random);
+    if (due >= entry.due) return;
+    entry.due = due;
+    this.deps.planned(name, new Date(due));
   }
 
   /** Resume from sleep, network back: run what is overdue by the wall clock and whatever is backing off. */
@@ -190,12 +208,16 @@ export class KeepAliveScheduler {
       return;
     }
     let state: RegistryState;
+    this.passing.add(name);
     try {
       state = await this.deps.runPass(name);
     } catch {
       state = 'error';
+    } finally {
+      this.passing.delete(name);
     }
     if (!this.entries.has(name)) return;
+    entry.state = state;
     const finishedAt = this.clock.now();
     entry.due = finishedAt + jittered(this.delayAfter(entry, state, finishedAt), jitter, this.random);
     this.deps.planned(name, new Date(entry.due));

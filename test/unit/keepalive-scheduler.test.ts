@@ -147,6 +147,24 @@ test('after Harbor rejects the secret, it is re-checked every 5 minutes for an h
   await w.scheduler.stop();
 });
 
+test('a state reached outside its passes (a refresh from the CLI or the tray) gets that state\'s schedule: a dead Harbor session is looked at again in minutes', async () => {
+  const w = world([{ name: 'a', intervalMs: day, state: 'valid', lastKeptAliveAt: Date.parse('2026-11-22T07:00:00Z') }], () => 'valid');
+  w.scheduler.start();
+  assert.equal(w.planned.get('a'), Date.parse('2026-11-23T07:00:00Z'));
+  // `berth refresh` finds Harbor's session dead; the status event makes the app's scheduler sync.
+  (w.byName.get('a') as KeepAliveTarget).state = 'needs-web-login';
+  w.scheduler.sync();
+  assert.equal(w.planned.get('a'), w.clock.time + 5 * minute, 'the window shows the re-check, not tomorrow');
+  await w.advance(5 * minute);
+  assert.equal(w.passes.length, 1, 're-checked five minutes later');
+  // Fine again from elsewhere: the regular schedule it already has stands.
+  (w.byName.get('a') as KeepAliveTarget).state = 'valid';
+  const planned = w.planned.get('a');
+  w.scheduler.sync();
+  assert.equal(w.planned.get('a'), planned);
+  await w.scheduler.stop();
+});
+
 test('a nudge after sleep runs what fell due, and retries offline registries at once', async () => {
   const w = world(
     [
