@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { decodeJwt } from 'jose';
+import { createNodeApi } from '../../main/api/node.js';
 import { unless } from '../rig/components.js';
 import { startRig, type Rig } from '../rig/index.js';
 import { addArgs, assertNoSecretsLeaked, cliLogin, dockerInspect, storedSecret, storedStatus, type Workspace, uniqueName, workspace } from '../helpers/berth.js';
@@ -42,6 +43,7 @@ describe('identity providers that behave otherwise than the test one', { skip: u
   // Keycloak as it ships: what every other rig in the suite now is too.
   let keycloak: Rig;
   let noRevocation: Rig;
+  let noLogout: Rig;
   let logoutEnds: Rig;
   let sessionBound: Rig;
   let exact: Rig;
@@ -50,18 +52,19 @@ describe('identity providers that behave otherwise than the test one', { skip: u
   let otherIssuer: Rig;
   before(async () => {
     exactPort = await freePort();
-    [keycloak, noRevocation, logoutEnds, sessionBound, exact, fixed, otherIssuer] = await Promise.all([
+    [keycloak, noRevocation, noLogout, logoutEnds, sessionBound, exact, fixed, otherIssuer] = await Promise.all([
       startRig(),
       startRig({ provider: { revocation: false } }),
+      startRig({ provider: { revocation: false, logout: false } }),
       startRig({ provider: { revocation: false, logoutEndsSessions: true } }),
       startRig({ provider: { sessionBoundRefresh: 10 * 3600 } }),
       startRig({ berthClient: { application_type: 'web', redirect_uris: [`http://127.0.0.1:${exactPort}/callback`] } }),
       startRig({ provider: { fixedSessionTtl: 3600 } }),
       startRig({ harborIssuerHost: 'localhost' }),
     ]);
-    await Promise.all([keycloak, noRevocation, logoutEnds, sessionBound, exact, fixed, otherIssuer].map((rig) => rig.webLogin('alice')));
+    await Promise.all([keycloak, noRevocation, noLogout, logoutEnds, sessionBound, exact, fixed, otherIssuer].map((rig) => rig.webLogin('alice')));
   });
-  after(() => Promise.all([keycloak, noRevocation, logoutEnds, sessionBound, exact, fixed, otherIssuer].map((rig) => rig?.stop())));
+  after(() => Promise.all([keycloak, noRevocation, noLogout, logoutEnds, sessionBound, exact, fixed, otherIssuer].map((rig) => rig?.stop())));
 
   test('the rig is Keycloak as it ships: ID tokens as long as access tokens, refresh_expires_in 0 offline, old refresh tokens still valid, 32-character onboarding secrets', async () => {
     const started = await fetch(`${keycloak.idp.issuer}/.well-known/openid-configuration`);
@@ -110,7 +113,7 @@ describe('identity providers that behave otherwise than the test one', { skip: u
     assertNoSecretsLeaked(keycloak, ws);
   });
 
-  test('sign-out at a provider without a revocation endpoint says it could not revoke; a logout endpoint that ends the session is used', async () => {
+  test('sign-out at a provider without a revocation endpoint (with a logout endpoint that does not end the session, or none) says so, and the registry keeps saying it; a logout endpoint that ends the session is used', async () => {
     const plain = await added(noRevocation, 'alice');
     assert.equal((await cliLogin(plain.ws, plain.name, 'alice')).code, 0);
     const lingering = (await storedSecret(plain.ws, plain.name, 'refresh-token')) as string;
@@ -118,10 +121,33 @@ describe('identity providers that behave otherwise than the test one', { skip: u
     assert.equal(out.code, 0, out.stderr);
     const result = JSON.parse(out.stdout) as { revoked: boolean; warnings: string[] };
     assert.equal(result.revoked, false);
-    assert.match(result.warnings.join(' '), /has no revocation endpoint, and its logout endpoint did not end Berth's session\. Berth deleted its own copy, but the session stays valid at the provider/);
-    assert.match(out.stderr, /warning: .*has no revocation endpoint/);
+    assert.match(
+      result.warnings.join(' '),
+      /^Berth could not end its session at the identity provider at 127\.0\.0\.1:\d+: it has no revocation endpoint, and its logout endpoint did not end the session\. Berth deleted its own copy, but the provider keeps the session valid until it expires there, which can take weeks\. To end it sooner, sign out of your sessions in the provider's account page, or ask its administrator to end them\.$/,
+    );
+    assert.match(out.stderr, /warning: Berth could not end its session at the identity provider/);
     assert.doesNotMatch(out.stderr, /the session is revoked/);
     assert.equal(await noRevocation.idp.refreshTokenActive(lingering), true, 'which is the truth: the provider still honours it');
+    // The registry keeps saying so after the sign-out, and the activity list says it too.
+    const shown = await status(plain.ws, plain.name);
+    assert.equal(shown.state, 'signed-out');
+    assert.equal(shown.notice, result.warnings.join(' '));
+    assert.match((await plain.ws.berth('status', plain.name)).stdout, /note: Berth could not end its session at the identity provider/);
+    const entry = createNodeApi(plain.ws.env).activity()[0];
+    assert.equal(entry?.kind, 'problem');
+    assert.equal(entry?.text, `Signed out. ${result.warnings.join(' ')}`);
+
+    // No revocation endpoint and no logout endpoint at all: nothing is even tried, and the warning says why.
+    const bare = await added(noLogout, 'alice');
+    assert.equal((await cliLogin(bare.ws, bare.name, 'alice')).code, 0);
+    const kept = (await storedSecret(bare.ws, bare.name, 'refresh-token')) as string;
+    const bareOut = await bare.ws.berth('logout', bare.name, '--json');
+    assert.equal(bareOut.code, 0, bareOut.stderr);
+    const bareResult = JSON.parse(bareOut.stdout) as { revoked: boolean; warnings: string[] };
+    assert.equal(bareResult.revoked, false);
+    assert.match(bareResult.warnings.join(' '), /^Berth could not end its session at the identity provider at 127\.0\.0\.1:\d+: it offers neither a revocation nor a logout endpoint\. Berth deleted its own copy, but the provider keeps the session valid/);
+    assert.equal(await noLogout.idp.refreshTokenActive(kept), true);
+    assert.ok(!noLogout.idp.requestLog.includes('POST /session/end'), 'no logout endpoint was called');
 
     const keycloakLike = await added(logoutEnds, 'alice');
     assert.equal((await cliLogin(keycloakLike.ws, keycloakLike.name, 'alice')).code, 0);

@@ -17,6 +17,8 @@ export interface IdpOptions {
   revokeRefreshToken?: boolean;
   /** `false`: no revocation endpoint (RFC 7009), as some providers have none. */
   revocation?: boolean;
+  /** `false`: no logout endpoint either (no `end_session_endpoint` in discovery). */
+  logout?: boolean;
   /** Keycloak's logout endpoint: `POST /session/end` with `client_id` and `refresh_token` ends that session, offline ones too. */
   logoutEndsSessions?: boolean;
   /** Grants a refresh token even where offline access was not consented to, bound to the browser session (this many seconds), as some providers do. */
@@ -160,7 +162,7 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
     }),
     claims: { openid: ['sub'], profile: ['name', 'preferred_username'], email: ['email', 'email_verified'] },
     conformIdTokenClaims: false,
-    features: { devInteractions: { enabled: true }, revocation: { enabled: options.revocation !== false } },
+    features: { devInteractions: { enabled: true }, revocation: { enabled: options.revocation !== false }, rpInitiatedLogout: { enabled: options.logout !== false } },
     // Like Keycloak: every refresh returns a new refresh token with a fresh idle window.
     rotateRefreshToken: () => true,
     // Offline access needs consent (OIDC Core §11); a provider that grants a session-bound refresh token anyway is a switch.
