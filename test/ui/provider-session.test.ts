@@ -66,6 +66,7 @@ describe("the window on Berth's own session at the identity provider, in real Ch
       assert.match(words, /To end it sooner, sign out of your sessions in the provider's account page, or ask its administrator to end them\.$/, 'what to do');
       await page.getByRole('listitem').filter({ hasText: 'Signed out. Berth could not end its session at the identity provider' }).waitFor();
       assert.equal(await card.getByRole('alert').count(), 0, 'a sign-out that happened is not shown as a failure');
+      assert.equal(await card.locator('.fact').filter({ hasText: 'Berth’s sign-in' }).getByRole('definition').innerText(), '—', 'no session of Berth’s own to describe');
       assert.equal(await rig.idp.refreshTokenActive(lingering), true, 'the words are true: the provider still honours the session');
       await shot(page, '1-signed-out-session-lingers');
 
@@ -73,6 +74,16 @@ describe("the window on Berth's own session at the identity provider, in real Ch
       await card.getByRole('button', { name: 'Sign in', exact: true }).click();
       await card.getByRole('status').filter({ hasText: 'Valid' }).waitFor({ timeout: 60_000 });
       assert.equal(await card.getByRole('note').count(), 0);
+
+      // The provider ends Berth's session: the card says it ended rather than when it would have.
+      rig.idp.refreshErrors.set(rig.berthClientId, 'invalid_grant');
+      try {
+        await api.refresh(name);
+      } finally {
+        rig.idp.refreshErrors.delete(rig.berthClientId);
+      }
+      await card.getByRole('status').filter({ hasText: 'Sign-in needed' }).waitFor();
+      assert.equal(await card.locator('.fact').filter({ hasText: 'Berth’s sign-in' }).getByRole('definition').innerText(), 'ended');
 
       const crossed = JSON.stringify(window.traffic);
       for (const secret of rig.secrets()) assert.ok(!crossed.includes(secret), `a secret of length ${secret.length} crossed the bridge`);
