@@ -4,6 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { decodeJwt } from 'jose';
 import { createNodeApi } from '../../main/api/node.js';
+import { openStores } from '../../main/settings/node-stores.js';
 import { unless } from '../rig/components.js';
 import { startRig, type Rig } from '../rig/index.js';
 import { addArgs, assertNoSecretsLeaked, cliLogin, dockerInspect, storedSecret, storedStatus, type Workspace, uniqueName, workspace } from '../helpers/berth.js';
@@ -30,6 +31,34 @@ async function added(rig: Rig, user: string, ...flags: string[]): Promise<{ ws: 
   return { ws, name };
 }
 
+interface TokenResponse {
+  refresh_token: string;
+  refresh_expires_in?: number;
+  id_token: string;
+  expires_in: number;
+  scope: string;
+}
+
+/** A refresh grant made by hand, to see what the provider answers; Keycloak's default leaves the presented token valid. */
+async function refreshDirectly(rig: Rig, refreshToken: string): Promise<TokenResponse> {
+  const metadata = (await (await fetch(`${rig.idp.issuer}/.well-known/openid-configuration`)).json()) as { token_endpoint: string };
+  const response = await fetch(metadata.token_endpoint, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken, client_id: rig.berthClientId }),
+  });
+  assert.equal(response.status, 200);
+  return (await response.json()) as TokenResponse;
+}
+
+/** Moves the registry's last pass (and, with it, what that pass was told) back in time, as if it had been made that long ago. */
+function passMadeAgo(ws: Workspace, name: string, ms: number, fields: ('lastKeptAliveAt' | 'sessionExpiresAt')[]): void {
+  const { status: stored } = openStores(ws.berthHome);
+  const record = { ...stored.get(name) };
+  for (const field of fields) record[field] = new Date(Date.parse(record[field] as string) - ms).toISOString();
+  stored.put(name, record);
+}
+
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
     const server = createServer().listen(0, '127.0.0.1', () => {
@@ -49,10 +78,11 @@ describe('identity providers that behave otherwise than the test one', { skip: u
   let exact: Rig;
   let exactPort: number;
   let fixed: Rig;
+  let offlineMax: Rig;
   let otherIssuer: Rig;
   before(async () => {
     exactPort = await freePort();
-    [keycloak, noRevocation, noLogout, logoutEnds, sessionBound, exact, fixed, otherIssuer] = await Promise.all([
+    [keycloak, noRevocation, noLogout, logoutEnds, sessionBound, exact, fixed, offlineMax, otherIssuer] = await Promise.all([
       startRig(),
       startRig({ provider: { revocation: false } }),
       startRig({ provider: { revocation: false, logout: false } }),
@@ -60,24 +90,19 @@ describe('identity providers that behave otherwise than the test one', { skip: u
       startRig({ provider: { sessionBoundRefresh: 10 * 3600 } }),
       startRig({ berthClient: { application_type: 'web', redirect_uris: [`http://127.0.0.1:${exactPort}/callback`] } }),
       startRig({ provider: { fixedSessionTtl: 3600 } }),
+      // Keycloak with "Offline Session Max" on, at its defaults: 30 days idle, 60 days at most.
+      startRig({ provider: { offlineSessionMax: 60 * 86_400 } }),
       startRig({ harborIssuerHost: 'localhost' }),
     ]);
-    await Promise.all([keycloak, noRevocation, noLogout, logoutEnds, sessionBound, exact, fixed, otherIssuer].map((rig) => rig.webLogin('alice')));
+    await Promise.all([keycloak, noRevocation, noLogout, logoutEnds, sessionBound, exact, fixed, offlineMax, otherIssuer].map((rig) => rig.webLogin('alice')));
   });
-  after(() => Promise.all([keycloak, noRevocation, noLogout, logoutEnds, sessionBound, exact, fixed, otherIssuer].map((rig) => rig?.stop())));
+  after(() => Promise.all([keycloak, noRevocation, noLogout, logoutEnds, sessionBound, exact, fixed, offlineMax, otherIssuer].map((rig) => rig?.stop())));
 
   test('the rig is Keycloak as it ships: ID tokens as long as access tokens, refresh_expires_in 0 offline, old refresh tokens still valid, 32-character onboarding secrets', async () => {
-    const started = await fetch(`${keycloak.idp.issuer}/.well-known/openid-configuration`);
-    const metadata = (await started.json()) as { token_endpoint: string };
     const { ws, name } = await added(keycloak, 'alice');
     assert.equal((await cliLogin(ws, name, 'alice')).code, 0);
     const first = (await storedSecret(ws, name, 'refresh-token')) as string;
-    const response = await fetch(metadata.token_endpoint, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: first, client_id: keycloak.berthClientId }),
-    });
-    const tokens = (await response.json()) as { refresh_token: string; refresh_expires_in: number; id_token: string; expires_in: number; scope: string };
+    const tokens = await refreshDirectly(keycloak, first);
     assert.equal(tokens.refresh_expires_in, 0, 'an offline session without a maximum');
     assert.equal(tokens.expires_in, 300);
     const claims = decodeJwt(tokens.id_token);
@@ -177,6 +202,33 @@ describe('identity providers that behave otherwise than the test one', { skip: u
     assert.match((await bound.ws.berth('status', bound.name)).stdout, /note: The identity provider .* session bound to your browser's sign-in/);
   });
 
+  test('offline access granted with a non-zero refresh_expires_in (Keycloak’s "Offline Session Max"): an offline session, not a browser-bound one, whose stated end is shown and moves on with each refresh', async () => {
+    const { ws, name } = await added(offlineMax, 'alice');
+    const login = await cliLogin(ws, name, 'alice');
+    assert.equal(login.code, 0, login.stderr);
+    assert.doesNotMatch(login.stderr, /warning:/);
+    // What the provider answers for this session: offline_access granted, and an end 30 days out (the idle window is nearer than the maximum).
+    const answer = await refreshDirectly(offlineMax, (await storedSecret(ws, name, 'refresh-token')) as string);
+    assert.ok(answer.scope.split(' ').includes('offline_access'), answer.scope);
+    assert.ok(Math.abs((answer.refresh_expires_in ?? 0) - 30 * 86_400) < 60, `refresh_expires_in ${answer.refresh_expires_in}`);
+
+    const first = await status(ws, name);
+    assert.equal(first.notice, null, 'not called a session bound to the browser');
+    assert.equal(first.state, 'valid');
+    assert.ok(Math.abs(Date.parse(first.sessionExpiresAt ?? '') - (Date.now() + 30 * 86_400_000)) < 60_000, `the stated end: ${first.sessionExpiresAt}`);
+    assert.equal(first.sessionFixed, false);
+
+    // The next pass comes ten minutes after the last one: the stated end has moved on with it, so it is an idle window, not a fixed end.
+    passMadeAgo(ws, name, 10 * 60_000, ['lastKeptAliveAt', 'sessionExpiresAt']);
+    assert.equal((await ws.berth('refresh', name)).code, 0);
+    const later = await status(ws, name);
+    assert.equal(later.state, 'valid');
+    assert.equal(later.notice, null);
+    assert.ok(Math.abs(Date.parse(later.sessionExpiresAt ?? '') - (Date.now() + 30 * 86_400_000)) < 60_000, `still 30 days out: ${later.sessionExpiresAt}`);
+    assert.equal(later.sessionFixed, false);
+    assert.doesNotMatch((await ws.berth('status', name)).stdout, /keep-alive cannot extend it/);
+  });
+
   test('a provider that matches redirect URIs exactly: the error points at --loopback-port, which works, and a taken port names its holder', async () => {
     const anyPort = await added(exact, 'alice');
     const refused = await cliLogin(anyPort.ws, anyPort.name, 'alice');
@@ -205,9 +257,11 @@ describe('identity providers that behave otherwise than the test one', { skip: u
     const { ws, name } = await added(fixed, 'alice', '--warn-days', '0');
     assert.equal((await cliLogin(ws, name, 'alice')).code, 0);
     const first = await status(ws, name);
+    assert.equal(first.notice, null, 'offline access was granted: not a session bound to the browser');
     const end = Date.parse(first.sessionExpiresAt ?? '');
     assert.ok(Math.abs(end - (Date.now() + 3600_000)) < 60_000, `ends an hour after sign-in: ${first.sessionExpiresAt}`);
-    await sleep(6000);
+    // The next pass comes ten minutes after the last one, and the provider states the same end.
+    passMadeAgo(ws, name, 10 * 60_000, ['lastKeptAliveAt']);
     assert.equal((await ws.berth('refresh', name)).code, 0);
     const later = await status(ws, name);
     assert.ok(Math.abs(Date.parse(later.sessionExpiresAt ?? '') - end) < 2000, 'the refresh did not move the end');

@@ -25,6 +25,11 @@ export interface IdpOptions {
   sessionBoundRefresh?: number;
   /** Sessions end this many seconds after sign-in however often they are refreshed (a fixed lifetime, not an idle window). */
   fixedSessionTtl?: number;
+  /**
+   * Keycloak's "Offline Session Max" (its default when on: 60 days): an offline refresh token then expires at the idle
+   * window's end or this many seconds after sign-in, whichever is first, and `refresh_expires_in` says when.
+   */
+  offlineSessionMax?: number;
   /** The host name in the issuer (the server listens on 127.0.0.1 either way); Keycloak names itself after the host it is asked by. */
   host?: string;
 }
@@ -141,17 +146,22 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
   const issuer = `http://${options.host ?? '127.0.0.1'}:${port}`;
   const issued = new Set<string>();
   const Adapter = recordingAdapter(issued, options.revokeRefreshToken === true);
-  // When each grant began, for sessions with a fixed lifetime.
+  // When each grant began, for sessions with a fixed lifetime or a maximum.
   const grantStarts = new Map<string, number>();
   const now = () => Math.floor(Date.now() / 1000);
-  const refreshTtl = (clientId: string, grantId: string | undefined, offline: boolean): number => {
-    if (options.fixedSessionTtl !== undefined && grantId) {
-      const started = grantStarts.get(grantId) ?? now();
-      grantStarts.set(grantId, started);
-      return Math.max(1, started + options.fixedSessionTtl - now());
-    }
-    return offline ? perClient(options.refreshTokenIdleTtl, clientId, 30 * 24 * 3600) : (options.sessionBoundRefresh ?? 10 * 3600);
+  const startOf = (grantId: string): number => {
+    const started = grantStarts.get(grantId) ?? now();
+    grantStarts.set(grantId, started);
+    return started;
   };
+  const refreshTtl = (clientId: string, grantId: string | undefined, offline: boolean): number => {
+    if (options.fixedSessionTtl !== undefined && grantId) return Math.max(1, startOf(grantId) + options.fixedSessionTtl - now());
+    if (!offline) return options.sessionBoundRefresh ?? 10 * 3600;
+    const idle = perClient(options.refreshTokenIdleTtl, clientId, 30 * 24 * 3600);
+    return options.offlineSessionMax !== undefined && grantId ? Math.max(1, Math.min(idle, startOf(grantId) + options.offlineSessionMax - now())) : idle;
+  };
+  // Keycloak states no end for an offline session without a maximum (0); every other session's end it states.
+  const statesOfflineEnd = options.fixedSessionTtl !== undefined || options.offlineSessionMax !== undefined;
 
   const provider = new Provider(issuer, {
     adapter: Adapter,
@@ -214,7 +224,7 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
     if (typeof body.refresh_token === 'string') {
       const token = await provider.RefreshToken.find(body.refresh_token);
       const offline = String(body.scope ?? '').split(' ').includes('offline_access');
-      body.refresh_expires_in = offline && options.fixedSessionTtl === undefined ? 0 : Math.max(0, (token?.exp ?? now()) - now());
+      body.refresh_expires_in = offline && !statesOfflineEnd ? 0 : Math.max(0, (token?.exp ?? now()) - now());
     }
     const hold = ctx.oidc?.params?.grant_type === 'refresh_token' ? refreshHold : undefined;
     if (hold) {
