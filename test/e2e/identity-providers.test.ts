@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { decodeJwt } from 'jose';
@@ -59,6 +61,17 @@ function passMadeAgo(ws: Workspace, name: string, ms: number, fields: ('lastKept
   stored.put(name, record);
 }
 
+/** Like `added`, from a registry profile the administrator handed out (only the fields given here). */
+async function addedFromProfile(rig: Rig, user: string, profile: Record<string, unknown>): Promise<{ ws: Workspace; name: string }> {
+  const ws = workspace();
+  const name = uniqueName(user);
+  const file = join(ws.home, 'profile.json');
+  writeFileSync(file, JSON.stringify(profile));
+  const add = await ws.berth('add', 'harbor', name, '--url', rig.harbor.url, '--profile', file);
+  assert.equal(add.code, 0, add.stderr);
+  return { ws, name };
+}
+
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
     const server = createServer().listen(0, '127.0.0.1', () => {
@@ -79,10 +92,11 @@ describe('identity providers that behave otherwise than the test one', { skip: u
   let exactPort: number;
   let fixed: Rig;
   let offlineMax: Rig;
+  let jwtFixed: Rig;
   let otherIssuer: Rig;
   before(async () => {
     exactPort = await freePort();
-    [keycloak, noRevocation, noLogout, logoutEnds, sessionBound, exact, fixed, offlineMax, otherIssuer] = await Promise.all([
+    [keycloak, noRevocation, noLogout, logoutEnds, sessionBound, exact, fixed, offlineMax, jwtFixed, otherIssuer] = await Promise.all([
       startRig(),
       startRig({ provider: { revocation: false } }),
       startRig({ provider: { revocation: false, logout: false } }),
@@ -92,11 +106,12 @@ describe('identity providers that behave otherwise than the test one', { skip: u
       startRig({ provider: { fixedSessionTtl: 3600 } }),
       // Keycloak with "Offline Session Max" on, at its defaults: 30 days idle, 60 days at most.
       startRig({ provider: { offlineSessionMax: 60 * 86_400 } }),
+      startRig({ provider: { jwtRefreshTokens: true, fixedSessionTtl: 3600 } }),
       startRig({ harborIssuerHost: 'localhost' }),
     ]);
-    await Promise.all([keycloak, noRevocation, noLogout, logoutEnds, sessionBound, exact, fixed, offlineMax, otherIssuer].map((rig) => rig.webLogin('alice')));
+    await Promise.all([keycloak, noRevocation, noLogout, logoutEnds, sessionBound, exact, fixed, offlineMax, jwtFixed, otherIssuer].map((rig) => rig.webLogin('alice')));
   });
-  after(() => Promise.all([keycloak, noRevocation, noLogout, logoutEnds, sessionBound, exact, fixed, offlineMax, otherIssuer].map((rig) => rig?.stop())));
+  after(() => Promise.all([keycloak, noRevocation, noLogout, logoutEnds, sessionBound, exact, fixed, offlineMax, jwtFixed, otherIssuer].map((rig) => rig?.stop())));
 
   test('the rig is Keycloak as it ships: ID tokens as long as access tokens, refresh_expires_in 0 offline, old refresh tokens still valid, 32-character onboarding secrets', async () => {
     const { ws, name } = await added(keycloak, 'alice');
@@ -200,6 +215,14 @@ describe('identity providers that behave otherwise than the test one', { skip: u
     const end = Date.parse(shown.sessionExpiresAt ?? '');
     assert.ok(Math.abs(end - (Date.now() + 10 * 3600 * 1000)) < 60_000, `the session's end is known: ${shown.sessionExpiresAt}`);
     assert.match((await bound.ws.berth('status', bound.name)).stdout, /note: The identity provider .* session bound to your browser's sign-in/);
+
+    // A profile's prompt replaces Berth's too; this provider then grants no offline access at all, and Berth says why.
+    const prompted = await addedFromProfile(keycloak, 'alice', { clientId: keycloak.berthClientId, authParams: { prompt: 'login' } });
+    const promptedLogin = await cliLogin(prompted.ws, prompted.name, 'alice');
+    assert.equal(promptedLogin.code, 0, promptedLogin.stderr);
+    assert.ok((await storedSecret(prompted.ws, prompted.name, 'refresh-token')) === null, 'without consent, no refresh token');
+    assert.match(promptedLogin.stderr, /warning: The identity provider at .* gave Berth no session of its own: it did not grant offline_access \(your settings replaced Berth's prompt=consent with prompt=login;/);
+    assert.equal((await status(prompted.ws, prompted.name)).state, 'valid', "docker's credential works all the same");
   });
 
   test('offline access granted with a non-zero refresh_expires_in (Keycloak’s "Offline Session Max"): an offline session, not a browser-bound one, whose stated end is shown and moves on with each refresh', async () => {
@@ -229,7 +252,7 @@ describe('identity providers that behave otherwise than the test one', { skip: u
     assert.doesNotMatch((await ws.berth('status', name)).stdout, /keep-alive cannot extend it/);
   });
 
-  test('a provider that matches redirect URIs exactly: the error points at --loopback-port, which works, and a taken port names its holder', async () => {
+  test('a provider that matches redirect URIs exactly: the error points at --loopback-port, which works, as does a profile’s loopbackPort, and a taken port names its holder', async () => {
     const anyPort = await added(exact, 'alice');
     const refused = await cliLogin(anyPort.ws, anyPort.name, 'alice');
     assert.equal(refused.code, 1);
@@ -239,6 +262,12 @@ describe('identity providers that behave otherwise than the test one', { skip: u
     const login = await cliLogin(fixedPort.ws, fixedPort.name, 'alice');
     assert.equal(login.code, 0, login.stderr);
     assert.equal(storedStatus(fixedPort.ws, fixedPort.name).state, 'valid');
+
+    // The same port from a profile's loopbackPort.
+    const fromProfile = await addedFromProfile(exact, 'alice', { clientId: exact.berthClientId, loopbackPort: exactPort });
+    const profileLogin = await cliLogin(fromProfile.ws, fromProfile.name, 'alice');
+    assert.equal(profileLogin.code, 0, profileLogin.stderr);
+    assert.equal(storedStatus(fromProfile.ws, fromProfile.name).state, 'valid');
 
     const squatter: Server = createServer();
     await new Promise<void>((resolve) => squatter.listen(exactPort, '127.0.0.1', resolve));
@@ -279,6 +308,29 @@ describe('identity providers that behave otherwise than the test one', { skip: u
     assert.ok(Math.abs(Date.parse(shown.sessionExpiresAt ?? '') - (Date.now() + 2 * 86_400_000)) < 60_000);
     assert.equal(shown.sessionFixed, true);
     assert.equal(shown.state, 'expiring', 'warned about like any other expiry (within the 3-day threshold)');
+  });
+
+  test('a provider that states the end only in a JWT refresh token’s exp: that is the session’s end, and a refresh that does not move it makes it fixed', async () => {
+    const { ws, name } = await added(jwtFixed, 'alice', '--warn-days', '0');
+    assert.equal((await cliLogin(ws, name, 'alice')).code, 0);
+    const refreshToken = (await storedSecret(ws, name, 'refresh-token')) as string;
+    const { exp } = decodeJwt(refreshToken);
+    assert.ok(exp && Math.abs(exp * 1000 - (Date.now() + 3600_000)) < 60_000, `a JWT that ends an hour after sign-in: ${exp}`);
+    assert.equal((await refreshDirectly(jwtFixed, refreshToken)).refresh_expires_in, undefined, 'and no refresh_expires_in beside it');
+    const first = await status(ws, name);
+    assert.equal(first.sessionExpiresAt, new Date(exp * 1000).toISOString(), 'the end is the token’s exp');
+    assert.equal(first.notice, null);
+    assert.equal(first.sessionFixed, false, 'one statement cannot tell a fixed end from an idle window');
+
+    passMadeAgo(ws, name, 10 * 60_000, ['lastKeptAliveAt']);
+    assert.equal((await ws.berth('refresh', name)).code, 0);
+    const later = await status(ws, name);
+    assert.equal(later.state, 'valid');
+    assert.equal(decodeJwt((await storedSecret(ws, name, 'refresh-token')) as string).exp, exp, 'the rotated token states the same end');
+    assert.equal(later.sessionExpiresAt, first.sessionExpiresAt);
+    assert.equal(later.sessionFixed, true);
+    assert.match((await ws.berth('status', name)).stdout, /Berth's session ends .*, keep-alive cannot extend it/);
+    assertNoSecretsLeaked(jwtFixed, ws);
   });
 
   test('an ID token from another issuer than Harbor’s is named as such, not blamed on onboarding', async () => {

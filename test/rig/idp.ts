@@ -1,3 +1,4 @@
+import { createHmac, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Provider, { type Adapter, type AdapterPayload, type ClientMetadata } from 'oidc-provider';
@@ -30,6 +31,8 @@ export interface IdpOptions {
    * window's end or this many seconds after sign-in, whichever is first, and `refresh_expires_in` says when.
    */
   offlineSessionMax?: number;
+  /** Refresh tokens are JWTs whose `exp` is the only statement of their end (no `refresh_expires_in`), as some providers issue them. */
+  jwtRefreshTokens?: boolean;
   /** The host name in the issuer (the server listens on 127.0.0.1 either way); Keycloak names itself after the host it is asked by. */
   host?: string;
 }
@@ -130,6 +133,22 @@ function addAudienceMapper(provider: Provider, audiences: Record<string, string[
   };
 }
 
+/**
+ * oidc-provider has no JWT format for refresh tokens: each new one's id, which is the token's value, becomes a signed JWT
+ * carrying the `exp` oidc-provider stores for it, so the provider finds, rotates and revokes it as usual.
+ */
+function issueJwtRefreshTokens(provider: Provider): void {
+  type Token = { exp?: number; readonly expiration: number };
+  const key = randomBytes(32);
+  const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const prototype = provider.RefreshToken.prototype as unknown as { generateTokenId(this: Token): string };
+  prototype.generateTokenId = function (this: Token) {
+    this.exp = Math.floor(Date.now() / 1000) + this.expiration;
+    const unsigned = `${part({ alg: 'HS256', typ: 'JWT' })}.${part({ jti: randomBytes(16).toString('base64url'), exp: this.exp, typ: 'Refresh' })}`;
+    return `${unsigned}.${createHmac('sha256', key).update(unsigned).digest('base64url')}`;
+  };
+}
+
 /** The parameters of a form POST, read without disturbing a request oidc-provider will not see. */
 function formBody(req: IncomingMessage): Promise<URLSearchParams> {
   return new Promise((resolve, reject) => {
@@ -220,8 +239,8 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
       ctx.body = { error: failure, error_description: 'Session not active' };
       return;
     }
-    // Keycloak's refresh_expires_in: 0 for an offline session without a maximum, else the seconds it has left.
-    if (typeof body.refresh_token === 'string') {
+    // Keycloak's refresh_expires_in: 0 for an offline session without a maximum, else the seconds it has left. JWT refresh tokens state it themselves.
+    if (typeof body.refresh_token === 'string' && !options.jwtRefreshTokens) {
       const token = await provider.RefreshToken.find(body.refresh_token);
       const offline = String(body.scope ?? '').split(' ').includes('offline_access');
       body.refresh_expires_in = offline && !statesOfflineEnd ? 0 : Math.max(0, (token?.exp ?? now()) - now());
@@ -234,6 +253,7 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
   });
   const requestLog: string[] = [];
   addAudienceMapper(provider, options.idTokenAudiences ?? {});
+  if (options.jwtRefreshTokens) issueJwtRefreshTokens(provider);
   const handler = provider.callback();
   server.on('request', (req, res) => {
     const path = new URL(req.url ?? '/', issuer).pathname;
