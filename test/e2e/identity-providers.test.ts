@@ -41,14 +41,19 @@ interface TokenResponse {
   scope: string;
 }
 
-/** A refresh grant made by hand, to see what the provider answers; Keycloak's default leaves the presented token valid. */
-async function refreshDirectly(rig: Rig, refreshToken: string): Promise<TokenResponse> {
+/** A refresh grant with Berth's client id made by hand, as another copy of Berth's refresh token would be used. */
+async function refreshRequest(rig: Rig, refreshToken: string): Promise<Response> {
   const metadata = (await (await fetch(`${rig.idp.issuer}/.well-known/openid-configuration`)).json()) as { token_endpoint: string };
-  const response = await fetch(metadata.token_endpoint, {
+  return fetch(metadata.token_endpoint, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken, client_id: rig.berthClientId }),
   });
+}
+
+/** What the provider answers a refresh; Keycloak's default leaves the presented token valid. */
+async function refreshDirectly(rig: Rig, refreshToken: string): Promise<TokenResponse> {
+  const response = await refreshRequest(rig, refreshToken);
   assert.equal(response.status, 200);
   return (await response.json()) as TokenResponse;
 }
@@ -93,10 +98,11 @@ describe('identity providers that behave otherwise than the test one', { skip: u
   let fixed: Rig;
   let offlineMax: Rig;
   let jwtFixed: Rig;
+  let revoking: Rig;
   let otherIssuer: Rig;
   before(async () => {
     exactPort = await freePort();
-    [keycloak, noRevocation, noLogout, logoutEnds, sessionBound, exact, fixed, offlineMax, jwtFixed, otherIssuer] = await Promise.all([
+    [keycloak, noRevocation, noLogout, logoutEnds, sessionBound, exact, fixed, offlineMax, jwtFixed, revoking, otherIssuer] = await Promise.all([
       startRig(),
       startRig({ provider: { revocation: false } }),
       startRig({ provider: { revocation: false, logout: false } }),
@@ -107,11 +113,13 @@ describe('identity providers that behave otherwise than the test one', { skip: u
       // Keycloak with "Offline Session Max" on, at its defaults: 30 days idle, 60 days at most.
       startRig({ provider: { offlineSessionMax: 60 * 86_400 } }),
       startRig({ provider: { jwtRefreshTokens: true, fixedSessionTtl: 3600 } }),
+      // Keycloak with "Revoke Refresh Token" on; Harbor refreshes its own session at the provider on every use of the secret.
+      startRig({ provider: { revokeRefreshToken: true }, harborRefreshesOnEveryUse: true }),
       startRig({ harborIssuerHost: 'localhost' }),
     ]);
-    await Promise.all([keycloak, noRevocation, noLogout, logoutEnds, sessionBound, exact, fixed, offlineMax, jwtFixed, otherIssuer].map((rig) => rig.webLogin('alice')));
+    await Promise.all([keycloak, noRevocation, noLogout, logoutEnds, sessionBound, exact, fixed, offlineMax, jwtFixed, revoking, otherIssuer].map((rig) => rig.webLogin('alice')));
   });
-  after(() => Promise.all([keycloak, noRevocation, noLogout, logoutEnds, sessionBound, exact, fixed, offlineMax, jwtFixed, otherIssuer].map((rig) => rig?.stop())));
+  after(() => Promise.all([keycloak, noRevocation, noLogout, logoutEnds, sessionBound, exact, fixed, offlineMax, jwtFixed, revoking, otherIssuer].map((rig) => rig?.stop())));
 
   test('the rig is Keycloak as it ships: ID tokens as long as access tokens, refresh_expires_in 0 offline, old refresh tokens still valid, 32-character onboarding secrets', async () => {
     const { ws, name } = await added(keycloak, 'alice');
@@ -151,6 +159,35 @@ describe('identity providers that behave otherwise than the test one', { skip: u
       keycloak.idp.refreshErrors.delete(keycloak.berthClientId);
     }
     assertNoSecretsLeaked(keycloak, ws);
+  });
+
+  test('Keycloak with "Revoke Refresh Token" on: a reused refresh token ends Berth’s client session only; Harbor’s own session lives on, and every pass keeps it alive', async () => {
+    const { ws, name } = await added(revoking, 'alice');
+    assert.equal((await cliLogin(ws, name, 'alice')).code, 0);
+    const spent = (await storedSecret(ws, name, 'refresh-token')) as string;
+    const renewed = await ws.berth('refresh', name, '--json');
+    assert.equal((JSON.parse(renewed.stdout) as Status[])[0]?.state, 'valid', renewed.stderr);
+    // A stale copy of the refresh token Berth has just spent (a restored backup, a cloned home folder) is presented again.
+    const reuse = await refreshRequest(revoking, spent);
+    assert.equal(reuse.status, 400);
+    assert.equal(((await reuse.json()) as { error: string }).error, 'invalid_grant');
+    assert.deepEqual(revoking.idp.refreshTokenReuses, [revoking.berthClientId]);
+
+    const harborRefreshes = () => revoking.idp.grants.filter((client) => client === revoking.harborClientId).length;
+    const secretUses = () => revoking.harbor.requestLog.filter((line) => line === 'GET /service/token').length;
+    for (const pass of [1, 2]) {
+      const before = { refreshes: harborRefreshes(), uses: secretUses(), keptAlive: (await status(ws, name)).lastKeptAliveAt };
+      const refresh = await ws.berth('refresh', name, '--json');
+      assert.equal(refresh.code, 1, 'the registry needs the person');
+      const after = (JSON.parse(refresh.stdout) as Status[])[0] as Status;
+      assert.equal(after.state, 'needs-sign-in', `pass ${pass}: Berth's own session is over`);
+      assert.match(after.lastError ?? '', /ended Berth's session .*\(invalid_grant.*Docker credentials still work and Berth keeps Harbor's session alive/);
+      assert.ok(secretUses() > before.uses, `pass ${pass}: the CLI secret was used at Harbor`);
+      assert.ok(harborRefreshes() > before.refreshes, `pass ${pass}: Harbor refreshed its own session at the provider`);
+      assert.ok(Date.parse(after.lastKeptAliveAt ?? '') > Date.parse(before.keptAlive ?? ''), `pass ${pass}: Harbor's session was kept alive`);
+    }
+    assert.equal((await dockerInspect(ws, revoking.imageRef)).code, 0, "docker's credential still works");
+    assertNoSecretsLeaked(revoking, ws);
   });
 
   test('sign-out at a provider without a revocation endpoint (with a logout endpoint that does not end the session, or none) says so, and the registry keeps saying it; a logout endpoint that ends the session is used', async () => {

@@ -211,7 +211,7 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
   provider.on('server_error', (_ctx, error) => console.error('idp server_error', error));
   const refreshTokenReuses: string[] = [];
   provider.on('grant.error', (ctx, error) => {
-    if ((error as { error_description?: string }).error_description === 'refresh token already used') refreshTokenReuses.push(ctx.oidc.client?.clientId ?? '?');
+    if ((error as { error_detail?: string }).error_detail === 'refresh token already used') refreshTokenReuses.push(ctx.oidc.client?.clientId ?? '?');
   });
   const grants: string[] = [];
   // Refresh tokens presented once: a second use is counted even where the provider lets it pass (Keycloak's default).
