@@ -695,9 +695,12 @@ async function setTarget(name: string, target: CredentialTarget): Promise<Regist
         warnings.push(`Could not revoke Berth's session at the identity provider: ${errorMessage(error)}`);
       }
       for (const kind of secretKinds) await deps.secrets.delete(name, kind);
+      // A session left alive at the provider stays on the registry until the next sign-in, where the window and `status` show it.
+      if (warnings.length > 0) record(registry, { state: 'signed-out', notice: warnings.join(' ') });
     });
     deps.log.info('signed out', { registry: name, revoked });
-    note(name, 'action', revoked ? "Signed out; the identity provider revoked Berth's session." : 'Signed out.');
+    if (warnings.length > 0) note(name, 'problem', `Signed out. ${warnings.join(' ')}`);
+    else note(name, 'action', revoked ? "Signed out; the identity provider revoked Berth's session." : 'Signed out.');
     for (const warning of warnings) deps.log.warn(warning, { registry: name });
     return { revoked, warnings };
   }

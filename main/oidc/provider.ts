@@ -190,14 +190,21 @@ export interface Revocation {
   warning?: string;
 }
 
+/** A sign-out that left Berth's session alive at the provider, in plain words: what happened, what it means, what ends it. */
+export function sessionLingers(issuer: string, reason: string): string {
+  return (
+    `Berth could not end its session at the identity provider at ${new URL(issuer).host}: ${reason.replace(/\.$/, '')}. ` +
+    `Berth deleted its own copy, but the provider keeps the session valid until it expires there, which can take weeks. ` +
+    `To end it sooner, sign out of your sessions in the provider's account page, or ask its administrator to end them.`
+  );
+}
+
 /**
  * Ends Berth's session at the provider: RFC 7009 revocation where it has the endpoint; else its logout endpoint with the
  * refresh token (Keycloak's ends offline sessions that way), checked by trying the token once more; else says it could not.
  */
 export async function revokeRefreshToken(config: oidc.Configuration, settings: OidcClientSettings, refreshToken: string): Promise<Revocation> {
   const metadata = config.serverMetadata();
-  const host = new URL(metadata.issuer).host;
-  const lingers = `Berth deleted its own copy, but the session stays valid at the provider until it idles out or an administrator ends it.`;
   if (metadata.revocation_endpoint) {
     try {
       await oidc.tokenRevocation(config, refreshToken, { token_type_hint: 'refresh_token' });
@@ -207,7 +214,7 @@ export async function revokeRefreshToken(config: oidc.Configuration, settings: O
     }
   }
   if (!metadata.end_session_endpoint) {
-    return { revoked: false, warning: `The identity provider at ${host} offers no way to revoke Berth's session (no revocation or logout endpoint). ${lingers}` };
+    return { revoked: false, warning: sessionLingers(metadata.issuer, 'it offers neither a revocation nor a logout endpoint') };
   }
   try {
     const response = await httpClient({ caFile: settings.caFile })(metadata.end_session_endpoint, {
@@ -226,7 +233,7 @@ export async function revokeRefreshToken(config: oidc.Configuration, settings: O
     if (error instanceof oidc.ResponseBodyError) return { revoked: true };
     throw oidcError(error, settings, 'check that the session ended');
   }
-  return { revoked: false, warning: `The identity provider at ${host} has no revocation endpoint, and its logout endpoint did not end Berth's session. ${lingers}` };
+  return { revoked: false, warning: sessionLingers(metadata.issuer, 'it has no revocation endpoint, and its logout endpoint did not end the session') };
 }
 
 // openid-client and jose name their own checks OAUTH_* and ERR_JW*: the provider answered, but not acceptably.

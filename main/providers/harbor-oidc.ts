@@ -4,7 +4,7 @@ import { idTokenAuth, type HarborClient, type HarborUser } from '../harbor/clien
 import { newCliSecret } from '../harbor/cli-secret.js';
 import { readHarborLogin } from '../harbor/login-redirect.js';
 import { rememberSecret } from '../log/redact.js';
-import { discover, refreshTokens, revokeRefreshToken, signInWithBrowser, type OidcClientSettings, type Tokens } from '../oidc/provider.js';
+import { discover, refreshTokens, revokeRefreshToken, sessionLingers, signInWithBrowser, type OidcClientSettings, type Tokens } from '../oidc/provider.js';
 import { checkBasicCredentials, discoverTokenService } from '../registry/token-auth.js';
 import type { SecretStore } from '../secrets/keychain.js';
 import type { HarborOidcSettings } from '../settings/model.js';
@@ -261,8 +261,13 @@ async function regenerateLocked(registry: HarborOidcSettings, deps: MethodDepend
 async function signOut(registry: HarborOidcSettings, refreshToken: string | null) {
   if (!refreshToken) return { revoked: false, warnings: [] };
   const settings = oidcSettings(registry);
-  const { revoked, warning } = await revokeRefreshToken(await discover(settings), settings, refreshToken);
-  return { revoked, warnings: warning ? [warning] : [] };
+  try {
+    const { revoked, warning } = await revokeRefreshToken(await discover(settings), settings, refreshToken);
+    return { revoked, warnings: warning ? [warning] : [] };
+  } catch (error) {
+    if (!(error instanceof BerthError)) throw error;
+    return { revoked: false, warnings: [sessionLingers(registry.issuer, error.message)] };
+  }
 }
 
 /** Method `oidc`: Berth's own public client at the identity provider, registered by an administrator. */

@@ -94,7 +94,7 @@ export interface RegistryStatusRecord {
   sessionExpiresAt?: string;
   /** Berth's own session ends at `sessionExpiresAt` however often it is refreshed (a fixed lifetime). */
   sessionFixed?: boolean;
-  /** Something that works now but will need the person later (a browser-bound session, a Harbor without offline access). */
+  /** Something that does not change the state but will need the person (a browser-bound session, a Harbor without offline access, a session the provider kept after sign-out). */
   notice?: string;
   lastError?: string;
   /** The URL that fixes a `needs-web-login` state. */

@@ -80,7 +80,11 @@ export function RegistryCard({ view, now, busy, signingIn, error, focused, actio
         {harbor && <Fact term="Next keep-alive">{view.nextKeepAliveAt ? <When at={view.nextKeepAliveAt} now={now} /> : '—'}</Fact>}
         {view.method === 'oidc' && (
           <Fact term="Berth’s sign-in">
-            {view.sessionExpiresAt ? (
+            {!signedIn ? (
+              '—'
+            ) : view.state === 'needs-sign-in' ? (
+              'ended'
+            ) : view.sessionExpiresAt ? (
               view.sessionFixed ? (
                 <>
                   ends on <time dateTime={view.sessionExpiresAt}>{fullDate(view.sessionExpiresAt)}</time>, keep-alive cannot extend it

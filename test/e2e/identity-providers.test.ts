@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { decodeJwt } from 'jose';
+import { createNodeApi } from '../../main/api/node.js';
+import { openStores } from '../../main/settings/node-stores.js';
 import { unless } from '../rig/components.js';
 import { startRig, type Rig } from '../rig/index.js';
 import { addArgs, assertNoSecretsLeaked, cliLogin, dockerInspect, storedSecret, storedStatus, type Workspace, uniqueName, workspace } from '../helpers/berth.js';
@@ -29,6 +33,50 @@ async function added(rig: Rig, user: string, ...flags: string[]): Promise<{ ws: 
   return { ws, name };
 }
 
+interface TokenResponse {
+  refresh_token: string;
+  refresh_expires_in?: number;
+  id_token: string;
+  expires_in: number;
+  scope: string;
+}
+
+/** A refresh grant with Berth's client id made by hand, as another copy of Berth's refresh token would be used. */
+async function refreshRequest(rig: Rig, refreshToken: string): Promise<Response> {
+  const metadata = (await (await fetch(`${rig.idp.issuer}/.well-known/openid-configuration`)).json()) as { token_endpoint: string };
+  return fetch(metadata.token_endpoint, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken, client_id: rig.berthClientId }),
+  });
+}
+
+/** What the provider answers a refresh; Keycloak's default leaves the presented token valid. */
+async function refreshDirectly(rig: Rig, refreshToken: string): Promise<TokenResponse> {
+  const response = await refreshRequest(rig, refreshToken);
+  assert.equal(response.status, 200);
+  return (await response.json()) as TokenResponse;
+}
+
+/** Moves the registry's last pass (and, with it, what that pass was told) back in time, as if it had been made that long ago. */
+function passMadeAgo(ws: Workspace, name: string, ms: number, fields: ('lastKeptAliveAt' | 'sessionExpiresAt')[]): void {
+  const { status: stored } = openStores(ws.berthHome);
+  const record = { ...stored.get(name) };
+  for (const field of fields) record[field] = new Date(Date.parse(record[field] as string) - ms).toISOString();
+  stored.put(name, record);
+}
+
+/** Like `added`, from a registry profile the administrator handed out (only the fields given here). */
+async function addedFromProfile(rig: Rig, user: string, profile: Record<string, unknown>): Promise<{ ws: Workspace; name: string }> {
+  const ws = workspace();
+  const name = uniqueName(user);
+  const file = join(ws.home, 'profile.json');
+  writeFileSync(file, JSON.stringify(profile));
+  const add = await ws.berth('add', 'harbor', name, '--url', rig.harbor.url, '--profile', file);
+  assert.equal(add.code, 0, add.stderr);
+  return { ws, name };
+}
+
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
     const server = createServer().listen(0, '127.0.0.1', () => {
@@ -42,39 +90,42 @@ describe('identity providers that behave otherwise than the test one', { skip: u
   // Keycloak as it ships: what every other rig in the suite now is too.
   let keycloak: Rig;
   let noRevocation: Rig;
+  let noLogout: Rig;
   let logoutEnds: Rig;
   let sessionBound: Rig;
   let exact: Rig;
   let exactPort: number;
   let fixed: Rig;
+  let offlineMax: Rig;
+  let jwtFixed: Rig;
+  let revoking: Rig;
   let otherIssuer: Rig;
   before(async () => {
     exactPort = await freePort();
-    [keycloak, noRevocation, logoutEnds, sessionBound, exact, fixed, otherIssuer] = await Promise.all([
+    [keycloak, noRevocation, noLogout, logoutEnds, sessionBound, exact, fixed, offlineMax, jwtFixed, revoking, otherIssuer] = await Promise.all([
       startRig(),
       startRig({ provider: { revocation: false } }),
+      startRig({ provider: { revocation: false, logout: false } }),
       startRig({ provider: { revocation: false, logoutEndsSessions: true } }),
       startRig({ provider: { sessionBoundRefresh: 10 * 3600 } }),
       startRig({ berthClient: { application_type: 'web', redirect_uris: [`http://127.0.0.1:${exactPort}/callback`] } }),
       startRig({ provider: { fixedSessionTtl: 3600 } }),
+      // Keycloak with "Offline Session Max" on, at its defaults: 30 days idle, 60 days at most.
+      startRig({ provider: { offlineSessionMax: 60 * 86_400 } }),
+      startRig({ provider: { jwtRefreshTokens: true, fixedSessionTtl: 3600 } }),
+      // Keycloak with "Revoke Refresh Token" on; Harbor refreshes its own session at the provider on every use of the secret.
+      startRig({ provider: { revokeRefreshToken: true }, harborRefreshesOnEveryUse: true }),
       startRig({ harborIssuerHost: 'localhost' }),
     ]);
-    await Promise.all([keycloak, noRevocation, logoutEnds, sessionBound, exact, fixed, otherIssuer].map((rig) => rig.webLogin('alice')));
+    await Promise.all([keycloak, noRevocation, noLogout, logoutEnds, sessionBound, exact, fixed, offlineMax, jwtFixed, revoking, otherIssuer].map((rig) => rig.webLogin('alice')));
   });
-  after(() => Promise.all([keycloak, noRevocation, logoutEnds, sessionBound, exact, fixed, otherIssuer].map((rig) => rig?.stop())));
+  after(() => Promise.all([keycloak, noRevocation, noLogout, logoutEnds, sessionBound, exact, fixed, offlineMax, jwtFixed, revoking, otherIssuer].map((rig) => rig?.stop())));
 
   test('the rig is Keycloak as it ships: ID tokens as long as access tokens, refresh_expires_in 0 offline, old refresh tokens still valid, 32-character onboarding secrets', async () => {
-    const started = await fetch(`${keycloak.idp.issuer}/.well-known/openid-configuration`);
-    const metadata = (await started.json()) as { token_endpoint: string };
     const { ws, name } = await added(keycloak, 'alice');
     assert.equal((await cliLogin(ws, name, 'alice')).code, 0);
     const first = (await storedSecret(ws, name, 'refresh-token')) as string;
-    const response = await fetch(metadata.token_endpoint, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: first, client_id: keycloak.berthClientId }),
-    });
-    const tokens = (await response.json()) as { refresh_token: string; refresh_expires_in: number; id_token: string; expires_in: number; scope: string };
+    const tokens = await refreshDirectly(keycloak, first);
     assert.equal(tokens.refresh_expires_in, 0, 'an offline session without a maximum');
     assert.equal(tokens.expires_in, 300);
     const claims = decodeJwt(tokens.id_token);
@@ -110,7 +161,36 @@ describe('identity providers that behave otherwise than the test one', { skip: u
     assertNoSecretsLeaked(keycloak, ws);
   });
 
-  test('sign-out at a provider without a revocation endpoint says it could not revoke; a logout endpoint that ends the session is used', async () => {
+  test('Keycloak with "Revoke Refresh Token" on: a reused refresh token ends Berth’s client session only; Harbor’s own session lives on, and every pass keeps it alive', async () => {
+    const { ws, name } = await added(revoking, 'alice');
+    assert.equal((await cliLogin(ws, name, 'alice')).code, 0);
+    const spent = (await storedSecret(ws, name, 'refresh-token')) as string;
+    const renewed = await ws.berth('refresh', name, '--json');
+    assert.equal((JSON.parse(renewed.stdout) as Status[])[0]?.state, 'valid', renewed.stderr);
+    // A stale copy of the refresh token Berth has just spent (a restored backup, a cloned home folder) is presented again.
+    const reuse = await refreshRequest(revoking, spent);
+    assert.equal(reuse.status, 400);
+    assert.equal(((await reuse.json()) as { error: string }).error, 'invalid_grant');
+    assert.deepEqual(revoking.idp.refreshTokenReuses, [revoking.berthClientId]);
+
+    const harborRefreshes = () => revoking.idp.grants.filter((client) => client === revoking.harborClientId).length;
+    const secretUses = () => revoking.harbor.requestLog.filter((line) => line === 'GET /service/token').length;
+    for (const pass of [1, 2]) {
+      const before = { refreshes: harborRefreshes(), uses: secretUses(), keptAlive: (await status(ws, name)).lastKeptAliveAt };
+      const refresh = await ws.berth('refresh', name, '--json');
+      assert.equal(refresh.code, 1, 'the registry needs the person');
+      const after = (JSON.parse(refresh.stdout) as Status[])[0] as Status;
+      assert.equal(after.state, 'needs-sign-in', `pass ${pass}: Berth's own session is over`);
+      assert.match(after.lastError ?? '', /ended Berth's session .*\(invalid_grant.*Docker credentials still work and Berth keeps Harbor's session alive/);
+      assert.ok(secretUses() > before.uses, `pass ${pass}: the CLI secret was used at Harbor`);
+      assert.ok(harborRefreshes() > before.refreshes, `pass ${pass}: Harbor refreshed its own session at the provider`);
+      assert.ok(Date.parse(after.lastKeptAliveAt ?? '') > Date.parse(before.keptAlive ?? ''), `pass ${pass}: Harbor's session was kept alive`);
+    }
+    assert.equal((await dockerInspect(ws, revoking.imageRef)).code, 0, "docker's credential still works");
+    assertNoSecretsLeaked(revoking, ws);
+  });
+
+  test('sign-out at a provider without a revocation endpoint (with a logout endpoint that does not end the session, or none) says so, and the registry keeps saying it; a logout endpoint that ends the session is used', async () => {
     const plain = await added(noRevocation, 'alice');
     assert.equal((await cliLogin(plain.ws, plain.name, 'alice')).code, 0);
     const lingering = (await storedSecret(plain.ws, plain.name, 'refresh-token')) as string;
@@ -118,10 +198,33 @@ describe('identity providers that behave otherwise than the test one', { skip: u
     assert.equal(out.code, 0, out.stderr);
     const result = JSON.parse(out.stdout) as { revoked: boolean; warnings: string[] };
     assert.equal(result.revoked, false);
-    assert.match(result.warnings.join(' '), /has no revocation endpoint, and its logout endpoint did not end Berth's session\. Berth deleted its own copy, but the session stays valid at the provider/);
-    assert.match(out.stderr, /warning: .*has no revocation endpoint/);
+    assert.match(
+      result.warnings.join(' '),
+      /^Berth could not end its session at the identity provider at 127\.0\.0\.1:\d+: it has no revocation endpoint, and its logout endpoint did not end the session\. Berth deleted its own copy, but the provider keeps the session valid until it expires there, which can take weeks\. To end it sooner, sign out of your sessions in the provider's account page, or ask its administrator to end them\.$/,
+    );
+    assert.match(out.stderr, /warning: Berth could not end its session at the identity provider/);
     assert.doesNotMatch(out.stderr, /the session is revoked/);
     assert.equal(await noRevocation.idp.refreshTokenActive(lingering), true, 'which is the truth: the provider still honours it');
+    // The registry keeps saying so after the sign-out, and the activity list says it too.
+    const shown = await status(plain.ws, plain.name);
+    assert.equal(shown.state, 'signed-out');
+    assert.equal(shown.notice, result.warnings.join(' '));
+    assert.match((await plain.ws.berth('status', plain.name)).stdout, /note: Berth could not end its session at the identity provider/);
+    const entry = createNodeApi(plain.ws.env).activity()[0];
+    assert.equal(entry?.kind, 'problem');
+    assert.equal(entry?.text, `Signed out. ${result.warnings.join(' ')}`);
+
+    // No revocation endpoint and no logout endpoint at all: nothing is even tried, and the warning says why.
+    const bare = await added(noLogout, 'alice');
+    assert.equal((await cliLogin(bare.ws, bare.name, 'alice')).code, 0);
+    const kept = (await storedSecret(bare.ws, bare.name, 'refresh-token')) as string;
+    const bareOut = await bare.ws.berth('logout', bare.name, '--json');
+    assert.equal(bareOut.code, 0, bareOut.stderr);
+    const bareResult = JSON.parse(bareOut.stdout) as { revoked: boolean; warnings: string[] };
+    assert.equal(bareResult.revoked, false);
+    assert.match(bareResult.warnings.join(' '), /^Berth could not end its session at the identity provider at 127\.0\.0\.1:\d+: it offers neither a revocation nor a logout endpoint\. Berth deleted its own copy, but the provider keeps the session valid/);
+    assert.equal(await noLogout.idp.refreshTokenActive(kept), true);
+    assert.ok(!noLogout.idp.requestLog.includes('POST /session/end'), 'no logout endpoint was called');
 
     const keycloakLike = await added(logoutEnds, 'alice');
     assert.equal((await cliLogin(keycloakLike.ws, keycloakLike.name, 'alice')).code, 0);
@@ -149,9 +252,44 @@ describe('identity providers that behave otherwise than the test one', { skip: u
     const end = Date.parse(shown.sessionExpiresAt ?? '');
     assert.ok(Math.abs(end - (Date.now() + 10 * 3600 * 1000)) < 60_000, `the session's end is known: ${shown.sessionExpiresAt}`);
     assert.match((await bound.ws.berth('status', bound.name)).stdout, /note: The identity provider .* session bound to your browser's sign-in/);
+
+    // A profile's prompt replaces Berth's too; this provider then grants no offline access at all, and Berth says why.
+    const prompted = await addedFromProfile(keycloak, 'alice', { clientId: keycloak.berthClientId, authParams: { prompt: 'login' } });
+    const promptedLogin = await cliLogin(prompted.ws, prompted.name, 'alice');
+    assert.equal(promptedLogin.code, 0, promptedLogin.stderr);
+    assert.ok((await storedSecret(prompted.ws, prompted.name, 'refresh-token')) === null, 'without consent, no refresh token');
+    assert.match(promptedLogin.stderr, /warning: The identity provider at .* gave Berth no session of its own: it did not grant offline_access \(your settings replaced Berth's prompt=consent with prompt=login;/);
+    assert.equal((await status(prompted.ws, prompted.name)).state, 'valid', "docker's credential works all the same");
   });
 
-  test('a provider that matches redirect URIs exactly: the error points at --loopback-port, which works, and a taken port names its holder', async () => {
+  test('offline access granted with a non-zero refresh_expires_in (Keycloak’s "Offline Session Max"): an offline session, not a browser-bound one, whose stated end is shown and moves on with each refresh', async () => {
+    const { ws, name } = await added(offlineMax, 'alice');
+    const login = await cliLogin(ws, name, 'alice');
+    assert.equal(login.code, 0, login.stderr);
+    assert.doesNotMatch(login.stderr, /warning:/);
+    // What the provider answers for this session: offline_access granted, and an end 30 days out (the idle window is nearer than the maximum).
+    const answer = await refreshDirectly(offlineMax, (await storedSecret(ws, name, 'refresh-token')) as string);
+    assert.ok(answer.scope.split(' ').includes('offline_access'), answer.scope);
+    assert.ok(Math.abs((answer.refresh_expires_in ?? 0) - 30 * 86_400) < 60, `refresh_expires_in ${answer.refresh_expires_in}`);
+
+    const first = await status(ws, name);
+    assert.equal(first.notice, null, 'not called a session bound to the browser');
+    assert.equal(first.state, 'valid');
+    assert.ok(Math.abs(Date.parse(first.sessionExpiresAt ?? '') - (Date.now() + 30 * 86_400_000)) < 60_000, `the stated end: ${first.sessionExpiresAt}`);
+    assert.equal(first.sessionFixed, false);
+
+    // The next pass comes ten minutes after the last one: the stated end has moved on with it, so it is an idle window, not a fixed end.
+    passMadeAgo(ws, name, 10 * 60_000, ['lastKeptAliveAt', 'sessionExpiresAt']);
+    assert.equal((await ws.berth('refresh', name)).code, 0);
+    const later = await status(ws, name);
+    assert.equal(later.state, 'valid');
+    assert.equal(later.notice, null);
+    assert.ok(Math.abs(Date.parse(later.sessionExpiresAt ?? '') - (Date.now() + 30 * 86_400_000)) < 60_000, `still 30 days out: ${later.sessionExpiresAt}`);
+    assert.equal(later.sessionFixed, false);
+    assert.doesNotMatch((await ws.berth('status', name)).stdout, /keep-alive cannot extend it/);
+  });
+
+  test('a provider that matches redirect URIs exactly: the error points at --loopback-port, which works, as does a profile’s loopbackPort, and a taken port names its holder', async () => {
     const anyPort = await added(exact, 'alice');
     const refused = await cliLogin(anyPort.ws, anyPort.name, 'alice');
     assert.equal(refused.code, 1);
@@ -161,6 +299,12 @@ describe('identity providers that behave otherwise than the test one', { skip: u
     const login = await cliLogin(fixedPort.ws, fixedPort.name, 'alice');
     assert.equal(login.code, 0, login.stderr);
     assert.equal(storedStatus(fixedPort.ws, fixedPort.name).state, 'valid');
+
+    // The same port from a profile's loopbackPort.
+    const fromProfile = await addedFromProfile(exact, 'alice', { clientId: exact.berthClientId, loopbackPort: exactPort });
+    const profileLogin = await cliLogin(fromProfile.ws, fromProfile.name, 'alice');
+    assert.equal(profileLogin.code, 0, profileLogin.stderr);
+    assert.equal(storedStatus(fromProfile.ws, fromProfile.name).state, 'valid');
 
     const squatter: Server = createServer();
     await new Promise<void>((resolve) => squatter.listen(exactPort, '127.0.0.1', resolve));
@@ -179,9 +323,11 @@ describe('identity providers that behave otherwise than the test one', { skip: u
     const { ws, name } = await added(fixed, 'alice', '--warn-days', '0');
     assert.equal((await cliLogin(ws, name, 'alice')).code, 0);
     const first = await status(ws, name);
+    assert.equal(first.notice, null, 'offline access was granted: not a session bound to the browser');
     const end = Date.parse(first.sessionExpiresAt ?? '');
     assert.ok(Math.abs(end - (Date.now() + 3600_000)) < 60_000, `ends an hour after sign-in: ${first.sessionExpiresAt}`);
-    await sleep(6000);
+    // The next pass comes ten minutes after the last one, and the provider states the same end.
+    passMadeAgo(ws, name, 10 * 60_000, ['lastKeptAliveAt']);
     assert.equal((await ws.berth('refresh', name)).code, 0);
     const later = await status(ws, name);
     assert.ok(Math.abs(Date.parse(later.sessionExpiresAt ?? '') - end) < 2000, 'the refresh did not move the end');
@@ -199,6 +345,29 @@ describe('identity providers that behave otherwise than the test one', { skip: u
     assert.ok(Math.abs(Date.parse(shown.sessionExpiresAt ?? '') - (Date.now() + 2 * 86_400_000)) < 60_000);
     assert.equal(shown.sessionFixed, true);
     assert.equal(shown.state, 'expiring', 'warned about like any other expiry (within the 3-day threshold)');
+  });
+
+  test('a provider that states the end only in a JWT refresh token’s exp: that is the session’s end, and a refresh that does not move it makes it fixed', async () => {
+    const { ws, name } = await added(jwtFixed, 'alice', '--warn-days', '0');
+    assert.equal((await cliLogin(ws, name, 'alice')).code, 0);
+    const refreshToken = (await storedSecret(ws, name, 'refresh-token')) as string;
+    const { exp } = decodeJwt(refreshToken);
+    assert.ok(exp && Math.abs(exp * 1000 - (Date.now() + 3600_000)) < 60_000, `a JWT that ends an hour after sign-in: ${exp}`);
+    assert.equal((await refreshDirectly(jwtFixed, refreshToken)).refresh_expires_in, undefined, 'and no refresh_expires_in beside it');
+    const first = await status(ws, name);
+    assert.equal(first.sessionExpiresAt, new Date(exp * 1000).toISOString(), 'the end is the token’s exp');
+    assert.equal(first.notice, null);
+    assert.equal(first.sessionFixed, false, 'one statement cannot tell a fixed end from an idle window');
+
+    passMadeAgo(ws, name, 10 * 60_000, ['lastKeptAliveAt']);
+    assert.equal((await ws.berth('refresh', name)).code, 0);
+    const later = await status(ws, name);
+    assert.equal(later.state, 'valid');
+    assert.equal(decodeJwt((await storedSecret(ws, name, 'refresh-token')) as string).exp, exp, 'the rotated token states the same end');
+    assert.equal(later.sessionExpiresAt, first.sessionExpiresAt);
+    assert.equal(later.sessionFixed, true);
+    assert.match((await ws.berth('status', name)).stdout, /Berth's session ends .*, keep-alive cannot extend it/);
+    assertNoSecretsLeaked(jwtFixed, ws);
   });
 
   test('an ID token from another issuer than Harbor’s is named as such, not blamed on onboarding', async () => {

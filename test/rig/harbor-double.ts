@@ -159,6 +159,8 @@ export class HarborDouble {
   private readonly signingKey: KeyObject;
   /** `METHOD /path` of every request received (no query strings, so no secrets). */
   readonly requestLog: string[] = [];
+  /** When each request in `requestLog` arrived (epoch ms), entry for entry. */
+  readonly requestTimes: number[] = [];
   /** Added before every response, to stand in for a network round trip (benchmarks). */
   responseDelayMs = 0;
 
@@ -168,6 +170,7 @@ export class HarborDouble {
     this.signingKey = createPrivateKey(options.tokenSigning.privateKeyPem);
     this.server = createServer((req, res) => {
       this.requestLog.push(`${req.method} ${new URL(req.url ?? '/', 'http://double').pathname}`);
+      this.requestTimes.push(Date.now());
       const handled = () =>
         this.handle(req, res).catch((error: unknown) => {
           if (!res.headersSent) send(res, 500, errorBody('INTERNAL_SERVER_ERROR', String(error)));

@@ -1,3 +1,4 @@
+import { createHmac, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Provider, { type Adapter, type AdapterPayload, type ClientMetadata } from 'oidc-provider';
@@ -17,12 +18,21 @@ export interface IdpOptions {
   revokeRefreshToken?: boolean;
   /** `false`: no revocation endpoint (RFC 7009), as some providers have none. */
   revocation?: boolean;
+  /** `false`: no logout endpoint either (no `end_session_endpoint` in discovery). */
+  logout?: boolean;
   /** Keycloak's logout endpoint: `POST /session/end` with `client_id` and `refresh_token` ends that session, offline ones too. */
   logoutEndsSessions?: boolean;
   /** Grants a refresh token even where offline access was not consented to, bound to the browser session (this many seconds), as some providers do. */
   sessionBoundRefresh?: number;
   /** Sessions end this many seconds after sign-in however often they are refreshed (a fixed lifetime, not an idle window). */
   fixedSessionTtl?: number;
+  /**
+   * Keycloak's "Offline Session Max" (its default when on: 60 days): an offline refresh token then expires at the idle
+   * window's end or this many seconds after sign-in, whichever is first, and `refresh_expires_in` says when.
+   */
+  offlineSessionMax?: number;
+  /** Refresh tokens are JWTs whose `exp` is the only statement of their end (no `refresh_expires_in`), as some providers issue them. */
+  jwtRefreshTokens?: boolean;
   /** The host name in the issuer (the server listens on 127.0.0.1 either way); Keycloak names itself after the host it is asked by. */
   host?: string;
 }
@@ -123,6 +133,22 @@ function addAudienceMapper(provider: Provider, audiences: Record<string, string[
   };
 }
 
+/**
+ * oidc-provider has no JWT format for refresh tokens: each new one's id, which is the token's value, becomes a signed JWT
+ * carrying the `exp` oidc-provider stores for it, so the provider finds, rotates and revokes it as usual.
+ */
+function issueJwtRefreshTokens(provider: Provider): void {
+  type Token = { exp?: number; readonly expiration: number };
+  const key = randomBytes(32);
+  const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const prototype = provider.RefreshToken.prototype as unknown as { generateTokenId(this: Token): string };
+  prototype.generateTokenId = function (this: Token) {
+    this.exp = Math.floor(Date.now() / 1000) + this.expiration;
+    const unsigned = `${part({ alg: 'HS256', typ: 'JWT' })}.${part({ jti: randomBytes(16).toString('base64url'), exp: this.exp, typ: 'Refresh' })}`;
+    return `${unsigned}.${createHmac('sha256', key).update(unsigned).digest('base64url')}`;
+  };
+}
+
 /** The parameters of a form POST, read without disturbing a request oidc-provider will not see. */
 function formBody(req: IncomingMessage): Promise<URLSearchParams> {
   return new Promise((resolve, reject) => {
@@ -139,17 +165,22 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
   const issuer = `http://${options.host ?? '127.0.0.1'}:${port}`;
   const issued = new Set<string>();
   const Adapter = recordingAdapter(issued, options.revokeRefreshToken === true);
-  // When each grant began, for sessions with a fixed lifetime.
+  // When each grant began, for sessions with a fixed lifetime or a maximum.
   const grantStarts = new Map<string, number>();
   const now = () => Math.floor(Date.now() / 1000);
-  const refreshTtl = (clientId: string, grantId: string | undefined, offline: boolean): number => {
-    if (options.fixedSessionTtl !== undefined && grantId) {
-      const started = grantStarts.get(grantId) ?? now();
-      grantStarts.set(grantId, started);
-      return Math.max(1, started + options.fixedSessionTtl - now());
-    }
-    return offline ? perClient(options.refreshTokenIdleTtl, clientId, 30 * 24 * 3600) : (options.sessionBoundRefresh ?? 10 * 3600);
+  const startOf = (grantId: string): number => {
+    const started = grantStarts.get(grantId) ?? now();
+    grantStarts.set(grantId, started);
+    return started;
   };
+  const refreshTtl = (clientId: string, grantId: string | undefined, offline: boolean): number => {
+    if (options.fixedSessionTtl !== undefined && grantId) return Math.max(1, startOf(grantId) + options.fixedSessionTtl - now());
+    if (!offline) return options.sessionBoundRefresh ?? 10 * 3600;
+    const idle = perClient(options.refreshTokenIdleTtl, clientId, 30 * 24 * 3600);
+    return options.offlineSessionMax !== undefined && grantId ? Math.max(1, Math.min(idle, startOf(grantId) + options.offlineSessionMax - now())) : idle;
+  };
+  // Keycloak states no end for an offline session without a maximum (0); every other session's end it states.
+  const statesOfflineEnd = options.fixedSessionTtl !== undefined || options.offlineSessionMax !== undefined;
 
   const provider = new Provider(issuer, {
     adapter: Adapter,
@@ -160,7 +191,7 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
     }),
     claims: { openid: ['sub'], profile: ['name', 'preferred_username'], email: ['email', 'email_verified'] },
     conformIdTokenClaims: false,
-    features: { devInteractions: { enabled: true }, revocation: { enabled: options.revocation !== false } },
+    features: { devInteractions: { enabled: true }, revocation: { enabled: options.revocation !== false }, rpInitiatedLogout: { enabled: options.logout !== false } },
     // Like Keycloak: every refresh returns a new refresh token with a fresh idle window.
     rotateRefreshToken: () => true,
     // Offline access needs consent (OIDC Core §11); a provider that grants a session-bound refresh token anyway is a switch.
@@ -180,7 +211,7 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
   provider.on('server_error', (_ctx, error) => console.error('idp server_error', error));
   const refreshTokenReuses: string[] = [];
   provider.on('grant.error', (ctx, error) => {
-    if ((error as { error_description?: string }).error_description === 'refresh token already used') refreshTokenReuses.push(ctx.oidc.client?.clientId ?? '?');
+    if ((error as { error_detail?: string }).error_detail === 'refresh token already used') refreshTokenReuses.push(ctx.oidc.client?.clientId ?? '?');
   });
   const grants: string[] = [];
   // Refresh tokens presented once: a second use is counted even where the provider lets it pass (Keycloak's default).
@@ -208,11 +239,11 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
       ctx.body = { error: failure, error_description: 'Session not active' };
       return;
     }
-    // Keycloak's refresh_expires_in: 0 for an offline session without a maximum, else the seconds it has left.
-    if (typeof body.refresh_token === 'string') {
+    // Keycloak's refresh_expires_in: 0 for an offline session without a maximum, else the seconds it has left. JWT refresh tokens state it themselves.
+    if (typeof body.refresh_token === 'string' && !options.jwtRefreshTokens) {
       const token = await provider.RefreshToken.find(body.refresh_token);
       const offline = String(body.scope ?? '').split(' ').includes('offline_access');
-      body.refresh_expires_in = offline && options.fixedSessionTtl === undefined ? 0 : Math.max(0, (token?.exp ?? now()) - now());
+      body.refresh_expires_in = offline && !statesOfflineEnd ? 0 : Math.max(0, (token?.exp ?? now()) - now());
     }
     const hold = ctx.oidc?.params?.grant_type === 'refresh_token' ? refreshHold : undefined;
     if (hold) {
@@ -222,6 +253,7 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
   });
   const requestLog: string[] = [];
   addAudienceMapper(provider, options.idTokenAudiences ?? {});
+  if (options.jwtRefreshTokens) issueJwtRefreshTokens(provider);
   const handler = provider.callback();
   server.on('request', (req, res) => {
     const path = new URL(req.url ?? '/', issuer).pathname;

@@ -17,8 +17,8 @@ export interface RigOptions {
   audienceMapper?: boolean;
   /** `false`: nothing is registered for Berth at the identity provider; else changes to Berth's client (e.g. its redirect URIs). */
   berthClient?: false | Partial<ClientMetadata>;
-  /** How the identity provider behaves where providers differ (refresh-token reuse, revocation, logout, consent, session lifetime). */
-  provider?: Pick<IdpOptions, 'revokeRefreshToken' | 'revocation' | 'logoutEndsSessions' | 'sessionBoundRefresh' | 'fixedSessionTtl'>;
+  /** How the identity provider behaves where providers differ (refresh-token reuse, revocation, logout, consent, session lifetime, refresh-token format). */
+  provider?: Pick<IdpOptions, 'revokeRefreshToken' | 'revocation' | 'logout' | 'logoutEndsSessions' | 'sessionBoundRefresh' | 'fixedSessionTtl' | 'offlineSessionMax' | 'jwtRefreshTokens'>;
   /** Harbor knows its identity provider by another host name than Berth does (`localhost` against `127.0.0.1`): a different issuer. */
   harborIssuerHost?: string;
   /** Harbor's `oidc_scope`; default with `offline_access`. */
