@@ -90,7 +90,7 @@ function registryEntries(view: RegistryView): TrayEntry[] {
   }
   entries.push(
     { label: signedIn ? 'Sign in again…' : 'Sign in…', action: { type: 'sign-in', name: view.name }, enabled: view.can.signIn },
-    { label: 'Refresh now', action: { type: 'refresh', name: view.name }, enabled: view.can.keepAlive && signedIn },
+    { label: 'Renew now', action: { type: 'refresh', name: view.name }, enabled: view.can.keepAlive && signedIn },
     { label: 'Regenerate CLI secret…', action: { type: 'regenerate', name: view.name }, enabled: view.can.regenerate && signedIn },
     { label: 'Check image…', action: { type: 'check', name: view.name } },
     { label: 'Open in browser', action: { type: 'open-url', url: view.url } },

@@ -169,7 +169,7 @@ export function App() {
             </div>
           )}
         </section>
-        <CheckImage prefill={checkPrefill} onOpen={openUrl} />
+        <CheckImage prefill={checkPrefill} onOpen={openUrl} registries={registries ?? []} />
         <ActivityList entries={activity} now={now} />
       </main>
       {open?.dialog === 'add' && (

@@ -1,19 +1,12 @@
 import { useEffect, useRef } from 'react';
 import type { RegistryView } from '../../main/api/bridge-contract.js';
+import { cardButtons, rechecked, type RegistryActions } from './card-actions.js';
+import { MoreMenu } from './MoreMenu.js';
 import { cadence, countdown, fullDate, relative } from './time.js';
-import { methodWords, stateBadge, stateSentence } from './words.js';
+import { methodTerms, methodWords, stateBadge, stateSentence } from './words.js';
 import { Problem } from './Problem.js';
 
-export interface RegistryActions {
-  signIn(name: string): void;
-  pasteSecret(view: RegistryView): void;
-  refresh(name: string): void;
-  regenerate(name: string): void;
-  check(view: RegistryView): void;
-  open(url: string): void;
-  signOut(name: string): void;
-  remove(name: string): void;
-}
+export type { RegistryActions } from './card-actions.js';
 
 interface RegistryCardProps {
   view: RegistryView;
@@ -26,20 +19,22 @@ interface RegistryCardProps {
   actions: RegistryActions;
 }
 
-function Fact({ term, children }: { term: string; children: React.ReactNode }) {
+/** One fact in plain words; `about` names the technical thing behind it, for the tooltip. */
+function Fact({ term, about, children }: { term: string; about?: string; children: React.ReactNode }) {
   return (
     <div className="fact">
-      <dt>{term}</dt>
+      <dt title={about}>{term}</dt>
       <dd>{children}</dd>
     </div>
   );
 }
 
+/** "29 days left", "5 minutes ago": with the date beside it, since a countdown alone does not say when. */
 function When({ at, now, future }: { at: string; now: number; future?: boolean }) {
   return (
-    <time dateTime={at} title={fullDate(at)}>
-      {future ? countdown(at, now) : relative(at, now)}
-    </time>
+    <>
+      <time dateTime={at}>{future ? countdown(at, now) : relative(at, now)}</time> <span className="muted">({fullDate(at)})</span>
+    </>
   );
 }
 
@@ -52,17 +47,20 @@ export function RegistryCard({ view, now, busy, signingIn, error, focused, actio
     }
   }, [focused]);
   const badge = stateBadge[view.state];
-  const { can } = view;
   const harbor = view.kind === 'harbor';
   const signedIn = view.username !== null && view.state !== 'signed-out';
   const headingId = `registry-${view.name}`;
+  const buttons = cardButtons(view, { signedIn, signingIn, busy: busy !== null }, actions);
   // Harbor has already dropped the session: the old deadline no longer means anything.
-  const idle = view.state === 'needs-web-login' ? 'expired' : view.idleDeadline && (
-    <>
-      <When at={view.idleDeadline} now={now} future />
-      {view.keepAliveHours !== null && `; kept alive ${cadence(view.keepAliveHours)}`}
-    </>
-  );
+  const lasts =
+    view.state === 'needs-web-login'
+      ? 'ended'
+      : view.idleDeadline && (
+          <>
+            <When at={view.idleDeadline} now={now} future />
+            {view.keepAliveHours !== null && `; renewed ${cadence(view.keepAliveHours)}`}
+          </>
+        );
   return (
     <article ref={ref} className={`registry${focused ? ' focused' : ''}`} aria-labelledby={headingId} tabIndex={-1} data-registry={view.name}>
       <header>
@@ -73,13 +71,28 @@ export function RegistryCard({ view, now, busy, signingIn, error, focused, actio
       </header>
       <dl className="facts">
         <Fact term="Registry">{view.registry}</Fact>
-        <Fact term="User">{view.username ?? '—'}</Fact>
-        <Fact term="Signs in with">{methodWords[view.method]}</Fact>
-        {harbor && <Fact term="Harbor session">{idle || '—'}</Fact>}
-        {harbor && <Fact term="Last keep-alive">{view.lastKeptAliveAt ? <When at={view.lastKeptAliveAt} now={now} /> : '—'}</Fact>}
-        {harbor && <Fact term="Next keep-alive">{view.nextKeepAliveAt ? <When at={view.nextKeepAliveAt} now={now} /> : '—'}</Fact>}
+        <Fact term="Signed in as">{view.username ?? '—'}</Fact>
+        <Fact term="Signs in with" about={methodTerms[view.method]}>
+          {methodWords[view.method]}
+        </Fact>
+        {harbor && (
+          <Fact term="Harbor login lasts" about="Harbor's stored OIDC session: it ends after the identity provider's idle window (30 days in Keycloak) without use; each renewal uses it">
+            {lasts || '—'}
+          </Fact>
+        )}
+        {harbor && <Fact term="Last renewed" about="The last keep-alive pass: the CLI secret used at Harbor's token service">{view.lastKeptAliveAt ? <When at={view.lastKeptAliveAt} now={now} /> : '—'}</Fact>}
+        {harbor &&
+          (rechecked(view) ? (
+            <Fact term="Next check" about="While the login does not work, Berth looks again every few minutes, and at once when the network comes back">
+              {view.nextKeepAliveAt ? <When at={view.nextKeepAliveAt} now={now} /> : '—'}
+            </Fact>
+          ) : (
+            <Fact term="Next renewal" about="The next keep-alive pass">
+              {view.nextKeepAliveAt ? <When at={view.nextKeepAliveAt} now={now} /> : '—'}
+            </Fact>
+          ))}
         {view.method === 'oidc' && (
-          <Fact term="Berth’s sign-in">
+          <Fact term="Berth’s own session" about="Berth's refresh token at the identity provider, which it uses to fetch a new CLI secret">
             {!signedIn ? (
               '—'
             ) : view.state === 'needs-sign-in' ? (
@@ -93,11 +106,13 @@ export function RegistryCard({ view, now, busy, signingIn, error, focused, actio
                 <When at={view.sessionExpiresAt} now={now} future />
               )
             ) : (
-              'does not expire'
+              'renewed with each keep-alive'
             )}
           </Fact>
         )}
-        <Fact term="docker gets it">{view.target === 'helper' ? 'from docker-credential-berth' : 'from its config'}</Fact>
+        <Fact term="Docker reads it from" about={view.target === 'helper' ? 'docker-credential-berth, the credential helper named in docker’s config.json' : '~/.docker/config.json, or the credential store it names (credsStore, credHelpers)'}>
+          {view.target === 'helper' ? 'Berth, at each pull' : 'its config file'}
+        </Fact>
       </dl>
       <p className={`sentence ${badge.tone}`}>{view.lastError ?? stateSentence[view.state]}</p>
       {view.notice && (
@@ -107,50 +122,12 @@ export function RegistryCard({ view, now, busy, signingIn, error, focused, actio
       )}
       <Problem text={error} />
       <div className="actions">
-        {view.actionUrl && view.method === 'web' && (
-          <button type="button" className="primary" disabled={busy !== null} onClick={() => actions.signIn(view.name)}>
-            Log in to Harbor again
+        {[...(buttons.primary ? [buttons.primary] : []), ...buttons.beside].map((action) => (
+          <button key={action.label} type="button" className={action === buttons.primary ? 'primary' : undefined} title={action.title} disabled={action.disabled} onClick={action.run}>
+            {action.label}
           </button>
-        )}
-        {view.actionUrl && view.method !== 'web' && (
-          <button type="button" className="primary" onClick={() => actions.open(view.actionUrl as string)}>
-            Open Harbor web login
-          </button>
-        )}
-        {can.signIn && !(view.actionUrl && view.method === 'web') && (
-          <button type="button" className={signedIn ? '' : 'primary'} disabled={busy !== null} onClick={() => actions.signIn(view.name)}>
-            {signedIn ? 'Sign in again' : 'Sign in'}
-          </button>
-        )}
-        {can.pasteSecret && (
-          <button type="button" disabled={busy !== null && !signingIn} onClick={() => actions.pasteSecret(view)}>
-            {signingIn ? 'Use my browser and paste the CLI secret instead' : 'Paste CLI secret…'}
-          </button>
-        )}
-        {can.keepAlive && signedIn && (
-          <button type="button" disabled={busy !== null} onClick={() => actions.refresh(view.name)}>
-            Refresh now
-          </button>
-        )}
-        {can.regenerate && signedIn && (
-          <button type="button" disabled={busy !== null} onClick={() => actions.regenerate(view.name)}>
-            Regenerate CLI secret…
-          </button>
-        )}
-        <button type="button" onClick={() => actions.check(view)}>
-          Check image…
-        </button>
-        <button type="button" onClick={() => actions.open(view.url)}>
-          Open in browser
-        </button>
-        {signedIn && (
-          <button type="button" disabled={busy !== null} onClick={() => actions.signOut(view.name)}>
-            Sign out
-          </button>
-        )}
-        <button type="button" className="danger" disabled={busy !== null} onClick={() => actions.remove(view.name)}>
-          Remove…
-        </button>
+        ))}
+        <MoreMenu items={buttons.more} label={`More actions for ${view.name}`} />
       </div>
       {busy && (
         <p className="busy" role="status">

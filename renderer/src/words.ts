@@ -2,8 +2,15 @@ import type { CheckVerdict, RegistryState, SignInMethod } from '../../main/api/b
 
 export const methodWords: Record<SignInMethod, string> = {
   web: 'Harbor’s web login',
-  oidc: 'Berth’s own OIDC client',
+  oidc: 'Berth’s own sign-in',
   'docker-login': 'a token from docker login',
+};
+
+/** What each method is, technically, for the tooltip. */
+export const methodTerms: Record<SignInMethod, string> = {
+  web: 'Harbor’s own OIDC login (/c/oidc/login); nothing is registered for Berth anywhere',
+  oidc: 'An OIDC client registered for Berth at the identity provider: authorization code with PKCE on a loopback port',
+  'docker-login': 'A username and token docker login stored through docker-credential-berth',
 };
 
 export const stateBadge: Record<RegistryState, { text: string; tone: 'good' | 'warn' | 'bad' | 'quiet' }> = {

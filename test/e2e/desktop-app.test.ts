@@ -254,7 +254,7 @@ describe('the desktop app on real desktops', { skip: unless('dbus', 'keyring') }
 
       // Removed by the CLI: the app's menu still shows it until its next look.
       assert.equal((await run(process.execPath, [berthBin, 'remove', 'gone'], ws.env)).code, 0);
-      await app.command({ type: 'tray-menu', label: 'Refresh now' });
+      await app.command({ type: 'tray-menu', label: 'Renew now' });
       await app.until('the failure is logged', () => /refresh from the tray failed .*registry="gone"/.test(logOf(ws)), 30_000);
       const after = await app.snapshot();
       assert.equal(after.quit, false);

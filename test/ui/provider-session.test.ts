@@ -56,7 +56,8 @@ describe("the window on Berth's own session at the identity provider, in real Ch
     try {
       await page.goto(`${server.origin}/index.html`);
       await card.getByRole('status').filter({ hasText: 'Valid' }).waitFor();
-      await card.getByRole('button', { name: 'Sign out' }).click();
+      await card.getByRole('button', { name: /^More actions for / }).click();
+      await card.getByRole('menuitem', { name: 'Sign out' }).click();
       await card.getByRole('status').filter({ hasText: 'Signed out' }).waitFor();
       const note = card.getByRole('note');
       await note.waitFor();
@@ -66,7 +67,7 @@ describe("the window on Berth's own session at the identity provider, in real Ch
       assert.match(words, /To end it sooner, sign out of your sessions in the provider's account page, or ask its administrator to end them\.$/, 'what to do');
       await page.getByRole('listitem').filter({ hasText: 'Signed out. Berth could not end its session at the identity provider' }).waitFor();
       assert.equal(await card.getByRole('alert').count(), 0, 'a sign-out that happened is not shown as a failure');
-      assert.equal(await card.locator('.fact').filter({ hasText: 'Berth’s sign-in' }).getByRole('definition').innerText(), '—', 'no session of Berth’s own to describe');
+      assert.equal(await card.locator('.fact').filter({ hasText: 'Berth’s own session' }).getByRole('definition').innerText(), '—', 'no session of Berth’s own to describe');
       assert.equal(await rig.idp.refreshTokenActive(lingering), true, 'the words are true: the provider still honours the session');
       await shot(page, '1-signed-out-session-lingers');
 
@@ -83,7 +84,7 @@ describe("the window on Berth's own session at the identity provider, in real Ch
         rig.idp.refreshErrors.delete(rig.berthClientId);
       }
       await card.getByRole('status').filter({ hasText: 'Sign-in needed' }).waitFor();
-      assert.equal(await card.locator('.fact').filter({ hasText: 'Berth’s sign-in' }).getByRole('definition').innerText(), 'ended');
+      assert.equal(await card.locator('.fact').filter({ hasText: 'Berth’s own session' }).getByRole('definition').innerText(), 'ended');
 
       const crossed = JSON.stringify(window.traffic);
       for (const secret of rig.secrets()) assert.ok(!crossed.includes(secret), `a secret of length ${secret.length} crossed the bridge`);
@@ -117,7 +118,7 @@ describe("the window on Berth's own session at the identity provider, in real Ch
       assert.ok(view?.sessionExpiresAt && view.sessionFixed, 'the core holds a fixed end');
       const end = Date.parse(view.sessionExpiresAt);
       assert.ok(Math.abs(end - (Date.now() + 2 * 86_400_000)) < 60_000, `two days after sign-in: ${view.sessionExpiresAt}`);
-      const shown = card.locator('.fact').filter({ hasText: 'Berth’s sign-in' }).getByRole('definition');
+      const shown = card.locator('.fact').filter({ hasText: 'Berth’s own session' }).getByRole('definition');
       const date = await page.evaluate((at) => new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(at)), view.sessionExpiresAt);
       assert.equal(await shown.innerText(), `ends on ${date}, keep-alive cannot extend it`);
       assert.equal(await shown.locator('time').getAttribute('datetime'), view.sessionExpiresAt);

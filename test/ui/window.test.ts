@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import type { BridgePlatform } from '../../main/api/bridge.js';
 import { createNodeApi } from '../../main/api/node.js';
 import { autostartFile, xdgStartAtLogin } from '../../main/app/autostart.js';
@@ -89,10 +89,16 @@ describe('the window in real Chromium, on the real core and the rig', { skip: un
       // Sign in through the (driven) browser; the card turns valid with Harbor's 30-day idle countdown.
       await dialog.getByRole('button', { name: 'Add and sign in' }).click();
       await badge.filter({ hasText: 'Valid' }).waitFor({ timeout: 60_000 });
-      assert.match(await card.innerText(), /Harbor session\s+29 days left; kept alive daily/);
-      await eventually(async () => /Next keep-alive\s+in 23 hours/.test(await card.innerText()));
-      assert.match(await card.innerText(), /Next keep-alive\s+in 23 hours/);
-      assert.match(await card.innerText(), /User\s+dana/);
+      // Plain words, a relative time with its date beside it, and the technical term in the tooltip.
+      assert.match(await card.innerText(), /Harbor login lasts\s+29 days left \(\w{3} \d{1,2}, \d{4}, \d{1,2}:\d{2} [AP]M\); renewed daily/);
+      await eventually(async () => /Next renewal\s+in 23 hours \(/.test(await card.innerText()));
+      assert.match(await card.innerText(), /Next renewal\s+in 23 hours \(/);
+      assert.match(await card.getByText('Harbor login lasts').getAttribute('title') ?? '', /Harbor's stored OIDC session/);
+      assert.match(await card.innerText(), /Signed in as\s+dana/);
+      assert.match(await card.innerText(), /Docker reads it from\s+its config file/);
+      // A working registry needs no fix: no primary action, "Check image…" beside the "More" menu.
+      assert.equal(await card.locator('button.primary').count(), 0);
+      assert.deepEqual(await visibleActions(card), ['Check image…', 'More ▾']);
       const firstSecret = basicSecret(ws, host);
       assert.equal(firstSecret, rig.harbor.user('dana')?.secret);
       assert.equal((await dockerInspect(ws, rig.imageRef)).code, 0, 'docker reads the image with what the window set up');
@@ -100,7 +106,7 @@ describe('the window in real Chromium, on the real core and the rig', { skip: un
       await shot(page, '3-valid');
 
       // Regenerate asks first and says what other machines lose.
-      await card.getByRole('button', { name: 'Regenerate CLI secret…' }).click();
+      await moreAction(card, 'Regenerate CLI secret…');
       const confirm = page.getByRole('dialog', { name: `Regenerate the CLI secret for ${host}?` });
       assert.match(await confirm.innerText(), /Other machines and CI jobs that use the old secret lose access/);
       assert.equal(await confirm.getByRole('button', { name: 'Cancel' }).evaluate((button) => button === button.ownerDocument.activeElement), true, 'Cancel has the focus');
@@ -128,9 +134,17 @@ describe('the window in real Chromium, on the real core and the rig', { skip: un
       rig.harbor.expireSession('dana');
       await api.refresh(name);
       await badge.filter({ hasText: 'Web login needed' }).waitFor();
-      assert.match(await card.innerText(), /Harbor session\s+expired\n/);
+      assert.match(await card.innerText(), /Harbor login lasts\s+ended\n/);
       assert.match(await card.innerText(), /rejects the CLI secret of dana.*Log in once at http:\/\/127\.0\.0\.1:\d+\/c\/oidc\/login/);
-      await card.getByRole('button', { name: 'Open Harbor web login' }).click();
+      // Re-checked within minutes, and the card says so, not "in 23 hours".
+      await eventually(async () => /Next check\s+in [1-5] minutes? \(/.test(await card.innerText()));
+      assert.match(await card.innerText(), /Next check\s+in [1-5] minutes? \(/);
+      // The verdict of the earlier check is asked again now that the registry's state changed: no stale "Will work".
+      await verdict.filter({ hasText: 'Checked again' }).waitFor();
+      assert.equal(await verdict.getAttribute('data-verdict'), 'rejected');
+      // The one action that fixes it is the primary one.
+      assert.deepEqual(await visibleActions(card), ['Open Harbor web login', 'More ▾']);
+      await card.locator('button.primary').filter({ hasText: 'Open Harbor web login' }).click();
       await eventually(() => opened.length > 0);
       assert.deepEqual(opened, [`${rig.harbor.url}/c/oidc/login`]);
       await shot(page, '6-needs-web-login');
@@ -183,8 +197,8 @@ describe('the window in real Chromium, on the real core and the rig', { skip: un
       await badge.filter({ hasText: 'Valid' }).waitFor({ timeout: 60_000 });
       assert.deepEqual(windows.opened, [`${webRig.harbor.url}/c/oidc/login`]);
       assert.match(await card.innerText(), /Signs in with\s+Harbor’s web login/);
-      assert.match(await card.innerText(), /User\s+nina/);
-      assert.doesNotMatch(await card.innerText(), /Berth’s sign-in/, 'no session of Berth’s own to show');
+      assert.match(await card.innerText(), /Signed in as\s+nina/);
+      assert.doesNotMatch(await card.innerText(), /Berth’s own session/, 'no session of Berth’s own to show');
       assert.equal(basicSecret(ws, host), webRig.harbor.user('nina')?.secret);
       assert.equal((await dockerInspect(ws, webRig.imageRef)).code, 0);
       await shot(page, '10-web-valid');
@@ -199,7 +213,7 @@ describe('the window in real Chromium, on the real core and the rig', { skip: un
       assert.equal((await dockerInspect(ws, webRig.imageRef)).code, 0, 'Harbor’s session is back');
 
       // Someone whose provider refuses embedded browsers: break off the window and paste the CLI secret instead.
-      await card.getByRole('button', { name: 'Sign out' }).click();
+      await moreAction(card, 'Sign out');
       await badge.filter({ hasText: 'Signed out' }).waitFor();
       personActs = false;
       await card.getByRole('button', { name: 'Sign in', exact: true }).click();
@@ -308,6 +322,17 @@ describe('the window in real Chromium, on the real core and the rig', { skip: un
     }
   });
 });
+
+/** The card's buttons outside its "More" menu, in order. */
+async function visibleActions(card: Locator): Promise<string[]> {
+  return card.locator('.actions > button, .actions > .more > button').allInnerTexts();
+}
+
+/** Opens the card's "More" menu and picks an entry. */
+async function moreAction(card: Locator, label: string): Promise<void> {
+  await card.getByRole('button', { name: /^More actions for / }).click();
+  await card.getByRole('menuitem', { name: label }).click();
+}
 
 function name(value: string | null): string {
   assert.ok(value);
