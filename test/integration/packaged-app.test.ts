@@ -103,4 +103,26 @@ describe('the packaged app (electron-builder --dir)', () => {
       assert.equal(commands.at(-1), 'exit /b %ERRORLEVEL%', `${name} returns the CLI's exit code`);
     }
   });
+
+  test('the configuration: deb first on Linux, macOS hardened and notarised with only the JIT exception and a zip for updates, engines the toolchain accepts', () => {
+    const load = require('js-yaml').load as (text: string) => unknown;
+    const satisfies = require('semver').satisfies as (version: string, range: string) => boolean;
+    const minVersion = require('semver').minVersion as (range: string) => { version: string } | null;
+    const config = load(readFileSync(join(projectRoot, 'electron-builder.yml'), 'utf8')) as {
+      linux: { target: string[] };
+      mac: { target: string[]; hardenedRuntime: boolean; notarize: boolean; entitlements: string };
+    };
+    assert.deepEqual(config.linux.target, ['deb', 'AppImage'], 'the deb is the Linux package to choose (its sandbox helper works on Ubuntu 24.04)');
+    assert.deepEqual(config.mac.target, ['dmg', 'zip'], 'electron-updater installs from the zip');
+    assert.equal(config.mac.hardenedRuntime, true);
+    assert.equal(config.mac.notarize, true);
+    const entitlements = readFileSync(join(projectRoot, config.mac.entitlements), 'utf8');
+    assert.deepEqual([...entitlements.matchAll(/<key>([^<]+)<\/key>/g)].map((match) => match[1]), ['com.apple.security.cs.allow-jit']);
+    const engines = (JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { engines: { node: string } }).engines.node;
+    const floor = minVersion(engines)?.version ?? '0.0.0';
+    for (const tool of ['@electron/rebuild', 'electron-builder']) {
+      const needs = (JSON.parse(readFileSync(join(projectRoot, 'node_modules', tool, 'package.json'), 'utf8')) as { engines?: { node?: string } }).engines?.node ?? '*';
+      assert.ok(satisfies(floor, needs), `the oldest Node Berth allows (${floor}) runs ${tool} (${needs})`);
+    }
+  });
 });
