@@ -1,21 +1,10 @@
+import type { AppCommand } from '../desktop-app.js';
 import { app, electron, FakeEvent, ipcMain, powerMonitor, session, type FakeTray } from './electron.js';
 
 /**
  * The child process that runs the built app on the fake Electron (started with `--import register.js`). The test drives
  * it like a person and a desktop would, over the IPC channel: tray clicks, window closes, calls from the page, quit.
  */
-
-type Command =
-  | { type: 'snapshot' }
-  | { type: 'tray-click' }
-  | { type: 'tray-menu'; label: string }
-  | { type: 'close-window' }
-  | { type: 'invoke'; method: string; payload?: unknown }
-  | { type: 'quit' }
-  | { type: 'resume' }
-  | { type: 'permission'; permission: string }
-  | { type: 'page-crash' }
-  | { type: 'main-throws'; message: string };
 
 const fake = electron;
 const userData = process.env.FAKE_ELECTRON_USER_DATA as string;
@@ -43,7 +32,7 @@ function snapshot() {
   };
 }
 
-async function run(command: Command): Promise<unknown> {
+async function run(command: AppCommand): Promise<unknown> {
   const { state } = fake;
   switch (command.type) {
     case 'snapshot':
@@ -85,7 +74,7 @@ async function run(command: Command): Promise<unknown> {
   }
 }
 
-process.on('message', (message: { id: number; command: Command }) => {
+process.on('message', (message: { id: number; command: AppCommand }) => {
   run(message.command).then(
     (value) => process.send?.({ id: message.id, ok: true, value }),
     (error: unknown) => process.send?.({ id: message.id, ok: false, error: String(error) }),
