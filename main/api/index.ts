@@ -17,6 +17,7 @@ import type { BrowserOpener } from '../oidc/provider.js';
 import { harborWebLoginUrl } from '../harbor/client.js';
 import type { HarborWebWindows } from '../harbor/web-windows.js';
 import { abilities, methodFor, type MethodDependencies, type SessionOutcome, type SignedIn } from '../providers/method.js';
+import type { ChosenSecretStore } from '../secrets/chosen-store.js';
 import { credentialSecretKind, secretKinds, type SecretStore } from '../secrets/keychain.js';
 import {
   defaultIdleDays,
@@ -28,6 +29,7 @@ import {
   type RegistrySettings,
   type RegistryState,
   type RegistryStatusRecord,
+  type SecretStoreKind,
   type TokenRegistrySettings,
 } from '../settings/model.js';
 import type { SettingsStore, StatusStore } from '../settings/stores.js';
@@ -49,7 +51,8 @@ export interface CheckOptions {
 export interface ApiDependencies {
   settings: SettingsStore;
   status: StatusStore;
-  secrets: SecretStore;
+  /** The store in use; with `kind` and `stores`, the keychain and the file store the person can move secrets between. */
+  secrets: SecretStore & Partial<Pick<ChosenSecretStore, 'kind' | 'fromEnvironment' | 'stores'>>;
   docker: DockerCredentialsTarget;
   locks: RegistryLocks;
   /** Remembered registry challenges, so `check` can skip `GET /v2/`. */
@@ -405,6 +408,44 @@ export function createApi(deps: ApiDependencies) {
       return activity.list();
     },
 
+    /** Where secrets are kept now: the OS keychain or the explicit file store. */
+    secretStore(): SecretStoreKind {
+      return deps.secrets.kind?.() ?? 'keychain';
+    },
+
+    /**
+     * Keeps secrets in the keychain or in the file store from now on, moving every registry's secrets across (each under
+     * its registry's lock, so no pass uses a half-moved one). A secret the old store cannot give up stays there, said.
+     */
+    async changeSecretStore(to: SecretStoreKind): Promise<{ store: SecretStoreKind; moved: string[]; warnings: string[] }> {
+      const { stores, kind } = deps.secrets;
+      if (!stores || !kind) throw new BerthError('usage', 'This Berth keeps its secrets in one store only.');
+      if (deps.secrets.fromEnvironment) throw new BerthError('usage', `BERTH_SECRET_STORE decides where secrets are kept (now: ${kind()}); change or unset it instead.`);
+      const from = kind();
+      const moved: string[] = [];
+      const warnings: string[] = [];
+      if (from !== to) {
+        for (const registry of deps.settings.registries()) {
+          await deps.locks.withLock(registry.name, async () => {
+            try {
+              for (const secret of secretKinds) {
+                const value = await stores[from].get(registry.name, secret);
+                if (value === null) continue;
+                await stores[to].set(registry.name, secret, value);
+                await stores[from].delete(registry.name, secret);
+                if (!moved.includes(registry.name)) moved.push(registry.name);
+              }
+            } catch (error) {
+              warnings.push(`The secrets of ${registry.name} could not be moved (${errorMessage(error)}); sign in again to keep them in the ${to === 'file' ? 'file' : 'keychain'}.`);
+            }
+          });
+        }
+        deps.settings.setPreferences({ ...deps.settings.preferences(), secretStore: to });
+        note(null, 'action', `Secrets are kept in ${to === 'file' ? 'a file only you can read' : 'the OS keychain'} from now on.`);
+      }
+      return { store: to, moved, warnings };
+    },
+
     /** The web origins the user configured (registries and identity providers): the only ones the app opens in a browser. */
     trustedOrigins(): string[] {
       return deps.settings.registries().flatMap((registry) => [new URL(registry.url).origin, ...(registry.kind === 'harbor' && registry.issuer ? [new URL(registry.issuer).origin] : [])]);
@@ -682,8 +723,19 @@ async function setTarget(name: string, target: CredentialTarget): Promise<Regist
     // A config.json Berth cannot parse stops the sign-out before anything has changed.
     deps.docker.assertReadable();
     let revoked = false;
+    // A registry never signed in has nothing in the keychain: a keychain that does not answer cannot stop its sign-out or removal.
+    const neverSignedIn = deps.status.get(name).signedInAt === undefined;
+    const secretsIfAny = async <T>(call: () => Promise<T>, none: T): Promise<T> => {
+      try {
+        return await call();
+      } catch (error) {
+        if (!neverSignedIn || !(error instanceof BerthError && (error.code === 'keychain' || error.code === 'keychain-locked'))) throw error;
+        deps.log.info('keychain not reachable; the registry was never signed in, so nothing of it is there', { registry: name });
+        return none;
+      }
+    };
     await deps.locks.withLock(name, async () => {
-      const refreshToken = await deps.secrets.get(name, 'refresh-token');
+      const refreshToken = await secretsIfAny(() => deps.secrets.get(name, 'refresh-token'), null);
       // The intent first: a sign-out interrupted from here on shows as signed out, and running it again finishes it.
       record(registry, { state: 'signed-out' });
       await deps.docker.erase(registryHost(registry), name);
@@ -694,7 +746,9 @@ async function setTarget(name: string, target: CredentialTarget): Promise<Regist
       } catch (error) {
         warnings.push(`Could not revoke Berth's session at the identity provider: ${errorMessage(error)}`);
       }
-      for (const kind of secretKinds) await deps.secrets.delete(name, kind);
+      await secretsIfAny(async () => {
+        for (const kind of secretKinds) await deps.secrets.delete(name, kind);
+      }, undefined);
       // A session left alive at the provider stays on the registry until the next sign-in, where the window and `status` show it.
       if (warnings.length > 0) record(registry, { state: 'signed-out', notice: warnings.join(' ') });
     });

@@ -1,7 +1,7 @@
 import { DockerCredentialsTarget } from '../credentials/docker-target.js';
 import { RegistryLocks } from '../keepalive/registry-lock.js';
 import { fileLogger, type Logger } from '../log/logger.js';
-import { keychain } from '../secrets/keychain.js';
+import { chosenSecretStore } from '../secrets/chosen-store.js';
 import { fileChallengeCache } from '../registry/challenge-cache.js';
 import { openStores } from '../settings/node-stores.js';
 import { fileActivityLog } from '../settings/activity-log.js';
@@ -19,7 +19,7 @@ export function createNodeApi(env: NodeJS.ProcessEnv = process.env, options: { d
   return createApi({
     settings,
     status,
-    secrets: keychain(dir),
+    secrets: chosenSecretStore(dir, env, () => settings.preferences().secretStore),
     docker: new DockerCredentialsTarget(env, log),
     locks: new RegistryLocks(lockDir(dir)),
     challenges: fileChallengeCache(challengeCacheFile(dir)),

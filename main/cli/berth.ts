@@ -7,7 +7,7 @@ import type { PassReport } from '../keepalive/scheduler.js';
 import { checkExitCode } from '../registry/pull-check.js';
 import type { SignInMethod } from '../settings/model.js';
 import { parseRegistryProfile } from '../settings/profile.js';
-import { configDir, configDirProblem } from '../settings/paths.js';
+import { configDir, configDirProblem, secretsFile } from '../settings/paths.js';
 import { commandOpener, systemBrowserOpener } from './browser.js';
 import { berthVersion } from './version.js';
 
@@ -244,6 +244,7 @@ const commands: Record<string, Command> = {
       if (positionals.length > 1) throw usageError('Expected at most one registry name.');
       const api = await io.createApi(io.env);
       printViews(api.status(positionals[0]), values.json === true, io);
+      if (!values.json) io.stdout(`secrets: ${api.secretStore() === 'file' ? `in ${secretsFile(configDir(io.env))} (berth config secret-store file)` : 'in the OS keychain'}\n`);
       return exitCodes.ok;
     },
   },
@@ -380,6 +381,30 @@ const commands: Record<string, Command> = {
       for (const warning of result.warnings) io.stderr(`warning: ${warning}\n`);
       io.stderr(`Removed ${name}.\n`);
       return exitCodes.ok;
+    },
+  },
+  config: {
+    summary: 'where Berth keeps secrets: the OS keychain, or a file for machines without one',
+    usage: 'berth config secret-store <keychain|file> [--json]',
+    options: { json: { type: 'boolean' }, help },
+    async run({ positionals, values }, io) {
+      const [setting, value, ...extra] = positionals;
+      if (setting !== 'secret-store' || (value !== 'keychain' && value !== 'file') || extra.length > 0) {
+        throw usageError('berth config secret-store takes "keychain" or "file".');
+      }
+      const api = await io.createApi(io.env);
+      const changed = await api.changeSecretStore(value);
+      if (values.json) printJson(io, changed);
+      else {
+        io.stdout(
+          value === 'file'
+            ? `Secrets are kept in ${secretsFile(configDir(io.env))} from now on: readable by you alone (0600), but by anyone who can act as you, without a keyring's lock.\n`
+            : 'Secrets are kept in the OS keychain from now on.\n',
+        );
+        if (changed.moved.length > 0) io.stdout(`Moved the secrets of ${changed.moved.join(', ')}.\n`);
+        for (const warning of changed.warnings) io.stderr(`warning: ${warning}\n`);
+      }
+      return changed.warnings.length > 0 ? exitCodes.failure : exitCodes.ok;
     },
   },
   doctor: {

@@ -1,8 +1,8 @@
 import { errorMessage } from '../errors.js';
 import { redact } from '../log/redact.js';
-import { keychain } from '../secrets/keychain.js';
+import { chosenSecretStore } from '../secrets/chosen-store.js';
 import { configDir } from '../settings/paths.js';
-import { managedRegistries } from '../settings/quick-read.js';
+import { managedRegistries, savedSecretStore } from '../settings/quick-read.js';
 import { HelperFailure, runCredentialHelper } from './credential-helper.js';
 import { endProcess } from './end-process.js';
 import { terminalText } from '../log/printable.js';
@@ -22,7 +22,10 @@ const code = await runCredentialHelper(process.argv[2], {
   stderr: (text) => process.stderr.write(text),
   registries: () => managedRegistries(configDir()),
   // docker waits for this answer on every pull: a keychain that does not answer fails it in seconds.
-  secret: (registry, kind) => keychain(configDir(), { timeoutMs: 5_000 }).get(registry, kind, { expected: true }),
+  secret: async (registry, kind) => {
+    const saved = await savedSecretStore(configDir());
+    return chosenSecretStore(configDir(), process.env, () => saved, { timeoutMs: 5_000 }).get(registry, kind, { expected: true });
+  },
   store: async (login) => (await (await api()).storeDockerLogin(login)).name,
   erase: async (serverUrl) => (await api()).eraseDockerLogin(serverUrl),
 }).catch((error: unknown) => {

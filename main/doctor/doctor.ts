@@ -1,13 +1,15 @@
-import { accessSync, constants } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { accessSync, constants, readFileSync, statSync } from 'node:fs';
+import { delimiter, dirname, join } from 'node:path';
 import { berthHelper, dockerConfigPath } from '../credentials/docker-config.js';
-import { readJsonDocument, type JsonObject } from '../credentials/json-file.js';
+import { parseJsonObject, readJsonDocument, type JsonObject } from '../credentials/json-file.js';
 import { errorMessage } from '../errors.js';
 import { httpClient, isLoopbackHost, networkError } from '../net/http.js';
+import { secretStoreKind } from '../secrets/chosen-store.js';
 import { keychainProbe } from '../secrets/keychain.js';
-import type { RegistrySettings, StatusData } from '../settings/model.js';
-import { configDir, configDirProblem } from '../settings/paths.js';
-import { readBerthFiles } from '../settings/quick-read.js';
+import { fileStoreHint, noSessionBus } from '../secrets/no-keyring.js';
+import type { RegistrySettings, SecretStoreKind, StatusData } from '../settings/model.js';
+import { configDir, configDirProblem, secretsFile } from '../settings/paths.js';
+import { readBerthFiles, savedSecretStore } from '../settings/quick-read.js';
 
 export type DoctorArea = 'settings' | 'keychain' | 'docker-config' | 'credential-helper' | 'network' | 'clock' | 'registry';
 
@@ -62,10 +64,17 @@ async function readSettings(dir: string): Promise<{ findings: DoctorFinding[]; r
   }
 }
 
-function keychainRemedy(platform: NodeJS.Platform): string {
+function keychainRemedy(platform: NodeJS.Platform, env: NodeJS.ProcessEnv): string {
   if (platform === 'darwin') return 'Unlock the login keychain (Keychain Access), then run `berth doctor` again.';
   if (platform === 'win32') return 'Make sure Windows Credential Manager is available for your user, then run `berth doctor` again.';
-  return 'Start and unlock a Secret Service keyring: log in to a desktop session, or run `gnome-keyring-daemon --start --components=secrets` (KeePassXC with Secret Service works too).';
+  // Without a session bus no keyring daemon can be started: `gnome-keyring-daemon --start` would fail too.
+  if (noSessionBus(env, platform)) return `${fileStoreHint} For a keyring instead, run Berth inside a D-Bus session (\`dbus-run-session -- $SHELL\`, then \`gnome-keyring-daemon --unlock\`).`;
+  return `Start and unlock a Secret Service keyring: log in to a desktop session, or run \`gnome-keyring-daemon --start --components=secrets\` (KeePassXC with Secret Service works too). ${fileStoreHint}`;
+}
+
+/** The reason without the advice the keychain's own message carries: the doctor gives its fix on a line of its own. */
+function firstSentence(reason: string): string {
+  return `${reason.split(/(?<=\.) /)[0]?.replace(/\.$/, '') ?? reason}.`;
 }
 
 // A write and a delete, not a listing: keytar's listing crashes the process on a locked Secret Service collection.
@@ -76,8 +85,37 @@ async function checkKeychain(dir: string, platform: NodeJS.Platform, timeoutMs: 
   } catch (error) {
     // The keychain's own reason, not the sentence about the doctor's test entry wrapped around it.
     const reason = errorMessage(error instanceof Error && error.cause instanceof Error ? error.cause : error);
-    return problem('keychain', `Cannot use the OS keychain: ${reason.replace(/\.$/, '')}.`, keychainRemedy(platform));
+    return problem('keychain', `Cannot use the OS keychain: ${firstSentence(reason)}`, keychainRemedy(platform, process.env));
   }
+}
+
+/** The store settings.json and BERTH_SECRET_STORE choose; a wrong value is the keychain's finding to report. */
+async function chosenStore(dir: string, env: NodeJS.ProcessEnv): Promise<SecretStoreKind> {
+  try {
+    return secretStoreKind(env, await savedSecretStore(dir));
+  } catch {
+    return 'keychain';
+  }
+}
+
+/** The explicit file store: there, readable by this user alone, and readable as JSON. */
+function checkSecretsFile(dir: string): DoctorFinding {
+  const path = secretsFile(dir);
+  const chmod = `Run \`chmod 700 ${dirname(path)} && chmod 600 ${path}\`; Berth writes it 0600 in a 0700 folder.`;
+  let mode: number;
+  try {
+    mode = statSync(path).mode & 0o777;
+  } catch {
+    return ok('keychain', `Secrets go to the file ${path} (berth config secret-store file); it is created at the first sign-in.`);
+  }
+  const folderMode = statSync(dirname(path)).mode & 0o777;
+  if (mode !== 0o600 || folderMode !== 0o700) return problem('keychain', `${path} (mode ${mode.toString(8)}, its folder ${folderMode.toString(8)}) can be read by others than you.`, chmod);
+  try {
+    parseJsonObject(readFileSync(path, 'utf8'), path);
+  } catch (error) {
+    return problem('keychain', errorMessage(error), `Restore ${path} from a backup, or move it away and sign in again to each registry.`);
+  }
+  return ok('keychain', `Secrets are in the file ${path} (berth config secret-store file), readable by you alone.`);
 }
 
 function helpersNamed(config: JsonObject): string[] {
@@ -195,7 +233,8 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorFinding[]
   const dir = configDir(env, platform);
   const settings = await readSettings(dir);
   const probes = settings.registries.flatMap(probesFor);
-  const [keychain, reached] = await Promise.all([checkKeychain(dir, platform, timeoutMs), Promise.all(probes.map((probe) => checkReachable(probe, timeoutMs)))]);
+  const secrets = async () => ((await chosenStore(dir, env)) === 'file' ? checkSecretsFile(dir) : checkKeychain(dir, platform, timeoutMs));
+  const [keychain, reached] = await Promise.all([secrets(), Promise.all(probes.map((probe) => checkReachable(probe, timeoutMs)))]);
   const clock = checkClock(reached, now());
   return [
     ...settings.findings,

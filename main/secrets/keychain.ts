@@ -5,6 +5,7 @@ import { BerthError, errorMessage } from '../errors.js';
 import { rememberSecret } from '../log/redact.js';
 import type { RegistryKind } from '../settings/model.js';
 import { sessionBusSocket } from '../dbus/session-bus.js';
+import { fileStoreHint, noSessionBus } from './no-keyring.js';
 import { checkSecretService } from './secret-service-probe.js';
 
 export const keychainService = 'Berth';
@@ -43,6 +44,9 @@ let stuckCalls = 0;
  * first over Berth's own socket: a call keytar starts cannot be abandoned, and one on a silent bus would hang Berth.
  */
 function loadKeytar(timeoutMs: number): Promise<Keytar> {
+  if (noSessionBus()) {
+    return Promise.reject(new BerthError('keychain', `No keyring can answer: this session has no D-Bus (DBUS_SESSION_BUS_ADDRESS is not set), so there is no Secret Service. ${fileStoreHint}`));
+  }
   const socket = process.platform === 'linux' ? sessionBusSocket(process.env.DBUS_SESSION_BUS_ADDRESS) : undefined;
   serviceChecked ??= socket ? checkSecretService(socket, Math.min(timeoutMs, 3_000)) : Promise.resolve();
   keytarModule ??= serviceChecked.then(() => import('keytar')).then((module) => ((module as { default?: Keytar }).default ?? module) as Keytar);
@@ -85,7 +89,7 @@ function keychainError(action: string, registry: string, error: unknown): BerthE
   return new BerthError(
     'keychain',
     `Could not ${action} the ${registry} credentials in the OS keychain (${message}). ` +
-      'Make sure the keychain is running and unlocked (Linux: gnome-keyring or another Secret Service provider).',
+      `Make sure the keychain is running and unlocked (Linux: gnome-keyring or another Secret Service provider). ${fileStoreHint}`,
     { registry, cause: error },
   );
 }

@@ -1,4 +1,5 @@
 import { BerthError } from '../errors.js';
+import { fileStoreHint } from './no-keyring.js';
 import { BusUnavailable, connectSessionBus, type BusConnection } from '../dbus/session-bus.js';
 
 /**
@@ -11,7 +12,7 @@ export async function checkSecretService(socketPath: string, timeoutMs: number):
     connection = await connectSessionBus(socketPath, timeoutMs);
     const reply = await connection.call({ destination: 'org.freedesktop.secrets', path: '/org/freedesktop/secrets', iface: 'org.freedesktop.DBus.Peer', member: 'Ping' });
     if (reply.error) {
-      throw new BerthError('keychain', 'No Secret Service (org.freedesktop.secrets) is running on the session bus: start gnome-keyring, or KeePassXC with its Secret Service on.');
+      throw new BerthError('keychain', `No Secret Service (org.freedesktop.secrets) is running on the session bus: start gnome-keyring, or KeePassXC with its Secret Service on. ${fileStoreHint}`);
     }
   } catch (error) {
     if (!(error instanceof BusUnavailable)) throw error;

@@ -64,11 +64,16 @@ export function signInMethodOf(registry: RegistrySettings): SignInMethod {
 /** How docker gets a registry's credential: written into its config (or its credential store), or asked of Berth on each use. */
 export type CredentialTarget = 'config' | 'helper';
 
+/** Where Berth keeps secrets: the OS keychain, or (chosen explicitly, for machines without one) a 0600 file. */
+export type SecretStoreKind = 'keychain' | 'file';
+
 export interface Preferences {
   keepAliveHours: number;
   warnDays: number;
   /** Where new registries put their credential; changing it in the app moves the Harbor registries too. */
   target: CredentialTarget;
+  /** Absent: the OS keychain. */
+  secretStore?: SecretStoreKind;
 }
 
 export interface SettingsData {

@@ -27,6 +27,11 @@ export function statusFile(dir: string): string {
   return join(dir, 'status.json');
 }
 
+/** The explicit file store's one file (0600) in its own folder (0700). */
+export function secretsFile(dir: string): string {
+  return join(dir, 'secrets', 'secrets.json');
+}
+
 export function logFile(dir: string): string {
   return join(dir, 'berth.log');
 }

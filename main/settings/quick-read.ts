@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { BerthError } from '../errors.js';
-import type { RegistryKind, SettingsData, StatusData } from './model.js';
+import type { RegistryKind, SecretStoreKind, SettingsData, StatusData } from './model.js';
 import { settingsFile, statusFile } from './paths.js';
 
 /** A registry as the credential helper needs it: where, and as whom. */
@@ -49,4 +49,11 @@ export async function managedRegistries(dir: string): Promise<ManagedRegistry[]>
     const username = isObject(record) && typeof record.username === 'string' ? record.username : undefined;
     return { name: registry.name as string, kind: registry.kind === 'token' ? 'token' : 'harbor', url: registry.url as string, ...(username !== undefined ? { username } : {}) };
   });
+}
+
+/** The secret store settings.json names, if it names one it knows. */
+export async function savedSecretStore(dir: string): Promise<SecretStoreKind | undefined> {
+  const { settings } = await readBerthFiles(dir);
+  const chosen = isObject(settings.preferences) ? settings.preferences.secretStore : undefined;
+  return chosen === 'file' || chosen === 'keychain' ? chosen : undefined;
 }

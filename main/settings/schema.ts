@@ -108,6 +108,7 @@ export function settingsProblems(data: Record<string, unknown>): Problems {
         keepAliveHours: positive,
         warnDays: zeroOrMore,
         target,
+        secretStore,
       });
     }
   }
@@ -180,6 +181,8 @@ export function addHarborInputProblems(data: unknown): Problems {
   fields(problems, '', data, rules, ['name', 'url']);
   return problems;
 }
+
+const secretStore = [(value: unknown) => value === 'keychain' || value === 'file', '"keychain" or "file"'] as Rule;
 
 /** Problems in a change of preferences. */
 export function preferencesChangeProblems(data: unknown): Problems {

@@ -2,13 +2,14 @@ import { execFile, spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join, resolve } from 'node:path';
+import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import keytar from 'keytar';
 import { keychainService, secretAccount, type SecretKind } from '../../main/secrets/keychain.js';
 import type { HarborOidcSettings } from '../../main/settings/model.js';
+import { secretsFile } from '../../main/settings/paths.js';
 import type { Rig } from '../rig/index.js';
 
 export const projectRoot = resolve(fileURLToPath(import.meta.url), '../../../..');
@@ -179,7 +180,14 @@ function filesUnder(dir: string): string[] {
 
 /** No secret or token of the rig appears in Berth's config folder (settings, status, log) or in anything Berth printed. */
 export function assertNoSecretsLeaked(rig: Rig, ws: Workspace): void {
-  const places = [...filesUnder(ws.berthHome).map((path) => ({ name: path, text: readFileSync(path, 'utf8') })), ...ws.outputs.map((text, i) => ({ name: `output #${i}`, text }))];
+  // The explicit file store is, like the keychain, where secrets belong: it must be the user's alone.
+  const store = secretsFile(ws.berthHome);
+  if (existsSync(store)) {
+    assert.equal(statSync(store).mode & 0o777, 0o600, `${store} is readable by you alone`);
+    assert.equal(statSync(dirname(store)).mode & 0o777, 0o700, `${dirname(store)} is yours alone`);
+  }
+  const files = filesUnder(ws.berthHome).filter((path) => path !== store);
+  const places = [...files.map((path) => ({ name: path, text: readFileSync(path, 'utf8') })), ...ws.outputs.map((text, i) => ({ name: `output #${i}`, text }))];
   assert.ok(places.some((place) => place.name.endsWith('berth.log')), 'Berth wrote a log to check');
   for (const secret of rig.secrets()) {
     for (const place of places) assert.ok(!place.text.includes(secret), `a secret of length ${secret.length} leaked into ${place.name}`);

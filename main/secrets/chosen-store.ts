@@ -1,0 +1,37 @@
+import { BerthError } from '../errors.js';
+import type { SecretStoreKind } from '../settings/model.js';
+import { fileSecretStore } from './file-store.js';
+import { keychain, type KeychainOptions, type SecretStore } from './keychain.js';
+
+/** BERTH_SECRET_STORE wins over the saved choice; the OS keychain is the default. */
+export function secretStoreKind(env: NodeJS.ProcessEnv, saved: SecretStoreKind | undefined): SecretStoreKind {
+  const given = env.BERTH_SECRET_STORE;
+  if (given === undefined || given === '') return saved ?? 'keychain';
+  if (given === 'keychain' || given === 'file') return given;
+  throw new BerthError('invalid-setting', `BERTH_SECRET_STORE is "${given.slice(0, 40)}"; it must be "keychain" or "file".`);
+}
+
+/** The store in use, and both stores by name (for moving secrets from one to the other). */
+export interface ChosenSecretStore extends SecretStore {
+  kind(): SecretStoreKind;
+  /** Whether BERTH_SECRET_STORE decides, whatever settings.json says. */
+  fromEnvironment: boolean;
+  stores: Record<SecretStoreKind, SecretStore>;
+}
+
+/**
+ * The secret store the person chose, asked at every call: another process (`berth config secret-store`) may change the
+ * choice while this one runs, and all of Berth's processes must keep one copy of each secret in one place.
+ */
+export function chosenSecretStore(dir: string, env: NodeJS.ProcessEnv, saved: () => SecretStoreKind | undefined, options: KeychainOptions = {}): ChosenSecretStore {
+  const stores: Record<SecretStoreKind, SecretStore> = { keychain: keychain(dir, options), file: fileSecretStore(dir) };
+  const kind = () => secretStoreKind(env, saved());
+  return {
+    kind,
+    fromEnvironment: Boolean(env.BERTH_SECRET_STORE),
+    stores,
+    get: (registry, secret, options) => stores[kind()].get(registry, secret, options),
+    set: (registry, secret, value) => stores[kind()].set(registry, secret, value),
+    delete: (registry, secret) => stores[kind()].delete(registry, secret),
+  };
+}

@@ -1,0 +1,128 @@
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { secretsFile } from '../../main/settings/paths.js';
+import { unless } from '../rig/components.js';
+import { startRig, type Rig } from '../rig/index.js';
+import { addArgs, assertNoSecretsLeaked, cliLogin, dockerConfigJson, dockerInspect, helperOnPath, projectRoot, run, storedSecret, uniqueName, workspace, type Workspace } from '../helpers/berth.js';
+
+/** A server, WSL or an SSH session: no D-Bus session at all, so no Secret Service can answer. */
+function withoutSessionBus(): Workspace {
+  const ws = workspace();
+  delete ws.env.DBUS_SESSION_BUS_ADDRESS;
+  return ws;
+}
+
+function basicSecret(ws: Workspace, host: string): string | undefined {
+  if (!existsSync(join(ws.dockerConfig, 'config.json'))) return undefined;
+  const auth = (dockerConfigJson(ws).auths as Record<string, { auth?: string }> | undefined)?.[host]?.auth;
+  return auth ? Buffer.from(auth, 'base64').toString().split(':')[1] : undefined;
+}
+
+describe('no keyring at all: what needs no secret works, and the explicit file store does the rest', { skip: unless('docker-registry', 'docker', 'openssl') }, () => {
+  let rig: Rig;
+  before(async () => {
+    rig = await startRig();
+    await Promise.all([rig.webLogin('sam'), rig.webLogin('olga')]);
+  });
+  after(() => rig?.stop());
+
+  test('add, list, status, doctor and remove work without a keyring; login says so, names the file store, and stores nothing', async () => {
+    const ws = withoutSessionBus();
+    const name = uniqueName('web');
+    assert.equal((await ws.berth('add', 'harbor', name, '--url', rig.harbor.url)).code, 0);
+    assert.equal((await ws.berth('list')).code, 0);
+    const status = await ws.berth('status');
+    assert.equal(status.code, 0, status.stderr);
+    assert.match(status.stdout, /secrets: in the OS keychain/);
+
+    const doctor = await ws.berth('doctor');
+    assert.equal(doctor.code, 1);
+    assert.match(doctor.stdout, /PROBLEM {2}keychain: Cannot use the OS keychain: No keyring can answer: this session has no D-Bus \(DBUS_SESSION_BUS_ADDRESS is not set\)/);
+    assert.match(doctor.stdout, /fix: .*`berth config secret-store file`.*dbus-run-session/);
+    assert.doesNotMatch(doctor.stdout, /gnome-keyring-daemon --start/, 'not a fix that cannot work without a session bus');
+
+    const secret = rig.harbor.user('sam')?.secret as string;
+    const login = await ws.berthWithInput(`${secret}\n`, 'login', name, '--username', 'sam', '--secret-stdin');
+    assert.equal(login.code, 1);
+    assert.match(login.stderr, /No keyring can answer.*`berth config secret-store file` \(or BERTH_SECRET_STORE=file\)/);
+    assert.equal(basicSecret(ws, new URL(rig.harbor.url).host), undefined, 'nothing written for docker');
+    assert.ok(!existsSync(secretsFile(ws.berthHome)), 'no file store made behind the user’s back');
+
+    const removed = await ws.berth('remove', name);
+    assert.equal(removed.code, 0, removed.stderr);
+  });
+
+  test('with the file store: sign-in (web and Berth’s own client), keep-alive, regenerate and the credential helper, from a 0600 file in a 0700 folder', async () => {
+    const ws = withoutSessionBus();
+    const chosen = await ws.berth('config', 'secret-store', 'file');
+    assert.equal(chosen.code, 0, chosen.stderr);
+    assert.match(chosen.stdout, /Secrets are kept in .*secrets\.json from now on: readable by you alone \(0600\)/);
+    assert.equal((JSON.parse(readFileSync(join(ws.berthHome, 'settings.json'), 'utf8')) as { preferences: { secretStore: string } }).preferences.secretStore, 'file');
+
+    // Harbor's web login, with the CLI secret pasted.
+    const web = uniqueName('web');
+    assert.equal((await ws.berth('add', 'harbor', web, '--url', rig.harbor.url)).code, 0);
+    const pasted = await ws.berthWithInput(`${rig.harbor.user('sam')?.secret as string}\n`, 'login', web, '--username', 'sam', '--secret-stdin');
+    assert.equal(pasted.code, 0, pasted.stderr);
+    assert.equal((await dockerInspect(ws, rig.imageRef)).code, 0, 'docker reads the image');
+    const store = secretsFile(ws.berthHome);
+    assert.equal(statSync(store).mode & 0o777, 0o600);
+    assert.equal(statSync(dirname(store)).mode & 0o777, 0o700);
+    assert.match((await ws.berth('status', web)).stdout, new RegExp(`secrets: in ${store.replace(/[.]/g, '\\.')}`));
+
+    // Berth's own client: its refresh token lives in the file too; keep-alive and regenerate use it.
+    const own = uniqueName('own');
+    // The same Harbor by another name: Berth keeps one registry per host.
+    assert.equal((await ws.berth(...addArgs(rig, own).map((arg) => (arg === rig.harbor.url ? rig.harbor.url.replace('127.0.0.1', 'localhost') : arg)))).code, 0);
+    const login = await cliLogin(ws, own, 'olga');
+    assert.equal(login.code, 0, login.stderr);
+    assert.equal((await ws.berth('refresh', own)).code, 0, 'a keep-alive pass with the refresh token from the file');
+    const before = rig.harbor.user('olga')?.secret;
+    const regenerated = await ws.berth('regenerate', own, '--yes');
+    assert.equal(regenerated.code, 0, regenerated.stderr);
+    assert.notEqual(rig.harbor.user('olga')?.secret, before);
+    assert.equal(basicSecret(ws, `localhost:${new URL(rig.harbor.url).port}`), rig.harbor.user('olga')?.secret, 'docker has the new secret');
+
+    // The credential helper reads the file store too.
+    helperOnPath(ws);
+    assert.equal((await ws.berth('target', web, 'helper')).code, 0);
+    const host = new URL(rig.harbor.url).host;
+    const got = await run('docker-credential-berth', ['get'], ws.env, host);
+    assert.equal(got.code, 0, got.stdout);
+    assert.equal((JSON.parse(got.stdout) as { Secret: string }).Secret, rig.harbor.user('sam')?.secret);
+    assert.equal((await dockerInspect(ws, rig.imageRef)).code, 0, 'docker reads the image through the helper');
+
+    const doctor = await ws.berth('doctor');
+    assert.match(doctor.stdout, /ok {7}keychain: Secrets are in the file .*secrets\.json \(berth config secret-store file\), readable by you alone/);
+    assertNoSecretsLeaked(rig, ws);
+  });
+
+  test('moving to the file store and back takes every secret along and leaves none behind', { skip: unless('keyring') }, async () => {
+    const ws = workspace();
+    const name = uniqueName('mover');
+    assert.equal((await ws.berth(...addArgs(rig, name))).code, 0);
+    assert.equal((await cliLogin(ws, name, 'olga')).code, 0);
+    const inKeychain = await storedSecret(ws, name, 'refresh-token');
+    assert.ok(inKeychain);
+
+    const toFile = await ws.berth('config', 'secret-store', 'file', '--json');
+    assert.equal(toFile.code, 0, toFile.stderr);
+    assert.deepEqual(JSON.parse(toFile.stdout), { store: 'file', moved: [name], warnings: [] });
+    assert.equal(await storedSecret(ws, name, 'refresh-token'), null, 'nothing left in the keychain');
+    assert.equal(await storedSecret(ws, name, 'cli-secret'), null);
+    assert.equal((await ws.berth('refresh', name)).code, 0, 'the next pass finds its session in the file');
+
+    const back = await ws.berth('config', 'secret-store', 'keychain', '--json');
+    assert.deepEqual(JSON.parse(back.stdout), { store: 'keychain', moved: [name], warnings: [] });
+    assert.deepEqual(JSON.parse(readFileSync(secretsFile(ws.berthHome), 'utf8')), {}, 'the file keeps nothing');
+    assert.ok(await storedSecret(ws, name, 'refresh-token'));
+    assert.equal((await ws.berth('refresh', name)).code, 0);
+
+    const overridden = await run(process.execPath, [join(projectRoot, 'bin', 'berth.js'), 'config', 'secret-store', 'file'], { ...ws.env, BERTH_SECRET_STORE: 'keychain' });
+    assert.equal(overridden.code, 64);
+    assert.match(overridden.stderr, /BERTH_SECRET_STORE decides where secrets are kept \(now: keychain\); change or unset it instead/);
+    assertNoSecretsLeaked(rig, ws);
+  });
+});
