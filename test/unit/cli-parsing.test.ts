@@ -66,7 +66,7 @@ test('every command has --help, and every command whose output is data has --jso
   const overview = io();
   await runCli(['--help'], overview);
   const names = [...overview.out.matchAll(/^ {2}([a-z]+) {2,}/gm)].map((match) => match[1] as string);
-  assert.deepEqual(names, ['add', 'login', 'status', 'list', 'refresh', 'regenerate', 'keepalive', 'check', 'target', 'logout', 'remove', 'doctor']);
+  assert.deepEqual(names, ['add', 'login', 'status', 'list', 'refresh', 'regenerate', 'keepalive', 'check', 'target', 'logout', 'remove', 'config', 'doctor']);
   for (const name of names) {
     const captured = io();
     assert.equal(await runCli([name, '--help'], captured), 0, name);
