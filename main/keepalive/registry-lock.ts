@@ -66,7 +66,7 @@ export class RegistryLocks {
         continue;
       }
       if (Date.now() > deadline) {
-        const who = holder ? `process ${holder.pid}${holder.host === this.host ? '' : ` on ${holder.host}`}` : 'another process';
+        const who = holder ? `process ${holder.pid}${holder.host === this.host ? '' : ` on ${holder.host}`}` : 'process';
         throw new BerthError(
           'lock-timeout',
           `Another Berth ${who} has been refreshing ${registry} for over ${Math.round(this.timing.timeoutMs / 1000)} s (lock ${path}). Try again later; if no Berth process is running, delete that file.`,
