@@ -93,9 +93,13 @@ export class RegistryLocks {
       const handle = await open(path, 'wx', 0o600);
       try {
         await handle.writeFile(JSON.stringify(owner));
-      } finally {
+      } catch (error) {
+        // A lock without its owner (a full disk) would make the next command wait: it is not left behind.
         await handle.close();
+        await unlink(path).catch(() => undefined);
+        throw error;
       }
+      await handle.close();
       return true;
     } catch (error) {
       if (errnoCode(error) === 'EEXIST') return false;
