@@ -92,13 +92,20 @@ function capped(response: Response, limit: number): Response {
   return limited;
 }
 
+/** Aborts after `ms` with a reason that says how long Berth waited (AbortSignal.timeout's only says "timeout"). */
+function deadline(ms: number): AbortSignal {
+  const controller = new AbortController();
+  setTimeout(() => controller.abort(Object.assign(new Error(`no complete answer within ${ms / 1000} s`), { name: 'TimeoutError' })), ms).unref();
+  return controller.signal;
+}
+
 /**
  * The one HTTP client: Node's fetch (undici's, with its Agent, when there is an extra CA). Every request has a total
  * deadline that covers reading the body too (a server trickling a byte at a time cannot hold Berth), and a size cap.
  */
 export function httpClient(options: HttpOptions = {}): Fetch {
   const timeoutMs = options.timeoutMs ?? defaultTimeoutMs;
-  const withTimeout = (init: RequestInit) => ({ ...init, signal: init.signal ? AbortSignal.any([init.signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs) });
+  const withTimeout = (init: RequestInit) => ({ ...init, signal: init.signal ? AbortSignal.any([init.signal, deadline(timeoutMs)]) : deadline(timeoutMs) });
   const { caFile } = options;
   if (!caFile) return async (url, init = {}) => capped(await fetch(url, withTimeout(init)), maxAnswerBytes);
   // Read now, so a missing CA file is reported where the client is made.
