@@ -2,7 +2,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { openStores } from '../main/settings/node-stores.js';
 import { startRig } from '../test/rig/index.js';
 import { berthChild, dockerSees, exited, foreignProblems, lane, leftovers, signInA, signInB, type Lane } from './signed-in.js';
-import { fail, lose, row, type Row } from './row.js';
+import { errorMessage } from '../main/errors.js';
+import { fail, lose, type Row } from './row.js';
 
 interface Command {
   label: string;
@@ -25,11 +26,19 @@ const commands: Command[] = [
 /** One kill: a writing command killed at a random moment, then what must hold, then the repair every user has (sign in, refresh). */
 async function killOnce(on: Lane, into: Row, maxDelayMs: number): Promise<void> {
   const command = commands[Math.floor(Math.random() * commands.length)] as Command;
+  into.tries += 1;
+  try {
+    await killAndRepair(on, into, command, maxDelayMs);
+  } catch (error) {
+    fail(into, `a kill of "${command.label}": ${errorMessage(error)}`);
+  }
+}
+
+async function killAndRepair(on: Lane, into: Row, command: Command, maxDelayMs: number): Promise<void> {
   const child = berthChild(on.ws, command.args, command.input?.(on));
   await sleep(Math.random() * maxDelayMs);
   child.kill('SIGKILL');
   await exited(child);
-  into.tries += 1;
   for (const problem of foreignProblems(on.ws)) lose(into, `after a kill of "${command.label}": ${problem}`);
   try {
     const stores = openStores(on.ws.berthHome);
@@ -56,16 +65,15 @@ async function killOnce(on: Lane, into: Row, maxDelayMs: number): Promise<void> 
 }
 
 /** SIGKILL at random moments of every writing command, in two lanes at once (own Harbors, own workspace each). */
-export async function kills(total: number): Promise<Row> {
-  const into = row('SIGKILL at random moments of every writing command');
-  const lanes = await Promise.all(
-    [0, 1].map(async () => {
-      const [oidc, web] = await Promise.all([startRig(), startRig({ berthClient: false })]);
-      await Promise.all([oidc.webLogin('alice'), web.webLogin('bob')]);
-      return lane(oidc, web);
-    }),
-  );
+export async function kills(into: Row, total: number): Promise<void> {
+  const rigs = await Promise.all([0, 1].map(() => Promise.all([startRig(), startRig({ berthClient: false })])));
   try {
+    const lanes = await Promise.all(
+      rigs.map(async ([oidc, web]) => {
+        await Promise.all([oidc.webLogin('alice'), web.webLogin('bob')]);
+        return lane(oidc, web);
+      }),
+    );
     await Promise.all(
       lanes.map(async (on, index) => {
         const share = Math.floor(total / lanes.length) + (index < total % lanes.length ? 1 : 0);
@@ -73,7 +81,6 @@ export async function kills(total: number): Promise<Row> {
       }),
     );
   } finally {
-    await Promise.all(lanes.flatMap((on) => [on.oidc.stop(), on.web.stop()]));
+    await Promise.all(rigs.flat().map((rig) => rig.stop()));
   }
-  return into;
 }

@@ -1,14 +1,13 @@
 import { startRig } from '../test/rig/index.js';
 import { workspace } from '../test/helpers/berth.js';
 import { anyLoginRegistry, concurrentWriterRounds, regenerateRounds, statusLoops, statusWriterRounds, twoSignedIn, type WriterOutcome } from '../test/helpers/writers.js';
-import { fail, lose, row, type Row } from './row.js';
+import { fail, lose, type Row } from './row.js';
 
 /**
  * Rounds of two `berth target`s with the real `docker login`, of `berth regenerate` with `docker login`, and of two refreshes
  * writing status.json, each followed by the repair; then two processes hammering status.json.
  */
-export async function writers(rounds: number): Promise<Row> {
-  const into = row('concurrent writers: 2 berth x docker login; regenerate x docker login; 2 status.json writers');
+export async function writers(into: Row, rounds: number): Promise<void> {
   const [first, second, foreign] = await Promise.all([startRig(), startRig(), anyLoginRegistry()]);
   const counted = (done: WriterOutcome, tries: number) => {
     into.tries += tries;
@@ -28,5 +27,4 @@ export async function writers(rounds: number): Promise<Row> {
   } finally {
     await Promise.all([first.stop(), second.stop(), foreign.stop()]);
   }
-  return into;
 }
