@@ -1,15 +1,18 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createNodeApi } from '../main/api/node.js';
+import { HarborClient } from '../main/harbor/client.js';
+import { httpClient } from '../main/net/http.js';
+import { discover } from '../main/oidc/provider.js';
 import { drive } from '../test/rig/browser-driver.js';
 import { huge, startHostile, trickle, type HostileServer } from '../test/rig/hostile.js';
 import { startRig } from '../test/rig/index.js';
 import { signedIn, uniqueName, workspace } from '../test/helpers/berth.js';
 import { hostileCallbacks as attack } from '../test/helpers/hostile-callbacks.js';
-import { fail, lose, row, type Row } from './row.js';
+import { errorMessage } from '../main/errors.js';
+import { fail, lose, type Row } from './row.js';
 
 /** Sign-ins during which forged, stale, state-less and wrong-host callbacks hit the loopback listener first. */
-export async function hostileCallbacks(signIns: number): Promise<Row> {
-  const into = row('hostile callbacks during sign-in');
+export async function hostileCallbacks(into: Row, signIns: number): Promise<void> {
   const rig = await startRig();
   try {
     await rig.webLogin('alice');
@@ -21,27 +24,29 @@ export async function hostileCallbacks(signIns: number): Promise<Row> {
     for (let i = 0; i < signIns; i++) {
       into.tries += 1;
       let answers: number[] = [];
-      const view = await api.signIn(name, {
-        timeoutMs: 60_000,
-        openBrowser: async (url) => {
-          answers = await attack(url, staleState);
-          staleState = new URL(url).searchParams.get('state') as string;
-          void drive(url, { login: 'alice' });
-        },
-      });
-      if (view.state !== 'valid') fail(into, `sign-in ${i} ended ${view.state}: ${view.lastError ?? ''}`);
+      try {
+        const view = await api.signIn(name, {
+          timeoutMs: 60_000,
+          openBrowser: async (url) => {
+            answers = await attack(url, staleState);
+            staleState = new URL(url).searchParams.get('state') as string;
+            void drive(url, { login: 'alice' });
+          },
+        });
+        if (view.state !== 'valid') fail(into, `sign-in ${i} ended ${view.state}: ${view.lastError ?? ''}`);
+        if (view.lastError !== null) lose(into, `a hostile callback left an error on the registry: ${view.lastError}`);
+      } catch (error) {
+        fail(into, `sign-in ${i} failed: ${errorMessage(error)}`);
+      }
       if (answers.some((code) => code !== 400 && code !== 404)) lose(into, `a hostile callback was not refused: ${answers.join(', ')}`);
-      if (view.lastError !== null) lose(into, `a hostile callback left an error on the registry: ${view.lastError}`);
     }
   } finally {
     await rig.stop();
   }
-  return into;
 }
 
 /** Huge, endless, slow and wrong-shape answers, cross-origin realms and redirects: bounded, refused, and nothing sent where it must not go. */
-export async function hostileServers(): Promise<Row> {
-  const into = row('hostile servers (huge, endless, slow, wrong-shape, realms, redirects)');
+export async function hostileServers(into: Row): Promise<void> {
   const servers: HostileServer[] = [];
   const rig = await startRig();
   const serve = async (...args: Parameters<typeof startHostile>) => {
@@ -77,6 +82,17 @@ export async function hostileServers(): Promise<Row> {
     await bounded('an answer after 20 s', await withTokenService((_req, res) => void sleep(20_000).then(() => res.writeHead(200).end('{"token":"late"}'))), 'unreachable', /within 15 s/, 45_000);
     await bounded('a token that is a number', await withTokenService((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"token": 5}')), 'unreachable', /sent no token/, 10_000);
     await bounded('a token answer that is not JSON', await withTokenService((_req, res) => res.writeHead(200).end('<html>')), 'unreachable', /other than JSON/, 10_000);
+    // Harbor's API and the identity provider are read through the other HTTP client: the same deadline and cap hold there.
+    const reading = async (what: string, read: () => Promise<unknown>, message: RegExp) => {
+      into.tries += 1;
+      const started = Date.now();
+      const outcome = await read().then(() => 'an answer', (error: unknown) => errorMessage(error));
+      if (Date.now() - started > 45_000 || !message.test(outcome)) fail(into, `${what}: ${outcome} after ${Date.now() - started} ms`);
+    };
+    const slowHarbor = await serve((_req, res) => trickle(res, 1000));
+    await reading('a trickling Harbor API', () => new HarborClient(slowHarbor.url, httpClient(), 'slow').systemInfo(), /no complete answer within 15 s/);
+    const hugeIdp = await serve((_req, res) => huge(res, 100));
+    await reading('a 100 MB discovery document', () => discover({ registry: 'huge', issuer: hugeIdp.url, clientId: 'berth' }), /larger than 4 MB/);
 
     const { ws, name } = await signedIn(rig, 'alice');
     const credentialsSeen: string[] = [];
@@ -113,5 +129,4 @@ export async function hostileServers(): Promise<Row> {
   } finally {
     await Promise.all([rig.stop(), ...servers.map((server) => server.stop())]);
   }
-  return into;
 }

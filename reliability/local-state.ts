@@ -8,7 +8,7 @@ import { busWithKeyring, silentBus } from '../test/helpers/session-bus.js';
 import { projectRoot, run } from '../test/helpers/berth.js';
 import { startRig, type Rig } from '../test/rig/index.js';
 import { dockerSees, foreignProblems, lane, type Lane } from './signed-in.js';
-import { fail, lose, row, type Row } from './row.js';
+import { fail, lose, type Row } from './row.js';
 
 const helperBin = join(projectRoot, 'bin', 'docker-credential-berth.js');
 
@@ -29,6 +29,40 @@ function unmount(path: string): void {
   }
 }
 
+function chattr(flag: string, path: string): boolean {
+  try {
+    execFileSync('chattr', [flag, path], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Ways to make a folder that root cannot write into either; each gives back how to undo it, or null where this machine does not allow it. */
+const readOnlyWays: { how: string; make(folder: string): (() => void) | null }[] = [
+  {
+    how: 'read-only bind mount',
+    make: (folder) => {
+      if (!tryMount(['--bind', folder, folder])) return null;
+      if (tryMount(['-o', 'remount,bind,ro', folder])) return () => unmount(folder);
+      unmount(folder);
+      return null;
+    },
+  },
+  { how: 'immutable folder (chattr +i)', make: (folder) => (chattr('+i', folder) ? () => void chattr('-i', folder) : null) },
+];
+
+/** Whether this process can still create a file in the folder (a file system that ignores the attribute, say). */
+function writable(folder: string): boolean {
+  try {
+    writeFileSync(join(folder, '.probe'), '');
+    rmSync(join(folder, '.probe'));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 async function timed<T>(work: () => Promise<T>): Promise<[T, number]> {
   const started = Date.now();
   return [await work(), Date.now() - started];
@@ -42,11 +76,10 @@ async function harborHolds(on: Lane, into: Row, what: string): Promise<void> {
 }
 
 /** A locked keychain, a silent D-Bus, a full disk and read-only folders: clear states, bounded waits, nothing lost. */
-export async function localState(): Promise<Row> {
-  const into = row('bad local state (locked keychain, silent D-Bus, full disk, read-only)');
+export async function localState(into: Row): Promise<void> {
   const [oidc, web] = await Promise.all([startRig(), startRig({ berthClient: false })]);
-  await Promise.all([oidc.webLogin('alice'), web.webLogin('bob')]);
   try {
+    await Promise.all([oidc.webLogin('alice'), web.webLogin('bob')]);
     // The keychain locks (a screen lock, a timeout) while Berth keeps registries alive.
     into.tries += 1;
     const keyring = await busWithKeyring();
@@ -105,6 +138,8 @@ export async function localState(): Promise<Row> {
       if (!/no space left on device|ENOSPC/i.test(full.stderr)) fail(into, `a full disk was not named: ${full.stderr.trim()}`);
       if (readFileSync(join(disk, 'config.json'), 'utf8') !== before) lose(into, 'config.json changed on a full disk');
       if (readdirSync(disk).some((name) => name.endsWith('.tmp'))) lose(into, 'a temp file was left on the full disk');
+      // An empty lock would make the next writer wait for it to go stale.
+      if (readdirSync(disk).some((name) => name.endsWith('.lock'))) fail(into, 'a lock file was left on the full disk');
     } finally {
       if (mounted) unmount(disk);
       rmSync(disk, { recursive: true, force: true });
@@ -114,35 +149,37 @@ export async function localState(): Promise<Row> {
     if ((await on.ws.berth('target', 'a', status)).code !== 0 || (await on.ws.berth('refresh')).code !== 0) fail(into, 'Berth did not recover once the disk had room');
     await harborHolds(on, into, 'after the full disk');
 
-    // docker's folder is read-only while it holds a dead secret: not valid, said why, and repaired once writable.
-    into.tries += 1;
-    const readOnly = mkdtempSync(join(tmpdir(), 'berth-ro-'));
-    const source = mkdtempSync(join(tmpdir(), 'berth-ro-src-'));
+    // docker's folder is read-only while it holds a dead secret: not valid, and said why. Root writes through chmod, so each way
+    // this machine allows is tried, and none is reported as not run rather than passed.
     const config = JSON.parse(readFileSync(join(on.ws.dockerConfig, 'config.json'), 'utf8')) as { auths: Record<string, unknown> };
     config.auths[new URL(oidc.harbor.url).host] = { auth: Buffer.from('alice:Dead1Secret').toString('base64') };
-    writeFileSync(join(source, 'config.json'), JSON.stringify(config));
-    const bound = tryMount(['--bind', source, readOnly]) && tryMount(['-o', 'remount,bind,ro', readOnly]);
-    try {
-      if (!bound) {
-        into.details.push('note: no read-only bind mount on this machine; the read-only case was not tried');
-        into.tries -= 1;
-      } else {
-        const env = { ...on.ws.env, DOCKER_CONFIG: readOnly };
+    const tried: string[] = [];
+    for (const way of readOnlyWays) {
+      const folder = mkdtempSync(join(tmpdir(), 'berth-ro-'));
+      writeFileSync(join(folder, 'config.json'), JSON.stringify(config));
+      const undo = way.make(folder);
+      try {
+        if (!undo || writable(folder)) {
+          into.details.push(`note: no ${way.how} on this machine`);
+          continue;
+        }
+        tried.push(way.how);
+        into.tries += 1;
+        const env = { ...on.ws.env, DOCKER_CONFIG: folder };
         const refresh = await run(process.execPath, [join(projectRoot, 'bin', 'berth.js'), 'refresh', 'a', '--json'], env);
         const view = (JSON.parse(refresh.stdout || '[{}]') as { state?: string; lastError?: string }[])[0];
-        if (view?.state === 'valid') lose(into, 'a read-only config.json with a dead secret showed as valid');
-        if (!/could not rewrite it/.test(view?.lastError ?? '')) fail(into, `the read-only folder was not named: ${view?.lastError ?? refresh.stderr}`);
+        if (view?.state === 'valid') lose(into, `a config.json with a dead secret in a ${way.how} showed as valid`);
+        if (!/could not rewrite it/.test(view?.lastError ?? '')) fail(into, `the ${way.how} was not named: ${view?.lastError ?? refresh.stderr}`);
+      } finally {
+        undo?.();
+        rmSync(folder, { recursive: true, force: true });
       }
-    } finally {
-      if (bound) unmount(readOnly);
-      rmSync(readOnly, { recursive: true, force: true });
-      rmSync(source, { recursive: true, force: true });
     }
+    if (tried.length === 0) into.notRun.push(`read-only folder (no ${readOnlyWays.map((way) => way.how).join(', no ')})`);
     mkdirSync(on.ws.dockerConfig, { recursive: true });
     await on.ws.berth('refresh');
     await harborHolds(on, into, 'after the read-only folder');
   } finally {
     await Promise.all([oidc.stop(), web.stop()]);
   }
-  return into;
 }

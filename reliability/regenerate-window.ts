@@ -1,38 +1,46 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startRig } from '../test/rig/index.js';
-import { berthChild, dockerSees, exited, foreignProblems, lane, storedSecret } from './signed-in.js';
-import { fail, lose, row, type Row } from './row.js';
+import { errorMessage } from '../main/errors.js';
+import { berthChild, dockerSees, exited, foreignProblems, lane, storedSecret, type Lane } from './signed-in.js';
+import { fail, lose, type Row } from './row.js';
+
+/** One regenerate, killed a moment after Harbor took its secret, then one refresh: Harbor, the keychain and docker must agree. */
+async function killedRegenerate(on: Lane, into: Row, host: string): Promise<void> {
+  const child = berthChild(on.ws, ['regenerate', 'a', '--yes']);
+  const delay = Math.random() * 40;
+  let changed = false;
+  on.oidc.harbor.onSecretChanged = () => {
+    changed = true;
+    void sleep(delay).then(() => child.kill('SIGKILL'));
+  };
+  await exited(child);
+  on.oidc.harbor.onSecretChanged = undefined;
+  if (!changed) fail(into, 'regenerate ended before Harbor took a new secret');
+  const refresh = await on.ws.berth('refresh', 'a');
+  if (refresh.code !== 0) fail(into, `refresh after the kill ended with ${refresh.code}: ${(refresh.stderr + refresh.stdout).trim().slice(0, 300)}`);
+  const harborHas = on.oidc.harbor.user('alice')?.secret;
+  if ((await dockerSees(on.ws, host)) !== `alice:${harborHas}`) lose(into, `after ${delay.toFixed(0)} ms and a refresh, docker does not hold the secret Harbor has`);
+  if ((await storedSecret(on.ws, 'a', 'cli-secret')) !== harborHas) lose(into, 'the keychain does not hold the secret Harbor has');
+  if ((await storedSecret(on.ws, 'a', 'pending-cli-secret')) !== null) fail(into, 'the journal was not closed by the refresh');
+  for (const problem of foreignProblems(on.ws)) lose(into, problem);
+}
 
 /** `regenerate` killed 0–40 ms after Harbor took the new secret: the one window where Harbor, the keychain and docker disagree. */
-export async function regenerateWindow(tries: number): Promise<Row> {
-  const into = row('regenerate killed 0-40 ms after Harbor took the secret');
+export async function regenerateWindow(into: Row, tries: number): Promise<void> {
   const [oidc, web] = await Promise.all([startRig(), startRig({ berthClient: false })]);
-  await Promise.all([oidc.webLogin('alice'), web.webLogin('bob')]);
   try {
+    await Promise.all([oidc.webLogin('alice'), web.webLogin('bob')]);
     const on = await lane(oidc, web);
     const host = new URL(oidc.harbor.url).host;
     for (let i = 0; i < tries; i++) {
       into.tries += 1;
-      const child = berthChild(on.ws, ['regenerate', 'a', '--yes']);
-      const delay = Math.random() * 40;
-      let changed = false;
-      oidc.harbor.onSecretChanged = () => {
-        changed = true;
-        void sleep(delay).then(() => child.kill('SIGKILL'));
-      };
-      await exited(child);
-      oidc.harbor.onSecretChanged = undefined;
-      if (!changed) fail(into, 'regenerate ended before Harbor took a new secret');
-      const refresh = await on.ws.berth('refresh', 'a');
-      if (refresh.code !== 0) fail(into, `refresh after the kill ended with ${refresh.code}: ${(refresh.stderr + refresh.stdout).trim().slice(0, 300)}`);
-      const harborHas = oidc.harbor.user('alice')?.secret;
-      if ((await dockerSees(on.ws, host)) !== `alice:${harborHas}`) lose(into, `after ${delay.toFixed(0)} ms and a refresh, docker does not hold the secret Harbor has`);
-      if ((await storedSecret(on.ws, 'a', 'cli-secret')) !== harborHas) lose(into, 'the keychain does not hold the secret Harbor has');
-      if ((await storedSecret(on.ws, 'a', 'pending-cli-secret')) !== null) fail(into, 'the journal was not closed by the refresh');
-      for (const problem of foreignProblems(on.ws)) lose(into, problem);
+      try {
+        await killedRegenerate(on, into, host);
+      } catch (error) {
+        fail(into, `try ${i}: ${errorMessage(error)}`);
+      }
     }
   } finally {
     await Promise.all([oidc.stop(), web.stop()]);
   }
-  return into;
 }

@@ -49,6 +49,13 @@ export function berthChild(ws: Workspace, args: string[], input?: string): Child
   return child;
 }
 
+/** `docker-credential-berth` as a child this process can kill. */
+export function helperChild(ws: Workspace, args: string[], input?: string): ChildProcess {
+  const child = spawn(process.execPath, [join(berthBin, '..', 'docker-credential-berth.js'), ...args], { env: ws.env, stdio: ['pipe', 'ignore', 'ignore'] });
+  child.stdin?.end(input ?? '');
+  return child;
+}
+
 export function exited(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
 }

@@ -4,8 +4,10 @@ import { BerthError, errorMessage, type ErrorCode } from '../errors.js';
 import { berthHelper, dockerHubKey, hostOf, registryKey } from '../credentials/docker-config.js';
 import type { CredentialTarget, DockerCredentialsTarget, WrittenTo } from '../credentials/docker-target.js';
 import { dockerCredentialFor, type FoundCredential } from '../credentials/docker-credentials.js';
+import { dockerUsernameProblem } from '../credentials/username.js';
 import { KeepAliveScheduler, type SchedulerDependencies } from '../keepalive/scheduler.js';
 import type { RegistryLocks } from '../keepalive/registry-lock.js';
+import { printable } from '../log/printable.js';
 import type { Logger } from '../log/logger.js';
 import { requireSecureUrl } from '../net/http.js';
 import { nodeRequest } from '../net/node-request.js';
@@ -591,6 +593,10 @@ export function createApi(deps: ApiDependencies) {
           `${registryHost(existing)} is signed in through Berth as "${existing.name}", which renews its CLI secret itself: use \`berth login ${existing.name}\` instead of docker login.`,
           { registry: existing.name },
         );
+      }
+      const problem = dockerUsernameProblem(login.username);
+      if (problem) {
+        throw new BerthError('usage', `The user name ${JSON.stringify(printable(login.username))} for ${hostOf(key)} ${problem}, so docker cannot log in with it; nothing was stored.`);
       }
       const registry: TokenRegistrySettings = existing ?? { name: freeName(nameForHost(key)), kind: 'token', url: `https://${hostOf(key)}`, target: 'helper' };
       await deps.locks.withLock(registry.name, async () => {

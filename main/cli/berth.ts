@@ -2,6 +2,7 @@ import { readFileSync, watch } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { AddHarborInput, BerthApi, RegistryView } from '../api/index.js';
 import { BerthError, errorMessage } from '../errors.js';
+import { printable } from '../log/printable.js';
 import { redact } from '../log/redact.js';
 import type { PassReport } from '../keepalive/scheduler.js';
 import { checkExitCode } from '../registry/pull-check.js';
@@ -87,7 +88,8 @@ const methodWords: Record<SignInMethod, string> = {
 };
 
 function describe(view: RegistryView, now = Date.now()): string {
-  const lines = [`${view.name}  ${view.registry}  ${view.username ?? '-'}  ${view.state}`, `  signs in with ${methodWords[view.method]}`];
+  // A user name kept before names were checked may hold a new line that would forge a line of this listing.
+  const lines = [`${view.name}  ${view.registry}  ${view.username === null ? '-' : printable(view.username, 255)}  ${view.state}`, `  signs in with ${methodWords[view.method]}`];
   if (view.idleDeadline) {
     const days = Math.floor((Date.parse(view.idleDeadline) - now) / 86_400_000);
     lines.push(`  idle deadline ${view.idleDeadline} (${days >= 0 ? `${days} days left` : 'passed'})`);

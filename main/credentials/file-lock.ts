@@ -80,9 +80,17 @@ export function withFileLock<T>(lockPath: string, work: () => T): T {
       const fd = openSync(lockPath, 'wx', 0o600);
       try {
         writeSync(fd, JSON.stringify({ pid: process.pid, host, id } satisfies LockOwner));
-      } finally {
+      } catch (error) {
+        // A lock without its owner (a full disk) would make the next writer wait: it is not left behind.
         closeSync(fd);
+        try {
+          unlinkSync(lockPath);
+        } catch {
+          // Removed already: nothing is left behind either way.
+        }
+        throw error;
       }
+      closeSync(fd);
       break;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {

@@ -1,3 +1,4 @@
+import { dockerUsernameProblem } from '../credentials/username.js';
 import { BerthError } from '../errors.js';
 import { printable } from '../log/printable.js';
 import { networkError, type Fetch, type Response } from '../net/http.js';
@@ -107,8 +108,7 @@ export class HarborClient {
     if (typeof body.user_id !== 'number' || typeof body.username !== 'string' || body.username === '') {
       throw new BerthError('harbor', `Harbor at ${this.host} sent a user without id or name.`, { registry: this.registryName });
     }
-    // docker sends "user:secret" in one header: a colon or a control character in the name cannot go there.
-    if (/[\p{Cc}:]/u.test(body.username) || body.username.length > 255) {
+    if (dockerUsernameProblem(body.username)) {
       throw new BerthError('harbor', `Harbor at ${this.host} sent a user name docker cannot log in with (${JSON.stringify(printable(body.username))}).`, { registry: this.registryName });
     }
     if (typeof secret !== 'string' || secret === '') {

@@ -66,7 +66,7 @@ export class RegistryLocks {
         continue;
       }
       if (Date.now() > deadline) {
-        const who = holder ? `process ${holder.pid}${holder.host === this.host ? '' : ` on ${holder.host}`}` : 'another process';
+        const who = holder ? `process ${holder.pid}${holder.host === this.host ? '' : ` on ${holder.host}`}` : 'process';
         throw new BerthError(
           'lock-timeout',
           `Another Berth ${who} has been refreshing ${registry} for over ${Math.round(this.timing.timeoutMs / 1000)} s (lock ${path}). Try again later; if no Berth process is running, delete that file.`,
@@ -93,9 +93,13 @@ export class RegistryLocks {
       const handle = await open(path, 'wx', 0o600);
       try {
         await handle.writeFile(JSON.stringify(owner));
-      } finally {
+      } catch (error) {
+        // A lock without its owner (a full disk) would make the next command wait: it is not left behind.
         await handle.close();
+        await unlink(path).catch(() => undefined);
+        throw error;
       }
+      await handle.close();
       return true;
     } catch (error) {
       if (errnoCode(error) === 'EEXIST') return false;

@@ -69,6 +69,13 @@ function capped(response: Response, limit: number): Response {
   return limited;
 }
 
+/** Aborts after `ms` with a reason that says how long Berth waited (AbortSignal.timeout's only says "timeout"). */
+function deadline(ms: number): AbortSignal {
+  const controller = new AbortController();
+  setTimeout(() => controller.abort(Object.assign(new Error(`no complete answer within ${ms / 1000} s`), { name: 'TimeoutError' })), ms).unref();
+  return controller.signal;
+}
+
 /**
  * The one HTTP client: the desktop app's network (system proxy and certificates), else Node's fetch (undici's, with a
  * dispatcher, for a private CA or a proxy from the environment). Every request has a total deadline that covers reading
@@ -76,7 +83,7 @@ function capped(response: Response, limit: number): Response {
  */
 export function httpClient(options: HttpOptions = {}): Fetch {
   const timeoutMs = options.timeoutMs ?? defaultTimeoutMs;
-  const withTimeout = (init: RequestInit) => ({ ...init, signal: init.signal ? AbortSignal.any([init.signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs) });
+  const withTimeout = (init: RequestInit) => ({ ...init, signal: init.signal ? AbortSignal.any([init.signal, deadline(timeoutMs)]) : deadline(timeoutMs) });
   const { caFile } = options;
   // Read now, so a missing CA file is reported where the client is made.
   const ca = caFile ? readCa(caFile) : undefined;

@@ -244,9 +244,20 @@ function protocolCode(error: unknown): string | undefined {
   return undefined;
 }
 
+/** Berth's own deadline or size cap, which openid-client reports wrapped as a parse error. */
+function ownLimit(error: unknown): Error | undefined {
+  for (let current = error as { name?: unknown; cause?: unknown } | undefined; current && typeof current === 'object'; current = current.cause as typeof current) {
+    if (current instanceof BerthError || (current instanceof Error && current.name === 'TimeoutError')) return current;
+  }
+  return undefined;
+}
+
 function oidcError(error: unknown, settings: OidcClientSettings, action: string): BerthError {
   if (error instanceof BerthError) return error;
   const { registry } = settings;
+  const limit = ownLimit(error);
+  if (limit instanceof BerthError) return new BerthError(limit.code, limit.message, { registry, cause: error });
+  if (limit) return networkError(limit, settings.issuer, registry);
   if (error instanceof oidc.ResponseBodyError || error instanceof oidc.AuthorizationResponseError) {
     const description = error.error_description ? ` (${error.error_description})` : '';
     if (error.error === 'invalid_grant') {

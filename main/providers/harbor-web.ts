@@ -1,3 +1,4 @@
+import { dockerUsernameProblem } from '../credentials/username.js';
 import { BerthError } from '../errors.js';
 import { newCliSecret } from '../harbor/cli-secret.js';
 import { webSessionAuth } from '../harbor/web-session.js';
@@ -7,13 +8,10 @@ import type { HarborWebSettings } from '../settings/model.js';
 import { checkCliSecret, harborClient, harborSessionNotices, putNewSecret, signInAgain, useStoredSecret, verifiedNewSecret } from './harbor-cli-secret.js';
 import type { CredentialMethod, MethodDependencies, SessionOutcome, SignedInSession, SignInRequest } from './method.js';
 
-// Control characters and ':' cannot be part of a docker basic-auth user name; robot accounts are not OIDC users.
+// Robot accounts are not OIDC users, so they have no CLI secret.
 function usernameProblem(username: string): string | null {
-  if (username === '') return 'is empty';
-  if (username.length > 255) return 'is longer than 255 characters';
-  if (/[\p{Cc}:]/u.test(username)) return 'contains ":" or a control character';
   if (username.startsWith('robot$')) return 'is a robot account, which has no CLI secret to keep alive (use `docker login` with it)';
-  return null;
+  return dockerUsernameProblem(username);
 }
 
 /** A secret the person copied from Harbor: checked on the token service before anything is stored. */

@@ -4,7 +4,7 @@ import { unless } from '../rig/components.js';
 import type { HostileServer } from '../rig/hostile.js';
 import { startRig, type Rig } from '../rig/index.js';
 import { workspace } from '../helpers/berth.js';
-import { anyLoginRegistry, concurrentWriterRounds, twoSignedIn } from '../helpers/writers.js';
+import { anyLoginRegistry, concurrentWriterRounds, regenerateRounds, statusLoops, statusWriterRounds, twoSignedIn } from '../helpers/writers.js';
 
 const rounds = 20;
 
@@ -22,6 +22,19 @@ describe('Berth, Berth and the real docker login writing at once', { skip: unles
     const ws = workspace();
     await twoSignedIn(ws, first, second);
     const hosts = { one: new URL(first.harbor.url).host, two: new URL(second.harbor.url).host };
-    assert.deepEqual(await concurrentWriterRounds(ws, hosts, new URL(foreign.url).host, rounds), []);
+    assert.deepEqual(await concurrentWriterRounds(ws, hosts, new URL(foreign.url).host, rounds), { failures: [], lost: [] });
+  });
+
+  test(`${rounds} rounds of berth regenerate and a docker login at once: docker's entry survives, and after refresh docker and the keychain hold Harbor's new secret`, async () => {
+    const ws = workspace();
+    await twoSignedIn(ws, first, second);
+    assert.deepEqual(await regenerateRounds(ws, first, new URL(first.harbor.url).host, new URL(foreign.url).host, rounds), { failures: [], lost: [] });
+  });
+
+  test(`status.json written by two processes at once: ${rounds} rounds of two refreshes, and two writers of 300 updates each, lose no update`, async () => {
+    const ws = workspace();
+    await twoSignedIn(ws, first, second);
+    assert.deepEqual(await statusWriterRounds(ws, rounds), { failures: [], lost: [] });
+    assert.deepEqual(await statusLoops(300), { failures: [], lost: [] });
   });
 });

@@ -6,7 +6,9 @@ import { createNodeApi } from '../../main/api/node.js';
 import { HarborClient, idTokenAuth } from '../../main/harbor/client.js';
 import { httpClient } from '../../main/net/http.js';
 import { huge, startHostile, trickle, type HostileServer } from '../rig/hostile.js';
-import { projectRoot, run, workspace } from '../helpers/berth.js';
+import { unless } from '../rig/components.js';
+import { helperOnPath, projectRoot, run, workspace } from '../helpers/berth.js';
+import { anyLoginRegistry } from '../helpers/writers.js';
 
 const helperBin = join(projectRoot, 'bin', 'docker-credential-berth.js');
 const servers: HostileServer[] = [];
@@ -72,6 +74,79 @@ describe('servers that answer slowly, hugely or wrongly', () => {
     assert.ok(Date.now() - started < 5000);
     answer = { user_id: 3, username: 'alice:admin\u001b[31m', oidc_user_meta: { secret: 'Secret123' } };
     await assert.rejects(client.currentUser(idTokenAuth('x')), /sent a user name docker cannot log in with \("alice:admin\?\[31m"\)/);
+  });
+
+  test('Harbor’s API reads have a total deadline and a size cap: a systeminfo trickling a byte every 2 s gives up at 15 s, a 100 MB users/current stops at 4 MB', async () => {
+    const slow = await hostile((_req, res) => trickle(res));
+    const started = Date.now();
+    await assert.rejects(new HarborClient(slow.url, httpClient(), 'work').systemInfo(), /Cannot reach 127\.0\.0\.1:\d+ \(no complete answer within 15 s\)/);
+    const seconds = (Date.now() - started) / 1000;
+    assert.ok(seconds < 45, `gave up after ${seconds} s`);
+
+    const big = await hostile((_req, res) => huge(res, 100));
+    global.gc?.();
+    const before = process.memoryUsage().rss;
+    await assert.rejects(new HarborClient(big.url, httpClient(), 'work').currentUser(idTokenAuth('x')), /127\.0\.0\.1:\d+ sent an answer larger than 4 MB; Berth stopped reading it/);
+    const grew = (process.memoryUsage().rss - before) / 1024 / 1024;
+    assert.ok(grew < 60, `memory grew by ${grew.toFixed(0)} MB`);
+  });
+
+  test('the identity provider’s reads have a total deadline and a size cap: berth login gives up on a trickling discovery at 15 s and on a 100 MB one at 4 MB', async () => {
+    let answer: 'trickle' | 'huge' = 'trickle';
+    const idp = await hostile((_req, res) => (answer === 'trickle' ? trickle(res) : huge(res, 100)));
+    const harbor = await hostile((_req, res, url) => {
+      if (url.pathname === '/api/v2.0/systeminfo') return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ auth_mode: 'oidc_auth' }));
+      res.writeHead(404).end();
+    });
+    const ws = workspace();
+    assert.equal((await ws.berth('add', 'harbor', 'work', '--url', harbor.url, '--client-id', 'berth', '--issuer', idp.url)).code, 0);
+    const started = Date.now();
+    const slow = await ws.berth('login', 'work', '--browser-command', 'true', '--timeout', '120');
+    const seconds = (Date.now() - started) / 1000;
+    assert.equal(slow.code, 1);
+    assert.match(slow.stderr, /Cannot reach 127\.0\.0\.1:\d+ \(no complete answer within 15 s\)/);
+    assert.ok(seconds < 45, `gave up after ${seconds} s`);
+
+    answer = 'huge';
+    const big = await ws.berth('login', 'work', '--browser-command', 'true', '--timeout', '120');
+    assert.equal(big.code, 1);
+    assert.match(big.stderr, /127\.0\.0\.1:\d+ sent an answer larger than 4 MB; Berth stopped reading it/);
+  });
+
+  test('a user name with a new line is refused wherever it comes from (Harbor, docker login, a pasted one) and printed as one safe line', { skip: unless('docker', 'keyring') }, async () => {
+    const harbor = await hostile((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ user_id: 3, username: 'alice\n  admin  valid', oidc_user_meta: { secret: 'Secret123' } }));
+    });
+    await assert.rejects(new HarborClient(harbor.url, httpClient(), 'work').currentUser(idTokenAuth('x')), /sent a user name docker cannot log in with \("alice\? {2}admin {2}valid"\)/);
+
+    const registry = await anyLoginRegistry();
+    servers.push(registry);
+    const host = new URL(registry.url).host;
+    const ws = workspace();
+    helperOnPath(ws);
+    mkdirSync(ws.dockerConfig, { recursive: true });
+    writeFileSync(join(ws.dockerConfig, 'config.json'), JSON.stringify({ credHelpers: { [host]: 'berth' } }));
+    const login = await run('docker', ['login', host, '--username', 'robot\n  fake line', '--password-stdin'], ws.env, 'Token-1');
+    assert.notEqual(login.code, 0, 'docker login did not succeed');
+    assert.match(login.stdout + login.stderr, /The user name "robot\? {2}fake line" for 127\.0\.0\.1:\d+ contains ":" or a control character, so docker cannot log in with it; nothing was stored/);
+    assert.deepEqual(JSON.parse((await ws.berth('list', '--json')).stdout), [], 'no token registry was kept');
+
+    const oidcHarbor = await hostile((_req, res, url) => {
+      if (url.pathname === '/api/v2.0/systeminfo') return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ auth_mode: 'oidc_auth' }));
+      res.writeHead(404).end();
+    });
+    writeFileSync(join(ws.berthHome, 'settings.json'), JSON.stringify({ registries: [{ name: 'web', kind: 'harbor', method: 'web', url: oidcHarbor.url, idleDays: 30 }] }));
+    const pasted = await ws.berthWithInput('Secret123', 'login', 'web', '--username', 'bob\nroot', '--secret-stdin');
+    assert.notEqual(pasted.code, 0);
+    assert.match(pasted.stderr, /The Harbor username for web contains ":" or a control character/);
+    assert.doesNotMatch(pasted.stdout + pasted.stderr, /bob\nroot/);
+
+    // One kept before user names were checked is listed on its own line still.
+    writeFileSync(join(ws.berthHome, 'status.json'), JSON.stringify({ registries: { web: { state: 'valid', username: 'bob\n  fake  valid' } } }));
+    const status = await ws.berth('status');
+    assert.equal(status.code, 0, status.stderr);
+    assert.match(status.stdout, /^web {2}127\.0\.0\.1:\d+ {2}bob\? {2}fake {2}valid {2}valid$/m);
+    assert.doesNotMatch(status.stdout, /^ {2}fake/m);
   });
 
   test('an identity provider whose discovery is not JSON is an answer Berth cannot accept, not "cannot reach"', async () => {

@@ -7,7 +7,7 @@ import { keychainService } from '../../main/secrets/keychain.js';
 import { unless } from '../rig/components.js';
 import { startRig, type Rig } from '../rig/index.js';
 import { addArgs, assertNoSecretsLeaked, cliLogin, dockerInspect, projectRoot, run, storedSecret, storedStatus, workspace, type Workspace } from '../helpers/berth.js';
-import { busWithKeyring, silentBus } from '../helpers/session-bus.js';
+import { busWithKeyring, busWithoutKeyring, silentBus } from '../helpers/session-bus.js';
 
 const helperBin = join(projectRoot, 'bin', 'docker-credential-berth.js');
 
@@ -98,6 +98,41 @@ describe('the OS keychain locked, silent, or shared by two Berth homes', { skip:
       assert.equal(refresh.result.code, 1);
       assert.equal((JSON.parse(refresh.result.stdout) as { state: string }[])[0]?.state, 'keychain-locked');
       assert.ok(refresh.seconds < 40, `refresh gave up after ${refresh.seconds} s`);
+    } finally {
+      await bus.stop();
+    }
+  });
+
+  test('the keyring daemon stopped (a session bus with no Secret Service): the helper, check and refresh answer at once with a keychain message, and docker keeps working', async () => {
+    const ws = workspace();
+    const name = 'stopped';
+    await signedInAs(rig, ws, name, 'alice');
+    const config = readFileSync(join(ws.dockerConfig, 'config.json'), 'utf8');
+    const bus = await busWithoutKeyring();
+    try {
+      ws.env.DBUS_SESSION_BUS_ADDRESS = bus.address;
+      const noService = /No Secret Service \(org\.freedesktop\.secrets\) is running on the session bus: start gnome-keyring, or KeePassXC with its Secret Service on\. Berth could not read the stopped credentials\./;
+      // The message, not "did not answer within 10 s", shows the missing service was noticed rather than waited for.
+      const prompt = 30;
+      const helper = await timed(() => run(process.execPath, [helperBin, 'get'], ws.env, new URL(rig.harbor.url).host));
+      assert.equal(helper.result.code, 1);
+      assert.match(helper.result.stdout, new RegExp(`^docker-credential-berth: ${noService.source}`));
+      assert.ok(helper.seconds < prompt, `the helper answered after ${helper.seconds} s`);
+
+      const check = await timed(() => ws.berth('check', name));
+      assert.equal(check.result.code, 1);
+      assert.match(check.result.stderr, noService);
+      assert.doesNotMatch(check.result.stderr, /No credentials/);
+      assert.ok(check.seconds < prompt, `check answered after ${check.seconds} s`);
+
+      const refresh = await timed(() => ws.berth('refresh', name, '--json'));
+      assert.equal(refresh.result.code, 1);
+      const [view] = JSON.parse(refresh.result.stdout) as { state: string; lastError: string }[];
+      assert.equal(view?.state, 'keychain-locked', 'not "needs-sign-in": nothing expired');
+      assert.match(view?.lastError ?? '', noService);
+      assert.ok(refresh.seconds < prompt, `refresh answered after ${refresh.seconds} s`);
+      assert.equal(readFileSync(join(ws.dockerConfig, 'config.json'), 'utf8'), config, 'docker credentials untouched');
+      assert.equal((await dockerInspect(ws, rig.imageRef)).code, 0, "docker's own copy still works");
     } finally {
       await bus.stop();
     }

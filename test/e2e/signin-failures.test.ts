@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -9,7 +9,7 @@ import { unless } from '../rig/components.js';
 import { drive, type DriveOptions } from '../rig/browser-driver.js';
 import { startRig, type Rig } from '../rig/index.js';
 import { hostileCallbacks } from '../helpers/hostile-callbacks.js';
-import { addArgs, assertNoSecretsLeaked, browserCommand, storedSecret, type Workspace, uniqueName, workspace } from '../helpers/berth.js';
+import { addArgs, assertNoSecretsLeaked, browserCommand, storedSecret, storedStatus, type Workspace, uniqueName, workspace } from '../helpers/berth.js';
 
 function portIsClosed(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -140,6 +140,30 @@ describe('sign-in failures', { skip: unless('docker-registry', 'openssl', 'keyri
     const status = await ws.berth('status', name);
     assert.ok(!(status.stdout + status.stderr).includes('\u001b'), 'no escape sequence reaches the terminal');
     assert.doesNotMatch(status.stdout + status.stderr, /HACKED/);
+  });
+
+  test('an error callback with the right state whose description carries escape and control characters: the CLI, the stored lastError and every later status show it stripped', async () => {
+    const ws = workspace();
+    const name = uniqueName();
+    assert.equal((await ws.berth(...addArgs(rig, name))).code, 0);
+    // Clear the screen, red text, a bell, a carriage return, a line feed, DEL, and the one-byte CSI (U+009B) some terminals obey.
+    const description = encodeURIComponent('\u001b[2J\u001b[31mYOU WERE HACKED\u0007\rover\nwritten\u007f\u009b6n');
+    const login = await ws.berth('login', name, '--browser-command', browserCommand('--callback', `error=access_denied&error_description=${description}`), '--timeout', '30');
+    assert.equal(login.code, 1, login.stdout + login.stderr);
+    assert.match(login.stderr, /berth login: The identity provider refused the sign-in to .*: access_denied \(\?\[2J\?\[31mYOU WERE HACKED\?\?over\?written\?\?6n\)\./);
+    const controls = /[^\P{Cc}\n]/u;
+    assert.doesNotMatch(login.stdout + login.stderr, controls, 'nothing raw reached the terminal');
+    const lastError = storedStatus(ws, name).lastError;
+    assert.equal(typeof lastError, 'string');
+    assert.match(lastError as string, /YOU WERE HACKED/);
+    assert.doesNotMatch(lastError as string, /\p{Cc}/u, 'the stored lastError holds no control character');
+    assert.doesNotMatch(readFileSync(join(ws.berthHome, 'status.json'), 'utf8'), /\\u001b|\\u0007|\u009b/, 'status.json holds no escape, bell or CSI, raw or escaped');
+    for (const args of [['status'], ['status', name], ['status', '--json'], ['list']]) {
+      const later = await ws.berth(...args);
+      assert.doesNotMatch(later.stdout + later.stderr, controls, `berth ${args.join(' ')}`);
+      assert.doesNotMatch(later.stdout, /\\u001b|\\u009b/, `berth ${args.join(' ')} prints no escaped escape either`);
+    }
+    assert.match((await ws.berth('status', name)).stdout, /YOU WERE HACKED/, 'the reason is still shown');
   });
 
   test('the provider’s error=access_denied is reported as such', async () => {

@@ -1,9 +1,12 @@
-import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { openStores } from '../../main/settings/node-stores.js';
 import { startHostile, type HostileServer } from '../rig/hostile.js';
 import type { Rig } from '../rig/index.js';
-import { addArgs, cliLogin, dockerConfigJson, run, storedSecret, type Workspace } from './berth.js';
+import { addArgs, cliLogin, dockerConfigJson, projectRoot, run, storedSecret, storedStatus, type Run, type Workspace } from './berth.js';
 
 /** A registry that takes any user name and password, so the real `docker login` can write its entry every round. */
 export function anyLoginRegistry(): Promise<HostileServer> {
@@ -14,16 +17,39 @@ export function anyLoginRegistry(): Promise<HostileServer> {
   });
 }
 
+/** What rounds of concurrent writers did wrong: a command that failed (`failures`), and what was lost or left stale (`lost`). */
+export interface WriterOutcome {
+  failures: string[];
+  lost: string[];
+}
+
+function outcome(): WriterOutcome {
+  return { failures: [], lost: [] };
+}
+
+/** Counts a command that did not succeed as a failure of the round; true when it succeeded. */
+function succeeded(into: WriterOutcome, round: number, what: string, result: Run): boolean {
+  if (result.code === 0) return true;
+  into.failures.push(`round ${round}: ${what} ended with ${result.code}: ${(result.stderr || result.stdout).trim().slice(0, 300)}`);
+  return false;
+}
+
 function decoded(entry: unknown): string | undefined {
   const auth = (entry as { auth?: string } | undefined)?.auth;
   return auth === undefined ? undefined : Buffer.from(auth, 'base64').toString('utf8');
 }
 
-/** Two registries, `one` (alice at `first`) and `two` (bob at `second`), signed in in `ws`. */
+function dockerLogin(ws: Workspace, foreign: string, user: string): Promise<Run> {
+  return run('docker', ['login', foreign, '-u', user, '--password-stdin'], ws.env, 'pass');
+}
+
+/** Two registries, `one` (alice at `first`) and `two` (bob at `second`), signed in in `ws`; throws when that cannot be done. */
 export async function twoSignedIn(ws: Workspace, first: Rig, second: Rig): Promise<void> {
   for (const [rig, name, user] of [[first, 'one', 'alice'], [second, 'two', 'bob']] as const) {
-    assert.equal((await ws.berth(...addArgs(rig, name))).code, 0);
-    assert.equal((await cliLogin(ws, name, user, join(ws.home, `${name}-cookies.json`))).code, 0);
+    const added = await ws.berth(...addArgs(rig, name));
+    if (added.code !== 0) throw new Error(`cannot add ${name}: ${added.stderr}`);
+    const login = await cliLogin(ws, name, user, join(ws.home, `${name}-cookies.json`));
+    if (login.code !== 0) throw new Error(`cannot sign in ${name}: ${login.stderr}`);
   }
 }
 
@@ -32,34 +58,97 @@ export async function twoSignedIn(ws: Workspace, first: Rig, second: Rig): Promi
  * own entry or a target in settings.json at any round's end (Berth must never lose them), or Berth's entries after refresh
  * (docker, which takes no lock, may overwrite them; refresh must put them back).
  */
-export async function concurrentWriterRounds(ws: Workspace, hosts: { one: string; two: string }, foreign: string, rounds: number): Promise<string[]> {
-  const lost: string[] = [];
+export async function concurrentWriterRounds(ws: Workspace, hosts: { one: string; two: string }, foreign: string, rounds: number): Promise<WriterOutcome> {
+  const into = outcome();
   for (let round = 0; round < rounds; round++) {
     const targets = { one: round % 2 ? 'helper' : 'config', two: round % 2 ? 'config' : 'helper' } as const;
     const user = `user${round}`;
-    const results = await Promise.all([
-      ws.berth('target', 'one', targets.one),
-      ws.berth('target', 'two', targets.two),
-      run('docker', ['login', foreign, '-u', user, '--password-stdin'], ws.env, 'pass'),
-    ]);
-    for (const result of results) assert.equal(result.code, 0, result.stderr);
+    const [one, two, login] = await Promise.all([ws.berth('target', 'one', targets.one), ws.berth('target', 'two', targets.two), dockerLogin(ws, foreign, user)]);
+    const written = [succeeded(into, round, 'berth target one', one), succeeded(into, round, 'berth target two', two), succeeded(into, round, 'docker login', login)];
     const config = dockerConfigJson(ws);
-    if (decoded((config.auths as Record<string, unknown>)[foreign]) !== `${user}:pass`) lost.push(`round ${round}: docker's own entry`);
+    if (written[2] && decoded((config.auths as Record<string, unknown>)[foreign]) !== `${user}:pass`) into.lost.push(`round ${round}: docker's own entry`);
     const settings = JSON.parse(readFileSync(join(ws.berthHome, 'settings.json'), 'utf8')) as { registries: { name: string; target: string }[] };
-    for (const name of ['one', 'two'] as const) {
-      if (settings.registries.find((registry) => registry.name === name)?.target !== targets[name]) lost.push(`round ${round}: the target of ${name} in settings.json`);
+    for (const [i, name] of (['one', 'two'] as const).entries()) {
+      if (written[i] && settings.registries.find((registry) => registry.name === name)?.target !== targets[name]) into.lost.push(`round ${round}: the target of ${name} in settings.json`);
     }
-    const refresh = await ws.berth('refresh');
-    assert.equal(refresh.code, 0, refresh.stdout + refresh.stderr);
+    if (!succeeded(into, round, 'berth refresh', await ws.berth('refresh'))) continue;
     const repaired = dockerConfigJson(ws);
     for (const name of ['one', 'two'] as const) {
       const entry = (repaired.auths as Record<string, unknown>)[hosts[name]];
       const helper = (repaired.credHelpers as Record<string, string> | undefined)?.[hosts[name]];
       const secret = await storedSecret(ws, name, 'cli-secret');
-      const holds = targets[name] === 'helper' ? helper === 'berth' && decoded(entry) === undefined : helper === undefined && decoded(entry) === `${name === 'one' ? 'alice' : 'bob'}:${secret}`;
-      if (!holds) lost.push(`round ${round}: ${name}'s ${targets[name]} entry after refresh`);
+      const target = settings.registries.find((registry) => registry.name === name)?.target;
+      const holds = target === 'helper' ? helper === 'berth' && decoded(entry) === undefined : helper === undefined && decoded(entry) === `${name === 'one' ? 'alice' : 'bob'}:${secret}`;
+      if (!holds) into.lost.push(`round ${round}: ${name}'s ${target} entry after refresh`);
     }
-    if (decoded((repaired.auths as Record<string, unknown>)[foreign]) !== `${user}:pass`) lost.push(`round ${round}: docker's entry after refresh`);
+    if (written[2] && decoded((repaired.auths as Record<string, unknown>)[foreign]) !== `${user}:pass`) into.lost.push(`round ${round}: docker's entry after refresh`);
   }
-  return lost;
+  return into;
+}
+
+/**
+ * Rounds of `berth regenerate one` with the real `docker login` run as Berth writes the new secret, each followed by `berth refresh one`. Lost: docker's own
+ * entry, or (after the refresh) a docker entry or keychain copy of `one` that is not the secret Harbor now has.
+ */
+export async function regenerateRounds(ws: Workspace, rig: Rig, host: string, foreign: string, rounds: number): Promise<WriterOutcome> {
+  const into = outcome();
+  if (!succeeded(into, -1, 'berth target one config', await ws.berth('target', 'one', 'config'))) return into;
+  for (let round = 0; round < rounds; round++) {
+    const user = `regen${round}`;
+    // docker login takes some 20 ms and Berth writes config.json within ms of Harbor taking the secret: aim docker at that moment.
+    let login: Promise<Run> | undefined;
+    rig.harbor.onSecretChanged = () => void (login ??= sleep(Math.random() * 20).then(() => dockerLogin(ws, foreign, user)));
+    const regenerate = await ws.berth('regenerate', 'one', '--yes');
+    rig.harbor.onSecretChanged = undefined;
+    succeeded(into, round, 'berth regenerate one', regenerate);
+    const logged = succeeded(into, round, 'docker login', await (login ?? dockerLogin(ws, foreign, user)));
+    if (logged && decoded((dockerConfigJson(ws).auths as Record<string, unknown>)[foreign]) !== `${user}:pass`) into.lost.push(`round ${round}: docker's own entry, racing regenerate`);
+    if (!succeeded(into, round, 'berth refresh one', await ws.berth('refresh', 'one'))) continue;
+    const harborHas = rig.harbor.user('alice')?.secret;
+    const auths = dockerConfigJson(ws).auths as Record<string, unknown>;
+    if (decoded(auths[host]) !== `alice:${harborHas}`) into.lost.push(`round ${round}: docker holds a stale secret for one after refresh`);
+    if ((await storedSecret(ws, 'one', 'cli-secret')) !== harborHas) into.lost.push(`round ${round}: the keychain holds a stale secret for one after refresh`);
+    if (logged && decoded(auths[foreign]) !== `${user}:pass`) into.lost.push(`round ${round}: docker's own entry after refresh`);
+  }
+  return into;
+}
+
+/** Rounds of `berth refresh one` and `berth refresh two` at once: each writes its record into status.json, and neither may undo the other's. */
+export async function statusWriterRounds(ws: Workspace, rounds: number): Promise<WriterOutcome> {
+  const into = outcome();
+  for (let round = 0; round < rounds; round++) {
+    const started = Date.now();
+    const results = await Promise.all([ws.berth('refresh', 'one'), ws.berth('refresh', 'two')]);
+    for (const [i, name] of (['one', 'two'] as const).entries()) {
+      if (!succeeded(into, round, `berth refresh ${name}`, results[i] as Run)) continue;
+      const keptAlive = Date.parse(String(storedStatus(ws, name).lastKeptAliveAt));
+      if (!(keptAlive >= started)) into.lost.push(`round ${round}: ${name}'s keep-alive in status.json was undone by the other writer`);
+    }
+  }
+  return into;
+}
+
+const statusLoop = join(projectRoot, 'dist', 'test', 'helpers', 'status-loop.js');
+
+/** Two processes putting their own record into one status.json `writes` times each, as fast as they can. */
+export async function statusLoops(writes: number): Promise<WriterOutcome> {
+  const into = outcome();
+  const home = mkdtempSync(join(tmpdir(), 'berth-status-'));
+  const loop = (name: string) =>
+    new Promise<{ name: string; code: number | null; stdout: string }>((resolve) => {
+      const child = spawn(process.execPath, [statusLoop, home, name, String(writes)], { stdio: ['ignore', 'pipe', 'inherit'] });
+      let stdout = '';
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+      child.once('exit', (code) => resolve({ name, code, stdout }));
+    });
+  for (const done of await Promise.all([loop('a'), loop('b')])) {
+    if (done.code !== 0) into.failures.push(`status writer ${done.name} ended with ${done.code}`);
+    const undone = Number(done.stdout.trim());
+    if (undone > 0) into.lost.push(`status writer ${done.name}: ${undone} of its ${writes} updates were undone by the other`);
+  }
+  const records = openStores(home).status.all();
+  for (const name of ['a', 'b']) {
+    if (records[name]?.lastKeptAliveAt !== new Date(writes * 1000).toISOString()) into.lost.push(`status writer ${name}: its last update is not in status.json`);
+  }
+  return into;
 }

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, utimesSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { withFileLock } from '../../main/credentials/file-lock.js';
 import { BerthError } from '../../main/errors.js';
 import { RegistryLocks } from '../../main/keepalive/registry-lock.js';
 import { projectRoot, run } from '../helpers/berth.js';
@@ -55,4 +56,30 @@ test('a lock nobody touches for the stale time is taken over; a live one times o
     return true;
   });
   assert.equal(JSON.parse(readFileSync(path, 'utf8')).id, 'y', 'a live lock is never removed');
+});
+
+/** A lock file as its creator leaves it when killed between creating the file and writing its owner into it. */
+function createdThenKilled(path: string): void {
+  spawnSync(process.execPath, ['-e', `require('node:fs').openSync(${JSON.stringify(path)}, 'wx'); process.kill(process.pid, 'SIGKILL')`]);
+  assert.equal(readFileSync(path, 'utf8'), '', 'the creator died before writing its owner');
+}
+
+test('an empty or half-written lock file is taken over within seconds, not after the 120 s stale time', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'berth-lock-'));
+  const path = join(dir, 'work.lock');
+  // Default timing (a 120 s stale time); a wait as long as that one would end in lock-timeout here.
+  const locks = new RegistryLocks(dir, { timeoutMs: 30_000 });
+  createdThenKilled(path);
+  await (await locks.acquire('work'))();
+  writeFileSync(path, '{"pid": 12');
+  await (await locks.acquire('work'))();
+  assert.ok(!existsSync(path));
+});
+
+test('an empty lock file beside docker’s config.json is taken over before the writer gives up', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'berth-lock-'));
+  const path = join(dir, '.config.json.berth.lock');
+  createdThenKilled(path);
+  assert.equal(withFileLock(path, () => 'written'), 'written');
+  assert.ok(!existsSync(path));
 });

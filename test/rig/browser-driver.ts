@@ -101,22 +101,32 @@ export async function drive(start: string, options: DriveOptions = {}): Promise<
   throw new Error(`too many redirects from ${start}`);
 }
 
-// As a command: browser-driver.js [--login NAME] [--deny] [--cookie-jar FILE] <url>
+/** Goes straight back to the client's callback with this sign-in's `state` and the given query, as a provider's error redirect does. */
+export async function answerCallback(authorizationUrl: string, query: string): Promise<DriveResult> {
+  const authorization = new URL(authorizationUrl);
+  const url = new URL(`${authorization.searchParams.get('redirect_uri') ?? ''}?${query}`);
+  url.searchParams.set('state', authorization.searchParams.get('state') ?? '');
+  const response = await fetch(url, { redirect: 'manual' });
+  return { url: url.href, status: response.status, body: await response.text() };
+}
+
+// As a command: browser-driver.js [--login NAME] [--deny] [--cookie-jar FILE] [--callback QUERY] <url>
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { login: { type: 'string' }, deny: { type: 'boolean' }, 'cookie-jar': { type: 'string' } },
+    options: { login: { type: 'string' }, deny: { type: 'boolean' }, 'cookie-jar': { type: 'string' }, callback: { type: 'string' } },
   });
   const target = positionals.at(-1);
   if (!target) {
-    process.stderr.write('usage: browser-driver [--login NAME] [--deny] [--cookie-jar FILE] <url>\n');
+    process.stderr.write('usage: browser-driver [--login NAME] [--deny] [--cookie-jar FILE] [--callback QUERY] <url>\n');
     process.exit(64);
   }
-  drive(target, {
+  const done = values.callback !== undefined ? answerCallback(target, values.callback) : drive(target, {
     ...(values.login ? { login: values.login } : {}),
     deny: values.deny === true,
     jar: new CookieJar(values['cookie-jar']),
-  }).then(
+  });
+  done.then(
     (result) => process.stderr.write(`browser-driver: ended at ${new URL(result.url).pathname} (HTTP ${result.status})\n`),
     (error: unknown) => {
       process.stderr.write(`browser-driver: ${String(error)}\n`);

@@ -1,5 +1,10 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 export interface HostileServer {
   url: string;
@@ -8,17 +13,32 @@ export interface HostileServer {
   stop(): Promise<void>;
 }
 
-/** A server on 127.0.0.1 that answers however a test says: slow, huge, malformed, redirecting. */
-export async function startHostile(handle: (req: IncomingMessage, res: ServerResponse, url: URL) => void): Promise<HostileServer> {
+/** A self-signed certificate for 127.0.0.1; `path` is its PEM file, for `NODE_EXTRA_CA_CERTS` or `--ca-file`. */
+export interface LoopbackCertificate {
+  key: string;
+  cert: string;
+  path: string;
+}
+
+export function loopbackCertificate(): LoopbackCertificate {
+  const dir = mkdtempSync(join(tmpdir(), 'berth-tls-'));
+  const [key, path] = [join(dir, 'key.pem'), join(dir, 'cert.pem')];
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', path, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+  return { key: readFileSync(key, 'utf8'), cert: readFileSync(path, 'utf8'), path };
+}
+
+/** A server on 127.0.0.1 (https with `tls`) that answers however a test says: slow, huge, malformed, redirecting. */
+export async function startHostile(handle: (req: IncomingMessage, res: ServerResponse, url: URL) => void, tls?: LoopbackCertificate): Promise<HostileServer> {
   const requests: string[] = [];
-  const server: Server = createServer((req, res) => {
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://hostile');
     requests.push(`${req.method} ${url.pathname}`);
     handle(req, res, url);
-  });
+  };
+  const server: Server = tls ? createTlsServer({ key: tls.key, cert: tls.cert }, listener) : createServer(listener);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    url: `${tls ? 'https' : 'http'}://127.0.0.1:${(server.address() as AddressInfo).port}`,
     requests,
     stop: () =>
       new Promise<void>((resolve) => {
