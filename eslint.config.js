@@ -4,7 +4,7 @@ import { defineConfig, globalIgnores } from 'eslint/config';
 import tseslint from 'typescript-eslint';
 
 export default defineConfig([
-  globalIgnores(['dist/', 'node_modules/', 'release/', 'test/output/']),
+  globalIgnores(['dist/', 'node_modules/', 'release/', 'test/output/', '.stryker-tmp/', 'reports/']),
   {
     files: ['main/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts', 'renderer/**/*.ts', 'renderer/**/*.tsx'],
     extends: [js.configs.recommended, tseslint.configs.recommended],

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { extname, join, normalize, sep } from 'node:path';
+import { extname, join, normalize } from 'node:path';
 import type { BrowserWindowConstructorOptions } from 'electron';
 
 /** The window's page is served from this origin (a privileged custom scheme), never from file:// or the network. */
@@ -56,19 +56,18 @@ const contentTypes: Record<string, string> = {
   '.woff2': 'font/woff2',
 };
 
-/** The file under the renderer's build folder that a page URL names, or `null` for anything else (other origins, `..`). */
+/** The file under the renderer's build folder that a page URL names, or `null` for a type it does not serve or a broken escape. */
 export function rendererFile(url: string, root: string): { path: string; contentType: string } | null {
-  let parsed: URL;
+  let path: string;
   try {
-    parsed = new URL(url);
+    path = decodeURIComponent(new URL(url).pathname);
   } catch {
     return null;
   }
-  const path = decodeURIComponent(parsed.pathname);
+  // Normalizing a rooted path resolves every `..` (from encoded slashes too) at the root, so the file is always under `root`.
   const relative = normalize(path === '/' ? '/index.html' : path).replace(/^[/\\]+/, '');
   const contentType = contentTypes[extname(relative)];
-  if (!contentType || relative.split(sep).includes('..')) return null;
-  return { path: join(root, relative), contentType };
+  return contentType ? { path: join(root, relative), contentType } : null;
 }
 
 /** The answer to one request for the window's page: the file with its type and the CSP, or 404. */

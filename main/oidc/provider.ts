@@ -236,12 +236,21 @@ export async function revokeRefreshToken(config: oidc.Configuration, settings: O
   return { revoked: false, warning: sessionLingers(metadata.issuer, 'it has no revocation endpoint, and its logout endpoint did not end the session') };
 }
 
+type Chain = { name?: unknown; code?: unknown; message?: unknown; cause?: unknown };
+
+function* chain(error: unknown): Generator<Chain> {
+  for (let current = error as Chain | undefined; current && typeof current === 'object'; current = current.cause as Chain | undefined) yield current;
+}
+
 // openid-client and jose name their own checks OAUTH_* and ERR_JW*: the provider answered, but not acceptably.
-function protocolCode(error: unknown): string | undefined {
-  for (let current = error as { code?: unknown; cause?: unknown } | undefined; current && typeof current === 'object'; current = current.cause as typeof current) {
-    if (typeof current.code === 'string' && /^(OAUTH_|ERR_JW)/.test(current.code)) return current.code;
-  }
-  return undefined;
+function protocolChecks(error: unknown): string[] {
+  const checks = [...chain(error)].filter((link) => typeof link.code === 'string' && /^(OAUTH_|ERR_JW)/.test(link.code)).map((link) => printable(String(link.message), 200));
+  return [...new Set(checks)];
+}
+
+/** A deadline that ran out, however openid-client labels it (OAUTH_TIMEOUT, or a body that stopped half-way): the network's fault. */
+function timeoutIn(error: unknown): unknown {
+  return [...chain(error)].find((link) => link.name === 'TimeoutError');
 }
 
 /** Berth's own deadline or size cap, which openid-client reports wrapped as a parse error. */
@@ -265,9 +274,12 @@ function oidcError(error: unknown, settings: OidcClientSettings, action: string)
     }
     return new BerthError('oidc', `Could not ${action} for ${registry}: the identity provider said ${error.error}${description}.`, { registry, cause: error });
   }
+  const timeout = timeoutIn(error);
+  if (timeout) return networkError(timeout, settings.issuer, registry);
   const host = new URL(settings.issuer).host;
-  if (protocolCode(error) || (error instanceof oidc.ClientError && error.cause === undefined)) {
-    return new BerthError('oidc', `Could not ${action} for ${registry}: the identity provider at ${host} sent an answer Berth cannot accept (${errorMessage(error)}).`, { registry, cause: error });
+  const checks = protocolChecks(error);
+  if (checks.length > 0 || (error instanceof oidc.ClientError && error.cause === undefined)) {
+    return new BerthError('oidc', `Could not ${action} for ${registry}: the identity provider at ${host} sent an answer Berth cannot accept (${checks.join(': ') || errorMessage(error)}).`, { registry, cause: error });
   }
   return networkError(error instanceof oidc.ClientError && error.cause ? error.cause : error, settings.issuer, registry);
 }

@@ -1,19 +1,20 @@
 import { statSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { join, posix, win32 } from 'node:path';
 
 export const appName = 'Berth';
 
 /** Berth's config folder: the same folder Electron's `userData` is for the app name "Berth", or `$BERTH_HOME`. */
 export function configDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform, home = homedir()): string {
   if (env.BERTH_HOME) return env.BERTH_HOME;
+  // The given platform's path rules, whatever this machine runs.
   switch (platform) {
     case 'darwin':
-      return join(home, 'Library', 'Application Support', appName);
+      return posix.join(home, 'Library', 'Application Support', appName);
     case 'win32':
-      return join(env.APPDATA ?? join(home, 'AppData', 'Roaming'), appName);
+      return win32.join(env.APPDATA ?? win32.join(home, 'AppData', 'Roaming'), appName);
     default:
-      return join(env.XDG_CONFIG_HOME || join(home, '.config'), appName);
+      return posix.join(env.XDG_CONFIG_HOME || posix.join(home, '.config'), appName);
   }
 }
 

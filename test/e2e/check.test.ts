@@ -27,7 +27,7 @@ async function assertDockerAndSkopeoAgree(ws: Workspace, ref: string, verdict: V
 }
 
 describe('berth check: will docker pull work?', { skip: unless('docker-registry', 'docker', 'skopeo', 'openssl', 'keyring') }, () => {
-  const rig = useRig({ projects: [{ name: 'demo', public: false, members: '*' }, { name: 'private', public: false, members: ['bob'] }] }, 'alice', 'dave');
+  const rig = useRig({ projects: [{ name: 'demo', public: false, members: '*' }, { name: 'private', public: false, members: ['bob'] }] }, 'alice', 'dave', 'erin');
   let host: string;
   before(async () => {
     host = new URL(rig().harbor.url).host;
@@ -94,6 +94,19 @@ describe('berth check: will docker pull work?', { skip: unless('docker-registry'
     assert.match(result.message, /rejected the credentials of dave .*The Harbor session behind this CLI secret has expired.*log in at http.*\/c\/oidc\/login/);
     assert.equal(result.actionUrl, `${rig().harbor.url}/c/oidc/login`);
     await assertDockerAndSkopeoAgree(ws, rig().imageRef, result);
+    assertNoSecretsLeaked(rig(), ws);
+  });
+
+  test('once a pass has found the secret dead, a check asks the token service again, even within the minute a good answer is reused', async () => {
+    const { ws, name } = await signedIn(rig(), 'erin');
+    assert.equal((await check(ws, rig().imageRef)).verdict, 'will-work');
+    rig().harbor.expireSession('erin');
+    const refresh = await ws.berth('refresh', name, '--json');
+    assert.equal((JSON.parse(refresh.stdout) as { state: string }[])[0]?.state, 'needs-web-login', refresh.stdout);
+    const sent = rig().harbor.requestLog.length;
+    const result = await check(ws, rig().imageRef);
+    assert.deepEqual([result.code, result.verdict], [1, 'rejected'], `a dead secret never gets "will work": ${result.message}`);
+    assert.ok(rig().harbor.requestLog.slice(sent).includes('GET /service/token'), 'the token service was asked');
     assertNoSecretsLeaked(rig(), ws);
   });
 

@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { createNodeApi } from '../../main/api/node.js';
 import { unless } from '../rig/components.js';
+import { startRig } from '../rig/index.js';
 import { useRig } from '../helpers/rig.js';
-import { assertNoSecretsLeaked, dockerConfigJson, dockerInspect, helperOnPath, signedIn, skopeoInspect } from '../helpers/berth.js';
+import { addArgs, assertNoSecretsLeaked, cliLogin, dockerConfigJson, dockerInspect, helperOnPath, signedIn, skopeoInspect, uniqueName, workspace } from '../helpers/berth.js';
 
 describe('credential target "helper": docker asks docker-credential-berth on each use', { skip: unless('docker-registry', 'docker', 'skopeo', 'openssl', 'keyring') }, () => {
   const rig = useRig({}, 'alice');
@@ -45,5 +48,41 @@ describe('credential target "helper": docker asks docker-credential-berth on eac
     assert.equal((dockerConfigJson(ws).credHelpers as Record<string, string>)[host], undefined, 'logout removes Berth from credHelpers');
     assert.notEqual((await dockerInspect(ws, rig().imageRef)).code, 0);
     assertNoSecretsLeaked(rig(), ws);
+  });
+
+  test('changing the credential target in the settings moves every Harbor registry there at once', async () => {
+    const other = await startRig();
+    try {
+      await other.webLogin('alice');
+      const ws = workspace();
+      helperOnPath(ws);
+      const rigs = [rig(), other];
+      const hosts = rigs.map((each) => new URL(each.harbor.url).host);
+      for (const each of rigs) {
+        const name = uniqueName('alice');
+        assert.equal((await ws.berth(...addArgs(each, name))).code, 0);
+        const login = await cliLogin(ws, name, 'alice', join(ws.home, `${name}-cookies.json`));
+        assert.equal(login.code, 0, login.stderr);
+      }
+      const api = createNodeApi(ws.env);
+
+      await api.updatePreferences({ target: 'helper' });
+      const config = dockerConfigJson(ws);
+      assert.deepEqual(config.credHelpers, Object.fromEntries(hosts.map((host) => [host, 'berth'])));
+      for (const host of hosts) assert.equal((config.auths as Record<string, unknown>)[host], undefined, `no plaintext entry for ${host}`);
+      assert.deepEqual(api.listRegistries().map((view) => view.target), ['helper', 'helper']);
+      for (const each of rigs) assert.equal((await dockerInspect(ws, each.imageRef)).code, 0, `docker reads ${each.imageRef} through the helper`);
+
+      await api.updatePreferences({ target: 'config' });
+      const back = dockerConfigJson(ws);
+      assert.deepEqual(back.credHelpers ?? {}, {});
+      for (const [i, host] of hosts.entries()) {
+        const entry = (back.auths as Record<string, { auth: string }>)[host];
+        assert.equal(Buffer.from(entry?.auth ?? '', 'base64').toString(), `alice:${rigs[i]?.harbor.user('alice')?.secret}`);
+      }
+      for (const each of rigs) assertNoSecretsLeaked(each, ws);
+    } finally {
+      await other.stop();
+    }
   });
 });

@@ -190,6 +190,48 @@ describe('identity providers that behave otherwise than the test one', { skip: u
     assertNoSecretsLeaked(revoking, ws);
   });
 
+  test('an ID token that is not a JWT is the identity provider’s fault, not the network’s: error, with the provider named, and the Harbor leg still runs', async () => {
+    const { ws, name } = await added(keycloak, 'alice');
+    assert.equal((await cliLogin(ws, name, 'alice')).code, 0);
+    const host = new URL(keycloak.idp.issuer).host;
+    keycloak.idp.malformedIdTokens.add(keycloak.berthClientId);
+    try {
+      const refresh = await ws.berth('refresh', name, '--json');
+      const after = (JSON.parse(refresh.stdout) as Status[])[0] as Status;
+      assert.equal(after.state, 'error', refresh.stdout);
+      assert.match(after.lastError ?? '', new RegExp(`the identity provider at ${host} sent an answer Berth cannot accept \\(invalid response encountered: Invalid JWT\\)\\. Harbor's session for alice was kept alive`));
+      assert.doesNotMatch(after.lastError ?? '', /Cannot reach|network/);
+      assert.equal((await dockerInspect(ws, keycloak.imageRef)).code, 0, 'docker credentials untouched');
+
+      const again = await added(keycloak, 'alice');
+      const login = await cliLogin(again.ws, again.name, 'alice');
+      assert.equal(login.code, 1);
+      assert.match(login.stderr, new RegExp(`Could not finish the sign-in for ${again.name}: the identity provider at ${host} sent an answer Berth cannot accept`));
+      assert.doesNotMatch(login.stderr, /Cannot reach|network/);
+    } finally {
+      keycloak.idp.malformedIdTokens.delete(keycloak.berthClientId);
+    }
+    assertNoSecretsLeaked(keycloak, ws);
+  });
+
+  test('a provider that takes the request and never answers is offline once the deadline runs out, not an answer Berth cannot accept', async () => {
+    const { ws, name } = await added(keycloak, 'alice');
+    assert.equal((await cliLogin(ws, name, 'alice')).code, 0);
+    // Harbor's own stored session is fresh, so Harbor needs no answer from the provider during this pass.
+    await keycloak.webLogin('alice');
+    const host = new URL(keycloak.idp.issuer).host;
+    keycloak.idp.hang(true);
+    try {
+      const refresh = await ws.berth('refresh', name, '--json');
+      const after = (JSON.parse(refresh.stdout) as Status[])[0] as Status;
+      assert.equal(after.state, 'offline', refresh.stdout);
+      assert.match(after.lastError ?? '', new RegExp(`Cannot reach ${host} \\(timed out\\)\\. Check the network or VPN and try again\\. Harbor's session for alice was kept alive`));
+    } finally {
+      keycloak.idp.hang(false);
+    }
+    assert.equal((await dockerInspect(ws, keycloak.imageRef)).code, 0, 'docker credentials untouched');
+  });
+
   test('sign-out at a provider without a revocation endpoint (with a logout endpoint that does not end the session, or none) says so, and the registry keeps saying it; a logout endpoint that ends the session is used', async () => {
     const plain = await added(noRevocation, 'alice');
     assert.equal((await cliLogin(plain.ws, plain.name, 'alice')).code, 0);

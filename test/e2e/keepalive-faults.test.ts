@@ -51,6 +51,29 @@ describe('keep-alive when things fail', { skip: unless('docker-registry', 'docke
     });
   }
 
+  test('a token service answering 5xx is not a rejection: offline, nothing touched, valid once it answers again', async () => {
+    const { ws, name } = await signedIn(rig(), 'alice');
+    const configPath = join(ws.dockerConfig, 'config.json');
+    const configBefore = readFileSync(configPath, 'utf8');
+    const secretBefore = await storedSecret(ws, name, 'cli-secret');
+    try {
+      for (const status of [500, 502, 503, 504]) {
+        rig().harbor.tokenServiceStatus = status;
+        const refresh = await ws.berth('refresh', name, '--json');
+        const shown = (JSON.parse(refresh.stdout) as { state: string; lastError: string | null }[])[0];
+        assert.equal(shown?.state, 'offline', `HTTP ${status}: ${refresh.stdout}`);
+        assert.match(shown?.lastError ?? '', new RegExp(`Cannot reach 127\\.0\\.0\\.1:\\d+ \\(HTTP ${status}\\)\\. Check the network or VPN`));
+        assert.equal(readFileSync(configPath, 'utf8'), configBefore, 'docker credentials untouched');
+        assert.equal(await storedSecret(ws, name, 'cli-secret'), secretBefore, 'no new secret fetched');
+      }
+    } finally {
+      rig().harbor.tokenServiceStatus = undefined;
+    }
+    const refresh = await ws.berth('refresh', name, '--json');
+    assert.equal((JSON.parse(refresh.stdout) as { state: string }[])[0]?.state, 'valid', refresh.stdout);
+    assertNoSecretsLeaked(rig(), ws);
+  });
+
   test('a process killed with SIGKILL while holding the lock does not block the next pass', async () => {
     const { ws, name } = await signedIn(rig(), 'alice');
     const holder = spawn(process.execPath, [join(projectRoot, 'dist', 'test', 'helpers', 'lock-holder.js'), join(ws.berthHome, 'locks'), name, 'forever'], {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, utimesSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -81,5 +81,24 @@ test('an empty lock file beside docker’s config.json is taken over before the 
   const path = join(dir, '.config.json.berth.lock');
   createdThenKilled(path);
   assert.equal(withFileLock(path, () => 'written'), 'written');
+  assert.ok(!existsSync(path));
+});
+
+test('a holder working longer than the stale time keeps its lock: its heartbeat keeps the lock fresh', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'berth-lock-'));
+  const path = join(dir, 'work.lock');
+  const staleMs = 3_000;
+  // Heartbeats every 750 ms: a waiter only takes over if the holder stalls for more than 2 s.
+  const release = await new RegistryLocks(dir, { staleMs }).acquire('work');
+  const holderId = JSON.parse(readFileSync(path, 'utf8')).id as string;
+  try {
+    const started = Date.now();
+    await assert.rejects(new RegistryLocks(dir, { staleMs, timeoutMs: 2.5 * staleMs }).acquire('work'), (error: unknown) => error instanceof BerthError && error.code === 'lock-timeout');
+    assert.ok(Date.now() - started >= 2.5 * staleMs, 'the waiter waited out its whole timeout, past the stale time');
+    assert.equal(JSON.parse(readFileSync(path, 'utf8')).id, holderId, 'the lock is still the holder’s');
+    assert.ok(Date.now() - statSync(path).mtimeMs < staleMs, 'touched within the stale time');
+  } finally {
+    await release();
+  }
   assert.ok(!existsSync(path));
 });

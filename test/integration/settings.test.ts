@@ -10,7 +10,8 @@ test('the config folder is Electron’s userData for "Berth", or $BERTH_HOME', (
   assert.equal(configDir({}, 'linux', '/home/a'), '/home/a/.config/Berth');
   assert.equal(configDir({ XDG_CONFIG_HOME: '/x' }, 'linux', '/home/a'), '/x/Berth');
   assert.equal(configDir({}, 'darwin', '/Users/a'), '/Users/a/Library/Application Support/Berth');
-  assert.equal(configDir({ APPDATA: 'C:\\Users\\a\\AppData\\Roaming' }, 'win32', 'C:\\Users\\a'), join('C:\\Users\\a\\AppData\\Roaming', 'Berth'));
+  assert.equal(configDir({ APPDATA: 'C:\\Users\\a\\AppData\\Roaming' }, 'win32', 'C:\\Users\\a'), 'C:\\Users\\a\\AppData\\Roaming\\Berth');
+  assert.equal(configDir({}, 'win32', 'C:\\Users\\a'), 'C:\\Users\\a\\AppData\\Roaming\\Berth');
   assert.equal(configDir({ BERTH_HOME: '/tmp/b' }, 'linux', '/home/a'), '/tmp/b');
 });
 

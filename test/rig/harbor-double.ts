@@ -328,6 +328,8 @@ export class HarborDouble {
   csrfRefusals = 0;
   /** Harbor's next refreshes at the identity provider fail as if it were briefly unreachable (the CLI secret then gets a 401). */
   failingRefreshes = 0;
+  /** Set: `/service/token` answers with this HTTP status and never looks at the credentials (Harbor core failing behind its proxy). */
+  tokenServiceStatus: number | undefined;
   /** Set: `/v2/` names this token service instead of Harbor's own, as a hostile or compromised answer would. */
   hostileRealm: string | undefined;
   /** Set: a `cli_secret` PUT is answered with a 307 to this URL instead of being applied. */
@@ -597,6 +599,7 @@ export class HarborDouble {
       return void res.writeHead(401, { 'www-authenticate': `Bearer realm="http://${req.headers.host ?? new URL(this.url).host}/service/token",service="${registryService}"` }).end();
     }
     if (path === '/v2' || path.startsWith('/v2/')) return this.proxyToRegistry(req, res, path);
+    if (path === '/service/token' && this.tokenServiceStatus !== undefined) return send(res, this.tokenServiceStatus, errorBody('UNKNOWN', 'token service failing'));
     if (method === 'GET' && path === '/c/oidc/login') return this.webLogin(req, res);
     if (method === 'GET' && path === '/c/oidc/callback') return this.webCallback(req, res, url);
 

@@ -1,5 +1,5 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Provider, { type Adapter, type AdapterPayload, type ClientMetadata } from 'oidc-provider';
 
@@ -57,12 +57,16 @@ export interface Idp {
   grants: string[];
   /** The client ids whose refresh grants are answered with this OAuth error (e.g. `invalid_request`) from now on; delete to stop. */
   refreshErrors: Map<string, string>;
+  /** The client ids whose token answers (code and refresh grants) carry an ID token that is not a JWT from now on, as a broken provider or proxy sends; delete to stop. */
+  malformedIdTokens: Set<string>;
   refreshTokenActive(token: string): Promise<boolean>;
   /**
    * Holds the answer of the next successful refresh after the provider has issued it (and, with rotation, spent the old
    * token): the moment a process can lose a session by ending. `reached` resolves once one is held.
    */
   holdRefreshes(): { reached: Promise<void>; release(): void };
+  /** `true`: takes every request and answers none (a provider behind a proxy that lost it); `false` drops the held ones and answers again. */
+  hang(on: boolean): void;
   /** Stops answering (the port is closed) until `resume`; everything it issued survives. */
   pause(): Promise<void>;
   resume(): Promise<void>;
@@ -224,6 +228,7 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
     if (token) presented.add(token);
   });
   const refreshErrors = new Map<string, string>();
+  const malformedIdTokens = new Set<string>();
   let refreshHold: { reached(): void; released: Promise<void> } | undefined;
   let loginPrompts = 0;
   provider.use(async (ctx, next) => {
@@ -245,6 +250,8 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
       const offline = String(body.scope ?? '').split(' ').includes('offline_access');
       body.refresh_expires_in = offline && !statesOfflineEnd ? 0 : Math.max(0, (token?.exp ?? now()) - now());
     }
+    // Header and claims without the signature: two parts, not a JWS.
+    if (malformedIdTokens.has(clientId) && typeof body.id_token === 'string') body.id_token = body.id_token.split('.').slice(0, 2).join('.');
     const hold = ctx.oidc?.params?.grant_type === 'refresh_token' ? refreshHold : undefined;
     if (hold) {
       hold.reached();
@@ -255,9 +262,15 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
   addAudienceMapper(provider, options.idTokenAudiences ?? {});
   if (options.jwtRefreshTokens) issueJwtRefreshTokens(provider);
   const handler = provider.callback();
+  let hanging = false;
+  const held = new Set<ServerResponse>();
   server.on('request', (req, res) => {
     const path = new URL(req.url ?? '/', issuer).pathname;
     requestLog.push(`${req.method} ${path}`);
+    if (hanging) {
+      held.add(res);
+      return;
+    }
     if (options.logoutEndsSessions && req.method === 'POST' && path === '/session/end') {
       void keycloakLogout(req).then((status) => res.writeHead(status).end(), () => res.writeHead(500).end());
       return;
@@ -291,6 +304,7 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
     requestLog,
     grants,
     refreshErrors,
+    malformedIdTokens,
     async refreshTokenActive(token) {
       const found = await provider.RefreshToken.find(token);
       return Boolean(found && !found.isExpired && !found.consumed);
@@ -307,6 +321,12 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
           release();
         },
       };
+    },
+    hang(on) {
+      hanging = on;
+      if (on) return;
+      for (const res of held) res.destroy();
+      held.clear();
     },
     pause: close,
     resume: () => new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve)),

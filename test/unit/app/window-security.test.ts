@@ -36,10 +36,21 @@ test('the CSP allows only the page\'s own scripts and styles, nothing inline, no
 test('the app protocol serves files from the build folder only', () => {
   assert.deepEqual(rendererFile(`${rendererOrigin}/`, '/r'), { path: '/r/index.html', contentType: 'text/html; charset=utf-8' });
   assert.deepEqual(rendererFile(`${rendererOrigin}/assets/index-1.js`, '/r'), { path: '/r/assets/index-1.js', contentType: 'text/javascript; charset=utf-8' });
-  assert.equal(rendererFile(`${rendererOrigin}/../../etc/passwd`, '/r')?.path ?? null, null, 'no such type; and never outside /r');
-  assert.equal(rendererFile(`${rendererOrigin}/%2e%2e/%2e%2e/home/a/.docker/config.json`, '/r'), null);
-  assert.equal(rendererFile(`${rendererOrigin}/%2e%2e/secret.js`, '/r')?.path, '/r/secret.js');
+  assert.equal(rendererFile(`${rendererOrigin}/%2e%2e/%2e%2e/home/a/.docker/config.json`, '/r'), null, 'a type the window never loads is not served');
+  assert.equal(rendererFile(`${rendererOrigin}/%E0%A4%A.js`, '/r'), null, 'a broken escape is not found, not an exception');
   assert.equal(rendererFile('not a url', '/r'), null);
+});
+
+test('a served file type named with `..`, however encoded, still maps inside the build folder', () => {
+  // The URL parser drops plain `..` segments; encoded slashes survive it and reach the mapping as `..` after decoding.
+  const escapes: [string, string][] = [
+    ['/%2e%2e/secret.js', '/r/secret.js'],
+    ['/..%2f..%2fetc%2fpasswd.js', '/r/etc/passwd.js'],
+    ['/assets%2f..%2f..%2f..%2fhome%2fa%2f.docker%2fsecret.css', '/r/home/a/.docker/secret.css'],
+    ['/%2e%2e%2f%2e%2e%2f%2e%2e%2findex.html', '/r/index.html'],
+    ['/assets/..%2F..%2F..%2Fx.svg', '/r/x.svg'],
+  ];
+  for (const [path, expected] of escapes) assert.equal(rendererFile(`${rendererOrigin}${path}`, '/r')?.path, expected, path);
 });
 
 test('only pages of Berth\'s own origin count as the window', () => {

@@ -1,0 +1,50 @@
+// `npm run mutation` (test/mutation/run.sh): StrykerJS on a chosen core, one run per part, each against that part's own
+// tests; a mutant is tried only with the test files whose processes reached it. Not part of `npm test`.
+const parts = {
+  credentials: {
+    mutate: ['main/credentials/**/*.ts'],
+    tests: ['unit/shadowing-auth-files', 'unit/registry-auth', 'integration/file-updates', 'integration/docker-config', 'e2e/creds-store', 'e2e/docker-login'],
+  },
+  'registry-lock': {
+    mutate: ['main/keepalive/registry-lock.ts'],
+    tests: ['integration/registry-lock'],
+  },
+  // The schedule of passes, and the pass of Berth's OIDC method (keepRotatedToken, currentRefreshToken, refreshBerthSession, keepAlive).
+  'keep-alive': {
+    mutate: ['main/keepalive/scheduler.ts', 'main/providers/harbor-oidc.ts:162-237'],
+    tests: ['unit/keepalive-scheduler', 'unit/rotated-token', 'e2e/keepalive-faults'],
+  },
+  'pull-check': {
+    mutate: ['main/registry/pull-check.ts'],
+    tests: ['e2e/hostile-registry', 'e2e/check'],
+  },
+};
+
+const name = process.env.BERTH_MUTATION_PART ?? '';
+const part = parts[name];
+if (!part) throw new Error(`BERTH_MUTATION_PART must be one of: ${Object.keys(parts).join(', ')}`);
+
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+export default {
+  testRunner: 'tap',
+  plugins: ['@stryker-mutator/tap-runner'],
+  mutate: part.mutate,
+  // Message wording is asserted where it matters, by pattern; mutating every string would add a third more mutants.
+  mutator: { excludedMutations: ['StringLiteral'] },
+  // All mutants go into one build; the mutated files skip type checks so that a mutant which breaks a type still compiles.
+  buildCommand: 'npx tsc -p tsconfig.json',
+  disableTypeChecks: 'main/**/*.ts',
+  tap: {
+    testFiles: part.tests.map((test) => `dist/test/${test}.test.js`),
+    nodeArgs: ['--import', './dist/test/mutation/test-process.js', '-r', '{{hookFile}}', '--test-reporter=tap', '--test-timeout=300000'],
+  },
+  coverageAnalysis: 'perTest',
+  concurrency: 2,
+  timeoutMS: 30_000,
+  timeoutFactor: 2,
+  reporters: ['clear-text', 'progress-append-only', 'html', 'json'],
+  htmlReporter: { fileName: `reports/mutation/${name}.html` },
+  jsonReporter: { fileName: `reports/mutation/${name}.json` },
+  clearTextReporter: { allowColor: false, logTests: false, reportMutants: false },
+  tempDirName: '.stryker-tmp',
+};
