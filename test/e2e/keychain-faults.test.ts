@@ -111,7 +111,7 @@ describe('the OS keychain locked, silent, or shared by two Berth homes', { skip:
     const bus = await busWithoutKeyring();
     try {
       ws.env.DBUS_SESSION_BUS_ADDRESS = bus.address;
-      const noService = /No Secret Service \(org\.freedesktop\.secrets\) is running on the session bus: start gnome-keyring, or KeePassXC with its Secret Service on\. Berth could not read the stopped credentials\./;
+      const noService = /No Secret Service \(org\.freedesktop\.secrets\) is running on the session bus: start gnome-keyring, or KeePassXC with its Secret Service on\. .*`berth config secret-store file`.*Berth could not read the stopped credentials\./;
       // The message, not "did not answer within 10 s", shows the missing service was noticed rather than waited for.
       const prompt = 30;
       const helper = await timed(() => run(process.execPath, [helperBin, 'get'], ws.env, new URL(rig.harbor.url).host));
