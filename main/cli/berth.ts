@@ -489,6 +489,16 @@ function overview(): string {
   ].join('\n');
 }
 
+/** Node's parser speaks of "positional arguments" and "<value>"; a person wants the flag, the problem and where the help is. */
+function flagProblem(message: string, command: string): string {
+  const flag = /'(-{1,2}[^' ]+)/.exec(message)?.[1] ?? 'an option';
+  const see = `see \`berth ${command} --help\``;
+  if (/^Unknown option/.test(message)) return `unknown option ${flag}; ${see}.`;
+  if (/argument missing/.test(message)) return `${flag} needs a value; ${see}.`;
+  if (/does not take an argument/.test(message)) return `${flag} takes no value; ${see}.`;
+  return `${message.split('. ')[0]}; ${see}.`;
+}
+
 /** Runs one CLI invocation; returns the exit status (0 ok, 1 failure, 64 bad usage). */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const [name, ...rest] = argv;
@@ -517,8 +527,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   } catch (error) {
     // Not every error's code is a string (a DOMException's is a number).
     const code = (error as { code?: unknown }).code;
-    const usage = (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) || (error instanceof BerthError && error.code === 'usage');
-    io.stderr(`berth ${name}: ${redact(errorMessage(error))}\n`);
+    const parsing = typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS');
+    const usage = parsing || (error instanceof BerthError && error.code === 'usage');
+    io.stderr(`berth ${name}: ${parsing ? flagProblem(errorMessage(error), name) : redact(errorMessage(error))}\n`);
     if (usage) {
       io.stderr(`Usage: ${command.usage}\n`);
       return exitCodes.usage;

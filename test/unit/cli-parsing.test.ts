@@ -93,3 +93,17 @@ test('an error whose code is not a string (a DOMException\'s is a number) is rep
   assert.equal(await runCli(['status'], captured), 1);
   assert.match(captured.err, /berth status: The operation was aborted\./);
 });
+
+test('an unknown flag, a flag without its value and a value on a switch get Berth\'s words and the command\'s help, not the parser\'s', async () => {
+  const cases: [string[], RegExp][] = [
+    [['add', 'harbor', 'work', '--bogus'], /^berth add: unknown option --bogus; see `berth add --help`\.\n/],
+    [['add', 'harbor', 'work', '--url'], /^berth add: --url needs a value; see `berth add --help`\.\n/],
+    [['status', '--json=yes'], /^berth status: --json takes no value; see `berth status --help`\.\n/],
+  ];
+  for (const [argv, message] of cases) {
+    const captured = io();
+    assert.equal(await runCli(argv, captured), 64, argv.join(' '));
+    assert.match(captured.err, message);
+    assert.doesNotMatch(captured.err, /positional argument|<value>/, 'none of the parser’s own words');
+  }
+});
