@@ -6,7 +6,7 @@ import { printable } from '../log/printable.js';
 import { redact } from '../log/redact.js';
 import type { PassReport } from '../keepalive/scheduler.js';
 import { checkExitCode } from '../registry/pull-check.js';
-import type { SignInMethod } from '../settings/model.js';
+import { defaultScopes, type SignInMethod } from '../settings/model.js';
 import { parseRegistryProfile } from '../settings/profile.js';
 import { configDir, configDirProblem, secretsFile } from '../settings/paths.js';
 import { commandOpener, systemBrowserOpener } from './browser.js';
@@ -29,14 +29,55 @@ export interface CliIo {
   untilInterrupted: () => Promise<void>;
 }
 
+/** One command-line flag: how it parses, and the line `--help` shows for it. */
+interface Flag {
+  /** A value's placeholder (`<seconds>`); absent for a switch. */
+  value?: string;
+  multiple?: boolean;
+  short?: string;
+  description: string;
+}
+
 interface Command {
   summary: string;
   usage: string;
-  options: NonNullable<ParseArgsConfig['options']>;
+  flags: Record<string, Flag>;
+  /** Shown under `--help`; each a full command line a person could run. */
+  examples: string[];
   run(args: { positionals: string[]; values: Record<string, string | boolean | string[] | undefined> }, io: CliIo): Promise<number>;
 }
 
-const help = { type: 'boolean', short: 'h' } as const;
+const jsonFlag: Flag = { description: 'print the result as JSON on stdout, for scripts' };
+const jsonListFlag: Flag = { description: 'print a JSON array (one object per registry) on stdout, for scripts' };
+const helpFlag: Flag = { short: 'h', description: 'show this help' };
+
+function parserOptions(flags: Record<string, Flag>): NonNullable<ParseArgsConfig['options']> {
+  const options: NonNullable<ParseArgsConfig['options']> = {};
+  for (const [name, flag] of Object.entries({ ...flags, help: helpFlag })) {
+    options[name] = { type: flag.value === undefined ? 'boolean' : 'string', ...(flag.multiple ? { multiple: true } : {}), ...(flag.short ? { short: flag.short } : {}) };
+  }
+  return options;
+}
+
+/** A command's `--help`: the usage line, what it does, one line per flag, and examples. */
+function commandHelp(command: Command): string {
+  const rows = Object.entries({ ...command.flags, help: helpFlag }).map(([name, flag]) => [
+    `${flag.short ? `-${flag.short}, ` : '    '}--${name}${flag.value ? ` ${flag.value}` : ''}`,
+    `${flag.description}${flag.multiple ? ' (may be repeated)' : ''}`,
+  ]);
+  const width = Math.max(...rows.map(([left]) => (left as string).length));
+  return [
+    `Usage: ${command.usage}`,
+    '',
+    `${command.summary[0]?.toUpperCase()}${command.summary.slice(1)}.`,
+    '',
+    'Options:',
+    ...rows.map(([left, right]) => `  ${(left as string).padEnd(width)}  ${right}`),
+    '',
+    'Examples:',
+    ...command.examples.map((example) => `  ${example}`),
+  ].join('\n');
+}
 
 function usageError(message: string): BerthError {
   return new BerthError('usage', message);
@@ -139,21 +180,25 @@ const commands: Record<string, Command> = {
     summary: 'add a Harbor registry by its URL',
     usage:
       'berth add harbor <name> --url <harbor> [--client-id <id> [--issuer <URL>] [--scope "..."] [--auth-param k=v]... [--loopback-port <port>]] [--profile <file>] [--ca-file <pem>] [--idle-days 30] [--keep-alive-hours 24|0] [--warn-days 3] [--json]',
-    options: {
-      url: { type: 'string' },
-      issuer: { type: 'string' },
-      'client-id': { type: 'string' },
-      scope: { type: 'string' },
-      'auth-param': { type: 'string', multiple: true },
-      'loopback-port': { type: 'string' },
-      profile: { type: 'string' },
-      'ca-file': { type: 'string' },
-      'idle-days': { type: 'string' },
-      'keep-alive-hours': { type: 'string' },
-      'warn-days': { type: 'string' },
-      json: { type: 'boolean' },
-      help,
+    flags: {
+      url: { value: '<harbor>', description: "Harbor's web address; a bare host means https://" },
+      'client-id': { value: '<id>', description: "Berth's own client at the identity provider, where an administrator registered one (method oidc)" },
+      issuer: { value: '<URL>', description: 'the identity provider for --client-id; default: the one Harbor\'s login redirects to' },
+      scope: { value: '"<scopes>"', description: `scopes Berth's own client asks for; default "${defaultScopes}"` },
+      'auth-param': { value: '<key=value>', multiple: true, description: 'an extra authorization request parameter for --client-id, e.g. kc_idp_hint=campus' },
+      'loopback-port': { value: '<port>', description: 'a fixed port for the sign-in callback, for providers that match redirect URIs exactly' },
+      profile: { value: '<file>', description: "a registry profile from your administrator (JSON); flags given too win over its fields" },
+      'ca-file': { value: '<pem>', description: "a CA certificate (PEM) to trust for this Harbor and its identity provider" },
+      'idle-days': { value: '<days>', description: "the identity provider's offline-session idle window; default 30 (Keycloak's)" },
+      'keep-alive-hours': { value: '<hours>', description: 'hours between keep-alive passes; 0 turns keep-alive off; default the preference (24)' },
+      'warn-days': { value: '<days>', description: 'days before an expiry at which the registry shows as expiring; default the preference (3)' },
+      json: jsonFlag,
     },
+    examples: [
+      'berth add harbor work --url harbor.example.org',
+      'berth add harbor work --profile ./harbor-profile.json',
+      'berth add harbor lab --url https://harbor.lab.example --client-id berth --ca-file ./lab-ca.pem',
+    ],
     async run({ positionals, values }, io) {
       const [kind, named, ...rest] = positionals;
       if (kind !== 'harbor') throw usageError(kind ? `Unknown registry kind "${kind}"; this version knows: harbor.` : 'Name the registry kind: berth add harbor <name> --url <harbor>');
@@ -203,14 +248,14 @@ const commands: Record<string, Command> = {
   login: {
     summary: 'sign in and write docker credentials',
     usage: 'berth login <name> [--username <user>] [--secret-stdin] [--browser-command "<cmd>"] [--timeout <seconds>] [--json]',
-    options: {
-      username: { type: 'string' },
-      'secret-stdin': { type: 'boolean' },
-      'browser-command': { type: 'string' },
-      timeout: { type: 'string' },
-      json: { type: 'boolean' },
-      help,
+    flags: {
+      username: { value: '<user>', description: "your Harbor user name (Harbor's web login); asked for on a terminal when absent" },
+      'secret-stdin': { description: "read the CLI secret from standard input instead of asking (Harbor's web login)" },
+      'browser-command': { value: '"<cmd>"', description: 'the command that opens the sign-in page, instead of the system browser' },
+      timeout: { value: '<seconds>', description: 'how long to wait for the browser sign-in; default 300' },
+      json: jsonFlag,
     },
+    examples: ['berth login work', 'printf %s "$CLI_SECRET" | berth login work --username alice --secret-stdin', 'berth login lab --browser-command "firefox --new-window"'],
     async run({ positionals, values }, io) {
       const name = one(positionals, 'registry name');
       const timeout = positiveNumber(values.timeout as string | undefined, '--timeout');
@@ -241,7 +286,8 @@ const commands: Record<string, Command> = {
   status: {
     summary: 'show each registry and its state',
     usage: 'berth status [<name>] [--json]',
-    options: { json: { type: 'boolean' }, help },
+    flags: { json: jsonListFlag },
+    examples: ['berth status', 'berth status work', "berth status --json | jq -r '.[] | select(.state != \"valid\") | .name'"],
     async run({ positionals, values }, io) {
       if (positionals.length > 1) throw usageError('Expected at most one registry name.');
       const api = await io.createApi(io.env);
@@ -253,7 +299,8 @@ const commands: Record<string, Command> = {
   list: {
     summary: 'list the configured registries',
     usage: 'berth list [--json]',
-    options: { json: { type: 'boolean' }, help },
+    flags: { json: jsonListFlag },
+    examples: ['berth list', 'berth list --json'],
     async run({ positionals, values }, io) {
       if (positionals.length > 0) throw usageError('berth list takes no arguments.');
       const api = await io.createApi(io.env);
@@ -264,7 +311,8 @@ const commands: Record<string, Command> = {
   refresh: {
     summary: 'keep-alive pass now: renew the sessions and check the CLI secret',
     usage: 'berth refresh [<name>] [--json]   (all signed-in registries when no name is given)',
-    options: { json: { type: 'boolean' }, help },
+    flags: { json: jsonListFlag },
+    examples: ['berth refresh', 'berth refresh work'],
     async run({ positionals, values }, io) {
       if (positionals.length > 1) throw usageError('Expected at most one registry name.');
       const api = await io.createApi(io.env);
@@ -281,7 +329,8 @@ const commands: Record<string, Command> = {
   regenerate: {
     summary: 'replace the Harbor CLI secret with a new one and write it everywhere',
     usage: 'berth regenerate <name> [--yes] [--json]',
-    options: { yes: { type: 'boolean', short: 'y' }, json: { type: 'boolean' }, help },
+    flags: { yes: { short: 'y', description: 'do not ask for confirmation (scripts); the old secret stops working at once' }, json: jsonFlag },
+    examples: ['berth regenerate work', 'berth regenerate work --yes'],
     async run({ positionals, values }, io) {
       const name = one(positionals, 'registry name');
       if (!values.yes) {
@@ -307,7 +356,8 @@ const commands: Record<string, Command> = {
   keepalive: {
     summary: 'keep every signed-in registry alive in the foreground (servers, WSL, no tray)',
     usage: 'berth keepalive [--json]   (one line per pass on stdout, a JSON object per line with --json; Ctrl-C stops)',
-    options: { json: { type: 'boolean' }, help },
+    flags: { json: { description: 'print one JSON object per line (one per pass) instead of text' } },
+    examples: ['berth keepalive', 'berth keepalive --json >> ~/berth-passes.jsonl'],
     async run({ positionals, values }, io) {
       if (positionals.length > 0) throw usageError('berth keepalive takes no arguments.');
       const api = await io.createApi(io.env);
@@ -333,7 +383,8 @@ const commands: Record<string, Command> = {
   check: {
     summary: 'will `docker pull <image>` work right now? (a registry alone: is the login good?)',
     usage: 'berth check <image | registry host | registry name> [--insecure] [--json]   (exit 0 will work, 1 no or rejected credentials, 2 denied or not found, 3 unreachable or TLS)',
-    options: { insecure: { type: 'boolean' }, json: { type: 'boolean' }, help },
+    flags: { insecure: { description: 'plain http, for local registries only (never for a registry on another machine you do not control)' }, json: jsonFlag },
+    examples: ['berth check harbor.example.org/team/app:1.4', 'berth check work', 'berth check localhost:5000/tools/ci:latest --insecure'],
     async run({ positionals, values }, io) {
       const input = one(positionals, 'image reference or registry');
       const result = await (await io.createApi(io.env)).check(input, { insecure: values.insecure === true });
@@ -345,7 +396,8 @@ const commands: Record<string, Command> = {
   target: {
     summary: 'choose how docker gets the credential: written into its config, or asked of Berth on each use',
     usage: 'berth target <name> config|helper [--json]   (helper: config.json gets credHelpers[host] = "berth" and no secret)',
-    options: { json: { type: 'boolean' }, help },
+    flags: { json: jsonFlag },
+    examples: ['berth target work helper', 'berth target work config'],
     async run({ positionals, values }, io) {
       const [name, target, ...rest] = positionals;
       if (!name || (target !== 'config' && target !== 'helper') || rest.length > 0) throw usageError('Expected a registry name and "config" or "helper".');
@@ -362,7 +414,8 @@ const commands: Record<string, Command> = {
   logout: {
     summary: 'remove the credentials, revoke the session and forget the secrets',
     usage: 'berth logout <name> [--json]',
-    options: { json: { type: 'boolean' }, help },
+    flags: { json: jsonFlag },
+    examples: ['berth logout work'],
     async run({ positionals, values }, io) {
       const name = one(positionals, 'registry name');
       const result = await (await io.createApi(io.env)).signOut(name);
@@ -375,7 +428,8 @@ const commands: Record<string, Command> = {
   remove: {
     summary: 'sign out and forget a registry',
     usage: 'berth remove <name> [--json]',
-    options: { json: { type: 'boolean' }, help },
+    flags: { json: jsonFlag },
+    examples: ['berth remove work'],
     async run({ positionals, values }, io) {
       const name = one(positionals, 'registry name');
       const result = await (await io.createApi(io.env)).removeRegistry(name);
@@ -388,7 +442,8 @@ const commands: Record<string, Command> = {
   config: {
     summary: 'where Berth keeps secrets: the OS keychain, or a file for machines without one',
     usage: 'berth config secret-store <keychain|file> [--json]',
-    options: { json: { type: 'boolean' }, help },
+    flags: { json: jsonFlag },
+    examples: ['berth config secret-store file', 'berth config secret-store keychain'],
     async run({ positionals, values }, io) {
       const [setting, value, ...extra] = positionals;
       if (setting !== 'secret-store' || (value !== 'keychain' && value !== 'file') || extra.length > 0) {
@@ -412,7 +467,8 @@ const commands: Record<string, Command> = {
   doctor: {
     summary: 'check the keychain, docker config, credential helper, servers and clock, and say how to fix each problem',
     usage: 'berth doctor [--json]   (exit 0 when nothing is wrong, 1 otherwise)',
-    options: { json: { type: 'boolean' }, help },
+    flags: { json: jsonFlag },
+    examples: ['berth doctor', 'berth doctor --json'],
     async run({ positionals, values }, io) {
       if (positionals.length > 0) throw usageError('berth doctor takes no arguments.');
       // Not through the API: the doctor must work when settings.json itself is broken.
@@ -516,9 +572,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     return exitCodes.usage;
   }
   try {
-    const { positionals, values } = parseArgs({ args: rest, options: command.options, allowPositionals: true, strict: true });
+    const { positionals, values } = parseArgs({ args: rest, options: parserOptions(command.flags), allowPositionals: true, strict: true });
     if (values.help) {
-      io.stdout(`Usage: ${command.usage}\n`);
+      io.stdout(`${commandHelp(command)}\n`);
       return exitCodes.ok;
     }
     const unsafe = configDirProblem(configDir(io.env));

@@ -75,6 +75,29 @@ test('every command has --help, and every command whose output is data has --jso
   }
 });
 
+test('each command\'s --help describes every flag of its usage line in a line of its own, and shows an example', async () => {
+  const overview = io();
+  await runCli(['--help'], overview);
+  const names = [...overview.out.matchAll(/^ {2}([a-z]+) {2,}/gm)].map((match) => match[1] as string);
+  for (const name of names) {
+    const captured = io();
+    await runCli([name, '--help'], captured);
+    const [usage = '', ...rest] = captured.out.split('\n');
+    const text = rest.join('\n');
+    const options = /\nOptions:\n((?: {2}.*\n)+)/.exec(text)?.[1] ?? '';
+    const flags = new Set([...usage.matchAll(/--([a-z][a-z-]*)/g)].map((match) => match[1] as string));
+    assert.ok(flags.size > 0, `${name}: its usage line names its flags`);
+    for (const flag of [...flags, 'help']) {
+      const row = options.split('\n').find((line) => new RegExp(`--${flag}\\b`).test(line));
+      assert.ok(row, `${name} --help has a line for --${flag}`);
+      const description = row.replace(/^\s*(-\w, )?--[a-z-]+( \S+)?\s{2,}/, '');
+      assert.ok(description.split(/\s+/).length >= 3 && description !== row, `${name} --${flag} is described in words: "${row}"`);
+    }
+    const examples = /\nExamples:\n((?: {2}.*\n?)+)/.exec(text)?.[1] ?? '';
+    assert.match(examples, new RegExp(`^ {2}(.*\\| )?berth ${name}\\b`, 'm'), `${name} --help shows an example`);
+  }
+});
+
 test('regenerate asks on a terminal, explains what breaks, and changes nothing when declined', async () => {
   const captured = io();
   let asked = '';
