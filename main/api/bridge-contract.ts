@@ -1,9 +1,9 @@
 import type { CredentialTarget } from '../settings/model.js';
-import type { ActivityEntry, AddedRegistry, AddHarborInput, CheckResult, HarborProbe, PastedSecret, RegistryProfile, RegistryView, SignOutResult } from './contract.js';
+import type { ActivityEntry, AddedRegistry, AddHarborInput, AddTokenInput, CheckResult, HarborProbe, PastedSecret, RegistryChange, RegistryProfile, RegistryView, SignOutResult, TokenAdvice } from './contract.js';
 
-export type { ActivityEntry, AddedRegistry, AddHarborInput, CheckResult, HarborProbe, PastedSecret, RegistryProfile, RegistryView, SignOutResult } from './contract.js';
+export type { ActivityEntry, AddedRegistry, AddHarborInput, AddTokenInput, CheckResult, HarborProbe, PastedSecret, RegistryChange, RegistryProfile, RegistryView, SignOutResult, TokenAdvice } from './contract.js';
 export type { CheckVerdict, MethodAbilities } from './contract.js';
-export type { CredentialTarget, RegistryState, SignInMethod } from '../settings/model.js';
+export type { CredentialTarget, RegistryState, SignInMethod, TokenPointer } from '../settings/model.js';
 
 /** What only the desktop app keeps (its own preference file): what closing the window does without a tray, and notifications. */
 export interface DesktopPreferences {
@@ -26,7 +26,7 @@ export interface AppSettings extends DesktopPreferences {
 }
 
 /** What the tray or a notification asks the window to show. */
-export type RegistryIntent = 'regenerate' | 'check';
+export type RegistryIntent = 'regenerate' | 'check' | 'replace';
 
 /** Pushed from the main process to the window; never carries a secret. */
 export type BridgeEvent =
@@ -41,7 +41,14 @@ export interface BerthBridge {
   probeHarbor(url: string): Promise<HarborProbe>;
   /** Reads a registry profile (the JSON an administrator hands out); the window sends the file's text. */
   readProfile(text: string): Promise<RegistryProfile>;
-  addRegistry(input: AddHarborInput): Promise<AddedRegistry>;
+  /** A Harbor (signed in next), or a token registry (its token checked at the registry and stored at once). */
+  addRegistry(input: AddHarborInput | AddTokenInput): Promise<AddedRegistry>;
+  /** Before adding a token registry: a free name, where its tokens are made, and this machine's suggested note. */
+  tokenAdvice(url: string): Promise<TokenAdvice>;
+  /** A new token for a token registry, checked at the registry before it replaces the old one everywhere. */
+  replace(input: PastedSecret & { name: string }): Promise<RegistryView>;
+  /** A token's end (or `null`: unknown) and note, as the person says. */
+  updateRegistry(input: RegistryChange & { name: string }): Promise<RegistryView>;
   /** Signs in the registry's way (Berth's window onto Harbor's login, or the system browser) and resolves once it has finished. */
   signIn(name: string): Promise<RegistryView>;
   /** Signs in with a CLI secret the person copied from Harbor; checked before anything is stored. */
@@ -74,6 +81,9 @@ const methodTable: Record<BridgeMethod, true> = {
   probeHarbor: true,
   readProfile: true,
   addRegistry: true,
+  tokenAdvice: true,
+  replace: true,
+  updateRegistry: true,
   signIn: true,
   signInWithSecret: true,
   cancelSignIn: true,

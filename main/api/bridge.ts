@@ -3,8 +3,8 @@ import { redact } from '../log/redact.js';
 import type { BrowserOpener } from '../oidc/provider.js';
 import { parseRegistryProfile } from '../settings/profile.js';
 import { registryNamePattern } from '../settings/model.js';
-import { addHarborInputProblems, pastedSecretProblems } from '../settings/schema.js';
-import type { AddHarborInput, AppSettings, BridgeEvent, BridgeMethod, BridgeReply, DesktopPreferences, PastedSecret, RegistryView } from './bridge-contract.js';
+import { addHarborInputProblems, addTokenInputProblems, pastedSecretProblems, registryChangeProblems } from '../settings/schema.js';
+import type { AddHarborInput, AddTokenInput, AppSettings, BridgeEvent, BridgeMethod, BridgeReply, DesktopPreferences, PastedSecret, RegistryChange, RegistryView } from './bridge-contract.js';
 import type { BerthApi } from './index.js';
 
 /** The app around the window: whether its tray icon shows, its own preferences, and quitting. */
@@ -104,7 +104,19 @@ export function bridgeHandlers(api: BerthApi, platform: BridgePlatform): BridgeH
       if (profile.updateUrl) platform.desktop.adoptUpdateSource(profile.updateUrl);
       return profile;
     },
-    addRegistry: async (payload) => api.addRegistry(checked<AddHarborInput>(payload, addHarborInputProblems, 'a registry')),
+    addRegistry: async (payload) =>
+      api.addRegistry(
+        (payload as { kind?: unknown } | null)?.kind === 'token' ? checked<AddTokenInput>(payload, addTokenInputProblems, 'a token registry') : checked<AddHarborInput>(payload, addHarborInputProblems, 'a registry'),
+      ),
+    tokenAdvice: async (payload) => api.tokenAdvice(text(payload, 'registry URL', 2048)),
+    replace: async (payload) => {
+      const { name, ...pasted } = checked<PastedSecret & { name: string }>(payload, pastedSecretProblems, 'a new token');
+      return api.replace(name, pasted);
+    },
+    updateRegistry: async (payload) => {
+      const { name, ...change } = checked<RegistryChange & { name: string }>(payload, registryChangeProblems, 'a registry change');
+      return api.updateRegistry(name, change);
+    },
     signIn: (payload) => {
       const name = registryName(payload);
       // A second click while the browser is open waits for the same sign-in instead of starting another.

@@ -1,4 +1,4 @@
-import type { CredentialTarget, HarborMethod, RegistryKind, RegistryState, SignInMethod } from '../settings/model.js';
+import type { CredentialTarget, ExpirySource, HarborMethod, RegistryKind, RegistryState, SignInMethod, TokenPointer } from '../settings/model.js';
 
 /** One registry as the CLI, the tray and the window show it. Dates are ISO strings; nothing secret. */
 export interface RegistryView {
@@ -28,6 +28,15 @@ export interface RegistryView {
   lastError: string | null;
   /** A URL that fixes the current state (e.g. Harbor's web login), when there is one. */
   actionUrl: string | null;
+  /** When the token or service-account key stops working (Berth cannot renew it); `null` when not known or never. */
+  expiresAt: string | null;
+  expirySource: ExpirySource | null;
+  /** When docker's short-lived access token expires (`stackit`); Berth mints the next one before. */
+  accessTokenExpiresAt: string | null;
+  /** What the token is for, as described at the registry (token registries). */
+  note: string | null;
+  /** Where to get a new token or key (token and `stackit` registries). */
+  pointer: TokenPointer | null;
 }
 
 /** What each sign-in method lets Berth do. */
@@ -40,9 +49,12 @@ export interface MethodAbilities {
   regenerate: boolean;
   /** The person may paste a CLI secret copied from Harbor instead of signing in through a window. */
   pasteSecret: boolean;
+  /** The person replaces the token (or key) with a new one they got from the registry; Berth checks it first. */
+  replace: boolean;
 }
 
 export interface AddHarborInput {
+  kind?: 'harbor';
   name: string;
   /** Harbor's web address; a bare host means https. */
   url: string;
@@ -66,16 +78,77 @@ export interface AddHarborInput {
   warnDays?: number;
 }
 
+/** A registry that takes a user name and token (robot account, personal access token): checked against it before anything is stored. */
+export interface AddTokenInput {
+  kind: 'token';
+  name: string;
+  /** The registry's address; a bare host means https. */
+  url: string;
+  username: string;
+  secret: string;
+  /** When the token expires (ISO date or date-time), if the person knows; else read from the token or the registry where possible. */
+  expiresAt?: string;
+  /** The token's description at the registry; default for registries that want one token per machine: a suggested one. */
+  note?: string;
+  caFile?: string;
+  warnDays?: number;
+  /** Hours between checks; 0 turns them off. Default: the preference (24). */
+  keepAliveHours?: number;
+  /** Where to get a new token, from a registry profile. */
+  pointer?: TokenPointer;
+}
+
+/** A STACKIT Container Registry through a service account's key (the "key flow"). */
+export interface AddStackitInput {
+  kind: 'stackit';
+  name: string;
+  url: string;
+  /** The service-account key JSON as STACKIT hands it out (with its private key); kept in the keychain, never as a path. */
+  key: string;
+  /** Default: the key's `credentials.iss`, the service account's e-mail. */
+  username?: string;
+  /** Overrides where assertions go (default: `STACKIT_TOKEN_BASEURL`, else the key's `tokenEndpoint`, else STACKIT's). */
+  tokenEndpoint?: string;
+  /** Seconds an access token handed to docker has left at least (default 300). */
+  minTokenSeconds?: number;
+  caFile?: string;
+  warnDays?: number;
+}
+
+export type AddRegistryInput = AddHarborInput | AddTokenInput | AddStackitInput;
+
+/** What Berth knows about a registry's tokens before one is added: a free name, where tokens come from, a suggested note. */
+export interface TokenAdvice {
+  url: string;
+  registry: string;
+  suggestedName: string;
+  /** The Berth registry that already manages this host, if any. */
+  existing: string | null;
+  /** Where tokens for this registry are made. */
+  pointer: TokenPointer;
+  /** The registry wants one token per machine: a description for this machine's token, to paste at the registry. */
+  suggestedNote: string | null;
+}
+
+/** A change to a registry's settings that the person makes after adding it. */
+export interface RegistryChange {
+  /** When the token expires (ISO date or date-time); `null`: not known. */
+  expiresAt?: string | null;
+  note?: string;
+}
+
 /** A registry just added, and what the person should know about its Harbor (e.g. a session that dies with the browser's). */
 export interface AddedRegistry {
   view: RegistryView;
   warnings: string[];
 }
 
-/** A username and CLI secret the person copied from Harbor's User Profile page (method `web`). */
+/** A username and CLI secret the person copied from Harbor's User Profile page (method `web`), or a new token (`token`, `stackit`: the key JSON). */
 export interface PastedSecret {
   username: string;
   secret: string;
+  /** A new token's end, if the person knows it (`token` registries). */
+  expiresAt?: string;
 }
 
 /** What `docker login` hands a credential helper's `store`. */

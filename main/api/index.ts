@@ -1,5 +1,3 @@
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { BerthError, errorMessage, type ErrorCode } from '../errors.js';
 import { berthHelper, dockerHubKey, hostOf, registryKey } from '../credentials/docker-config.js';
 import type { CredentialTarget, DockerCredentialsTarget, WrittenTo } from '../credentials/docker-target.js';
@@ -9,7 +7,6 @@ import { KeepAliveScheduler, type SchedulerDependencies } from '../keepalive/sch
 import type { RegistryLocks } from '../keepalive/registry-lock.js';
 import { printable } from '../log/printable.js';
 import type { Logger } from '../log/logger.js';
-import { requireSecureUrl } from '../net/http.js';
 import { nodeRequest } from '../net/node-request.js';
 import type { ChallengeCache } from '../registry/challenge-cache.js';
 import { checkPull, type CheckResult } from '../registry/pull-check.js';
@@ -18,15 +15,12 @@ import { keychainTokenCache, type RegistryTokenCache } from '../registry/token-c
 import type { BrowserOpener } from '../oidc/provider.js';
 import { harborWebLoginUrl } from '../harbor/client.js';
 import type { HarborWebWindows } from '../harbor/web-windows.js';
-import { abilities, methodFor, type MethodDependencies, type SessionOutcome, type SignedIn } from '../providers/method.js';
+import { abilities, methodFor, methodForInput, type MethodDependencies, type SessionOutcome, type SignedIn } from '../providers/method.js';
 import type { ChosenSecretStore } from '../secrets/chosen-store.js';
 import { credentialSecretKind, secretKinds, type SecretStore } from '../secrets/keychain.js';
 import {
-  defaultIdleDays,
-  defaultScopes,
   registryNamePattern,
   signInMethodOf,
-  type HarborRegistrySettings,
   type Preferences,
   type RegistrySettings,
   type RegistryState,
@@ -38,11 +32,14 @@ import type { SettingsStore, StatusStore } from '../settings/stores.js';
 import { memoryActivityLog, type ActivityLog } from '../settings/activity-log.js';
 import { preferencesChangeProblems } from '../settings/schema.js';
 import { probeHarbor } from '../harbor/probe.js';
-import type { ActivityEntry, AddedRegistry, AddHarborInput, DockerLogin, HarborProbe, PastedSecret, RegistryView, SignOutResult, StatusEvents } from './contract.js';
+import { registryOrigin } from '../providers/registry-address.js';
+import { jwtExpiry, givenExpiry } from '../providers/token.js';
+import { oneTokenPerMachine, suggestedNote, tokenPointer } from '../providers/token-pointers.js';
+import type { ActivityEntry, AddedRegistry, AddRegistryInput, DockerLogin, HarborProbe, PastedSecret, RegistryChange, RegistryView, SignOutResult, StatusEvents, TokenAdvice } from './contract.js';
 import { TypedEvents } from './events.js';
-import { idleDeadlineFrom, keepAliveIntervalMs, registryView, stateWords } from './registry-view.js';
+import { idleDeadlineFrom, keepAliveIntervalMs, registryView, renewalDue, stateWords } from './registry-view.js';
 
-export type { ActivityEntry, AddedRegistry, AddHarborInput, DockerLogin, HarborProbe, PastedSecret, RegistryView, SignOutResult, StatusEvents } from './contract.js';
+export type { ActivityEntry, AddedRegistry, AddHarborInput, AddRegistryInput, AddStackitInput, AddTokenInput, DockerLogin, HarborProbe, PastedSecret, RegistryChange, RegistryView, SignOutResult, StatusEvents, TokenAdvice } from './contract.js';
 export type { CheckResult } from '../registry/pull-check.js';
 
 export interface CheckOptions {
@@ -79,16 +76,6 @@ export interface SignInOptions {
 
 const defaultSignInTimeoutMs = 5 * 60 * 1000;
 
-/** Input a person typed is checked like command-line usage: a bad value is their mistake to fix, not a failure. */
-function asUsage<T>(check: () => T): T {
-  try {
-    return check();
-  } catch (error) {
-    if (error instanceof BerthError && error.code === 'invalid-setting') throw new BerthError('usage', error.message);
-    throw error;
-  }
-}
-
 function registryHost(registry: RegistrySettings): string {
   return hostOf(registry.url);
 }
@@ -99,22 +86,13 @@ function nameForHost(key: string): string {
   return host.replace(/[^a-z0-9._-]+/g, '-').replace(/^[^a-z0-9]+/, '').slice(0, 63) || 'registry';
 }
 
-/** `https://` for a bare host; only the server, no path: `harbor.example.org` → `https://harbor.example.org`. */
-function harborOrigin(input: string, name: string): URL {
-  const trimmed = input.trim();
-  const url = asUsage(() => requireSecureUrl(/^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed) ? trimmed : `https://${trimmed}`, `The Harbor URL of ${name}`));
-  if (url.pathname !== '/' || url.search || url.hash || url.username || url.password) {
-    throw new BerthError('usage', `The Harbor URL of ${name} must be just the server (like https://harbor.example.org), not ${input}.`);
-  }
-  return url;
-}
-
 /** What a failure means for the state: only an authoritative answer changes it (offline is not expired). */
 function stateAfterFailure(previous: RegistryState, code: ErrorCode | undefined, background: boolean): RegistryState {
   if (code === 'needs-web-login') return 'needs-web-login';
   if (code === 'keychain-locked' || code === 'keychain') return 'keychain-locked';
   if (previous === 'signed-out' || code === 'lock-timeout') return previous;
   if (code === 'session-ended') return 'needs-sign-in';
+  if (code === 'rejected' && background) return 'rejected';
   if (code === 'unreachable') return 'offline';
   if (code === 'tls' || code === 'audience' || code === 'issuer' || background) return 'error';
   return previous;
@@ -181,12 +159,20 @@ export function createApi(deps: ApiDependencies) {
       state: outcome.state,
       username: outcome.username || current.username,
       writtenTo: outcome.writtenTo ?? current.writtenTo,
-      ...(outcome.keptAlive && registry.kind === 'harbor' ? { lastKeptAliveAt: at.toISOString(), idleDeadline: idleDeadlineFrom(registry, at).toISOString() } : {}),
+      ...(outcome.keptAlive ? { lastKeptAliveAt: at.toISOString(), ...(registry.kind === 'harbor' ? { idleDeadline: idleDeadlineFrom(registry, at).toISOString() } : {}) } : {}),
       sessionExpiresAt: outcome.sessionExpiresAt?.toISOString() ?? current.sessionExpiresAt,
+      ...learnedExpiry(outcome, current),
+      accessTokenExpiresAt: outcome.accessTokenExpiresAt?.toISOString() ?? current.accessTokenExpiresAt,
       sessionFixed: outcome.sessionFixed ?? current.sessionFixed,
       lastError: outcome.lastError,
       actionUrl: outcome.actionUrl,
     });
+  }
+
+  /** A token's end as the registry says it now replaces what Berth knew, unless the person gave a date. */
+  function learnedExpiry(outcome: SessionOutcome, current: RegistryStatusRecord): Pick<RegistryStatusRecord, 'expiresAt' | 'expirySource'> {
+    if (outcome.expiresAt === undefined || current.expirySource === 'given') return { expiresAt: current.expiresAt, expirySource: current.expirySource };
+    return { expiresAt: outcome.expiresAt?.toISOString(), expirySource: outcome.expirySource };
   }
 
   function methodDependencies(registry: RegistrySettings): MethodDependencies {
@@ -261,6 +247,7 @@ export function createApi(deps: ApiDependencies) {
             state: registryView(registry, current, preferences, now().getTime()).state,
             lastKeptAliveAt: optionalDate(current.lastKeptAliveAt),
             nextKeepAliveAt: optionalDate(current.nextKeepAliveAt),
+            dueBy: renewalDue(registry, current),
           };
         });
       },
@@ -275,101 +262,51 @@ export function createApi(deps: ApiDependencies) {
     return scheduler;
   }
 
-  return {
+  const api = {
     /** Subscribe to status events; returns the function that unsubscribes. */
     on: events.on.bind(events),
 
-    /** A Harbor from its URL alone (Harbor's web login), or with Berth's own client id (method `oidc`); its OIDC setup is read from Harbor. */
-    async addRegistry(input: AddHarborInput): Promise<AddedRegistry> {
+    /** A registry from what the person gave; the registry's method checks it and builds its settings (a token or key is checked and stored too). */
+    async addRegistry(input: AddRegistryInput): Promise<AddedRegistry> {
       if (!registryNamePattern.test(input.name)) {
         const lower = input.name.toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^[^a-z0-9]+/, '').slice(0, 63);
         throw new BerthError('usage', `"${input.name}" is not a valid registry name: use lower-case letters, digits, ".", "_" and "-" (up to 63)${lower ? `, e.g. "${lower}"` : ''}.`);
       }
       if (deps.settings.find(input.name)) throw new BerthError('exists', `A registry named "${input.name}" already exists; remove it first or pick another name.`, { registry: input.name });
-      const url = harborOrigin(input.url, input.name);
-      const existing = managedFor(registryKey(url.host));
-      if (existing) {
-        throw new BerthError('exists', `${url.host} is already in Berth as "${existing.name}"; one registry per host (remove "${existing.name}" first to add it again).`, { registry: existing.name });
-      }
-      const idleDays = input.idleDays ?? defaultIdleDays;
-      if (!(idleDays > 0)) throw new BerthError('usage', `--idle-days for ${input.name} must be a positive number of days.`);
-      if (input.keepAliveHours !== undefined && !(input.keepAliveHours >= 0)) throw new BerthError('usage', `--keep-alive-hours for ${input.name} must be 0 (off) or a positive number.`);
-      if (input.warnDays !== undefined && !(input.warnDays >= 0)) throw new BerthError('usage', `--warn-days for ${input.name} must be 0 or a positive number.`);
-      const caFile = input.caFile ? resolve(input.caFile) : undefined;
-      if (caFile && !existsSync(caFile)) throw new BerthError('usage', `The CA file ${caFile} for ${input.name} does not exist.`);
-      const method = input.method ?? (input.clientId ? 'oidc' : 'web');
-      if (input.loopbackPort !== undefined && !(Number.isInteger(input.loopbackPort) && input.loopbackPort >= 1 && input.loopbackPort <= 65535)) {
-        throw new BerthError('usage', `--loopback-port for ${input.name} must be a port number (1 to 65535).`);
-      }
-      if (input.maxSessionDays !== undefined && !(input.maxSessionDays > 0)) throw new BerthError('usage', `maxSessionDays for ${input.name} must be a positive number of days.`);
-      if (method === 'web' && (input.clientId || input.scopes || Object.keys(input.authParams ?? {}).length > 0 || input.loopbackPort !== undefined || input.maxSessionDays !== undefined)) {
-        throw new BerthError('usage', `A client id, scopes, authorization parameters, a loopback port and a session maximum belong to Berth's own client (method oidc); ${input.name} signs in through Harbor's web login, which needs none.`);
-      }
-      const findings = await probeHarbor(new URL(url.origin), caFile);
-      if (findings.authMode !== 'oidc_auth') {
-        throw new BerthError(
-          'not-oidc',
-          `Harbor at ${url.host} signs people in with ${findings.authMode}, not OIDC single sign-on, so it has no CLI secrets for Berth to keep alive: use \`docker login ${url.host}\` with your Harbor password or a robot account.`,
-        );
-      }
-      const common = {
-        name: input.name,
-        kind: 'harbor' as const,
-        url: url.origin,
-        idleDays,
-        ...(caFile ? { caFile } : {}),
-        ...(input.keepAliveHours !== undefined ? { keepAliveHours: input.keepAliveHours } : {}),
-        ...(input.warnDays !== undefined ? { warnDays: input.warnDays } : {}),
-        target: deps.settings.preferences().target,
-      };
-      let registry: HarborRegistrySettings;
-      if (method === 'oidc') {
-        if (!input.clientId) throw new BerthError('usage', `Berth's own client (method oidc) for ${input.name} needs its client id at the identity provider (--client-id, or a profile).`);
-        const issuer = input.issuer ?? findings.login?.issuer;
-        if (!issuer) {
-          throw new BerthError('usage', `Berth could not find the identity provider's issuer from the login redirect of Harbor at ${url.host}: give it with --issuer (or in the profile).`);
-        }
-        asUsage(() => requireSecureUrl(issuer, `The issuer of ${input.name}`));
-        const scopes = (input.scopes ?? defaultScopes).trim().split(/\s+/);
-        if (!scopes.includes('openid')) throw new BerthError('usage', `The scopes of ${input.name} must include "openid" (Harbor needs the ID token).`);
-        registry = {
-          ...common,
-          method,
-          issuer: issuer.replace(/\/$/, ''),
-          clientId: input.clientId,
-          scopes: scopes.join(' '),
-          authParams: input.authParams ?? {},
-          ...(input.loopbackPort !== undefined ? { loopbackPort: input.loopbackPort } : {}),
-          ...(input.maxSessionDays !== undefined ? { maxSessionDays: input.maxSessionDays } : {}),
-        };
-        const harborIssuer = findings.login?.issuer;
-        if (harborIssuer && harborIssuer !== registry.issuer) {
-          findings.warnings.push(
-            `Harbor at ${url.host} trusts ID tokens only from the issuer "${harborIssuer}", not "${registry.issuer}" (the same provider under another name counts as another issuer): Harbor will reject Berth's sign-in. Use --issuer ${harborIssuer}.`,
-          );
-        }
-      } else {
-        registry = { ...common, method, ...(findings.login?.issuer ? { issuer: findings.login.issuer } : {}) };
-      }
+      const method = await methodForInput(input);
+      const prepared = await method.prepare(input, {
+        preferences: deps.settings.preferences(),
+        requireFreeHost: (host) => {
+          const existing = managedFor(registryKey(host));
+          if (existing) throw new BerthError('exists', `${host} is already in Berth as "${existing.name}"; one registry per host (remove "${existing.name}" first to add it again).`, { registry: existing.name });
+        },
+        now,
+      });
+      const { registry, warnings, signedIn } = prepared;
       deps.settings.add(registry);
-      deps.log.info('registry added', { registry: registry.name, kind: registry.kind, method, host: registryHost(registry) });
-      note(
-        registry.name,
-        'action',
-        registry.method === 'oidc'
-          ? `Added ${registryHost(registry)}, signing in with Berth's client "${registry.clientId}" at ${registry.issuer}.`
-          : `Added ${registryHost(registry)}, signing in through Harbor's web login.`,
-      );
-      for (const warning of findings.warnings) {
+      deps.log.info('registry added', { registry: registry.name, kind: registry.kind, method: method.name, host: registryHost(registry) });
+      note(registry.name, 'action', prepared.added);
+      if (signedIn) {
+        try {
+          await deps.locks.withLock(registry.name, () => completeSignIn(registry, signedIn, now()));
+        } catch (error) {
+          // A registry that could not be stored whole is not left half there.
+          deps.settings.remove(registry.name);
+          deps.status.remove(registry.name);
+          for (const kind of secretKinds) await deps.secrets.delete(registry.name, kind).catch(() => undefined);
+          throw error;
+        }
+      }
+      for (const warning of warnings) {
         deps.log.warn(warning, { registry: registry.name });
         note(registry.name, 'problem', warning);
       }
-      return { view: view(registry), warnings: findings.warnings };
+      return { view: view(registry), warnings };
     },
 
     /** What a Harbor URL says before sign-in (auth mode, provider, token service), and a free name for it. */
     async probeHarbor(input: string): Promise<HarborProbe> {
-      const url = harborOrigin(input, 'this Harbor');
+      const url = registryOrigin(input, 'this Harbor');
       const findings = await probeHarbor(new URL(url.origin));
       return {
         url: url.origin,
@@ -399,7 +336,9 @@ export function createApi(deps: ApiDependencies) {
       deps.settings.setPreferences(updated);
       if (change.target) {
         for (const registry of deps.settings.registries()) {
-          if (registry.kind === 'harbor' && (registry.target ?? 'config') !== change.target) await setTarget(registry.name, change.target);
+          // docker itself pointed its config at Berth for a `docker login`; that stays as docker set it.
+          const dockersOwn = registry.kind === 'token' && registry.fromDockerLogin === true;
+          if (!dockersOwn && (registry.target ?? 'config') !== change.target) await setTarget(registry.name, change.target);
         }
       }
       note(null, 'action', `Settings changed: keep alive every ${updated.keepAliveHours} h, warn ${updated.warnDays} days ahead, credentials ${updated.target === 'helper' ? 'through docker-credential-berth' : "in docker's config"}.`);
@@ -450,7 +389,10 @@ export function createApi(deps: ApiDependencies) {
 
     /** The web origins the user configured (registries and identity providers): the only ones the app opens in a browser. */
     trustedOrigins(): string[] {
-      return deps.settings.registries().flatMap((registry) => [new URL(registry.url).origin, ...(registry.kind === 'harbor' && registry.issuer ? [new URL(registry.issuer).origin] : [])]);
+      return deps.settings.registries().flatMap((registry) => {
+        const pointer = registry.kind === 'harbor' ? undefined : view(registry).pointer?.url;
+        return [new URL(registry.url).origin, ...(registry.kind === 'harbor' && registry.issuer ? [new URL(registry.issuer).origin] : []), ...(pointer ? [new URL(pointer).origin] : [])];
+      });
     },
 
     listRegistries(): RegistryView[] {
@@ -498,6 +440,58 @@ export function createApi(deps: ApiDependencies) {
     /** Breaks off the registry's sign-in under way (the person chose to paste the secret instead): its window or listener closes. */
     cancelSignIn(name: string): void {
       signIns.get(deps.settings.get(name).name)?.abort();
+    },
+
+    /** A new token (or service-account key) for a registry, checked at the registry before it replaces the old one in the keychain and every target. */
+    async replace(name: string, pasted: PastedSecret): Promise<RegistryView> {
+      const registry = deps.settings.get(name);
+      if (!abilities[signInMethodOf(registry)].replace) {
+        throw new BerthError('usage', `${name} signs in with Harbor (\`berth login ${name}\`); replacing is for token and STACKIT registries.`, { registry: name });
+      }
+      const current = deps.status.get(name);
+      const replaced = await api.signIn(name, {
+        openBrowser: async () => {
+          throw new BerthError('usage', `${name} needs no browser to replace its token.`);
+        },
+        pasted: { ...pasted, username: pasted.username || current.username || '' },
+      });
+      note(name, 'action', registry.kind === 'stackit' ? 'New service-account key in place.' : 'New token in place everywhere docker reads it.');
+      return replaced;
+    },
+
+    /** Changes what the person can change after adding a registry: a token's end (a date, or unknown) and its note. */
+    async updateRegistry(name: string, change: RegistryChange): Promise<RegistryView> {
+      const registry = deps.settings.get(name);
+      if (registry.kind !== 'token' && (change.expiresAt !== undefined || change.note !== undefined)) {
+        throw new BerthError('usage', `${name} is not a token registry: Berth knows when its credential ends by itself.`, { registry: name });
+      }
+      if (change.note !== undefined && registry.kind === 'token') {
+        const { note: _old, ...rest } = registry;
+        deps.settings.replace({ ...rest, ...(change.note.trim() ? { note: change.note.trim() } : {}) });
+      }
+      if (change.expiresAt !== undefined) {
+        const at = change.expiresAt === null ? null : givenExpiry(change.expiresAt, name);
+        await deps.locks.withLock(name, async () => {
+          const { expiresAt: _end, expirySource: _source, ...current } = deps.status.get(name);
+          record(deps.settings.get(name), { ...current, ...(at ? { expiresAt: at.toISOString(), expirySource: 'given' as const } : {}) });
+        });
+        note(name, 'action', at ? `The token expires ${at.toISOString()}, as you said.` : 'The token\'s end is not known.');
+      }
+      return view(deps.settings.get(name));
+    },
+
+    /** Before adding a token registry: a free name, where its tokens are made, and the note to give this machine's token. */
+    tokenAdvice(input: string): TokenAdvice {
+      const url = registryOrigin(input, 'this registry', 'registry');
+      const name = freeName(nameForHost(url.host));
+      return {
+        url: url.origin,
+        registry: url.host,
+        suggestedName: name,
+        existing: managedFor(registryKey(url.host))?.name ?? null,
+        pointer: tokenPointer({ name, url: url.origin, kind: 'token' }),
+        suggestedNote: oneTokenPerMachine(url.origin) ? suggestedNote(now()) : null,
+      };
     },
 
     signOut,
@@ -549,16 +543,22 @@ export function createApi(deps: ApiDependencies) {
       const reference: ImageReference = named ? { registry: registryHost(named) } : parseReference(input);
       const managed = named ?? managedFor(registryKey(reference.registry));
       let credential: FoundCredential | undefined;
-      let rejectionRemedy: { text: string; actionUrl: string } | undefined;
+      let rejectionRemedy: { text: string; actionUrl?: string } | undefined;
       let tokens: RegistryTokenCache | undefined;
       if (managed) {
         const current = view(managed);
-        const secret = current.username ? await deps.secrets.get(managed.name, credentialSecretKind(managed.kind), { expected: current.state !== 'signed-out' }) : null;
+        const method = await methodFor(managed);
+        const secret = !current.username
+          ? null
+          : method.currentSecret && current.state !== 'signed-out'
+            ? await method.currentSecret(managed, methodDependencies(managed))
+            : await deps.secrets.get(managed.name, credentialSecretKind(managed.kind), { expected: current.state !== 'signed-out' });
         if (current.username && secret) {
           credential = { username: current.username, secret, source: `berth:${managed.name}` };
           // Reuse a recent registry token only while Berth knows the credential is good: a dead secret must not look alive.
           if (current.state === 'valid' || current.state === 'expiring') tokens = await keychainTokenCache(deps.secrets, managed.name, credential, () => now().getTime());
         }
+        if (current.pointer) rejectionRemedy = { text: current.pointer.where, ...(current.pointer.url ? { actionUrl: current.pointer.url } : {}) };
         if (managed.kind === 'harbor') {
           const webLogin = harborWebLoginUrl(managed.url);
           rejectionRemedy = {
@@ -587,10 +587,12 @@ export function createApi(deps: ApiDependencies) {
     async storeDockerLogin(login: DockerLogin): Promise<RegistryView> {
       const key = registryKey(login.serverUrl);
       const existing = managedFor(key);
-      if (existing?.kind === 'harbor') {
+      if (existing && existing.kind !== 'token') {
         throw new BerthError(
           'usage',
-          `${registryHost(existing)} is signed in through Berth as "${existing.name}", which renews its CLI secret itself: use \`berth login ${existing.name}\` instead of docker login.`,
+          existing.kind === 'harbor'
+            ? `${registryHost(existing)} is signed in through Berth as "${existing.name}", which renews its CLI secret itself: use \`berth login ${existing.name}\` instead of docker login.`
+            : `${registryHost(existing)} is in Berth as "${existing.name}", which mints its own access tokens from a STACKIT service-account key: docker login is not needed.`,
           { registry: existing.name },
         );
       }
@@ -598,11 +600,21 @@ export function createApi(deps: ApiDependencies) {
       if (problem) {
         throw new BerthError('usage', `The user name ${JSON.stringify(printable(login.username))} for ${hostOf(key)} ${problem}, so docker cannot log in with it; nothing was stored.`);
       }
-      const registry: TokenRegistrySettings = existing ?? { name: freeName(nameForHost(key)), kind: 'token', url: `https://${hostOf(key)}`, target: 'helper' };
+      const registry: TokenRegistrySettings = existing ?? { name: freeName(nameForHost(key)), kind: 'token', url: `https://${hostOf(key)}`, target: 'helper', fromDockerLogin: true };
+      // docker login checked the token just now; its end is known only when it is a JWT, until the person sets it (`berth set`).
+      const expires = jwtExpiry(login.secret);
       await deps.locks.withLock(registry.name, async () => {
         await deps.secrets.set(registry.name, 'token', login.secret);
         if (!existing) deps.settings.add(registry);
-        record(registry, { state: 'valid', username: login.username, signedInAt: now().toISOString(), writtenTo: `helper:${berthHelper}` });
+        const at = now().toISOString();
+        record(registry, {
+          state: 'valid',
+          username: login.username,
+          signedInAt: at,
+          lastKeptAliveAt: at,
+          writtenTo: `helper:${berthHelper}`,
+          ...(expires ? { expiresAt: expires.toISOString(), expirySource: 'jwt' as const } : {}),
+        });
       });
       deps.log.info('docker login stored', { registry: registry.name, host: registryHost(registry), user: login.username });
       note(registry.name, 'action', `docker login stored a token for ${login.username} at ${registryHost(registry)}.`);
@@ -613,7 +625,7 @@ export function createApi(deps: ApiDependencies) {
     async eraseDockerLogin(serverUrl: string): Promise<string | null> {
       const registry = managedFor(registryKey(serverUrl));
       if (!registry) return null;
-      if (registry.kind === 'harbor') {
+      if (registry.kind !== 'token') {
         throw new BerthError('usage', `${registryHost(registry)} is signed in through Berth as "${registry.name}": use \`berth logout ${registry.name}\` to sign out.`, {
           registry: registry.name,
         });
@@ -631,6 +643,7 @@ export function createApi(deps: ApiDependencies) {
 
     keepAliveScheduler,
   };
+  return api;
 
   /** The registry Berth manages for a docker registry key, if any. */
   function managedFor(key: string): RegistrySettings | undefined {
@@ -690,7 +703,8 @@ async function setTarget(name: string, target: CredentialTarget): Promise<Regist
     const { name } = registry;
     // The refresh token first: if anything after this fails, Berth can still recover without a new browser login.
     if (signedIn.refreshToken) await deps.secrets.set(name, 'refresh-token', signedIn.refreshToken);
-    await deps.secrets.set(name, 'cli-secret', signedIn.cliSecret);
+    for (const kept of signedIn.keep ?? []) await deps.secrets.set(name, kept.kind, kept.value);
+    await deps.secrets.set(name, credentialSecretKind(registry.kind), signedIn.cliSecret);
     const writtenTo = await deps.docker.store({ server: signedIn.host, username: signedIn.username, secret: signedIn.cliSecret }, name, registry.target);
     const at = now();
     const { accepted } = signedIn;
@@ -700,8 +714,11 @@ async function setTarget(name: string, target: CredentialTarget): Promise<Regist
       ...(signedIn.userId !== undefined ? { userId: signedIn.userId } : {}),
       writtenTo,
       signedInAt: at.toISOString(),
-      ...(accepted && registry.kind === 'harbor' ? { lastKeptAliveAt: at.toISOString(), idleDeadline: idleDeadlineFrom(registry, at).toISOString() } : {}),
+      ...(accepted ? { lastKeptAliveAt: at.toISOString(), ...(registry.kind === 'harbor' ? { idleDeadline: idleDeadlineFrom(registry, at).toISOString() } : {}) } : {}),
       ...(signedIn.sessionExpiresAt ? { sessionExpiresAt: signedIn.sessionExpiresAt.toISOString() } : {}),
+      ...(signedIn.expiresAt ? { expiresAt: signedIn.expiresAt.toISOString() } : {}),
+      ...(signedIn.expirySource ? { expirySource: signedIn.expirySource } : {}),
+      ...(signedIn.accessTokenExpiresAt ? { accessTokenExpiresAt: signedIn.accessTokenExpiresAt.toISOString() } : {}),
       ...(signedIn.sessionFixed ? { sessionFixed: true } : {}),
       ...(signedIn.notices.length > 0 ? { notice: signedIn.notices.join(' ') } : {}),
       ...(accepted
@@ -712,9 +729,9 @@ async function setTarget(name: string, target: CredentialTarget): Promise<Regist
           }),
     });
     deps.log.info('signed in', { registry: name, user: signedIn.username, writtenTo, harborAccepted: accepted, berthSession: signedIn.refreshToken !== undefined, ms: at.getTime() - started.getTime() });
-    const message = accepted
+    const message = signedIn.message ?? (accepted
       ? `Signed in to ${name} as ${signedIn.username}: Harbor's token service at ${signedIn.host} accepts the CLI secret, and docker credentials for ${signedIn.host} are in place.`
-      : `Signed in to ${name} as ${signedIn.username}, but Harbor still rejects the CLI secret: log in at ${signedIn.webLoginUrl}.`;
+      : `Signed in to ${name} as ${signedIn.username}, but Harbor still rejects the CLI secret: log in at ${signedIn.webLoginUrl}.`);
     note(name, accepted ? 'action' : 'problem', message);
     for (const notice of signedIn.notices) {
       deps.log.warn(notice, { registry: name });

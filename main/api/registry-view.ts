@@ -1,6 +1,7 @@
 import { hostOf } from '../credentials/docker-config.js';
 import { abilities } from '../providers/method.js';
-import { signInMethodOf, type HarborRegistrySettings, type Preferences, type RegistrySettings, type RegistryState, type RegistryStatusRecord } from '../settings/model.js';
+import { tokenPointer } from '../providers/token-pointers.js';
+import { defaultMinTokenSeconds, signInMethodOf, type HarborRegistrySettings, type Preferences, type RegistrySettings, type RegistryState, type RegistryStatusRecord } from '../settings/model.js';
 import type { RegistryView } from './contract.js';
 
 /** A state in words, for sentences such as the activity list's. */
@@ -10,6 +11,7 @@ export const stateWords: Record<RegistryState, string> = {
   expiring: 'expiring soon',
   'needs-sign-in': 'needs sign-in',
   'needs-web-login': 'needs a Harbor web login',
+  rejected: 'rejected by the registry',
   'keychain-locked': 'waiting for the OS keychain',
   offline: 'offline',
   error: 'in error',
@@ -24,7 +26,6 @@ export function idleDeadlineFrom(registry: HarborRegistrySettings, keptAliveAt: 
 }
 
 function keepAliveHoursOf(registry: RegistrySettings, preferences: Preferences): number | null {
-  if (registry.kind !== 'harbor') return null;
   const hours = registry.keepAliveHours ?? preferences.keepAliveHours;
   return hours > 0 ? hours : null;
 }
@@ -35,9 +36,9 @@ export function keepAliveIntervalMs(registry: RegistrySettings, preferences: Pre
   return hours === null ? null : hours * hourMs;
 }
 
-/** The earliest expiry Berth knows of (Harbor's idle deadline or the end of Berth's own session), from a record or a view. */
-export function nearestExpiry(dates: { idleDeadline?: string | null; sessionExpiresAt?: string | null }): number | undefined {
-  const times = [dates.idleDeadline, dates.sessionExpiresAt].filter((value): value is string => typeof value === 'string').map(Date.parse);
+/** The earliest expiry Berth knows of (Harbor's idle deadline, the end of Berth's own session, a token's or key's end), from a record or a view. */
+export function nearestExpiry(dates: { idleDeadline?: string | null; sessionExpiresAt?: string | null; expiresAt?: string | null }): number | undefined {
+  const times = [dates.idleDeadline, dates.sessionExpiresAt, dates.expiresAt].filter((value): value is string => typeof value === 'string').map(Date.parse);
   return times.length > 0 ? Math.min(...times) : undefined;
 }
 
@@ -47,6 +48,12 @@ function shownState(registry: RegistrySettings, record: RegistryStatusRecord, pr
   const expiry = nearestExpiry(record);
   const warnMs = (registry.warnDays ?? preferences.warnDays) * dayMs;
   return expiry !== undefined && expiry - now < warnMs ? 'expiring' : record.state;
+}
+
+/** When docker's copy of a short-lived access token must be replaced: its end less the margin Berth keeps (only a written copy needs it). */
+export function renewalDue(registry: RegistrySettings, record: RegistryStatusRecord): number | undefined {
+  if (registry.kind !== 'stackit' || (registry.target ?? 'config') !== 'config' || !record.accessTokenExpiresAt || !record.signedInAt) return undefined;
+  return Date.parse(record.accessTokenExpiresAt) - (registry.minTokenSeconds ?? defaultMinTokenSeconds) * 1000;
 }
 
 export function registryView(registry: RegistrySettings, record: RegistryStatusRecord, preferences: Preferences, now: number): RegistryView {
@@ -70,5 +77,10 @@ export function registryView(registry: RegistrySettings, record: RegistryStatusR
     notice: record.notice ?? null,
     lastError: record.lastError ?? null,
     actionUrl: record.actionUrl ?? null,
+    expiresAt: record.expiresAt ?? null,
+    expirySource: record.expirySource ?? null,
+    accessTokenExpiresAt: record.accessTokenExpiresAt ?? null,
+    note: registry.kind === 'token' ? (registry.note ?? null) : null,
+    pointer: registry.kind === 'harbor' ? null : tokenPointer({ ...registry, username: record.username }),
   };
 }

@@ -185,6 +185,7 @@ async function start(dir: string, log: Logger): Promise<void> {
         return guarded('refresh', action.name, () => api.refresh(action.name));
       case 'regenerate':
       case 'check':
+      case 'replace':
         return window.show({ name: action.name, intent: action.type });
       case 'open-url':
         return guarded('opening a page', undefined, () => (externalUrlAllowed(action.url, api.trustedOrigins()) ? shell.openExternal(action.url) : undefined));

@@ -7,7 +7,7 @@ import type { RegistryState } from '../settings/model.js';
 export type TrayLevel = 'fine' | 'attention' | 'action';
 
 export type TrayAction =
-  | { type: 'sign-in' | 'refresh' | 'regenerate' | 'check'; name: string }
+  | { type: 'sign-in' | 'refresh' | 'regenerate' | 'check' | 'replace'; name: string }
   | { type: 'open-url'; url: string }
   | { type: 'open-window' | 'toggle-start-at-login' | 'check-updates' | 'quit' };
 
@@ -36,6 +36,7 @@ const levelOf: Record<RegistryState, TrayLevel> = {
   'signed-out': 'attention',
   'needs-sign-in': 'action',
   'needs-web-login': 'action',
+  rejected: 'action',
   'keychain-locked': 'action',
   error: 'action',
 };
@@ -57,15 +58,34 @@ export function timeLeft(ms: number): string {
   return plural(Math.max(0, Math.floor(ms / minuteMs)), 'minute');
 }
 
+/** "Nov 24, 2026": the date beside a countdown, since "2 days" alone does not say when. */
+export function shortDate(at: number): string {
+  return new Date(at).toLocaleDateString('en-US', { month: 'short', day: 'numeric', year: 'numeric' });
+}
+
+/** A token's end in words: "expires in 29 days (Dec 21, 2026)", "never expires", "expiry unknown". */
+export function tokenExpiryWords(view: RegistryView, now: number): string {
+  if (view.expiresAt) {
+    const at = Date.parse(view.expiresAt);
+    return at <= now ? `expired ${shortDate(at)}` : `expires in ${timeLeft(at - now)} (${shortDate(at)})`;
+  }
+  return view.expirySource ? 'never expires' : 'expiry unknown';
+}
+
 /** The status line of one registry: "harbor.example.org — kept alive, 29 days left". */
 export function statusLine(view: RegistryView, now: number): string {
   const expiry = nearestExpiry(view);
   const left = expiry === undefined ? '' : `, ${timeLeft(expiry - now)} left`;
+  if (view.kind === 'token' && (view.state === 'valid' || view.state === 'expiring')) return `${view.registry} — token ${tokenExpiryWords(view, now)}`;
+  if (view.kind === 'stackit' && view.state === 'valid') return `${view.registry} — service account, tokens renewed by Berth${view.expiresAt ? `; key ${tokenExpiryWords(view, now)}` : ''}`;
+  if (view.kind === 'stackit' && view.state === 'expiring') return `${view.registry} — service-account key ${tokenExpiryWords(view, now)}`;
   switch (view.state) {
     case 'valid':
-      return view.kind === 'token' ? `${view.registry} — token from docker login` : `${view.registry} — kept alive${left}`;
+      return `${view.registry} — kept alive${left}`;
     case 'expiring':
       return `${view.registry} — expires soon${left}`;
+    case 'rejected':
+      return `${view.registry} — ${view.kind === 'stackit' ? 'key' : 'token'} rejected, replace it`;
     case 'offline':
       return `${view.registry} — offline, retrying${left}`;
     case 'signed-out':
@@ -85,16 +105,22 @@ function registryEntries(view: RegistryView): TrayEntry[] {
   const signedIn = view.username !== null && view.state !== 'signed-out';
   const entries: TrayEntry[] = [];
   // Harbor's web login in Berth's own window lets Berth see the result at once; otherwise the system browser.
-  if (view.actionUrl) {
+  if (view.actionUrl && view.kind === 'harbor') {
     entries.push({ label: "Log in to Harbor's web UI", action: view.method === 'web' ? { type: 'sign-in', name: view.name } : { type: 'open-url', url: view.actionUrl } });
   }
-  entries.push(
-    { label: signedIn ? 'Sign in again…' : 'Sign in…', action: { type: 'sign-in', name: view.name }, enabled: view.can.signIn },
-    { label: 'Renew now', action: { type: 'refresh', name: view.name }, enabled: view.can.keepAlive && signedIn },
-    { label: 'Regenerate CLI secret…', action: { type: 'regenerate', name: view.name }, enabled: view.can.regenerate && signedIn },
-    { label: 'Check image…', action: { type: 'check', name: view.name } },
-    { label: 'Open in browser', action: { type: 'open-url', url: view.url } },
-  );
+  if (view.can.replace) {
+    // A token or key is never renewed by signing in: the person gets a new one where the pointer says, and replaces it.
+    entries.push({ label: view.kind === 'stackit' ? 'Replace key…' : 'Replace token…', action: { type: 'replace', name: view.name } });
+    if (view.pointer?.url) entries.push({ label: view.kind === 'stackit' ? 'Open the STACKIT portal' : 'Where to get a new token', action: { type: 'open-url', url: view.pointer.url } });
+    entries.push({ label: 'Check now', action: { type: 'refresh', name: view.name }, enabled: signedIn });
+  } else {
+    entries.push(
+      { label: signedIn ? 'Sign in again…' : 'Sign in…', action: { type: 'sign-in', name: view.name }, enabled: view.can.signIn },
+      { label: 'Renew now', action: { type: 'refresh', name: view.name }, enabled: view.can.keepAlive && signedIn },
+      { label: 'Regenerate CLI secret…', action: { type: 'regenerate', name: view.name }, enabled: view.can.regenerate && signedIn },
+    );
+  }
+  entries.push({ label: 'Check image…', action: { type: 'check', name: view.name } }, { label: 'Open in browser', action: { type: 'open-url', url: view.url } });
   return entries;
 }
 

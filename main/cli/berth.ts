@@ -119,13 +119,15 @@ function nonNegativeNumber(value: string, flag: string): number {
 
 function statusJson(view: RegistryView) {
   const { name, kind, method, registry, target, username, state, idleDeadline, lastKeptAliveAt, nextKeepAliveAt, sessionExpiresAt, sessionFixed, notice, lastError, actionUrl } = view;
-  return { name, kind, method, registry, target, username, state, idleDeadline, lastKeptAliveAt, nextKeepAliveAt, sessionExpiresAt, sessionFixed, notice, lastError, actionUrl };
+  const { expiresAt, expirySource, accessTokenExpiresAt, note, pointer } = view;
+  return { name, kind, method, registry, target, username, state, idleDeadline, lastKeptAliveAt, nextKeepAliveAt, sessionExpiresAt, sessionFixed, notice, lastError, actionUrl, expiresAt, expirySource, accessTokenExpiresAt, note, pointer };
 }
 
 const methodWords: Record<SignInMethod, string> = {
   web: "Harbor's web login",
   oidc: "Berth's own OIDC client",
-  'docker-login': 'a token from docker login',
+  token: 'a token',
+  stackit: 'a STACKIT service account',
 };
 
 function describe(view: RegistryView, now = Date.now()): string {
@@ -138,10 +140,33 @@ function describe(view: RegistryView, now = Date.now()): string {
   if (view.lastKeptAliveAt) lines.push(`  last kept alive ${view.lastKeptAliveAt}`);
   if (view.nextKeepAliveAt) lines.push(`  next keep-alive ${view.nextKeepAliveAt}`);
   if (view.sessionExpiresAt) lines.push(`  Berth's session ends ${view.sessionExpiresAt}${view.sessionFixed ? ', keep-alive cannot extend it' : ''}`);
+  lines.push(...credentialLines(view, now));
   if (view.notice) lines.push(`  note: ${view.notice}`);
   if (view.lastError) lines.push(`  ${view.lastError}`);
   if (view.actionUrl) lines.push(`  fix: ${view.actionUrl}`);
   return lines.join('\n');
+}
+
+/** What `status` says of a token's or key's end, and of a STACKIT registry's short-lived tokens. */
+function credentialLines(view: RegistryView, now: number): string[] {
+  const lines: string[] = [];
+  if (view.kind === 'token') {
+    if (view.expiresAt) {
+      const days = Math.floor((Date.parse(view.expiresAt) - now) / 86_400_000);
+      lines.push(`  token expires ${view.expiresAt} (${days >= 0 ? `${days} days left` : 'passed'}${view.expirySource === 'given' ? ', as you said' : view.expirySource === 'jwt' ? ", from the token's exp" : ', as Harbor says'})`);
+    } else if (view.expirySource) lines.push('  token never expires, as Harbor says');
+    else lines.push(`  token expiry unknown: set it with \`berth set ${view.name} --expires <date>\` so Berth warns before`);
+    if (view.note) lines.push(`  token note: ${printable(view.note, 200)}`);
+  }
+  if (view.kind === 'stackit') {
+    if (view.expiresAt) lines.push(`  service-account key valid until ${view.expiresAt}`);
+    if (view.accessTokenExpiresAt) lines.push(`  current access token expires ${view.accessTokenExpiresAt}`);
+    if (view.target === 'config') {
+      lines.push(`  docker's copy of the access token lives only minutes and is renewed while Berth runs; \`berth target ${view.name} helper\` gives docker a fresh one at each pull`);
+    }
+  }
+  if (view.state === 'rejected' && view.pointer) lines.push(`  new ${view.kind === 'stackit' ? 'key' : 'token'}: ${view.pointer.where}`);
+  return lines;
 }
 
 function working(view: RegistryView): boolean {
@@ -177,7 +202,7 @@ function printViews(views: RegistryView[], json: boolean, io: CliIo): void {
 
 const commands: Record<string, Command> = {
   add: {
-    summary: 'add a Harbor registry by its URL',
+    summary: 'add a Harbor registry by its URL (a token registry: berth add token --help; STACKIT: berth add stackit --help)',
     usage:
       'berth add harbor <name> --url <harbor> [--client-id <id> [--issuer <URL>] [--scope "..."] [--auth-param k=v]... [--loopback-port <port>]] [--profile <file>] [--ca-file <pem>] [--idle-days 30] [--keep-alive-hours 24|0] [--warn-days 3] [--json]',
     flags: {
@@ -201,7 +226,7 @@ const commands: Record<string, Command> = {
     ],
     async run({ positionals, values }, io) {
       const [kind, named, ...rest] = positionals;
-      if (kind !== 'harbor') throw usageError(kind ? `Unknown registry kind "${kind}"; this version knows: harbor.` : 'Name the registry kind: berth add harbor <name> --url <harbor>');
+      if (kind !== 'harbor') throw usageError(kind ? `Unknown registry kind "${kind}"; this version knows: harbor, token, stackit.` : 'Name the registry kind: berth add harbor|token|stackit <name> --url <registry>');
       if (rest.length > 0) throw usageError('Expected one registry name after "harbor".');
       const profilePath = values.profile as string | undefined;
       const profile = profilePath === undefined ? undefined : parseRegistryProfile(readProfile(profilePath), profilePath);
@@ -439,6 +464,57 @@ const commands: Record<string, Command> = {
       return exitCodes.ok;
     },
   },
+  replace: {
+    summary: 'replace the token (or STACKIT key) of a registry with a new one: checked first, then written everywhere at once',
+    usage: 'berth replace <name> [--username <user>] [--secret-stdin] [--expires <date> | --expires-in 30d] [--key-file <file>] [--json]',
+    flags: {
+      username: { value: '<user>', description: 'a new user name to go with the token; default the one Berth has' },
+      'secret-stdin': { description: 'read the new token from standard input instead of asking for it (hidden) on a terminal' },
+      expires: { value: '<date>', description: 'when the new token expires; default: read from the token or from Harbor where possible' },
+      'expires-in': { value: '<days>d', description: 'when the new token expires, counted from now, e.g. 30d' },
+      'key-file': { value: '<file>', description: 'a STACKIT registry: the new service-account key file' },
+      json: jsonFlag,
+    },
+    examples: ['berth replace harness --expires-in 30d', "printf %s \"$NEW_SECRET\" | berth replace ci --secret-stdin", 'berth replace stackit --key-file ~/Downloads/new-key.json'],
+    async run({ positionals, values }, io) {
+      const name = one(positionals, 'registry name');
+      const api = await io.createApi(io.env);
+      const [current] = api.status(name) as [RegistryView];
+      if (!current.can.replace) throw usageError(`${name} signs in with ${methodWords[current.method]}: use \`berth login ${name}\` instead.`);
+      const stackit = current.kind === 'stackit';
+      if (stackit && typeof values['key-file'] !== 'string') throw usageError(`--key-file is required: the new service-account key file for ${name}.`);
+      if (!stackit && values['key-file'] !== undefined) throw usageError('--key-file is for STACKIT registries; give the new token with --secret-stdin or on the terminal.');
+      const expiresAt = expiryFlag(values);
+      const secret = stackit ? readKeyFile(values['key-file'] as string) : await readToken(values, io, 'new token');
+      const view = await api.replace(name, { username: (values.username as string | undefined) ?? current.username ?? '', secret, ...(expiresAt !== undefined ? { expiresAt } : {}) });
+      if (values.json) printJson(io, statusJson(view));
+      io.stderr(`Checked: ${view.registry} accepts the new ${stackit ? "service account's access token" : 'token'} of ${view.username}; it is in the keychain and in every place docker reads it.\n`);
+      return exitCodes.ok;
+    },
+  },
+  set: {
+    summary: "change a registry's settings: when its token expires, its note",
+    usage: 'berth set <name> [--expires <date> | --expires-in 30d | --expires unknown] [--note <text>] [--json]',
+    flags: {
+      expires: { value: '<date>', description: 'when the token expires, e.g. 2026-12-31; "unknown" forgets the date' },
+      'expires-in': { value: '<days>d', description: 'when the token expires, counted from now, e.g. 30d' },
+      note: { value: '<text>', description: "the token's description at the registry" },
+      json: jsonFlag,
+    },
+    examples: ['berth set harness --expires 2026-12-31', 'berth set ci --expires-in 90d', 'berth set ci --expires unknown'],
+    async run({ positionals, values }, io) {
+      const name = one(positionals, 'registry name');
+      const expires = values.expires === 'unknown' ? null : expiryFlag(values);
+      if (expires === undefined && values.note === undefined) throw usageError('Nothing to change: give --expires, --expires-in or --note.');
+      const view = await (await io.createApi(io.env)).updateRegistry(name, {
+        ...(expires !== undefined ? { expiresAt: expires } : {}),
+        ...(typeof values.note === 'string' ? { note: values.note } : {}),
+      });
+      if (values.json) printJson(io, statusJson(view));
+      else io.stdout(`${describe(view)}\n`);
+      return exitCodes.ok;
+    },
+  },
   config: {
     summary: 'where Berth keeps secrets: the OS keychain, or a file for machines without one',
     usage: 'berth config secret-store <keychain|file> [--json]',
@@ -484,6 +560,137 @@ const commands: Record<string, Command> = {
         io.stdout(healthy ? 'No problems found.\n' : `${findings.filter((finding) => !finding.ok).length} problem(s) found.\n`);
       }
       return healthy ? exitCodes.ok : exitCodes.failure;
+    },
+  },
+};
+
+/** `--expires 2026-12-31` or `--expires-in 30d` (days; `h` hours): the date as ISO, or undefined when neither is given. */
+function expiryFlag(values: Record<string, string | boolean | string[] | undefined>, now = Date.now()): string | undefined {
+  const at = values.expires as string | undefined;
+  const within = values['expires-in'] as string | undefined;
+  if (at !== undefined && within !== undefined) throw usageError('Give --expires or --expires-in, not both.');
+  if (within !== undefined) {
+    const match = /^(\d+(?:\.\d+)?)\s*([dh])$/i.exec(within.trim());
+    if (!match) throw usageError(`--expires-in takes a number of days or hours, like 30d or 12h, not "${within}".`);
+    return new Date(now + Number(match[1]) * (match[2]?.toLowerCase() === 'h' ? 3_600_000 : 86_400_000)).toISOString();
+  }
+  return at;
+}
+
+/** The token from standard input (`--secret-stdin`), or asked for without echo on a terminal. */
+async function readToken(values: Record<string, string | boolean | string[] | undefined>, io: CliIo, what: string): Promise<string> {
+  if (values['secret-stdin']) {
+    const secret = (await io.readStdin()).replace(/\r?\n$/, '');
+    if (secret.length > maxSecretLength) throw usageError(`The ${what} on standard input is longer than ${maxSecretLength} characters.`);
+    return secret;
+  }
+  if (!io.prompt) throw usageError(`Give the ${what} on standard input with --secret-stdin (there is no terminal to ask on).`);
+  return io.prompt(`${what[0]?.toUpperCase()}${what.slice(1)} (not shown): `, { hidden: true });
+}
+
+function readKeyFile(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    throw usageError(`Cannot read the key file ${path}: ${errorMessage(error)}`);
+  }
+}
+
+const tokenFlags: Record<string, Flag> = {
+  url: { value: '<registry>', description: "the registry's address (what docker login takes); a bare host means https://" },
+  username: { value: '<user>', description: 'the user name that goes with the token (a robot account is robot$<project>+<name>); asked for on a terminal when absent' },
+  'secret-stdin': { description: 'read the token from standard input instead of asking for it (hidden) on a terminal' },
+  expires: { value: '<date>', description: 'when the token expires, e.g. 2026-12-31; default: read from the token or from Harbor where possible' },
+  'expires-in': { value: '<days>d', description: 'when the token expires, counted from now, e.g. 30d (the default of Harness\'s "Set up client")' },
+  note: { value: '<text>', description: "the token's description at the registry; default for registries that want one token per machine: \"<hostname>, added by Berth <date>\"" },
+  'ca-file': { value: '<pem>', description: 'a CA certificate (PEM) to trust for this registry' },
+  'warn-days': { value: '<days>', description: 'days before the token expires at which the registry shows as expiring; default the preference (3)' },
+  json: jsonFlag,
+};
+
+/** `berth add token` and `berth add stackit`: registries whose credential the person brings, checked before anything is stored. */
+const addKinds: Record<string, Command> = {
+  token: {
+    summary: 'add a registry with a user name and token (robot account, personal access token, vendor token), checked before anything is stored',
+    usage: 'berth add token <name> --url <registry> --username <user> [--secret-stdin] [--expires <date> | --expires-in 30d] [--note <text>] [--ca-file <pem>] [--warn-days 3] [--json]',
+    flags: tokenFlags,
+    examples: [
+      'berth add token harness --url pkg.harness.io --username me@example.org --expires-in 30d',
+      "printf %s \"$ROBOT_SECRET\" | berth add token ci --url harbor.example.org --username 'robot$team+ci' --secret-stdin",
+      'berth add token thinkwise --url registry.thinkwisesoftware.com --username tw-1234 --note "laptop-7, added by Berth 2026-11-22"',
+    ],
+    async run({ positionals, values }, io) {
+      const [, name, ...rest] = positionals;
+      if (!name || rest.length > 0) throw usageError('Name the registry: berth add token <name> --url <registry> --username <user>');
+      if (typeof values.url !== 'string') throw usageError('--url is required: the registry docker logs in to (a bare host means https).');
+      const api = await io.createApi(io.env);
+      const advice = api.tokenAdvice(values.url);
+      if (advice.suggestedNote && values.note === undefined && !values['secret-stdin']) {
+        io.stderr(`${advice.registry} wants one token per machine: describe this machine's token as "${advice.suggestedNote}".\n`);
+      }
+      let username = values.username as string | undefined;
+      if (username === undefined) {
+        if (!io.prompt) throw usageError('--username is required when there is no terminal to ask on.');
+        username = await io.prompt(`User name at ${advice.registry}: `);
+      }
+      const expiresAt = expiryFlag(values);
+      const secret = await readToken(values, io, 'token');
+      const { view, warnings } = await api.addRegistry({
+        kind: 'token',
+        name,
+        url: values.url,
+        username,
+        secret,
+        ...(expiresAt !== undefined ? { expiresAt } : {}),
+        ...(typeof values.note === 'string' ? { note: values.note } : {}),
+        ...(typeof values['ca-file'] === 'string' ? { caFile: values['ca-file'] } : {}),
+        ...(values['warn-days'] !== undefined ? { warnDays: nonNegativeNumber(values['warn-days'] as string, '--warn-days') } : {}),
+      });
+      let shown = view;
+      if (view.expirySource === null && io.prompt && !values['secret-stdin']) {
+        const answer = (await io.prompt('When does the token expire? (2026-12-31, or Enter if you do not know): ')).trim();
+        if (answer) shown = await api.updateRegistry(name, { expiresAt: answer });
+      } else {
+        for (const warning of warnings) io.stderr(`warning: ${warning}\n`);
+      }
+      if (values.json) printJson(io, statusJson(shown));
+      io.stderr(`Checked: ${shown.registry} accepts the token of ${shown.username}. It is in the keychain, and docker credentials for ${shown.registry} are in place.\n`);
+      return exitCodes.ok;
+    },
+  },
+  stackit: {
+    summary: "add a STACKIT Container Registry through a service account's key (the key flow); Berth mints short-lived access tokens",
+    usage: 'berth add stackit <name> --url <registry> --key-file <service-account-key.json> [--username <e-mail>] [--token-endpoint <URL>] [--min-token-seconds 300] [--ca-file <pem>] [--json]',
+    flags: {
+      url: { value: '<registry>', description: "the registry's address, e.g. registry.onstackit.cloud" },
+      'key-file': { value: '<file>', description: 'the service-account key JSON from the STACKIT portal (with its private key); kept in the keychain, the file is not needed afterwards' },
+      username: { value: '<e-mail>', description: "the user name the registry expects; default the service account's e-mail (credentials.iss)" },
+      'token-endpoint': { value: '<URL>', description: "where the key's assertions go; default STACKIT_TOKEN_BASEURL, else the key's tokenEndpoint, else STACKIT's" },
+      'min-token-seconds': { value: '<seconds>', description: 'an access token handed to docker has at least this long left; default 300' },
+      'ca-file': { value: '<pem>', description: 'a CA certificate (PEM) to trust for this registry and the token endpoint' },
+      json: jsonFlag,
+    },
+    examples: ['berth add stackit stackit --url registry.onstackit.cloud --key-file ~/Downloads/sa-key.json', 'berth target stackit helper'],
+    async run({ positionals, values }, io) {
+      const [, name, ...rest] = positionals;
+      if (!name || rest.length > 0) throw usageError('Name the registry: berth add stackit <name> --url <registry> --key-file <key file>');
+      if (typeof values.url !== 'string') throw usageError('--url is required: the registry docker logs in to (e.g. registry.onstackit.cloud).');
+      if (typeof values['key-file'] !== 'string') throw usageError('--key-file is required: the service-account key JSON from the STACKIT portal.');
+      const api = await io.createApi(io.env);
+      const { view, warnings } = await api.addRegistry({
+        kind: 'stackit',
+        name,
+        url: values.url,
+        key: readKeyFile(values['key-file']),
+        ...(typeof values.username === 'string' ? { username: values.username } : {}),
+        ...(typeof values['token-endpoint'] === 'string' ? { tokenEndpoint: values['token-endpoint'] } : {}),
+        ...(values['min-token-seconds'] !== undefined ? { minTokenSeconds: positiveNumber(values['min-token-seconds'] as string, '--min-token-seconds') as number } : {}),
+        ...(typeof values['ca-file'] === 'string' ? { caFile: values['ca-file'] } : {}),
+      });
+      if (values.json) printJson(io, { ...statusJson(view), warnings });
+      for (const warning of warnings) io.stderr(`warning: ${warning}\n`);
+      io.stderr(`Checked: ${view.registry} accepts the service account's access token as ${view.username}. The key is in the keychain; you may delete the key file.\n`);
+      return exitCodes.ok;
     },
   },
 };
@@ -566,7 +773,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     io.stdout(`${berthVersion()}\n`);
     return exitCodes.ok;
   }
-  const command = commands[name];
+  // `berth add token` and `berth add stackit` have flags of their own.
+  const command = name === 'add' && rest[0] !== undefined && rest[0] in addKinds ? addKinds[rest[0]] : commands[name];
   if (!command) {
     io.stderr(`berth: unknown command "${name}".\n\n${overview()}\n`);
     return exitCodes.usage;

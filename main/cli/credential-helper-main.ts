@@ -1,8 +1,8 @@
 import { errorMessage } from '../errors.js';
 import { redact } from '../log/redact.js';
 import { chosenSecretStore } from '../secrets/chosen-store.js';
-import { configDir } from '../settings/paths.js';
-import { managedRegistries, savedSecretStore } from '../settings/quick-read.js';
+import { configDir, lockDir } from '../settings/paths.js';
+import { managedRegistries, savedSecretStore, type ManagedRegistry } from '../settings/quick-read.js';
 import { HelperFailure, runCredentialHelper } from './credential-helper.js';
 import { endProcess } from './end-process.js';
 import { terminalText } from '../log/printable.js';
@@ -16,16 +16,38 @@ async function readStdin(): Promise<string> {
 // `store` and `erase` change settings, so only they load the full API; `get` stays light.
 const api = async () => (await import('../api/node.js')).createNodeApi();
 
+const secretStore = async () => {
+  const saved = await savedSecretStore(configDir());
+  return chosenSecretStore(configDir(), process.env, () => saved, { timeoutMs: 5_000 });
+};
+
+/** A STACKIT registry's access token: a cached one costs a keychain read; minting (rare) takes the registry's lock, so processes never mint side by side. */
+async function accessToken(registry: ManagedRegistry): Promise<string> {
+  const [{ freshAccessToken }, { defaultMinTokenSeconds }] = await Promise.all([import('../stackit/access-token.js'), import('../settings/model.js')]);
+  if (!registry.tokenEndpoint) throw new Error(`${registry.name} has no token endpoint in Berth's settings: add it again with \`berth add stackit\`.`);
+  const source = { name: registry.name, tokenEndpoint: registry.tokenEndpoint, caFile: registry.caFile, minTokenSeconds: registry.minTokenSeconds ?? defaultMinTokenSeconds };
+  const secrets = await secretStore();
+  const { usableToken } = await import('../stackit/key-flow.js');
+  const cached = usableToken(await secrets.get(registry.name, 'access-token'), source.minTokenSeconds, Date.now());
+  if (cached) return cached.token;
+  const { RegistryLocks } = await import('../keepalive/registry-lock.js');
+  try {
+    return (await new RegistryLocks(lockDir(configDir())).withLock(registry.name, () => freshAccessToken(source, secrets))).token;
+  } catch (error) {
+    // A key STACKIT no longer knows: the registry's state says so at once (a pass records it), not at tomorrow's check.
+    if ((error as { code?: unknown }).code === 'rejected') await (await api()).refresh(registry.name).catch(() => undefined);
+    throw error;
+  }
+}
+
 const code = await runCredentialHelper(process.argv[2], {
   stdin: readStdin,
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
   registries: () => managedRegistries(configDir()),
   // docker waits for this answer on every pull: a keychain that does not answer fails it in seconds.
-  secret: async (registry, kind) => {
-    const saved = await savedSecretStore(configDir());
-    return chosenSecretStore(configDir(), process.env, () => saved, { timeoutMs: 5_000 }).get(registry, kind, { expected: true });
-  },
+  secret: async (registry, kind) => (await secretStore()).get(registry, kind, { expected: true }),
+  accessToken,
   store: async (login) => (await (await api()).storeDockerLogin(login)).name,
   erase: async (serverUrl) => (await api()).eraseDockerLogin(serverUrl),
 }).catch((error: unknown) => {

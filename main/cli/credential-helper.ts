@@ -11,6 +11,8 @@ export interface HelperIo {
   registries: () => Promise<ManagedRegistry[]>;
   /** A registry's secret from the keychain. */
   secret: (registry: string, kind: SecretKind) => Promise<string | null>;
+  /** A `stackit` registry's access token with enough time left: the cached one, or one minted now under the registry's lock. */
+  accessToken: (registry: ManagedRegistry) => Promise<string>;
   /** Keeps what `docker login` handed over; returns the Berth registry's name. */
   store: (login: DockerLogin) => Promise<string>;
   /** Forgets what `docker login` stored; returns the Berth registry's name, or null when there was none. */
@@ -47,7 +49,7 @@ export async function runCredentialHelper(action: string | undefined, io: Helper
       const key = registryKey((await io.stdin()).trim());
       const registry = (await io.registries()).find((candidate) => registryKey(hostOf(candidate.url)) === key);
       const username = registry?.username;
-      const secret = registry && username !== undefined ? await io.secret(registry.name, credentialSecretKind(registry.kind)) : null;
+      const secret = !registry || username === undefined ? null : registry.kind === 'stackit' ? await io.accessToken(registry) : await io.secret(registry.name, credentialSecretKind(registry.kind));
       if (!registry || username === undefined || !secret) {
         io.stdout(`${notFound}\n`);
         return 1;

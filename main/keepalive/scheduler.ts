@@ -9,6 +9,8 @@ export interface KeepAliveTarget {
   state: RegistryState;
   lastKeptAliveAt?: number;
   nextKeepAliveAt?: number;
+  /** A pass must run by then, whatever the interval says (a short-lived token written to docker's config runs out). */
+  dueBy?: number;
 }
 
 export interface KeepAliveTiming {
@@ -62,6 +64,9 @@ interface Entry {
   state: RegistryState;
 }
 
+// A token that lives shorter than the margin kept before its end would otherwise make passes run back to back.
+const minimumGapMs = 1_000;
+
 export function jittered(delayMs: number, jitter: number, random: () => number): number {
   return Math.round(delayMs * (1 + jitter * (2 * random() - 1)));
 }
@@ -113,11 +118,15 @@ export class KeepAliveScheduler {
       const entry = this.entries.get(target.name);
       if (entry) {
         entry.intervalMs = target.intervalMs;
+        if (target.dueBy !== undefined && target.dueBy < entry.due && !this.passing.has(target.name)) {
+          entry.due = Math.max(target.dueBy, now);
+          this.deps.planned(target.name, new Date(entry.due));
+        }
         // A pass under way reports its own outcome when it ends.
         if (target.state !== entry.state && !this.passing.has(target.name)) this.replan(target.name, entry, target.state, now);
         continue;
       }
-      const due = Math.max(target.nextKeepAliveAt ?? (target.lastKeptAliveAt !== undefined ? target.lastKeptAliveAt + target.intervalMs : now), now);
+      const due = Math.max(Math.min(target.nextKeepAliveAt ?? (target.lastKeptAliveAt !== undefined ? target.lastKeptAliveAt + target.intervalMs : now), target.dueBy ?? Infinity), now);
       this.entries.set(target.name, { due, intervalMs: target.intervalMs, failures: 0, state: target.state });
       // A registry just signed in shows its next keep-alive at once, not after its first pass.
       if (due !== target.nextKeepAliveAt) this.deps.planned(target.name, new Date(due));
@@ -202,8 +211,9 @@ export class KeepAliveScheduler {
     const { jitter } = this.timing;
     const last = target.lastKeptAliveAt;
     // Another process (the CLI, a second app) kept it alive lately: follow on from there instead of repeating its pass.
-    if (entry.failures === 0 && entry.recheckUntil === undefined && keptFine(target.state) && last !== undefined && last + entry.intervalMs * (1 - jitter) > startedAt) {
-      entry.due = last + jittered(entry.intervalMs, jitter, this.random);
+    const dueBy = target.dueBy ?? Infinity;
+    if (entry.failures === 0 && entry.recheckUntil === undefined && keptFine(target.state) && last !== undefined && last + entry.intervalMs * (1 - jitter) > startedAt && dueBy > startedAt) {
+      entry.due = Math.min(last + jittered(entry.intervalMs, jitter, this.random), dueBy);
       this.deps.planned(name, new Date(entry.due));
       return;
     }
@@ -219,7 +229,9 @@ export class KeepAliveScheduler {
     if (!this.entries.has(name)) return;
     entry.state = state;
     const finishedAt = this.clock.now();
-    entry.due = finishedAt + jittered(this.delayAfter(entry, state, finishedAt), jitter, this.random);
+    // The pass may have put a new short-lived token in place: its end is read again, not the one from before the pass.
+    const renewBy = keptFine(state) ? this.deps.targets().find((candidate) => candidate.name === name)?.dueBy : undefined;
+    entry.due = Math.min(finishedAt + jittered(this.delayAfter(entry, state, finishedAt), jitter, this.random), Math.max(renewBy ?? Infinity, finishedAt + minimumGapMs));
     this.deps.planned(name, new Date(entry.due));
     this.deps.onPass?.({ name, state, startedAt, ms: finishedAt - startedAt, nextAt: entry.due });
   }

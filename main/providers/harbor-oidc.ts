@@ -8,6 +8,7 @@ import { discover, refreshTokens, revokeRefreshToken, sessionLingers, signInWith
 import { checkBasicCredentials, discoverTokenService } from '../registry/token-auth.js';
 import type { SecretStore } from '../secrets/keychain.js';
 import type { HarborOidcSettings } from '../settings/model.js';
+import { prepareHarborOidc } from './harbor-settings.js';
 import { checkCliSecret, harborClient, harborSessionNotices, putNewSecret, signInAgain, useStoredSecret, verifiedNewSecret, webLoginNeeded } from './harbor-cli-secret.js';
 import type { CredentialMethod, MethodDependencies, SessionOutcome, SignedInSession, SignInRequest } from './method.js';
 
@@ -271,4 +272,4 @@ async function signOut(registry: HarborOidcSettings, refreshToken: string | null
 }
 
 /** Method `oidc`: Berth's own public client at the identity provider, registered by an administrator. */
-export const harborOidc: CredentialMethod<HarborOidcSettings> = { name: 'oidc', signIn, keepAlive, regenerate, signOut };
+export const harborOidc: CredentialMethod<HarborOidcSettings> = { name: 'oidc', prepare: prepareHarborOidc, signIn, keepAlive, regenerate, signOut };

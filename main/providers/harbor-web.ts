@@ -5,6 +5,7 @@ import { webSessionAuth } from '../harbor/web-session.js';
 import { harborWebSession, signInThroughWindow } from '../harbor/web-windows.js';
 import { rememberSecret } from '../log/redact.js';
 import type { HarborWebSettings } from '../settings/model.js';
+import { prepareHarborWeb } from './harbor-settings.js';
 import { checkCliSecret, harborClient, harborSessionNotices, putNewSecret, signInAgain, useStoredSecret, verifiedNewSecret } from './harbor-cli-secret.js';
 import type { CredentialMethod, MethodDependencies, SessionOutcome, SignedInSession, SignInRequest } from './method.js';
 
@@ -106,4 +107,4 @@ async function signOut(registry: HarborWebSettings, _refreshToken: string | null
 }
 
 /** Method `web`: Harbor's own web login, which needs nothing registered at the identity provider. */
-export const harborWeb: CredentialMethod<HarborWebSettings> = { name: 'web', signIn, keepAlive, regenerate, signOut };
+export const harborWeb: CredentialMethod<HarborWebSettings> = { name: 'web', prepare: prepareHarborWeb, signIn, keepAlive, regenerate, signOut };

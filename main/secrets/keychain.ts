@@ -11,15 +11,17 @@ import { checkSecretService } from './secret-service-probe.js';
 export const keychainService = 'Berth';
 
 /**
- * One keychain entry per registry and kind: a Harbor registry's session and CLI secret, the token `docker login` gave,
- * the registry tokens `berth check` may reuse for a minute, and a regenerated secret not yet in place everywhere.
+ * One keychain entry per registry and kind: a Harbor registry's session and CLI secret, a token registry's token, the
+ * registry tokens `berth check` may reuse for a minute, a regenerated secret not yet in place everywhere, and a STACKIT
+ * registry's service-account key and the short-lived access token minted with it.
  */
-export type SecretKind = 'refresh-token' | 'cli-secret' | 'token' | 'registry-tokens' | 'pending-cli-secret';
-export const secretKinds: readonly SecretKind[] = ['refresh-token', 'cli-secret', 'token', 'registry-tokens', 'pending-cli-secret'];
+export type SecretKind = 'refresh-token' | 'cli-secret' | 'token' | 'registry-tokens' | 'pending-cli-secret' | 'service-account-key' | 'access-token';
+export const secretKinds: readonly SecretKind[] = ['refresh-token', 'cli-secret', 'token', 'registry-tokens', 'pending-cli-secret', 'service-account-key', 'access-token'];
 
 /** The entry that holds the password docker sends for a registry of this kind. */
 export function credentialSecretKind(kind: RegistryKind): SecretKind {
-  return kind === 'token' ? 'token' : 'cli-secret';
+  if (kind === 'token') return 'token';
+  return kind === 'stackit' ? 'access-token' : 'cli-secret';
 }
 
 export interface SecretStore {

@@ -46,19 +46,44 @@ export interface HarborOidcSettings extends HarborBase {
 
 export type HarborRegistrySettings = HarborWebSettings | HarborOidcSettings;
 
-/** A user name and token docker handed to Berth's credential helper (`docker login`); nothing to keep alive. */
-export interface TokenRegistrySettings extends RegistryBase {
-  kind: 'token';
+/** Where to get a new token when a registry rejects the one Berth holds: a sentence, and a page when there is one. */
+export interface TokenPointer {
+  where: string;
+  url?: string;
 }
 
-export type RegistrySettings = HarborRegistrySettings | TokenRegistrySettings;
+/** A user name and token (robot account, personal access token, vendor token): checked daily, warned about, replaced. */
+export interface TokenRegistrySettings extends RegistryBase {
+  kind: 'token';
+  /** What the token is for, as the person described it at the registry (e.g. `laptop-7, added by Berth 2026-11-22`). */
+  note?: string;
+  /** Hours between checks of the token; 0 turns them off; absent: the preference. */
+  keepAliveHours?: number;
+  /** Where to get a new token, from a registry profile; absent: Berth's table of known registries. */
+  pointer?: TokenPointer;
+  /** `docker login` stored it through docker-credential-berth, rather than `berth add token`. */
+  fromDockerLogin?: boolean;
+}
+
+/** A STACKIT service account's key (in the keychain) mints short-lived access tokens that the registry accepts as passwords. */
+export interface StackitRegistrySettings extends RegistryBase {
+  kind: 'stackit';
+  /** The token endpoint the key's assertions go to (the SDK's precedence: given, `STACKIT_TOKEN_BASEURL`, the key's own, the default). */
+  tokenEndpoint: string;
+  /** A token handed to docker has at least this many seconds left; default 300 (the issue's five minutes). */
+  minTokenSeconds?: number;
+  /** Hours between checks of the key when nothing else mints a token; absent: the preference. */
+  keepAliveHours?: number;
+}
+
+export type RegistrySettings = HarborRegistrySettings | TokenRegistrySettings | StackitRegistrySettings;
 export type RegistryKind = RegistrySettings['kind'];
 
-/** How a registry's credential comes about, as `status` and the window show it: `docker-login` for a token docker handed over. */
-export type SignInMethod = HarborMethod | 'docker-login';
+/** How a registry's credential comes about, as `status` and the window show it. */
+export type SignInMethod = HarborMethod | 'token' | 'stackit';
 
 export function signInMethodOf(registry: RegistrySettings): SignInMethod {
-  return registry.kind === 'harbor' ? registry.method : 'docker-login';
+  return registry.kind === 'harbor' ? registry.method : registry.kind;
 }
 
 /** How docker gets a registry's credential: written into its config (or its credential store), or asked of Berth on each use. */
@@ -82,7 +107,8 @@ export interface SettingsData {
 }
 
 // `keychain-locked`: the OS keychain is locked or not answering; docker's copy may still work, and nothing is known to be expired.
-export const registryStates = ['signed-out', 'valid', 'expiring', 'needs-sign-in', 'needs-web-login', 'keychain-locked', 'offline', 'error'] as const;
+// `rejected`: the registry no longer accepts the token or key Berth holds (expired or revoked); only a new one fixes it.
+export const registryStates = ['signed-out', 'valid', 'expiring', 'needs-sign-in', 'needs-web-login', 'rejected', 'keychain-locked', 'offline', 'error'] as const;
 export type RegistryState = (typeof registryStates)[number];
 
 /** What Berth last learned about a registry; persisted so the CLI, tray and window agree. No secrets. */
@@ -102,9 +128,18 @@ export interface RegistryStatusRecord {
   /** Something that does not change the state but will need the person (a browser-bound session, a Harbor without offline access, a session the provider kept after sign-out). */
   notice?: string;
   lastError?: string;
-  /** The URL that fixes a `needs-web-login` state. */
+  /** The URL that fixes a `needs-web-login` or `rejected` state. */
   actionUrl?: string;
+  /** When the token (or the service-account key) stops working and Berth cannot renew it; absent: not known. */
+  expiresAt?: string;
+  /** Where `expiresAt` comes from: a date the person gave, the token's own `exp`, Harbor's robot record, the key file. */
+  expirySource?: ExpirySource;
+  /** When docker's current short-lived access token (a `stackit` registry) expires. */
+  accessTokenExpiresAt?: string;
 }
+
+export const expirySources = ['given', 'jwt', 'harbor', 'key'] as const;
+export type ExpirySource = (typeof expirySources)[number];
 
 export interface StatusData {
   registries: Record<string, RegistryStatusRecord>;
@@ -115,4 +150,6 @@ export const registryNamePattern = /^[a-z0-9][a-z0-9._-]{0,62}$/;
 
 export const defaultScopes = 'openid profile email offline_access';
 export const defaultIdleDays = 30;
+/** What an access token handed to docker has left at least, unless the registry says otherwise: five minutes. */
+export const defaultMinTokenSeconds = 300;
 export const defaultPreferences: Preferences = { keepAliveHours: 24, warnDays: 3, target: 'config' };

@@ -9,6 +9,10 @@ export interface ManagedRegistry {
   kind: RegistryKind;
   url: string;
   username?: string;
+  /** A `stackit` registry: where its key mints access tokens, and how long one handed to docker must have left. */
+  tokenEndpoint?: string;
+  minTokenSeconds?: number;
+  caFile?: string;
 }
 
 async function readJson<T>(path: string): Promise<Partial<T>> {
@@ -47,7 +51,16 @@ export async function managedRegistries(dir: string): Promise<ManagedRegistry[]>
   return (registries as Record<string, unknown>[]).map((registry) => {
     const record = records[registry.name as string];
     const username = isObject(record) && typeof record.username === 'string' ? record.username : undefined;
-    return { name: registry.name as string, kind: registry.kind === 'token' ? 'token' : 'harbor', url: registry.url as string, ...(username !== undefined ? { username } : {}) };
+    const kind: RegistryKind = registry.kind === 'token' || registry.kind === 'stackit' ? registry.kind : 'harbor';
+    return {
+      name: registry.name as string,
+      kind,
+      url: registry.url as string,
+      ...(username !== undefined ? { username } : {}),
+      ...(typeof registry.tokenEndpoint === 'string' ? { tokenEndpoint: registry.tokenEndpoint } : {}),
+      ...(typeof registry.minTokenSeconds === 'number' ? { minTokenSeconds: registry.minTokenSeconds } : {}),
+      ...(typeof registry.caFile === 'string' ? { caFile: registry.caFile } : {}),
+    };
   });
 }
 

@@ -1,4 +1,4 @@
-import { harborMethods, registryNamePattern, registryStates } from './model.js';
+import { expirySources, harborMethods, registryNamePattern, registryStates } from './model.js';
 
 /** What is wrong with a parsed settings or status file, one entry per field; empty when the file is sound. */
 type Problems = string[];
@@ -52,6 +52,14 @@ const method = [(value: unknown) => (harborMethods as readonly unknown[]).includ
 
 const port = [(value: unknown) => Number.isInteger(value) && (value as number) >= 1 && (value as number) <= 65535, 'a port number (1 to 65535)'] as Rule;
 
+const pointer = [
+  (value: unknown) => isObject(value) && typeof value.where === 'string' && value.where !== '' && (value.url === undefined || (isUrl(value.url) && (value.url as string).startsWith('https://'))),
+  'an object with "where" (a sentence) and optionally "url" (https)',
+] as Rule;
+
+/** What a token registry has beside the common fields. */
+const tokenFields = { note: string, pointer } as Record<string, Rule>;
+
 const harborFields = {
   name: [(value: unknown) => typeof value === 'string' && registryNamePattern.test(value), 'lower-case letters, digits, ".", "_" and "-" (up to 63)'],
   url,
@@ -77,11 +85,15 @@ function registryProblems(problems: Problems, at: string, registry: unknown): vo
     registry,
     {
       ...harborFields,
-      kind: [(value) => value === 'harbor' || value === 'token', '"harbor" or "token"'],
+      kind: [(value) => value === 'harbor' || value === 'token' || value === 'stackit', '"harbor", "token" or "stackit"'],
       caFile: string,
       keepAliveHours: zeroOrMore,
       warnDays: zeroOrMore,
       target,
+      ...tokenFields,
+      tokenEndpoint: url,
+      minTokenSeconds: positive,
+      fromDockerLogin: [(value: unknown) => typeof value === 'boolean', 'true or false'],
     },
     requiredFields(registry),
   );
@@ -89,6 +101,7 @@ function registryProblems(problems: Problems, at: string, registry: unknown): vo
 
 /** Berth's own client needs its identity-provider details; Harbor's web login and a token need none. No method: written before web login existed, so `oidc`. */
 function requiredFields(registry: Record<string, unknown>): string[] {
+  if (registry.kind === 'stackit') return ['name', 'kind', 'url', 'tokenEndpoint'];
   if (registry.kind !== 'harbor') return ['name', 'kind', 'url'];
   if (registry.method === 'web') return ['name', 'kind', 'url', 'idleDays'];
   return ['name', 'kind', 'url', 'issuer', 'clientId', 'scopes', 'authParams', 'idleDays'];
@@ -144,6 +157,9 @@ export function statusProblems(data: Record<string, unknown>): Problems {
         notice: string,
         lastError: string,
         actionUrl: string,
+        expiresAt: date,
+        expirySource: [(value) => (expirySources as readonly unknown[]).includes(value), `one of ${expirySources.join(', ')}`],
+        accessTokenExpiresAt: date,
       },
       ['state'],
     );
@@ -174,6 +190,7 @@ export function addHarborInputProblems(data: unknown): Problems {
   const problems: Problems = [];
   const rules = {
     ...harborFields,
+    kind: [(value: unknown) => value === 'harbor', '"harbor"'] as Rule,
     keepAliveHours: zeroOrMore,
     warnDays: zeroOrMore,
   };
@@ -194,13 +211,46 @@ export function preferencesChangeProblems(data: unknown): Problems {
   return problems;
 }
 
+/** Problems in the window's request to add a token registry; the token itself is checked at the registry by `addRegistry`. */
+export function addTokenInputProblems(data: unknown): Problems {
+  if (!isObject(data)) return ['the registry must be an object'];
+  const problems: Problems = [];
+  const rules = {
+    kind: [(value: unknown) => value === 'token', '"token"'] as Rule,
+    name: harborFields.name as Rule,
+    url: boundedText(2048),
+    username: boundedText(255),
+    secret: boundedText(4096),
+    expiresAt: date,
+    note: [(value: unknown) => typeof value === 'string' && value.length <= 500, 'a string of at most 500 characters'] as Rule,
+    warnDays: zeroOrMore,
+  };
+  unknownFields(problems, '', data, Object.keys(rules));
+  fields(problems, '', data, rules, ['kind', 'name', 'url', 'username', 'secret']);
+  return problems;
+}
+
+/** Problems in a change the window asks for (`updateRegistry`). */
+export function registryChangeProblems(data: unknown): Problems {
+  if (!isObject(data)) return ['the change must be an object'];
+  const problems: Problems = [];
+  const rules = {
+    name: harborFields.name as Rule,
+    expiresAt: [(value: unknown) => value === null || (typeof value === 'string' && !Number.isNaN(Date.parse(value))), 'a date (ISO 8601) or null'] as Rule,
+    note: [(value: unknown) => typeof value === 'string' && value.length <= 500, 'a string of at most 500 characters'] as Rule,
+  };
+  unknownFields(problems, '', data, Object.keys(rules));
+  fields(problems, '', data, rules, ['name']);
+  return problems;
+}
+
 const boundedText = (maxLength: number) => [(value: unknown) => typeof value === 'string' && value.length > 0 && value.length <= maxLength, `a non-empty string of at most ${maxLength} characters`] as Rule;
 
 /** Problems in the window's pasted CLI secret (method `web`); the registry's name is checked like every other. */
 export function pastedSecretProblems(data: unknown): Problems {
   if (!isObject(data)) return ['the sign-in must be an object'];
   const problems: Problems = [];
-  const rules = { name: harborFields.name as Rule, username: boundedText(255), secret: boundedText(4096) };
+  const rules = { name: harborFields.name as Rule, username: boundedText(255), secret: boundedText(4096), expiresAt: date };
   unknownFields(problems, '', data, Object.keys(rules));
   fields(problems, '', data, rules, ['name', 'username', 'secret']);
   return problems;

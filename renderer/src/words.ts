@@ -3,14 +3,16 @@ import type { CheckVerdict, RegistryState, SignInMethod } from '../../main/api/b
 export const methodWords: Record<SignInMethod, string> = {
   web: 'Harbor’s web login',
   oidc: 'Berth’s own sign-in',
-  'docker-login': 'a token from docker login',
+  token: 'a token',
+  stackit: 'a STACKIT service account',
 };
 
 /** What each method is, technically, for the tooltip. */
 export const methodTerms: Record<SignInMethod, string> = {
   web: 'Harbor’s own OIDC login (/c/oidc/login); nothing is registered for Berth anywhere',
   oidc: 'An OIDC client registered for Berth at the identity provider: authorization code with PKCE on a loopback port',
-  'docker-login': 'A username and token docker login stored through docker-credential-berth',
+  token: 'A user name and token (robot account, personal access token): checked daily, replaced by you',
+  stackit: 'A STACKIT service-account key in the keychain mints short-lived access tokens (the key flow)',
 };
 
 export const stateBadge: Record<RegistryState, { text: string; tone: 'good' | 'warn' | 'bad' | 'quiet' }> = {
@@ -20,6 +22,7 @@ export const stateBadge: Record<RegistryState, { text: string; tone: 'good' | 'w
   'signed-out': { text: 'Signed out', tone: 'quiet' },
   'needs-sign-in': { text: 'Sign-in needed', tone: 'bad' },
   'needs-web-login': { text: 'Web login needed', tone: 'bad' },
+  rejected: { text: 'Rejected', tone: 'bad' },
   'keychain-locked': { text: 'Keychain locked', tone: 'bad' },
   error: { text: 'Error', tone: 'bad' },
 };
@@ -32,6 +35,7 @@ export const stateSentence: Record<RegistryState, string> = {
   'signed-out': 'Not signed in: docker has no credentials from Berth.',
   'needs-sign-in': 'Berth’s session has ended: sign in again.',
   'needs-web-login': 'Harbor’s own session has expired: log in to its web UI.',
+  rejected: 'The registry no longer accepts this token: it expired or was revoked. Get a new one and replace it.',
   'keychain-locked': 'The OS keychain is locked or not answering: unlock it, and Berth tries again.',
   error: 'Something went wrong.',
 };

@@ -23,6 +23,11 @@ export function harborView(name: string, state: RegistryState, extra: Partial<Re
     notice: null,
     lastError: null,
     actionUrl: null,
+    expiresAt: null,
+    expirySource: null,
+    accessTokenExpiresAt: null,
+    note: null,
+    pointer: null,
     ...extra,
   };
 }

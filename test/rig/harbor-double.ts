@@ -3,6 +3,7 @@ import { createServer, request as forward, type IncomingMessage, type Server, ty
 import type { AddressInfo } from 'node:net';
 import { createRemoteJWKSet, jwtVerify, SignJWT } from 'jose';
 import * as oidc from 'openid-client';
+import { HarborRobots, parseHarborQuery, type RobotRecord } from './harbor-robots.js';
 
 /**
  * A test double of Harbor that does what shared/harbor-facts.md says and nothing more:
@@ -60,8 +61,9 @@ interface WebSession {
 }
 
 interface SecurityContext {
-  kind: 'anonymous' | 'oidc' | 'admin';
+  kind: 'anonymous' | 'oidc' | 'admin' | 'robot';
   user?: HarborUserRecord;
+  robot?: RobotRecord;
   username: string;
 }
 
@@ -163,6 +165,8 @@ export class HarborDouble {
   readonly requestTimes: number[] = [];
   /** Added before every response, to stand in for a network round trip (benchmarks). */
   responseDelayMs = 0;
+  /** Robot accounts (`robot$<project>+<name>`), and the STACKIT service accounts linked to them. */
+  readonly robots = new HarborRobots((project) => this.projectIdOf(project));
 
   constructor(private readonly options: HarborDoubleOptions) {
     this.projects = options.projects ?? [{ name: 'demo', public: false, members: '*' }];
@@ -352,6 +356,12 @@ export class HarborDouble {
     return payload as { sub: string; iss: string; preferred_username?: string; email?: string };
   }
 
+  /** Project ids as Harbor numbers them, in the order the projects were created (library is 1). */
+  private projectIdOf(name: string): number | undefined {
+    const index = this.projects.findIndex((project) => project.name === name);
+    return index === -1 ? undefined : index + 2;
+  }
+
   private remember(...values: (string | undefined)[]): void {
     for (const value of values) if (value) this.secretsSeen.add(value);
   }
@@ -396,6 +406,9 @@ export class HarborDouble {
         const user = await this.verifyCliSecret(username, password);
         if (user) return { kind: 'oidc', user, username: user.username };
       }
+      // security.go tries the robot generator after the CLI secret; robot.go authenticates on every path.
+      const robot = await this.robots.authenticate(username, password);
+      if (robot) return { kind: 'robot', robot, username };
       // In oidc_auth mode only the admin (user_id 1) can use database basic auth.
       if (username === 'admin' && password === adminPassword) return { kind: 'admin', username: 'admin' };
       return anonymous;
@@ -454,6 +467,7 @@ export class HarborDouble {
     if (!project || !repository.includes('/')) return [];
     let allowed: string[] = [];
     if (context.kind === 'admin') allowed = ['pull', 'push', 'delete', '*'];
+    else if (context.kind === 'robot' && context.robot) allowed = ['pull', 'push'].filter((action) => this.robots.may(context.robot as RobotRecord, this.projectIdOf(project.name) ?? -1, 'repository', action));
     else if (context.kind === 'oidc' && (project.members === '*' || project.members.includes(context.username))) allowed = ['pull', 'push'];
     else if (project.public) allowed = ['pull'];
     return requested.filter((action) => allowed.includes(action));
@@ -568,6 +582,24 @@ export class HarborDouble {
     res.writeHead(200).end();
   }
 
+  /**
+   * `GET /api/v2.0/projects/{project_name_or_id}` (src/server/v2.0/handler/project.go GetProject): a name only with
+   * `X-Is-Resource-Name: true`; `RequireProjectAccess(read)`: a public project for anyone, else a member, the admin, or a
+   * robot whose permissions include `project:read` there.
+   */
+  private project(res: ServerResponse, nameOrId: string, isName: boolean, context: SecurityContext): void {
+    const index = this.projects.findIndex((candidate, i) => (isName ? candidate.name === nameOrId : String(i + 2) === nameOrId));
+    const project = this.projects[index];
+    if (!project) return send(res, 404, errorBody('NOT_FOUND', `project ${nameOrId} not found`));
+    const projectId = index + 2;
+    const member = context.kind === 'oidc' && (project.members === '*' || project.members.includes(context.username));
+    const robot = context.kind === 'robot' && this.robots.may(context.robot as RobotRecord, projectId, 'project', 'read');
+    if (!project.public && context.kind !== 'admin' && !member && !robot) {
+      return send(res, context.kind === 'anonymous' ? 401 : 403, errorBody(context.kind === 'anonymous' ? 'UNAUTHORIZED' : 'FORBIDDEN', 'forbidden'));
+    }
+    send(res, 200, { project_id: projectId, name: project.name, metadata: { public: String(project.public) } });
+  }
+
   private proxyToRegistry(req: IncomingMessage, res: ServerResponse, path: string): void {
     if (!this.registryBackend) return send(res, 503, errorBody('SERVICE_UNAVAILABLE', 'registry not configured'));
     const tags = req.method === 'GET' ? /^\/v2\/(.+)\/tags\/list$/.exec(path) : null;
@@ -611,6 +643,13 @@ export class HarborDouble {
       if (context.kind === 'admin') return send(res, 200, { user_id: 1, username: 'admin', sysadmin_flag: true, oidc_user_meta: null });
       return send(res, 200, this.userResp(context.user as HarborUserRecord));
     }
+    if (method === 'GET' && path === '/api/v2.0/robots') {
+      const caller = context.kind === 'admin' ? 'admin' : context.robot;
+      const { status, body } = this.robots.list(parseHarborQuery(url.searchParams.get('q')), caller);
+      return send(res, status, body);
+    }
+    const projectPath = /^\/api\/v2\.0\/projects\/([^/]+)$/.exec(path);
+    if (method === 'GET' && projectPath) return this.project(res, decodeURIComponent(projectPath[1] as string), req.headers['x-is-resource-name'] === 'true', context);
     const cliSecret = /^\/api\/v2\.0\/users\/(\d+)\/cli_secret$/.exec(path);
     if (method === 'PUT' && cliSecret && this.redirectCliSecretTo) return void res.writeHead(307, { location: this.redirectCliSecretTo }).end();
     if (method === 'PUT' && cliSecret) return this.setCliSecret(req, res, Number(cliSecret[1]), context);

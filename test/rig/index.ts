@@ -7,6 +7,7 @@ import type { ClientMetadata } from 'oidc-provider';
 import { adminPassword, HarborDouble, type HarborVersion, type ProjectSpec } from './harbor-double.js';
 import { startIdp, type Idp, type IdpOptions, type PerClient } from './idp.js';
 import { pushImage, startRegistry, tokenSigningMaterial, type PushedImage, type RunningRegistry } from './registry.js';
+import { StackitTokenEndpoint } from './stackit-token-endpoint.js';
 
 export interface RigOptions {
   /** Access (and ID) token lifetime in seconds, for both clients or per client id (`berth`, `harbor`); Keycloak: 300. */
@@ -28,6 +29,8 @@ export interface RigOptions {
   /** Which Harbor's `systeminfo` the double answers like. */
   harborVersion?: HarborVersion;
   projects?: ProjectSpec[];
+  /** Also a STACKIT service-account token endpoint, whose tokens the Harbor double takes for robots linked to a service account. */
+  stackit?: boolean;
 }
 
 export interface Rig {
@@ -36,6 +39,8 @@ export interface Rig {
   /** The identity provider Harbor signs in at. */
   harborIdp: Idp;
   harbor: HarborDouble;
+  /** With `stackit: true`. */
+  stackit: StackitTokenEndpoint | undefined;
   registry: RunningRegistry;
   image: PushedImage;
   /** `127.0.0.1:<port>/demo/hello:1.0`: the image as docker and skopeo name it (through Harbor). */
@@ -113,10 +118,13 @@ export async function startRig(options: RigOptions = {}): Promise<Rig> {
     return ((await response.json()) as { token: string }).token;
   };
   const image = await pushImage(harbor.url, tokenFor, 'demo/hello', '1.0');
+  const stackit = options.stackit ? new StackitTokenEndpoint() : undefined;
+  await stackit?.listen();
   return {
     idp,
     harborIdp,
     harbor,
+    stackit,
     registry,
     image,
     imageRef: `${new URL(harbor.url).host}/${image.repository}:${image.tag}`,
@@ -128,9 +136,9 @@ export async function startRig(options: RigOptions = {}): Promise<Rig> {
       if (!result.body.includes(`Logged in as ${username}`)) throw new Error(`web login failed: ${result.status} ${result.body.slice(0, 200)}`);
       return jar;
     },
-    secrets: () => new Set([...idp.issued, ...harborIdp.issued, ...harbor.secretsSeen, harborSecret, adminPassword]),
+    secrets: () => new Set([...idp.issued, ...harborIdp.issued, ...harbor.secretsSeen, ...harbor.robots.secretsSeen, ...(stackit?.secretsSeen ?? []), harborSecret, adminPassword]),
     async stop() {
-      await Promise.all([registry.stop(), harbor.stop(), idp.stop(), ...(harborIdp === idp ? [] : [harborIdp.stop()])]);
+      await Promise.all([registry.stop(), harbor.stop(), idp.stop(), ...(harborIdp === idp ? [] : [harborIdp.stop()]), ...(stackit ? [stackit.stop()] : [])]);
       rmSync(dir, { recursive: true, force: true });
     },
   };

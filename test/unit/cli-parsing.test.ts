@@ -66,7 +66,12 @@ test('every command has --help, and every command whose output is data has --jso
   const overview = io();
   await runCli(['--help'], overview);
   const names = [...overview.out.matchAll(/^ {2}([a-z]+) {2,}/gm)].map((match) => match[1] as string);
-  assert.deepEqual(names, ['add', 'login', 'status', 'list', 'refresh', 'regenerate', 'keepalive', 'check', 'target', 'logout', 'remove', 'config', 'doctor']);
+  assert.deepEqual(names, ['add', 'login', 'status', 'list', 'refresh', 'regenerate', 'keepalive', 'check', 'target', 'logout', 'remove', 'replace', 'set', 'config', 'doctor']);
+  for (const kind of ['token', 'stackit']) {
+    const captured = io();
+    assert.equal(await runCli(['add', kind, '--help'], captured), 0, kind);
+    assert.match(captured.out, new RegExp(`^Usage: berth add ${kind} <name> --url`), kind);
+  }
   for (const name of names) {
     const captured = io();
     assert.equal(await runCli([name, '--help'], captured), 0, name);
