@@ -2,9 +2,9 @@ import type { RegistryView } from '../api/contract.js';
 import { nearestExpiry } from '../api/registry-view.js';
 import { readCacheFile, writeCacheFile } from '../credentials/json-file.js';
 import type { RegistryState } from '../settings/model.js';
-import { timeLeft } from './tray-model.js';
+import { shortDate, timeLeft } from './tray-model.js';
 
-export type NoticeKind = 'expiring' | 'needs-sign-in' | 'needs-web-login' | 'keychain-locked' | 'recovered' | 'secret-regenerated';
+export type NoticeKind = 'expiring' | 'needs-sign-in' | 'needs-web-login' | 'rejected' | 'keychain-locked' | 'recovered' | 'secret-regenerated';
 
 export interface Notice {
   kind: NoticeKind;
@@ -22,17 +22,32 @@ export interface NoticeMemory {
 export const noticeQuietMs = 24 * 60 * 60 * 1000;
 
 // Leaving one of these for `valid` is worth telling: the user fixed something, or Berth did.
-const troubled: ReadonlySet<RegistryState> = new Set(['expiring', 'needs-sign-in', 'needs-web-login', 'keychain-locked', 'error']);
+const troubled: ReadonlySet<RegistryState> = new Set(['expiring', 'needs-sign-in', 'needs-web-login', 'rejected', 'keychain-locked', 'error']);
 
 function expiryText(view: RegistryView, now: number): string {
   const expiry = nearestExpiry(view);
   return expiry === undefined ? 'soon' : `in ${timeLeft(expiry - now)}`;
 }
 
+/** Where to get a new token or key, for a notice's body. */
+function pointerText(view: RegistryView): string {
+  return view.pointer ? ` ${view.pointer.where}` : '';
+}
+
 function noticeFor(kind: NoticeKind, view: RegistryView, now: number): Notice {
   const host = view.registry;
+  const credential = view.kind === 'stackit' ? 'service-account key' : 'token';
   switch (kind) {
     case 'expiring':
+      if (view.kind !== 'harbor' && view.expiresAt) {
+        const at = Date.parse(view.expiresAt);
+        return {
+          kind,
+          registry: view.name,
+          title: `${host}: ${credential} expires in ${timeLeft(at - now)} (${shortDate(at)})`,
+          body: `Berth cannot renew it: get a new one before then.${pointerText(view)}`,
+        };
+      }
       return {
         kind,
         registry: view.name,
@@ -47,6 +62,13 @@ function noticeFor(kind: NoticeKind, view: RegistryView, now: number): Notice {
         registry: view.name,
         title: `${host}: log in to Harbor's web UI`,
         body: "Harbor's own session has expired, so the CLI secret no longer works. Click, then log in on the web page.",
+      };
+    case 'rejected':
+      return {
+        kind,
+        registry: view.name,
+        title: `${host}: ${credential} rejected`,
+        body: `The registry no longer accepts this ${credential}: it expired or was revoked, and docker pulls fail.${pointerText(view)}`,
       };
     case 'keychain-locked':
       return {
@@ -98,7 +120,7 @@ export class NotificationPolicy {
   }
 
   private kindFor(before: RegistryState | undefined, after: RegistryState): NoticeKind | null {
-    if (after === 'expiring' || after === 'needs-sign-in' || after === 'needs-web-login' || after === 'keychain-locked') return after;
+    if (after === 'expiring' || after === 'needs-sign-in' || after === 'needs-web-login' || after === 'rejected' || after === 'keychain-locked') return after;
     // At start-up Berth does not know what the state was before, so `valid` is no news then.
     if (after === 'valid' && before !== undefined && troubled.has(before)) return 'recovered';
     return null;

@@ -93,19 +93,20 @@ function rejected(registry: StackitRegistrySettings, username: string, why: stri
 }
 
 /**
- * A pass: a new access token when the cached one is near its end (for the `config` target, docker's copy is rewritten), then
- * the registry asked whether it takes it. A deleted or revoked key is `rejected`; an unreachable endpoint is offline.
+ * A pass: a new access token (for the `config` target, docker's copy is rewritten), then the registry asked whether it
+ * takes it. A deleted or revoked key is `rejected`; an unreachable endpoint is offline.
  */
 async function keepAlive(registry: StackitRegistrySettings, { username }: SignedInSession, deps: MethodDependencies): Promise<SessionOutcome> {
   const user = username ?? '';
   let fresh;
   try {
-    fresh = await freshAccessToken(tokenSource(registry), deps.secrets);
+    // Minting is the check of the key: a deleted or revoked one shows now, not when the cached token runs out.
+    fresh = await freshAccessToken(tokenSource(registry), deps.secrets, { force: true });
   } catch (error) {
     if (error instanceof BerthError && error.code === 'rejected') return rejected(registry, user, error.message);
     throw error;
   }
-  const writtenTo = fresh.minted && (registry.target ?? 'config') === 'config' ? await deps.writeCredential(user, fresh.token) : undefined;
+  const writtenTo = (registry.target ?? 'config') === 'config' ? await deps.writeCredential(user, fresh.token) : undefined;
   const fetch = nodeRequest({ caFile: registry.caFile });
   const auth = await registryAuth(fetch, registry.url, registry.name);
   let verdict = await checkRegistryCredential(fetch, registry.url, auth, user, fresh.token, registry.name);

@@ -13,10 +13,12 @@ export interface StackitTokenSource {
 
 /**
  * The cached access token while it has `minTokenSeconds` left, else a new one minted with the key from the keychain and
- * cached there. The caller holds the registry's lock when it may mint, so processes never mint side by side.
+ * cached there (`force`: a new one whatever, which is how a pass checks the key). The caller holds the registry's lock
+ * when it may mint, so processes never mint side by side.
  */
-export async function freshAccessToken(registry: StackitTokenSource, secrets: SecretStore, now: () => number = Date.now): Promise<AccessToken & { minted: boolean }> {
-  const cached = usableToken(await secrets.get(registry.name, 'access-token'), registry.minTokenSeconds, now());
+export async function freshAccessToken(registry: StackitTokenSource, secrets: SecretStore, options: { now?: () => number; force?: boolean } = {}): Promise<AccessToken & { minted: boolean }> {
+  const now = options.now ?? Date.now;
+  const cached = options.force ? undefined : usableToken(await secrets.get(registry.name, 'access-token'), registry.minTokenSeconds, now());
   if (cached) return { ...cached, minted: false };
   const stored = await secrets.get(registry.name, 'service-account-key', { expected: true });
   if (!stored) throw new BerthError('rejected', `Berth holds no service-account key for ${registry.name}: add it again with \`berth replace ${registry.name} --key-file <key file>\`.`, { registry: registry.name });

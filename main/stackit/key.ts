@@ -1,5 +1,6 @@
 import { createPrivateKey, createSign, randomUUID } from 'node:crypto';
 import { BerthError } from '../errors.js';
+import { rememberSecret } from '../log/redact.js';
 
 /**
  * A STACKIT service-account key as the portal and the service-account API hand it out (`ServiceAccountKeyResponse` in
@@ -46,6 +47,7 @@ export function parseServiceAccountKey(text: string, source: string): ServiceAcc
   const key: ServiceAccountKey = { kid: field('kid'), iss: field('iss'), sub: field('sub'), aud: field('aud'), privateKeyPem: '' };
   if (!uuidPattern.test(key.sub)) throw new BerthError('usage', `${source}: credentials.sub must be the service account's id (a UUID), not "${key.sub}".`);
   const privateKey = credentials.privateKey;
+  if (typeof privateKey === 'string') rememberSecret(privateKey);
   if (typeof privateKey !== 'string' || privateKey === '') {
     throw new BerthError('usage', `${source} holds no private key (credentials.privateKey): STACKIT includes it only in the file it offers once when it creates the key; create a new key and use that file.`);
   }

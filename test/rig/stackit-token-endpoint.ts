@@ -1,4 +1,4 @@
-import { createPublicKey, createVerify, generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
+import { createVerify, generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SignJWT, generateKeyPair, jwtVerify } from 'jose';
@@ -154,7 +154,7 @@ export class StackitTokenEndpoint {
     const key = header.kid ? this.keys.get(header.kid) : undefined;
     if (!key || key.deleted) return this.badRequest(res, `Key with kid ${header.kid ?? ''} was not found`);
     if (header.alg !== 'RS512') return this.badRequest(res, `assertion must be signed with RS512, not ${header.alg ?? 'nothing'}`);
-    const valid = createVerify('RSA-SHA512').update(`${headerPart}.${claimsPart}`).verify(createPublicKey(key.publicKey), Buffer.from(signature, 'base64url'));
+    const valid = createVerify('RSA-SHA512').update(`${headerPart}.${claimsPart}`).verify(key.publicKey, Buffer.from(signature, 'base64url'));
     if (!valid) return this.badRequest(res, 'assertion signature is invalid');
     const now = Math.floor(Date.now() / 1000);
     const { iss, sub, aud, jti, iat, exp } = claims;
