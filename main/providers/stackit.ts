@@ -12,7 +12,7 @@ import { keychainForm, parseServiceAccountKey, defaultTokenEndpoint, type Servic
 import { mintAccessToken, stackitPortal } from '../stackit/key-flow.js';
 import type { AddContext, CredentialMethod, MethodDependencies, Prepared, SessionOutcome, SignedIn, SignedInSession, SignInRequest } from './method.js';
 import { asUsage, caFileOf, commonNumbers, registryOrigin } from './registry-address.js';
-import { tokenPointer } from './token-pointers.js';
+import { replaceHint, tokenPointer } from './token-pointers.js';
 
 export function tokenSource(registry: StackitRegistrySettings): StackitTokenSource {
   return { name: registry.name, tokenEndpoint: registry.tokenEndpoint, caFile: registry.caFile, minTokenSeconds: registry.minTokenSeconds ?? defaultMinTokenSeconds };
@@ -89,7 +89,7 @@ async function signIn<T>(registry: StackitRegistrySettings, request: SignInReque
 
 function rejected(registry: StackitRegistrySettings, username: string, why: string): SessionOutcome {
   const pointer = tokenPointer(registry);
-  return { state: 'rejected', keptAlive: false, username, lastError: `${why} ${pointer.where}`, actionUrl: pointer.url ?? stackitPortal };
+  return { state: 'rejected', keptAlive: false, username, lastError: `${why} ${pointer.where} ${replaceHint(registry.name, 'stackit')}`, actionUrl: pointer.url ?? stackitPortal };
 }
 
 /**

@@ -5,12 +5,10 @@ import type { RegistryKind, TokenPointer } from '../settings/model.js';
 interface KnownRegistry {
   /** Matches the registry host, the user name, or both. */
   matches(registry: { host: string; username: string | undefined; kind: RegistryKind }): boolean;
-  pointer(registry: { url: string; name: string }): TokenPointer;
+  pointer(registry: { url: string }): TokenPointer;
   /** The registry asks for one token per machine, described so colleagues can tell them apart (and revoke one). */
   perMachine?: boolean;
 }
-
-const replaceHint = (name: string) => `then \`berth replace ${name}\` (or Replace token… in Berth's window)`;
 
 /**
  * Where people get a new token, per registry: the vendors' own documentation says where (Harness: "Set up client" and
@@ -20,37 +18,42 @@ const replaceHint = (name: string) => `then \`berth replace ${name}\` (or Replac
 const known: KnownRegistry[] = [
   {
     matches: ({ kind }) => kind === 'stackit',
-    pointer: ({ name }) => ({
-      where: `In the STACKIT portal: your project → Service Accounts → this service account → Service Account Keys: create a new key, then \`berth replace ${name} --key-file <new key file>\`.`,
+    pointer: () => ({
+      where: 'In the STACKIT portal: your project → Service Accounts → this service account → Service Account Keys: create a new key.',
       url: 'https://portal.stackit.cloud/',
     }),
   },
   {
     matches: ({ host }) => host === 'pkg.harness.io' || host.endsWith('.harness.io'),
-    pointer: ({ name }) => ({
-      where: `In Harness: the registry's "Set up client" makes a new token, or your profile → Account Settings → API keys for a longer-lived one; ${replaceHint(name)}.`,
+    pointer: () => ({
+      where: 'In Harness: the registry\'s "Set up client" makes a new token, or your profile → Account Settings → API keys for a longer-lived one.',
       url: 'https://app.harness.io/',
     }),
   },
   {
     matches: ({ host }) => host === 'registry.thinkwisesoftware.com',
-    pointer: ({ name }) => ({
-      where: `In the Thinkwise Community Portal (TCP): Software → Thinkwise containers → Request token, with a description for this machine; ${replaceHint(name)}.`,
+    pointer: () => ({
+      where: 'In the Thinkwise Community Portal (TCP): Software → Thinkwise containers → Request token, with a description for this machine.',
       url: 'https://tcp.thinkwisesoftware.com/',
     }),
     perMachine: true,
   },
   {
     matches: ({ username }) => username?.startsWith(robotPrefix) === true,
-    pointer: ({ url, name }) => ({
-      where: `In Harbor: the project → Robot Accounts → this robot → Refresh Secret (or a new robot account); ${replaceHint(name)}.`,
+    pointer: ({ url }) => ({
+      where: 'In Harbor: the project → Robot Accounts → this robot → Refresh Secret (or a new robot account).',
       url: new URL('/harbor/projects', url).href,
     }),
   },
 ];
 
-function generic(name: string): TokenPointer {
-  return { where: `Make a new token where you got this one (the registry's web page: your profile, access tokens or API keys); ${replaceHint(name)}.` };
+const generic: TokenPointer = { where: "Tokens are made on the registry's web page (your profile, access tokens or API keys)." };
+
+/** What the person does with the new token or key once they have it. */
+export function replaceHint(name: string, kind: RegistryKind): string {
+  return kind === 'stackit'
+    ? `Then \`berth replace ${name} --key-file <new key file>\`.`
+    : `Then \`berth replace ${name}\` (or Replace token… in Berth's window).`;
 }
 
 export interface PointerQuery {
@@ -66,7 +69,7 @@ export interface PointerQuery {
 export function tokenPointer(query: PointerQuery): TokenPointer {
   if (query.pointer) return query.pointer;
   const host = new URL(query.url).host.toLowerCase();
-  return known.find((entry) => entry.matches({ host, username: query.username, kind: query.kind }))?.pointer(query) ?? generic(query.name);
+  return known.find((entry) => entry.matches({ host, username: query.username, kind: query.kind }))?.pointer(query) ?? generic;
 }
 
 /** Whether the registry wants one token per machine. */

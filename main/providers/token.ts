@@ -11,7 +11,7 @@ import { jwtClaims } from '../registry/jwt-claims.js';
 import type { ExpirySource, TokenRegistrySettings } from '../settings/model.js';
 import type { AddContext, CredentialMethod, MethodDependencies, Prepared, SessionOutcome, SignedIn, SignedInSession, SignInRequest } from './method.js';
 import { caFileOf, commonNumbers, registryOrigin } from './registry-address.js';
-import { oneTokenPerMachine, suggestedNote, tokenPointer } from './token-pointers.js';
+import { oneTokenPerMachine, replaceHint, suggestedNote, tokenPointer } from './token-pointers.js';
 
 /** A date the person gave for a token's end (`2026-12-31`, or a date and time), checked. */
 export function givenExpiry(text: string, name: string): Date {
@@ -45,7 +45,7 @@ async function expiryOf(registry: TokenRegistrySettings, auth: RegistryAuth, use
 function rejectedMessage(registry: TokenRegistrySettings, username: string, stored: boolean): string {
   const pointer = tokenPointer({ ...registry, username });
   return stored
-    ? `${hostOf(registry.url)} no longer accepts the token of ${username}: it expired or was revoked. ${pointer.where}`
+    ? `${hostOf(registry.url)} no longer accepts the token of ${username}: it expired or was revoked. ${pointer.where} ${replaceHint(registry.name, 'token')}`
     : `${hostOf(registry.url)} rejected the token for "${username}"; nothing was stored. Check the user name and the token. ${pointer.where}`;
 }
 

@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import type { HarborProbe, RegistryProfile } from '../../main/api/bridge-contract.js';
+import { AddTokenForm } from './AddTokenForm.js';
 import { berth, messageOf } from './berth.js';
 import { Dialog } from './Dialog.js';
 import { FormButtons } from './FormButtons.js';
@@ -7,8 +8,8 @@ import { Problem } from './Problem.js';
 
 interface AddRegistryDialogProps {
   onClose: () => void;
-  /** Called once the registry is added; the caller signs in. */
-  onAdded: (name: string) => void;
+  /** Called once the registry is added; `signIn`: the caller signs in next (a Harbor; a token is in place already). */
+  onAdded: (name: string, signIn: boolean) => void;
 }
 
 const authModes: Record<string, string> = {
@@ -23,6 +24,7 @@ type Method = 'web' | 'oidc';
 
 /** Add a Harbor: its URL is all Berth needs (it reads the rest from Harbor); an administrator's client id is optional. */
 export function AddRegistryDialog({ onClose, onAdded }: AddRegistryDialogProps) {
+  const [tab, setTab] = useState<'harbor' | 'token'>('harbor');
   const [url, setUrl] = useState('');
   const [probe, setProbe] = useState<HarborProbe | null>(null);
   const [name, setName] = useState('');
@@ -87,7 +89,7 @@ export function AddRegistryDialog({ onClose, onAdded }: AddRegistryDialogProps) 
           : {}),
         ...(profile?.idleDays ? { idleDays: profile.idleDays } : {}),
       });
-      onAdded(view.name);
+      onAdded(view.name, true);
     } catch (failure) {
       setError(messageOf(failure));
       setBusy(null);
@@ -95,8 +97,31 @@ export function AddRegistryDialog({ onClose, onAdded }: AddRegistryDialogProps) 
   }
 
   const oidc = probe?.authMode === 'oidc_auth';
+  const tabs = (
+    <div className="tabs" role="tablist" aria-label="What to add">
+      {(
+        [
+          ['harbor', 'Harbor'],
+          ['token', 'Token or robot account'],
+        ] as const
+      ).map(([id, label]) => (
+        <button key={id} type="button" role="tab" aria-selected={tab === id} className={tab === id ? 'selected' : undefined} onClick={() => setTab(id)}>
+          {label}
+        </button>
+      ))}
+    </div>
+  );
+  if (tab === 'token') {
+    return (
+      <Dialog title="Add a token or robot account" onClose={onClose}>
+        {tabs}
+        <AddTokenForm onClose={onClose} onAdded={(name) => onAdded(name, false)} />
+      </Dialog>
+    );
+  }
   return (
     <Dialog title="Add a Harbor registry" onClose={onClose}>
+      {tabs}
       <form onSubmit={lookUp} className="stack">
         <label>
           Harbor URL

@@ -6,6 +6,7 @@ import { berth, messageOf } from './berth.js';
 import { CheckImage } from './CheckImage.js';
 import { ConfirmDialog } from './ConfirmDialog.js';
 import { PasteSecretDialog } from './PasteSecretDialog.js';
+import { ReplaceTokenDialog } from './ReplaceTokenDialog.js';
 import { RegistryCard, type RegistryActions } from './RegistryCard.js';
 import { SettingsDialog } from './SettingsDialog.js';
 import { useNow } from './use-now.js';
@@ -17,6 +18,7 @@ type Open =
   | { dialog: 'regenerate'; view: RegistryView }
   | { dialog: 'remove'; view: RegistryView }
   | { dialog: 'paste'; view: RegistryView }
+  | { dialog: 'replace'; view: RegistryView }
   | null;
 
 /** The registry and intent the tray or a notification asked for, from the URL of a newly opened window. */
@@ -24,7 +26,7 @@ function requestedAtStart(): { name: string; intent: RegistryIntent | null } | n
   const params = new URLSearchParams(window.location.hash.slice(1));
   const name = params.get('registry');
   const intent = params.get('intent');
-  return name ? { name, intent: intent === 'regenerate' || intent === 'check' ? intent : null } : null;
+  return name ? { name, intent: intent === 'regenerate' || intent === 'check' || intent === 'replace' ? intent : null } : null;
 }
 
 function upsert(views: RegistryView[], view: RegistryView): RegistryView[] {
@@ -51,6 +53,7 @@ export function App() {
     const view = views.find((candidate) => candidate.name === name);
     if (!view) return;
     if (intent === 'regenerate') setOpen({ dialog: 'regenerate', view });
+    if (intent === 'replace' && view.can.replace) setOpen({ dialog: 'replace', view });
     if (intent === 'check') setCheckPrefill({ text: view.registry, at: Date.now() });
   }, []);
 
@@ -118,6 +121,7 @@ export function App() {
       if (view) setOpen({ dialog: 'regenerate', view });
     },
     check: (view) => setCheckPrefill({ text: view.registry, at: Date.now() }),
+    replace: (view) => setOpen({ dialog: 'replace', view }),
     open: openUrl,
     signOut: (name) => void act(name, 'Signing out…', () => berth().signOut(name)),
     remove: (name) => {
@@ -175,14 +179,15 @@ export function App() {
       {open?.dialog === 'add' && (
         <AddRegistryDialog
           onClose={() => setOpen(null)}
-          onAdded={(name) => {
+          onAdded={(name, signIn) => {
             setOpen(null);
             setFocus(name);
-            actions.signIn(name);
+            if (signIn) actions.signIn(name);
           }}
         />
       )}
       {open?.dialog === 'paste' && <PasteSecretDialog view={open.view} onOpen={openUrl} onClose={() => setOpen(null)} />}
+      {open?.dialog === 'replace' && <ReplaceTokenDialog view={open.view} onOpen={openUrl} onClose={() => setOpen(null)} />}
       {open?.dialog === 'settings' && settings && <SettingsDialog settings={settings} onSaved={setSettings} onClose={() => setOpen(null)} />}
       {open?.dialog === 'regenerate' && (
         <ConfirmDialog

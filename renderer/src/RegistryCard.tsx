@@ -91,6 +91,38 @@ export function RegistryCard({ view, now, busy, signingIn, error, focused, actio
               {view.nextKeepAliveAt ? <When at={view.nextKeepAliveAt} now={now} /> : '—'}
             </Fact>
           ))}
+        {view.kind === 'token' && (
+          <Fact term="Token expires" about={view.expirySource === 'jwt' ? 'Read from the token itself (its exp claim)' : view.expirySource === 'harbor' ? 'Read from Harbor (the robot account’s expires_at)' : 'The date you gave; Berth warns before it'}>
+            {view.expiresAt ? (
+              <>
+                {Date.parse(view.expiresAt) > now ? `in ${countdown(view.expiresAt, now).replace(/ left$/, '')}` : 'expired'} <span className="muted">({fullDate(view.expiresAt)})</span>
+              </>
+            ) : view.expirySource ? (
+              'never'
+            ) : (
+              'not known; set it with berth set'
+            )}
+          </Fact>
+        )}
+        {view.kind === 'stackit' && (
+          <Fact term="Access tokens" about="Minted with the service account’s key in the keychain (STACKIT’s key flow); each lives minutes">
+            {view.accessTokenExpiresAt ? (
+              <>
+                renewed by Berth; this one expires <When at={view.accessTokenExpiresAt} now={now} />
+              </>
+            ) : (
+              'renewed by Berth'
+            )}
+          </Fact>
+        )}
+        {view.kind === 'stackit' && view.expiresAt && (
+          <Fact term="Key valid until" about="The service-account key’s validUntil">
+            <When at={view.expiresAt} now={now} future />
+          </Fact>
+        )}
+        {!harbor && <Fact term="Last checked" about="The registry last accepted the credential (the daily check asks for a token, without pulling)">{view.lastKeptAliveAt ? <When at={view.lastKeptAliveAt} now={now} /> : '—'}</Fact>}
+        {!harbor && <Fact term="Next check" about="The next daily check">{view.nextKeepAliveAt ? <When at={view.nextKeepAliveAt} now={now} /> : '—'}</Fact>}
+        {view.note && <Fact term="Note" about="The token’s description at the registry">{view.note}</Fact>}
         {view.method === 'oidc' && (
           <Fact term="Berth’s own session" about="Berth's refresh token at the identity provider, which it uses to fetch a new CLI secret">
             {!signedIn ? (

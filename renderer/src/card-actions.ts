@@ -7,6 +7,8 @@ export interface RegistryActions {
   refresh(name: string): void;
   regenerate(name: string): void;
   check(view: RegistryView): void;
+  /** A new token, checked before it replaces the old one. */
+  replace(view: RegistryView): void;
   open(url: string): void;
   signOut(name: string): void;
   remove(name: string): void;
@@ -50,6 +52,13 @@ export function cardButtons(view: RegistryView, context: CardContext, actions: R
   };
   const renew: CardAction = { label: 'Renew now', title: 'Uses the credential at the registry now, as the daily keep-alive does', run: () => actions.refresh(name), disabled: busy };
   const tryAgain: CardAction = { ...renew, label: 'Try again' };
+  // A token is replaced, never renewed or signed in to; a STACKIT key is replaced with `berth replace --key-file`.
+  const replace: CardAction | null =
+    can.replace && view.kind === 'token' ? { label: 'Replace token…', title: 'A new token from the registry, checked before it replaces this one everywhere', run: () => actions.replace(view), disabled: busy } : null;
+  if (can.replace) {
+    renew.label = 'Check now';
+    renew.title = 'Asks the registry whether it still accepts the credential, as the daily check does';
+  }
 
   let primary: CardAction | null = null;
   if (view.state === 'needs-web-login' && view.actionUrl) {
@@ -58,6 +67,8 @@ export function cardButtons(view: RegistryView, context: CardContext, actions: R
       : { label: 'Open Harbor web login', title: 'Harbor’s own session has ended; one web login revives it', run: () => actions.open(view.actionUrl as string) };
   } else if ((view.state === 'signed-out' || view.state === 'needs-sign-in') && can.signIn) {
     primary = signIn;
+  } else if ((view.state === 'rejected' || view.state === 'expiring') && replace) {
+    primary = replace;
   } else if (view.state === 'expiring') {
     primary = view.sessionFixed && can.signIn ? signIn : can.keepAlive && signedIn ? renew : null;
   } else if ((view.state === 'offline' || view.state === 'error' || view.state === 'keychain-locked') && can.keepAlive && signedIn) {
@@ -65,6 +76,10 @@ export function cardButtons(view: RegistryView, context: CardContext, actions: R
   }
 
   const beside: CardAction[] = [];
+  const pointerUrl = view.pointer?.url;
+  if (view.state === 'rejected' && pointerUrl) {
+    beside.push({ label: view.kind === 'stackit' ? 'Open the STACKIT portal' : 'Where to get a new token', title: view.pointer?.where, run: () => actions.open(pointerUrl) });
+  }
   if (can.pasteSecret && signingIn) beside.push({ label: 'Use my browser and paste the CLI secret instead', run: () => actions.pasteSecret(view) });
   const check: CardAction = { label: 'Check image…', title: 'Will docker pull work? Asks the registry, without pulling', run: () => actions.check(view) };
   if (view.state === 'valid') beside.push(check);
@@ -72,6 +87,7 @@ export function cardButtons(view: RegistryView, context: CardContext, actions: R
   const more: CardAction[] = [];
   if (can.signIn && primary !== signIn) more.push(signIn);
   if (can.pasteSecret && !signingIn) more.push({ label: 'Paste CLI secret…', title: 'From Harbor: your user menu → User Profile', run: () => actions.pasteSecret(view), disabled: busy });
+  if (replace && primary !== replace) more.push(replace);
   if (can.keepAlive && signedIn && primary !== renew && primary !== tryAgain) more.push(renew);
   if (can.regenerate && signedIn) more.push({ label: 'Regenerate CLI secret…', title: 'Harbor makes a new CLI secret; the old one stops working everywhere', run: () => actions.regenerate(name), disabled: busy });
   if (view.state !== 'valid') more.push(check);

@@ -107,7 +107,7 @@ describe('stackit registries: a service-account key mints short-lived access tok
     assert.equal(refresh.code, 1);
     const shown = (JSON.parse(refresh.stdout) as { state: string; lastError: string; actionUrl: string }[])[0];
     assert.equal(shown?.state, 'rejected');
-    assert.match(shown?.lastError ?? '', /STACKIT no longer knows the service-account key .* \(it was deleted.*STACKIT portal: your project → Service Accounts/);
+    assert.match(shown?.lastError ?? '', /STACKIT no longer knows the service-account key .* \(it was deleted.*STACKIT portal: your project → Service Accounts.*create a new key\. Then `berth replace \S+ --key-file <new key file>`\.$/);
     assert.equal(shown?.actionUrl, 'https://portal.stackit.cloud/');
     assert.equal(storedStatus(ws, name).state, 'rejected');
     assertNoSecretsLeaked(rig(), ws);

@@ -98,6 +98,7 @@ describe('token registries: robot accounts and other tokens, checked before they
     assert.ok(!rig().harbor.requestLog.slice(requests).some((line) => line.includes('/manifests/')), 'no pull');
     const rejected = await shown(ws, name);
     assert.match(rejected.lastError ?? '', /no longer accepts the token of robot\$demo\+deploy-\w+: it expired or was revoked\. In Harbor: the project → Robot Accounts → this robot → Refresh Secret/);
+    assert.ok(rejected.lastError?.endsWith(`Then \`berth replace ${name}\` (or Replace token… in Berth's window).`), rejected.lastError ?? '');
     assert.equal(rejected.actionUrl, `${rig().harbor.url}/harbor/projects`);
     const [notice] = policy.update(api.listRegistries());
     assert.equal(notice?.kind, 'rejected');
