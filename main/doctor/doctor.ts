@@ -216,8 +216,13 @@ function checkStates(registries: RegistrySettings[], status: StatusData['registr
   for (const registry of registries) {
     const record = status[registry.name];
     if (!record || record.state === 'signed-out') continue;
-    if (record.state === 'needs-sign-in' || record.state === 'needs-web-login' || record.state === 'keychain-locked' || record.state === 'error') {
-      const remedy = record.actionUrl ? `Open ${record.actionUrl}, then run \`berth refresh ${registry.name}\`.` : registry.kind === 'harbor' ? `Run \`berth login ${registry.name}\`.` : `Run \`docker login ${new URL(registry.url).host}\` again.`;
+    if (record.state === 'needs-sign-in' || record.state === 'needs-web-login' || record.state === 'rejected' || record.state === 'keychain-locked' || record.state === 'error') {
+      const remedy =
+        registry.kind !== 'harbor'
+          ? `Get a new ${registry.kind === 'stackit' ? 'service-account key' : 'token'}${record.actionUrl ? ` (${record.actionUrl})` : ''}, then run \`berth replace ${registry.name}\`.`
+          : record.actionUrl
+            ? `Open ${record.actionUrl}, then run \`berth refresh ${registry.name}\`.`
+            : `Run \`berth login ${registry.name}\`.`;
       findings.push(problem('registry', `${registry.name} is ${record.state}${record.lastError ? `: ${record.lastError}` : '.'}`, remedy));
     }
   }

@@ -257,3 +257,34 @@ test('200 registries due at once run a few at a time, and stopping waits only fo
   assert.equal(started, 11, 'nothing started after stop');
   assert.equal(mostAtOnce, 8);
 });
+
+test("a short-lived token written to docker's config is renewed by its due time, whatever the daily interval says, and never back to back", async () => {
+  const lifetime = 10 * minute;
+  const margin = 2 * minute;
+  const w = world([{ name: 'stackit', intervalMs: day, state: 'valid' }]);
+  const target = w.byName.get('stackit') as KeepAliveTarget;
+  // Each pass writes a new token: the next one is due `margin` before its end.
+  const renew = w.deps.runPass;
+  w.deps.runPass = async (name) => {
+    const state = await renew(name);
+    target.dueBy = w.clock.time + lifetime - margin;
+    return state;
+  };
+  target.lastKeptAliveAt = w.clock.time;
+  target.dueBy = w.clock.time + lifetime - margin;
+  w.scheduler.start();
+  await w.advance(lifetime * 3);
+  assert.deepEqual(gaps(w.passes.map((pass) => pass.at)), [lifetime - margin, lifetime - margin], 'a pass each time the written token nears its end');
+  assert.equal(w.passes[0]?.at, w.clock.time - lifetime * 3 + lifetime - margin, 'the first pass at the first due time, not a day later');
+
+  // A token that lives shorter than the margin: passes still leave a gap instead of running back to back.
+  w.deps.runPass = async (name) => {
+    const state = await renew(name);
+    target.dueBy = w.clock.time - minute;
+    return state;
+  };
+  const before = w.passes.length;
+  await w.advance(10_000);
+  assert.ok(w.passes.length - before <= 11, `${w.passes.length - before} passes in 10 s`);
+  await w.scheduler.stop();
+});

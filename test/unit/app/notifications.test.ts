@@ -70,3 +70,24 @@ test('the same condition of a registry notifies at most once a day, even across 
   assert.notEqual(later.secretRegenerated(view('valid')), null);
   assert.equal(later.secretRegenerated(view('valid')), null);
 });
+
+test('a rejected token or key notifies with where to get a new one; a token nearing its end says when, with the date', () => {
+  const at = Date.parse('2026-11-22T12:00:00Z');
+  const policy = new NotificationPolicy(memory(), () => at);
+  const pointer = { where: "In Harness: the registry's \"Set up client\" makes a new token.", url: 'https://app.harness.io/' };
+  const token = (state: RegistryState, extra: Partial<RegistryView> = {}) => harborView('pat', state, { kind: 'token', method: 'token', registry: 'pkg.harness.io', pointer, ...extra });
+  policy.update([token('valid')]);
+  const [rejected] = policy.update([token('rejected')]);
+  assert.deepEqual(rejected, {
+    kind: 'rejected',
+    registry: 'pat',
+    title: 'pkg.harness.io: token rejected',
+    body: 'The registry no longer accepts this token: it expired or was revoked, and docker pulls fail. In Harness: the registry\'s "Set up client" makes a new token.',
+  });
+  assert.deepEqual(policy.update([token('valid')]).map((notice) => notice.kind), ['recovered'], 'a replaced token is news');
+  const [expiring] = policy.update([token('expiring', { expiresAt: new Date(at + 2 * 86_400_000 + 60_000).toISOString(), expirySource: 'given' })]);
+  assert.equal(expiring?.title, 'pkg.harness.io: token expires in 2 days (Nov 24, 2026)');
+  assert.match(expiring?.body ?? '', /^Berth cannot renew it: get a new one before then\. In Harness/);
+  const key = harborView('sa', 'rejected', { kind: 'stackit', method: 'stackit', registry: 'registry.onstackit.cloud', pointer: { where: 'In the STACKIT portal.' } });
+  assert.equal(new NotificationPolicy(memory(), () => at).update([key])[0]?.title, 'registry.onstackit.cloud: service-account key rejected');
+});
