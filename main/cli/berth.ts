@@ -7,7 +7,7 @@ import { redact } from '../log/redact.js';
 import type { PassReport } from '../keepalive/scheduler.js';
 import { checkExitCode } from '../registry/pull-check.js';
 import { defaultScopes, type SignInMethod } from '../settings/model.js';
-import { parseRegistryProfile } from '../settings/profile.js';
+import { parseRegistryProfile, parseTokenProfile } from '../settings/profile.js';
 import { configDir, configDirProblem, secretsFile } from '../settings/paths.js';
 import { commandOpener, systemBrowserOpener } from './browser.js';
 import { berthVersion } from './version.js';
@@ -605,6 +605,7 @@ const tokenFlags: Record<string, Flag> = {
   note: { value: '<text>', description: "the token's description at the registry; default for registries that want one token per machine: \"<hostname>, added by Berth <date>\"" },
   'ca-file': { value: '<pem>', description: 'a CA certificate (PEM) to trust for this registry' },
   'warn-days': { value: '<days>', description: 'days before the token expires at which the registry shows as expiring; default the preference (3)' },
+  profile: { value: '<file>', description: 'a token registry profile from your administrator (JSON: url, name, where new tokens come from); flags win over its fields' },
   json: jsonFlag,
 };
 
@@ -612,7 +613,7 @@ const tokenFlags: Record<string, Flag> = {
 const addKinds: Record<string, Command> = {
   token: {
     summary: 'add a registry with a user name and token (robot account, personal access token, vendor token), checked before anything is stored',
-    usage: 'berth add token <name> --url <registry> --username <user> [--secret-stdin] [--expires <date> | --expires-in 30d] [--note <text>] [--ca-file <pem>] [--warn-days 3] [--json]',
+    usage: 'berth add token <name> --url <registry> --username <user> [--secret-stdin] [--expires <date> | --expires-in 30d] [--note <text>] [--profile <file>] [--ca-file <pem>] [--warn-days 3] [--json]',
     flags: tokenFlags,
     examples: [
       'berth add token harness --url pkg.harness.io --username me@example.org --expires-in 30d',
@@ -620,11 +621,14 @@ const addKinds: Record<string, Command> = {
       'berth add token thinkwise --url registry.thinkwisesoftware.com --username tw-1234 --note "laptop-7, added by Berth 2026-11-22"',
     ],
     async run({ positionals, values }, io) {
-      const [, name, ...rest] = positionals;
+      const [, named, ...rest] = positionals;
+      const profile = typeof values.profile === 'string' ? parseTokenProfile(readProfile(values.profile), values.profile) : undefined;
+      const name = named ?? profile?.name;
+      const url = (values.url as string | undefined) ?? profile?.url;
       if (!name || rest.length > 0) throw usageError('Name the registry: berth add token <name> --url <registry> --username <user>');
-      if (typeof values.url !== 'string') throw usageError('--url is required: the registry docker logs in to (a bare host means https).');
+      if (!url) throw usageError('--url is required: the registry docker logs in to (a bare host means https).');
       const api = await io.createApi(io.env);
-      const advice = api.tokenAdvice(values.url);
+      const advice = api.tokenAdvice(url);
       if (advice.suggestedNote && values.note === undefined && !values['secret-stdin']) {
         io.stderr(`${advice.registry} wants one token per machine: describe this machine's token as "${advice.suggestedNote}".\n`);
       }
@@ -635,16 +639,18 @@ const addKinds: Record<string, Command> = {
       }
       const expiresAt = expiryFlag(values);
       const secret = await readToken(values, io, 'token');
+      const warnDays = values['warn-days'] !== undefined ? nonNegativeNumber(values['warn-days'] as string, '--warn-days') : profile?.warnDays;
       const { view, warnings } = await api.addRegistry({
         kind: 'token',
         name,
-        url: values.url,
+        url,
         username,
         secret,
+        ...(profile ? { pointer: profile.pointer } : {}),
         ...(expiresAt !== undefined ? { expiresAt } : {}),
         ...(typeof values.note === 'string' ? { note: values.note } : {}),
         ...(typeof values['ca-file'] === 'string' ? { caFile: values['ca-file'] } : {}),
-        ...(values['warn-days'] !== undefined ? { warnDays: nonNegativeNumber(values['warn-days'] as string, '--warn-days') } : {}),
+        ...(warnDays !== undefined ? { warnDays } : {}),
       });
       let shown = view;
       if (view.expirySource === null && io.prompt && !values['secret-stdin']) {

@@ -211,6 +211,16 @@ export function preferencesChangeProblems(data: unknown): Problems {
   return problems;
 }
 
+/** Problems in a token registry's profile: where its tokens come from, for registries Berth's own table does not know. */
+export function tokenProfileProblems(data: unknown): Problems {
+  if (!isObject(data)) return ['the profile must be a JSON object'];
+  const problems: Problems = [];
+  const rules = { kind: [(value: unknown) => value === 'token', '"token"'] as Rule, name: harborFields.name as Rule, url, pointer, warnDays: zeroOrMore };
+  unknownFields(problems, '', data, Object.keys(rules));
+  fields(problems, '', data, rules, ['kind', 'pointer']);
+  return problems;
+}
+
 /** Problems in the window's request to add a token registry; the token itself is checked at the registry by `addRegistry`. */
 export function addTokenInputProblems(data: unknown): Problems {
   if (!isObject(data)) return ['the registry must be an object'];

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { createNodeApi } from '../../main/api/node.js';
@@ -122,8 +122,12 @@ describe('token registries: robot accounts and other tokens, checked before they
     const ws = workspace();
     const robot = rig().harbor.robots.create('demo', uniqueName('short'));
     const name = uniqueName('short');
-    const added = await ws.berthWithInput(robot.secret, 'add', 'token', name, '--url', rig().harbor.url, '--username', robot.name, '--secret-stdin');
+    // An administrator's profile says where this registry's tokens come from, instead of Berth's table.
+    const profile = join(ws.home, 'profile.json');
+    writeFileSync(profile, JSON.stringify({ kind: 'token', url: rig().harbor.url, pointer: { where: 'Ask the platform team in #registry for a new robot.', url: 'https://wiki.example.org/registry' } }));
+    const added = await ws.berthWithInput(robot.secret, 'add', 'token', name, '--profile', profile, '--username', robot.name, '--secret-stdin');
     assert.equal(added.code, 0, added.stderr);
+    assert.deepEqual((await shown(ws, name)).pointer, { where: 'Ask the platform team in #registry for a new robot.', url: 'https://wiki.example.org/registry' });
     assert.match(added.stderr, new RegExp(`warning: Berth does not know when this token expires.*berth set ${name} --expires <date>`));
     assert.equal((await shown(ws, name)).expirySource, null, 'the robot may not list robots: its end is unknown');
     const set = await ws.berth('set', name, '--expires-in', '2d', '--json');
@@ -132,7 +136,7 @@ describe('token registries: robot accounts and other tokens, checked before they
     assert.deepEqual([expiring.state, expiring.expirySource], ['expiring', 'given']);
     const [notice] = new NotificationPolicy(noMemory()).update(createNodeApi(ws.env).listRegistries());
     assert.match(notice?.title ?? '', /: token expires in (1 day|\d+ hours) \(\w{3} \d{1,2}, \d{4}\)$/);
-    assert.match(notice?.body ?? '', /Berth cannot renew it: get a new one before then\. In Harbor/);
+    assert.match(notice?.body ?? '', /Berth cannot renew it: get a new one before then\. Ask the platform team in #registry/);
 
     // A STACKIT access token living two days, pasted as a token: its JWT exp is the end, with no date given.
     const endpoint = rig().stackit;

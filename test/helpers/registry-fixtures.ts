@@ -22,6 +22,7 @@ export function registriesInEveryState(ws: Workspace, now = Date.now()): void {
     { name: 'research', url: 'https://harbor.research.example.org', ...oidc },
     { name: 'edge', url: 'https://harbor.edge.example.org', ...web },
     { name: 'mirror', url: 'https://mirror.example.org', kind: 'token', target: 'helper' },
+    { name: 'harness', url: 'https://pkg.harness.io', kind: 'token', target: 'config' },
     { name: 'vault', url: 'https://harbor.vault.example.org', ...web },
     { name: 'staging', url: 'https://harbor.staging.example.org', ...web },
   ];
@@ -58,6 +59,16 @@ export function registriesInEveryState(ws: Workspace, now = Date.now()): void {
       lastError: 'Cannot reach harbor.edge.example.org (ECONNREFUSED). Check the network or VPN and try again.',
     },
     mirror: { state: 'valid', username: 'ci-bot', signedInAt: at(-3 * day), writtenTo: 'helper:berth' },
+    harness: {
+      state: 'rejected',
+      username: 'dana@example.org',
+      ...kept,
+      nextKeepAliveAt: at(23 * hour),
+      expiresAt: at(-hour),
+      expirySource: 'given',
+      actionUrl: 'https://app.harness.io/',
+      lastError: 'pkg.harness.io no longer accepts the token of dana@example.org: it expired or was revoked. In Harness: the registry\'s "Set up client" makes a new token.',
+    },
     vault: {
       state: 'keychain-locked',
       username: 'dana',

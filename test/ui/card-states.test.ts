@@ -18,7 +18,8 @@ const expected: Record<string, { badge: string; primary: string | null; beside: 
   team: { badge: 'Expiring', primary: 'Sign in again', beside: [], more: ['Renew now', 'Regenerate CLI secret…', 'Check image…', 'Open in browser', 'Sign out', 'Remove…'] },
   research: { badge: 'Sign-in needed', primary: 'Sign in again', beside: [], more: ['Renew now', 'Regenerate CLI secret…', 'Check image…', 'Open in browser', 'Sign out', 'Remove…'] },
   edge: { badge: 'Offline', primary: 'Try again', beside: [], more: ['Sign in again', 'Paste CLI secret…', 'Regenerate CLI secret…', 'Check image…', 'Open in browser', 'Sign out', 'Remove…'] },
-  mirror: { badge: 'Valid', primary: null, beside: ['Check image…'], more: ['Open in browser', 'Sign out', 'Remove…'] },
+  mirror: { badge: 'Valid', primary: null, beside: ['Check image…'], more: ['Replace token…', 'Check now', 'Open in browser', 'Sign out', 'Remove…'] },
+  harness: { badge: 'Rejected', primary: 'Replace token…', beside: ['Where to get a new token'], more: ['Check now', 'Check image…', 'Open in browser', 'Sign out', 'Remove…'] },
   vault: { badge: 'Keychain locked', primary: 'Try again', beside: [], more: ['Sign in again', 'Paste CLI secret…', 'Regenerate CLI secret…', 'Check image…', 'Open in browser', 'Sign out', 'Remove…'] },
   staging: { badge: 'Signed out', primary: 'Sign in', beside: [], more: ['Paste CLI secret…', 'Check image…', 'Open in browser', 'Remove…'] },
 };
@@ -77,6 +78,7 @@ describe('each registry state in real Chromium: one action that fixes it, plain 
       assert.match(await page.locator('[data-registry="platform"]').innerText(), /Harbor login lasts\s+ended/);
       assert.match(await page.locator('[data-registry="team"]').innerText(), /Berth’s own session\s+ends on .*, keep-alive cannot extend it/);
       assert.match(await page.locator('[data-registry="mirror"]').innerText(), /Docker reads it from\s+Berth, at each pull/);
+      assert.match(await page.locator('[data-registry="harness"]').innerText(), /Token expires\s+expired \(/);
 
       // The "More" menu works from the keyboard and closes with Escape.
       const toggle = work.getByRole('button', { name: 'More actions for work' });
