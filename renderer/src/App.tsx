@@ -7,6 +7,7 @@ import { CheckImage } from './CheckImage.js';
 import { ConfirmDialog } from './ConfirmDialog.js';
 import { PasteSecretDialog } from './PasteSecretDialog.js';
 import { ReplaceTokenDialog } from './ReplaceTokenDialog.js';
+import { TokenExpiryDialog } from './TokenExpiryDialog.js';
 import { RegistryCard, type RegistryActions } from './RegistryCard.js';
 import { SettingsDialog } from './SettingsDialog.js';
 import { useNow } from './use-now.js';
@@ -19,6 +20,7 @@ type Open =
   | { dialog: 'remove'; view: RegistryView }
   | { dialog: 'paste'; view: RegistryView }
   | { dialog: 'replace'; view: RegistryView }
+  | { dialog: 'expiry'; view: RegistryView }
   | null;
 
 /** The registry and intent the tray or a notification asked for, from the URL of a newly opened window. */
@@ -122,6 +124,7 @@ export function App() {
     },
     check: (view) => setCheckPrefill({ text: view.registry, at: Date.now() }),
     replace: (view) => setOpen({ dialog: 'replace', view }),
+    setExpiry: (view) => setOpen({ dialog: 'expiry', view }),
     open: openUrl,
     signOut: (name) => void act(name, 'Signing out…', () => berth().signOut(name)),
     remove: (name) => {
@@ -188,6 +191,7 @@ export function App() {
       )}
       {open?.dialog === 'paste' && <PasteSecretDialog view={open.view} onOpen={openUrl} onClose={() => setOpen(null)} />}
       {open?.dialog === 'replace' && <ReplaceTokenDialog view={open.view} onOpen={openUrl} onClose={() => setOpen(null)} />}
+      {open?.dialog === 'expiry' && <TokenExpiryDialog view={open.view} onClose={() => setOpen(null)} />}
       {open?.dialog === 'settings' && settings && <SettingsDialog settings={settings} onSaved={setSettings} onClose={() => setOpen(null)} />}
       {open?.dialog === 'regenerate' && (
         <ConfirmDialog

@@ -3,7 +3,7 @@ import type { RegistryView } from '../../main/api/bridge-contract.js';
 import { cardButtons, rechecked, type RegistryActions } from './card-actions.js';
 import { MoreMenu } from './MoreMenu.js';
 import { cadence, countdown, fullDate, relative } from './time.js';
-import { methodTerms, methodWords, stateBadge, stateSentence } from './words.js';
+import { methodTerms, methodWords, stateBadge, stateSentence, tokenStateSentence } from './words.js';
 import { Problem } from './Problem.js';
 
 export type { RegistryActions } from './card-actions.js';
@@ -100,7 +100,7 @@ export function RegistryCard({ view, now, busy, signingIn, error, focused, actio
             ) : view.expirySource ? (
               'never'
             ) : (
-              'not known; set it with berth set'
+              'not known'
             )}
           </Fact>
         )}
@@ -146,7 +146,7 @@ export function RegistryCard({ view, now, busy, signingIn, error, focused, actio
           {view.target === 'helper' ? 'Berth, at each pull' : 'its config file'}
         </Fact>
       </dl>
-      <p className={`sentence ${badge.tone}`}>{view.lastError ?? stateSentence[view.state]}</p>
+      <p className={`sentence ${badge.tone}`}>{view.lastError ?? ((view.kind === 'token' && tokenStateSentence[view.state]) || stateSentence[view.state])}</p>
       {view.notice && (
         <p className="sentence warn" role="note">
           {view.notice}

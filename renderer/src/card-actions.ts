@@ -9,6 +9,8 @@ export interface RegistryActions {
   check(view: RegistryView): void;
   /** A new token, checked before it replaces the old one. */
   replace(view: RegistryView): void;
+  /** When the token expires, as the person knows it. */
+  setExpiry(view: RegistryView): void;
   open(url: string): void;
   signOut(name: string): void;
   remove(name: string): void;
@@ -88,6 +90,7 @@ export function cardButtons(view: RegistryView, context: CardContext, actions: R
   if (can.signIn && primary !== signIn) more.push(signIn);
   if (can.pasteSecret && !signingIn) more.push({ label: 'Paste CLI secret…', title: 'From Harbor: your user menu → User Profile', run: () => actions.pasteSecret(view), disabled: busy });
   if (replace && primary !== replace) more.push(replace);
+  if (replace && view.expirySource !== 'jwt' && view.expirySource !== 'harbor') more.push({ label: 'Set expiry date…', title: 'When the token expires, so Berth warns before it', run: () => actions.setExpiry(view), disabled: busy });
   if (can.keepAlive && signedIn && primary !== renew && primary !== tryAgain) more.push(renew);
   if (can.regenerate && signedIn) more.push({ label: 'Regenerate CLI secret…', title: 'Harbor makes a new CLI secret; the old one stops working everywhere', run: () => actions.regenerate(name), disabled: busy });
   if (view.state !== 'valid') more.push(check);

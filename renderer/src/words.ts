@@ -50,3 +50,9 @@ export const verdictWords: Record<CheckVerdict, { text: string; tone: 'good' | '
   unreachable: { text: 'Unreachable', tone: 'warn' },
   tls: { text: 'TLS problem', tone: 'bad' },
 };
+
+/** Where a token or key registry's state means something else than a Harbor login's. */
+export const tokenStateSentence: Partial<Record<RegistryState, string>> = {
+  valid: 'docker has working credentials; Berth checks the token daily.',
+  expiring: 'docker still works, but the token expires soon: get a new one and replace it before then.',
+};

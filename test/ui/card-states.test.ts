@@ -18,8 +18,8 @@ const expected: Record<string, { badge: string; primary: string | null; beside: 
   team: { badge: 'Expiring', primary: 'Sign in again', beside: [], more: ['Renew now', 'Regenerate CLI secret…', 'Check image…', 'Open in browser', 'Sign out', 'Remove…'] },
   research: { badge: 'Sign-in needed', primary: 'Sign in again', beside: [], more: ['Renew now', 'Regenerate CLI secret…', 'Check image…', 'Open in browser', 'Sign out', 'Remove…'] },
   edge: { badge: 'Offline', primary: 'Try again', beside: [], more: ['Sign in again', 'Paste CLI secret…', 'Regenerate CLI secret…', 'Check image…', 'Open in browser', 'Sign out', 'Remove…'] },
-  mirror: { badge: 'Valid', primary: null, beside: ['Check image…'], more: ['Replace token…', 'Check now', 'Open in browser', 'Sign out', 'Remove…'] },
-  harness: { badge: 'Rejected', primary: 'Replace token…', beside: ['Where to get a new token'], more: ['Check now', 'Check image…', 'Open in browser', 'Sign out', 'Remove…'] },
+  mirror: { badge: 'Valid', primary: null, beside: ['Check image…'], more: ['Replace token…', 'Set expiry date…', 'Check now', 'Open in browser', 'Sign out', 'Remove…'] },
+  harness: { badge: 'Rejected', primary: 'Replace token…', beside: ['Where to get a new token'], more: ['Set expiry date…', 'Check now', 'Check image…', 'Open in browser', 'Sign out', 'Remove…'] },
   vault: { badge: 'Keychain locked', primary: 'Try again', beside: [], more: ['Sign in again', 'Paste CLI secret…', 'Regenerate CLI secret…', 'Check image…', 'Open in browser', 'Sign out', 'Remove…'] },
   staging: { badge: 'Signed out', primary: 'Sign in', beside: [], more: ['Paste CLI secret…', 'Check image…', 'Open in browser', 'Remove…'] },
 };

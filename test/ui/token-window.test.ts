@@ -96,8 +96,22 @@ describe('token registries in the window, in real Chromium on the real core and 
       await badge.filter({ hasText: 'Valid' }).waitFor({ timeout: 30_000 });
       assert.match(await card.innerText(), /Signed in as\s+robot\$demo\+window-ci2/);
       assert.equal((await dockerInspect(ws, rig.imageRef)).code, 0, 'docker reads the image with the new token');
+      assert.match(await card.innerText(), /Token expires\s+not known/);
       await shot(page, '5-replaced');
       assert.deepEqual(opened, [`${rig.harbor.url}/harbor/projects`]);
+
+      // The new robot may not read its own record: the person says when it ends, and Berth warns before.
+      await card.getByRole('button', { name: /^More actions for / }).click();
+      await card.getByRole('menuitem', { name: 'Set expiry date…' }).click();
+      const expiry = page.getByRole('dialog', { name: `When does the token for ${host} expire?` });
+      const inTwoDays = new Date(Date.now() + 2 * 86_400_000);
+      const local = `${inTwoDays.getFullYear()}-${String(inTwoDays.getMonth() + 1).padStart(2, '0')}-${String(inTwoDays.getDate()).padStart(2, '0')}`;
+      await expiry.getByLabel('Expires on').fill(local);
+      await expiry.getByRole('button', { name: 'Save' }).click();
+      await badge.filter({ hasText: 'Expiring' }).waitFor();
+      assert.match(await card.innerText(), /Token expires\s+in 2 days \(/);
+      assert.deepEqual(await visibleActions(card), ['Replace token…', 'More ▾'], 'replacing is what fixes an expiring token');
+      await shot(page, '6-expiring');
 
       const crossed = JSON.stringify(window.traffic);
       for (const secret of [...rig.secrets(), robot.secret, replacement.secret]) assert.ok(!crossed.includes(secret), `a secret of length ${secret.length} crossed the bridge`);
