@@ -30,6 +30,14 @@ describe('docker login and logout through docker-credential-berth', { skip: unle
       registries.map(({ name, kind, registry, username, state, target }) => ({ name, kind, registry, username, state, target })),
       [{ name: `localhost-${new URL(rig().harbor.url).port}`, kind: 'token', registry: host, username: 'admin', state: 'valid', target: 'helper' }],
     );
+    // The same kind as `berth add token`: checked daily and replaced; its end is unknown until the person says it.
+    const name = `localhost-${new URL(rig().harbor.url).port}`;
+    const kept = JSON.parse((await ws.berth('status', name, '--json')).stdout) as { method: string; expiresAt: string | null; expirySource: string | null }[];
+    assert.deepEqual(kept.map(({ method, expiresAt, expirySource }) => ({ method, expiresAt, expirySource })), [{ method: 'token', expiresAt: null, expirySource: null }]);
+    const set = await ws.berth('set', name, '--expires', '2031-01-31', '--json');
+    assert.equal(set.code, 0, set.stderr);
+    assert.deepEqual((({ expirySource, state }) => ({ expirySource, state }))(JSON.parse(set.stdout) as { expirySource: string; state: string }), { expirySource: 'given', state: 'valid' });
+    assert.match((await ws.berth('status', name)).stdout, /token expires 2031-01-31T\d{2}:59:59\.000Z \(\d+ days left, as you said\)/);
     const helperList = await run('docker-credential-berth', ['list'], ws.env);
     assert.deepEqual(JSON.parse(helperList.stdout), { [host]: 'admin' });
 
