@@ -29,10 +29,28 @@ export interface RunningRegistry {
   stop(): Promise<void>;
 }
 
-/** Debian's `docker-registry` (distribution 2.8) with token auth against the Harbor double; port chosen by the OS. */
-export async function startRegistry(options: { realm: string; certificatePem: string }): Promise<RunningRegistry> {
+/** How the registry asks for credentials: a token service (the Harbor double's), or basic auth against an htpasswd file (bcrypt). */
+export type RegistryAuthConfig = { realm: string; certificatePem: string } | { htpasswd: string };
+
+/**
+ * Debian's `docker-registry` (distribution 2.8) with token auth against the Harbor double, or with distribution's own
+ * htpasswd basic auth (registry/auth/htpasswd: bcrypt entries only); port chosen by the OS.
+ */
+export async function startRegistry(options: RegistryAuthConfig): Promise<RunningRegistry & { dir: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'berth-registry-'));
-  writeFileSync(join(dir, 'token.crt'), options.certificatePem);
+  const auth =
+    'htpasswd' in options
+      ? ['auth:', '  htpasswd:', '    realm: basic-realm', `    path: ${join(dir, 'htpasswd')}`]
+      : [
+          'auth:',
+          '  token:',
+          `    realm: ${options.realm}`,
+          '    service: harbor-registry',
+          '    issuer: harbor-token-issuer',
+          `    rootcertbundle: ${join(dir, 'token.crt')}`,
+        ];
+  if ('htpasswd' in options) writeFileSync(join(dir, 'htpasswd'), options.htpasswd);
+  else writeFileSync(join(dir, 'token.crt'), options.certificatePem);
   writeFileSync(
     join(dir, 'config.yml'),
     [
@@ -47,12 +65,7 @@ export async function startRegistry(options: { realm: string; certificatePem: st
       'http:',
       '  addr: 127.0.0.1:0',
       `  secret: ${createHash('sha256').update(dir).digest('hex')}`,
-      'auth:',
-      '  token:',
-      `    realm: ${options.realm}`,
-      '    service: harbor-registry',
-      '    issuer: harbor-token-issuer',
-      `    rootcertbundle: ${join(dir, 'token.crt')}`,
+      ...auth,
       '',
     ].join('\n'),
   );
@@ -83,6 +96,7 @@ export async function startRegistry(options: { realm: string; certificatePem: st
   child.stderr?.resume();
   return {
     url,
+    dir,
     stop: async () => {
       await stopChild(child);
       rmSync(dir, { recursive: true, force: true });
@@ -119,10 +133,10 @@ export interface PushedImage {
   digest: string;
 }
 
-/** Pushes a small image with the distribution HTTP API (no docker engine needed), authenticating as Harbor's admin. */
-export async function pushImage(registryUrl: string, tokenFor: (scope: string) => Promise<string>, repository: string, tag: string): Promise<PushedImage> {
+/** Pushes a small image with the distribution HTTP API (no docker engine needed), with a token for the scope (or basic credentials). */
+export async function pushImage(registryUrl: string, tokenFor: (scope: string) => Promise<string>, repository: string, tag: string, scheme: 'Bearer' | 'Basic' = 'Bearer'): Promise<PushedImage> {
   const token = await tokenFor(`repository:${repository}:pull,push`);
-  const auth = { authorization: `Bearer ${token}` };
+  const auth = { authorization: `${scheme} ${token}` };
   const tar = tarOf('hello.txt', Buffer.from('hello from the Berth test rig\n'));
   const layer = gzipSync(tar);
   const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config: { Cmd: ['cat', '/hello.txt'] }, rootfs: { type: 'layers', diff_ids: [sha256(tar)] } }));
