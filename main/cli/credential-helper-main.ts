@@ -23,14 +23,12 @@ const secretStore = async () => {
 
 /** A STACKIT registry's access token: a cached one costs a keychain read; minting (rare) takes the registry's lock, so processes never mint side by side. */
 async function accessToken(registry: ManagedRegistry): Promise<string> {
-  const [{ freshAccessToken }, { defaultMinTokenSeconds }] = await Promise.all([import('../stackit/access-token.js'), import('../settings/model.js')]);
+  const [{ usableToken }, { defaultMinTokenSeconds }, secrets] = await Promise.all([import('../stackit/cached-token.js'), import('../settings/model.js'), secretStore()]);
   if (!registry.tokenEndpoint) throw new Error(`${registry.name} has no token endpoint in Berth's settings: add it again with \`berth add stackit\`.`);
   const source = { name: registry.name, tokenEndpoint: registry.tokenEndpoint, caFile: registry.caFile, minTokenSeconds: registry.minTokenSeconds ?? defaultMinTokenSeconds };
-  const secrets = await secretStore();
-  const { usableToken } = await import('../stackit/key-flow.js');
   const cached = usableToken(await secrets.get(registry.name, 'access-token'), source.minTokenSeconds, Date.now());
   if (cached) return cached.token;
-  const { RegistryLocks } = await import('../keepalive/registry-lock.js');
+  const [{ freshAccessToken }, { RegistryLocks }] = await Promise.all([import('../stackit/access-token.js'), import('../keepalive/registry-lock.js')]);
   try {
     return (await new RegistryLocks(lockDir(configDir())).withLock(registry.name, () => freshAccessToken(source, secrets))).token;
   } catch (error) {

@@ -1,7 +1,8 @@
 import { BerthError } from '../errors.js';
 import type { SecretStore } from '../secrets/keychain.js';
 import { fromKeychain } from './key.js';
-import { mintAccessToken, usableToken, type AccessToken } from './key-flow.js';
+import { usableToken, type AccessToken } from './cached-token.js';
+import { mintAccessToken } from './key-flow.js';
 
 export interface StackitTokenSource {
   name: string;

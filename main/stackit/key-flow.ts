@@ -4,10 +4,9 @@ import { rememberSecret } from '../log/redact.js';
 import { jwtClaims } from '../registry/jwt-claims.js';
 import { signedAssertion, type ServiceAccountKey } from './key.js';
 
-export interface AccessToken {
-  token: string;
-  expiresAt: Date;
-}
+import type { AccessToken } from './cached-token.js';
+
+export type { AccessToken } from './cached-token.js';
 
 /** Where a deleted or revoked key is fixed. */
 export const stackitPortal = 'https://portal.stackit.cloud/';
@@ -57,12 +56,4 @@ export async function mintAccessToken(endpoint: string, key: ServiceAccountKey, 
   if (typeof token !== 'string' || typeof exp !== 'number') throw new BerthError('harbor', `STACKIT's token endpoint at ${host} answered without an access token that says when it expires.`, { registry });
   rememberSecret(token);
   return { token, expiresAt: new Date(exp * 1000) };
-}
-
-/** A cached access token from the keychain, if it has at least `minSeconds` left. */
-export function usableToken(cached: string | null, minSeconds: number, now: number): AccessToken | undefined {
-  if (!cached) return undefined;
-  const exp = jwtClaims(cached)?.exp;
-  if (typeof exp !== 'number' || exp * 1000 - now < minSeconds * 1000) return undefined;
-  return { token: cached, expiresAt: new Date(exp * 1000) };
 }
