@@ -7,7 +7,8 @@ import { NotificationPolicy } from '../../main/app/notifications.js';
 import type { Clock } from '../../main/keepalive/clock.js';
 import { unless } from '../rig/components.js';
 import { useRig } from '../helpers/rig.js';
-import { assertNoSecretsLeaked, dockerInspect, skopeoInspect, storedSecret, storedStatus, uniqueName, waitFor, workspace, type Workspace } from '../helpers/berth.js';
+import { assertNoSecretsLeaked, berthBin, dockerInspect, skopeoInspect, storedSecret, storedStatus, uniqueName, waitFor, workspace, type Workspace } from '../helpers/berth.js';
+import { onTerminal } from '../helpers/terminal.js';
 
 const day = 86_400_000;
 
@@ -155,6 +156,28 @@ describe('token registries: robot accounts and other tokens, checked before they
     const fromJwt = JSON.parse(jwt.stdout) as Shown;
     assert.deepEqual([fromJwt.state, fromJwt.expirySource, fromJwt.expiresAt], ['expiring', 'jwt', minted.expiresAt.toISOString()]);
     assertNoSecretsLeaked(rig(), ws);
+  });
+
+  test('on a terminal: the token is asked for unseen, and an end Berth cannot learn is asked for too', { skip: unless('tmux') }, async () => {
+    const ws = workspace();
+    const robot = rig().harbor.robots.create('demo', uniqueName('typed'));
+    const name = uniqueName('typed');
+    const terminal = await onTerminal([process.execPath, berthBin, 'add', 'token', name, '--url', rig().harbor.url, '--username', robot.name], ws.env);
+    try {
+      await terminal.waitFor(/Token \(not shown\): $/m);
+      await terminal.typeLine(robot.secret);
+      await terminal.waitFor(/When does the token expire\? \(2026-12-31, or Enter if you do not know\): $/m);
+      await terminal.typeLine('2031-03-31');
+      const screen = await terminal.waitFor(/\[exit \d+\]/);
+      assert.match(screen, /\[exit 0\]/);
+      assert.match(screen, /Checked: 127\.0\.0\.1:\d+ accepts the token of robot\$demo\+typed-\w+/);
+      assert.ok(!screen.includes(robot.secret), 'the token was not echoed');
+      ws.outputs.push(screen);
+    } finally {
+      await terminal.stop();
+    }
+    const view = await shown(ws, name);
+    assert.deepEqual([view.state, view.expirySource, Date.parse(view.expiresAt ?? '')], ['valid', 'given', new Date('2031-03-31T23:59:59').getTime()], 'the end of that day where the person is');
   });
 
   test('a wrong token for the window: nothing in the keychain, the settings or docker\'s config', async () => {
