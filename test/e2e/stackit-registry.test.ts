@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -110,6 +110,32 @@ describe('stackit registries: a service-account key mints short-lived access tok
     assert.match(shown?.lastError ?? '', /STACKIT no longer knows the service-account key .* \(it was deleted.*STACKIT portal: your project → Service Accounts.*create a new key\. Then `berth replace \S+ --key-file <new key file>`\.$/);
     assert.equal(shown?.actionUrl, 'https://portal.stackit.cloud/');
     assert.equal(storedStatus(ws, name).state, 'rejected');
+    assertNoSecretsLeaked(rig(), ws);
+  });
+
+  test('STACKIT_TOKEN_BASEURL names the token endpoint for a key without one; a revoked service account is rejected', async () => {
+    const ws = workspace();
+    const endpoint = rig().stackit;
+    assert.ok(endpoint);
+    endpoint.lifetimeSeconds = 600;
+    const account = endpoint.serviceAccount(`${uniqueName('env')}@sa.stackit.cloud`);
+    const keyFile = join(ws.home, 'no-endpoint.json');
+    writeFileSync(keyFile, endpoint.createKey(account));
+    const robot = rig().harbor.robots.create('demo', uniqueName('env'));
+    rig().harbor.robots.link(robot.name, account, endpoint.verifyAccessToken);
+    const name = uniqueName('env');
+    ws.env.STACKIT_TOKEN_BASEURL = endpoint.tokenUrl;
+    const added = await ws.berth('add', 'stackit', name, '--url', rig().harbor.url, '--key-file', keyFile);
+    delete ws.env.STACKIT_TOKEN_BASEURL;
+    assert.equal(added.code, 0, added.stderr);
+    const settings = JSON.parse(readFileSync(join(ws.berthHome, 'settings.json'), 'utf8')) as { registries: { name: string; tokenEndpoint: string }[] };
+    assert.equal(settings.registries.find((registry) => registry.name === name)?.tokenEndpoint, endpoint.tokenUrl);
+
+    account.revoked = true;
+    const refresh = await ws.berth('refresh', name, '--json');
+    const shown = (JSON.parse(refresh.stdout) as { state: string; lastError: string }[])[0];
+    assert.equal(shown?.state, 'rejected');
+    assert.match(shown?.lastError ?? '', /refused the service account .* \(HTTP 403\): the account or its key was revoked/);
     assertNoSecretsLeaked(rig(), ws);
   });
 

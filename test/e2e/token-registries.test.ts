@@ -158,6 +158,35 @@ describe('token registries: robot accounts and other tokens, checked before they
     assertNoSecretsLeaked(rig(), ws);
   });
 
+  test('a token service that fails or a registry that is down is offline, never rejected; the token is untouched', async () => {
+    const ws = workspace();
+    const robot = rig().harbor.robots.create('demo', uniqueName('flaky'));
+    const name = uniqueName('flaky');
+    assert.equal((await ws.berthWithInput(robot.secret, 'add', 'token', name, '--url', rig().harbor.url, '--username', robot.name, '--secret-stdin')).code, 0);
+    const config = readFileSync(join(ws.dockerConfig, 'config.json'), 'utf8');
+    try {
+      for (const status of [500, 503]) {
+        rig().harbor.tokenServiceStatus = status;
+        const refresh = await ws.berth('refresh', name, '--json');
+        const view = (JSON.parse(refresh.stdout) as Shown[])[0];
+        assert.equal(view?.state, 'offline', `HTTP ${status}: ${refresh.stdout}`);
+        assert.match(view?.lastError ?? '', new RegExp(`Cannot reach 127\\.0\\.0\\.1:\\d+ \\(HTTP ${status}\\)`));
+      }
+    } finally {
+      rig().harbor.tokenServiceStatus = undefined;
+    }
+    await rig().harbor.pause();
+    try {
+      const view = (JSON.parse((await ws.berth('refresh', name, '--json')).stdout) as Shown[])[0];
+      assert.equal(view?.state, 'offline');
+    } finally {
+      await rig().harbor.resume();
+    }
+    assert.equal(await storedSecret(ws, name, 'token'), robot.secret);
+    assert.equal(readFileSync(join(ws.dockerConfig, 'config.json'), 'utf8'), config, "docker's config untouched");
+    assert.equal((JSON.parse((await ws.berth('refresh', name, '--json')).stdout) as Shown[])[0]?.state, 'valid', 'valid again once it answers');
+  });
+
   test('on a terminal: the token is asked for unseen, and an end Berth cannot learn is asked for too', { skip: unless('tmux') }, async () => {
     const ws = workspace();
     const robot = rig().harbor.robots.create('demo', uniqueName('typed'));
