@@ -86,6 +86,7 @@ export function AddRegistryDialog({ onClose, onAdded }: AddRegistryDialogProps) 
             }
           : {}),
         ...(profile?.idleDays ? { idleDays: profile.idleDays } : {}),
+        ...(method === 'oidc' && profile?.updateUrl ? { updateUrl: profile.updateUrl } : {}),
       });
       onAdded(view.name);
     } catch (failure) {
@@ -168,6 +169,11 @@ export function AddRegistryDialog({ onClose, onAdded }: AddRegistryDialogProps) 
               Berth’s own client at the identity provider (an administrator registered one)
             </label>
           </fieldset>
+          {method === 'oidc' && profile?.updateUrl && (
+            <p className="sentence" role="note">
+              The profile also names a server for Berth’s own updates, {new URL(profile.updateUrl).host}. Berth asks you once this registry is added.
+            </p>
+          )}
           {method === 'oidc' && (
             <>
               <label>
