@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
@@ -19,6 +19,11 @@ import { startRig, type Rig } from '../rig/index.js';
 function logOf(ws: Workspace): string {
   const path = join(ws.berthHome, 'berth.log');
   return existsSync(path) ? readFileSync(path, 'utf8') : '';
+}
+
+/** Every lock file in Berth's folder and docker's, relative to its folder. */
+function lockFiles(ws: Workspace): string[] {
+  return [ws.berthHome, ws.dockerConfig].flatMap((dir) => (existsSync(dir) ? (readdirSync(dir, { recursive: true }) as string[]).filter((file) => file.endsWith('.lock')) : []));
 }
 
 /** How to start the app; `env` adds to the workspace's environment. */
@@ -521,12 +526,14 @@ describe('quitting the app during a keep-alive pass', { skip: unless('dbus', 'ke
       assert.ok(reached, 'the overdue pass reached the identity provider within a minute');
       // The provider has rotated the token (the old one is spent) and its answer is on the way: the user quits now.
       assert.equal(await rig.idp.refreshTokenActive(before as string), false);
+      assert.ok(lockFiles(ws).includes(join('locks', `${name}.lock`)), 'the pass holds the registry lock');
       await app.command({ type: 'quit' });
       const waiting = await app.snapshot();
       assert.equal(waiting.quit, false, 'the app waits for the pass under way');
       hold.release();
       const ended = await app.exited;
       assert.equal(ended.code, 0);
+      assert.deepEqual(lockFiles(ws), [], "no lock left in locks/, beside docker's config.json or anywhere else");
       // The app's requests go through Chromium's network (the system proxy and certificate store): the refresh and Harbor's token service.
       assert.ok(ended.last?.netRequests.includes('POST /token'), `the refresh went through net.fetch: ${ended.last?.netRequests.join(', ')}`);
       assert.ok(ended.last?.netRequests.includes('GET /service/token'), 'and so did the CLI secret on /service/token');
