@@ -230,6 +230,48 @@ describe('the desktop app on real desktops', { skip: unless('dbus', 'keyring') }
     assert.match(logOf(ws), /WARN app preferences unreadable; using defaults and leaving the file alone file=/);
   });
 
+  test('an update server an earlier version took from a profile without asking is asked about once at start: used only if the person agrees', async () => {
+    const server = 'https://updates.example.org/berth';
+    const earlier = (ws: Workspace) => {
+      mkdirSync(ws.berthHome, { recursive: true });
+      writeFileSync(join(ws.berthHome, 'app-preferences.json'), JSON.stringify({ closeWithoutTray: 'quit', trayMissingExplained: true, updateUrl: server }));
+    };
+    const preferencesOf = (ws: Workspace) => JSON.parse(readFileSync(join(ws.berthHome, 'app-preferences.json'), 'utf8')) as Record<string, unknown>;
+    const question = `Take Berth's updates from ${server}?`;
+    const resources = (ws: Workspace) => {
+      const folder = join(ws.home, 'appimage-resources');
+      mkdirSync(folder, { recursive: true });
+      return { packaged: true, resources: folder, env: { APPIMAGE: join(ws.home, 'Berth-0.2.0.AppImage') } };
+    };
+
+    const declined = workspace();
+    earlier(declined);
+    const first = launch(declined, resources(declined));
+    let seen = await first.until('the person is asked', (s) => s.dialogs.some((d) => d.message === question));
+    assert.match(seen.dialogs.find((d) => d.message === question)?.detail ?? '', /An earlier version of Berth took this update server from a registry profile without asking you/);
+    await first.until('the answer is kept', () => preferencesOf(declined).updateServer === null);
+    assert.equal(preferencesOf(declined).closeWithoutTray, 'quit', 'the rest of the earlier file is kept');
+    await first.command({ type: 'quit' });
+    assert.ok(!(await first.exited).last?.journal.some((entry) => entry.startsWith('updater feed')), 'the default answer, "Not now", uses nothing');
+    const again = launch(declined, resources(declined));
+    await again.until('the window is shown', (s) => s.windows.some((w) => w.visible));
+    await again.command({ type: 'quit' });
+    assert.ok(!(await again.exited).last?.dialogs.some((d) => d.message === question), 'asked once');
+
+    const agreed = workspace();
+    earlier(agreed);
+    const asked = launch(agreed, { ...resources(agreed), dialogAnswers: { "Take Berth's updates from": 'Use this server' } });
+    await asked.until('the answer is kept', () => (preferencesOf(agreed).updateServer as { confirmed?: boolean } | null)?.confirmed === true);
+    assert.deepEqual(preferencesOf(agreed).updateServer, { url: server, registry: null, confirmed: true });
+    await asked.command({ type: 'quit' });
+    await asked.exited;
+    const next = launch(agreed, { ...resources(agreed), updateOffered: '0.3.0' });
+    seen = await next.until('the update is ready', (s) => s.notifications.some((n) => n.title === 'Berth 0.3.0 is ready'));
+    assert.ok(seen.journal.includes(`updater feed: generic ${server}`));
+    await next.command({ type: 'quit' });
+    await next.exited;
+  });
+
   test('a packaged build: no DevTools, no Reload menu, permission prompts refused, crash dumps kept here, never uploaded', async () => {
     const ws = workspace();
     const app = launch(ws, { packaged: true });

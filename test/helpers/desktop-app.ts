@@ -67,6 +67,8 @@ export interface AppOptions {
   openExternalFails?: boolean;
   /** An unsigned macOS build: login items are not changed, and nothing says so. */
   loginItemsRefused?: boolean;
+  /** The button to press in message boxes whose message contains the key, from the start. */
+  dialogAnswers?: Record<string, string>;
   /** The packaged app's resources folder (process.resourcesPath). */
   resources?: string;
   /** The version the update server offers; none: Berth is up to date. */
@@ -84,6 +86,7 @@ export function startApp(options: AppOptions): AppUnderTest {
       FAKE_ELECTRON_NOTIFICATIONS_FAIL: options.notificationsFail ? '1' : '0',
       FAKE_ELECTRON_OPEN_EXTERNAL_FAILS: options.openExternalFails ? '1' : '0',
       FAKE_ELECTRON_LOGIN_ITEMS_REFUSED: options.loginItemsRefused ? '1' : '0',
+      FAKE_ELECTRON_DIALOG_ANSWERS: JSON.stringify(options.dialogAnswers ?? {}),
       ...(options.platform ? { FAKE_ELECTRON_PLATFORM: options.platform } : {}),
       ...(options.resources ? { FAKE_ELECTRON_RESOURCES: options.resources } : {}),
       ...(options.updateOffered ? { FAKE_UPDATE_VERSION: options.updateOffered } : {}),

@@ -15,6 +15,8 @@ fake.reset({
   openExternalFails: process.env.FAKE_ELECTRON_OPEN_EXTERNAL_FAILS === '1',
   loginItemsRefused: process.env.FAKE_ELECTRON_LOGIN_ITEMS_REFUSED === '1',
 });
+// Answers to message boxes the app shows while it starts, before any command could give them.
+fake.state.dialogAnswers = JSON.parse(process.env.FAKE_ELECTRON_DIALOG_ANSWERS ?? '{}') as Record<string, string>;
 
 /**
  * What Electron does with an error nobody caught in the main process: its own 'uncaughtException' listener shows "A
