@@ -41,7 +41,11 @@ export interface BerthBridge {
   probeHarbor(url: string): Promise<HarborProbe>;
   /** Reads a registry profile (the JSON an administrator hands out); the window sends the file's text. */
   readProfile(text: string): Promise<RegistryProfile>;
-  addRegistry(input: AddHarborInput): Promise<AddedRegistry>;
+  /**
+   * Adds a registry. `updateUrl`: the update server of the profile it is added from (one `readProfile` returned); once it
+   * is added, Berth asks the person, naming the server, before taking updates from it.
+   */
+  addRegistry(input: AddHarborInput & { updateUrl?: string }): Promise<AddedRegistry>;
   /** Signs in the registry's way (Berth's window onto Harbor's login, or the system browser) and resolves once it has finished. */
   signIn(name: string): Promise<RegistryView>;
   /** Signs in with a CLI secret the person copied from Harbor; checked before anything is stored. */

@@ -13,6 +13,7 @@ import { assertNoSecretsLeaked, dockerConfigJson, dockerInspect, projectRoot, wo
 import { chromiumWindows, signsInAs } from '../helpers/chromium-windows.js';
 import { launchChromium, openWindow, serveRenderer } from '../helpers/window.js';
 import { desktopShell } from '../helpers/desktop.js';
+import { jargonIn } from '../helpers/plain-words.js';
 
 const outputDir = join(projectRoot, 'test', 'output');
 
@@ -46,6 +47,7 @@ describe('the window in real Chromium, on the real core and the rig', { skip: un
     const host = new URL(rig.harbor.url).host;
     const jar = new CookieJar();
     const opened: string[] = [];
+    const desktop = desktopShell();
     const platform: BridgePlatform = {
       // Like the system browser: opening returns at once while the person signs in at the provider.
       openBrowser: async (url) => {
@@ -55,7 +57,7 @@ describe('the window in real Chromium, on the real core and the rig', { skip: un
         opened.push(url);
       },
       startAtLogin: xdgStartAtLogin(autostartFile({ XDG_CONFIG_HOME: join(ws.home, 'config') }), ['/opt/Berth/berth', '--hidden']),
-      desktop: desktopShell(),
+      desktop,
     };
     const window = await openWindow(browser, api, platform, server.origin);
     // As in the app's main process, the scheduler plans the next keep-alive.
@@ -75,11 +77,18 @@ describe('the window in real Chromium, on the real core and the rig', { skip: un
       await dialog.getByLabel('Harbor URL').fill(rig.harbor.url);
       await dialog.getByRole('button', { name: 'Look up' }).click();
       const findings = dialog.getByRole('definition');
-      await dialog.getByText('OIDC single sign-on').waitFor();
-      assert.deepEqual(await findings.allInnerTexts(), [host, 'OIDC single sign-on', 'rig-idp', new URL(rig.idp.issuer).host, host]);
-      // The issuer and client id come from the administrator's profile.
-      const profile = { issuer: rig.idp.issuer, clientId: rig.berthClientId, authParams: { prompt: 'consent' } };
+      await dialog.getByText('Single sign-on', { exact: true }).waitFor();
+      assert.deepEqual(await findings.allInnerTexts(), [host, 'Single sign-on', `rig-idp at ${new URL(rig.idp.issuer).host}`, host]);
+      // What Berth found, in plain words; the technical terms are in the tooltips.
+      assert.equal(jargonIn(await dialog.innerText()), null);
+      assert.match((await dialog.getByText('Docker logs in at').getAttribute('title')) ?? '', /Harbor's token service/);
+      assert.match((await dialog.getByText('Signs you in').getAttribute('title')) ?? '', /OIDC identity provider \(its issuer\)/);
+      assert.match((await dialog.getByText('Sign-in', { exact: true }).getAttribute('title')) ?? '', /oidc_auth \(OpenID Connect\)/);
+      // The issuer and client id come from the administrator's profile, which also names a server for Berth's updates.
+      const profile = { issuer: rig.idp.issuer, clientId: rig.berthClientId, authParams: { prompt: 'consent' }, updateUrl: 'https://updates.example.org/berth' };
       await dialog.getByLabel('Import profile…').setInputFiles({ name: 'corp.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(profile)) });
+      await dialog.getByRole('note').filter({ hasText: 'The profile also names a server for Berth’s own updates, updates.example.org. Berth asks you once this registry is added.' }).waitFor();
+      assert.deepEqual(desktop.offered, [], 'picking the file asks nothing yet');
       await assertValue(dialog.getByLabel('Issuer (identity provider URL)'), rig.idp.issuer);
       await assertValue(dialog.getByLabel('Client id'), rig.berthClientId);
       const name = await dialog.getByLabel('Name in Berth').inputValue();
@@ -89,6 +98,9 @@ describe('the window in real Chromium, on the real core and the rig', { skip: un
       // Sign in through the (driven) browser; the card turns valid with Harbor's 30-day idle countdown.
       await dialog.getByRole('button', { name: 'Add and sign in' }).click();
       await badge.filter({ hasText: 'Valid' }).waitFor({ timeout: 60_000 });
+      assert.deepEqual(desktop.offered, [{ url: 'https://updates.example.org/berth', registry: name }], 'adding it from the profile offers the server, once');
+      // The page keeps the registry it shows in its address: the app reopens the window there.
+      assert.equal(new URL(page.url()).hash, `#${new URLSearchParams({ registry: name })}`);
       // Plain words, a relative time with its date beside it, and the technical term in the tooltip.
       assert.match(await card.innerText(), /Harbor login lasts\s+29 days left \(\w{3} \d{1,2}, \d{4}, \d{1,2}:\d{2} [AP]M\); renewed daily/);
       await eventually(async () => /Next renewal\s+in 23 hours \(/.test(await card.innerText()));
@@ -187,7 +199,7 @@ describe('the window in real Chromium, on the real core and the rig', { skip: un
       const dialog = page.getByRole('dialog', { name: 'Add a Harbor registry' });
       await dialog.getByLabel('Harbor URL').fill(webRig.harbor.url);
       await dialog.getByRole('button', { name: 'Look up' }).click();
-      await dialog.getByText('OIDC single sign-on').waitFor();
+      await dialog.getByText('Single sign-on', { exact: true }).waitFor();
       assert.equal(await dialog.getByLabel('Harbor’s own web login (nothing to register; works for everyone)').isChecked(), true, 'web login is the default');
       assert.equal(await dialog.getByLabel('Client id').count(), 0, 'nothing to fill in about the identity provider');
       await shot(page, '9-add-by-url');
