@@ -120,6 +120,21 @@ describe('the desktop app on real desktops', { skip: unless('dbus', 'keyring') }
     }
   });
 
+  test("the app's own IPC registration answers Berth's window only: another webContents, or Berth's window on another page, is refused and logged", async () => {
+    const ws = workspace();
+    const app = launch(ws);
+    await app.until('the window is up', (s) => s.windows.some((w) => w.visible));
+    const own = (await app.command({ type: 'invoke', method: 'listRegistries' })) as { ok: boolean };
+    assert.equal(own.ok, true, 'the page Berth showed is answered');
+    for (const from of ['another-webcontents', 'another-page'] as const) {
+      const reply = (await app.command({ type: 'invoke', method: 'listRegistries', from })) as { ok: boolean; error?: string };
+      assert.deepEqual(reply, { ok: false, error: 'Berth answers only its own window.' }, from);
+    }
+    assert.equal((logOf(ws).match(/refused an IPC call from outside Berth's window/g) ?? []).length, 2);
+    await app.command({ type: 'quit' });
+    assert.equal((await app.exited).code, 0);
+  });
+
   test("start-up follows Electron's rules in order: privileged scheme and the single-instance lock before ready, then the page's protocol, the window and the tray", async () => {
     const host = await holdBusName(bus.address, statusNotifierWatcher);
     try {

@@ -38,7 +38,8 @@ export type AppCommand =
   /** The page changes its URL's fragment (`#registry=…`), as it does when it shows another registry. */
   | { type: 'navigate-in-page'; hash: string }
   | { type: 'close-window' }
-  | { type: 'invoke'; method: string; payload?: unknown }
+  /** A call from the page; `from` makes it come from another webContents, or from Berth's window showing another page. */
+  | { type: 'invoke'; method: string; payload?: unknown; from?: 'another-webcontents' | 'another-page' }
   | { type: 'quit' }
   | { type: 'resume' }
   | { type: 'permission'; permission: string }

@@ -96,7 +96,8 @@ async function run(command: AppCommand): Promise<unknown> {
     case 'invoke': {
       const window = state.windows[0];
       if (!window) throw new Error('no window to call from');
-      return ipcMain.invoke(`berth:${command.method}`, window, command.payload);
+      const caller = command.from === 'another-webcontents' ? { id: window.webContents.id + 1000 } : command.from === 'another-page' ? { url: 'https://harbor.example.org/harbor/projects' } : {};
+      return ipcMain.invoke(`berth:${command.method}`, window, command.payload, caller);
     }
     case 'quit':
       app.quit();

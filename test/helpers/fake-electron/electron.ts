@@ -487,10 +487,10 @@ export const ipcMain = {
   },
   on(): void {},
   /** What the preload's `ipcRenderer.invoke` does, from the given window's page. */
-  invoke(channel: string, window: FakeBrowserWindow, payload: unknown): Promise<unknown> {
+  invoke(channel: string, window: FakeBrowserWindow, payload: unknown, caller: { id?: number; url?: string } = {}): Promise<unknown> {
     const handler = ipcHandlers.get(channel);
     if (!handler) throw new Error(`no IPC handler for ${channel}`);
-    return handler({ sender: { id: window.webContents.id }, senderFrame: { url: window.webContents.url } }, payload);
+    return handler({ sender: { id: caller.id ?? window.webContents.id }, senderFrame: { url: caller.url ?? window.webContents.url } }, payload);
   },
 };
 
