@@ -72,12 +72,42 @@ describe('Harbor as its versions really answer', { skip: unless('docker-registry
     assert.deepEqual(await missing.json(), { errors: [{ code: 'NOT_FOUND', message: 'repository demo/nope not found' }] });
   });
 
-  test('a Harbor without offline_access in its scope is warned about at sign-in too, and the warning stays on the registry', async () => {
+  test('a Harbor without offline_access in its scope is warned about at sign-in too, with either method, naming Harbor’s admin setting, and the warning stays on the registry', async () => {
     const { ws, name, login } = await webSignedIn(onlineScope, 'alice');
     assert.equal(login.code, 0, login.stderr);
     assert.match(login.stderr, /warning: Harbor at 127\.0\.0\.1:\d+ asks its identity provider for "openid profile email" without offline_access/);
-    assert.match((JSON.parse(login.stdout) as { notice: string }).notice, /The Harbor administrator fixes this by adding offline_access/);
+    assert.match((JSON.parse(login.stdout) as { notice: string }).notice, /The Harbor administrator fixes this by adding offline_access to the OIDC scope \(Administration → Configuration → Authentication\)/);
     assert.match((await ws.berth('status', name)).stdout, /note: Harbor at .* without offline_access/);
+
+    // Berth's own client (method oidc) signs in at the same provider; Harbor's session is still Harbor's, and so is the warning.
+    const own = workspace();
+    const ownName = uniqueName('alice');
+    const add = await own.berth('add', 'harbor', ownName, '--url', onlineScope.harbor.url, '--client-id', onlineScope.berthClientId);
+    assert.equal(add.code, 0, add.stderr);
+    const signIn = await cliLogin(own, ownName, 'alice');
+    assert.equal(signIn.code, 0, signIn.stderr);
+    const warning = /^warning: (.*)$/m.exec(signIn.stderr)?.[1] ?? '';
+    assert.match(warning, /^Harbor at 127\.0\.0\.1:\d+ asks its identity provider for "openid profile email" without offline_access, so Harbor keeps only a browser-bound session/);
+    assert.match(warning, /The Harbor administrator fixes this by adding offline_access to the OIDC scope \(Administration → Configuration → Authentication\)\.$/);
+    const shown = (JSON.parse((await own.berth('status', ownName, '--json')).stdout) as { method: string; state: string; notice: string }[])[0];
+    assert.deepEqual([shown?.method, shown?.state, shown?.notice], ['oidc', 'valid', warning]);
+  });
+
+  test('Harbor without offline_access gets what Keycloak gives it: an online session whose refresh token lives as long as the SSO session (30 minutes idle), which keeps the CLI secret working meanwhile', async () => {
+    const stored = onlineScope.harbor.user('alice')?.token.refreshToken;
+    assert.ok(stored, 'Harbor holds a refresh token for its online session');
+    const token = await onlineScope.idp.provider.RefreshToken.find(stored);
+    assert.ok(token && !token.isExpired, 'which the provider honours');
+    assert.ok(!token.scope?.split(' ').includes('offline_access'), `an online session: ${token.scope}`);
+    const left = (token.exp ?? 0) - Date.now() / 1000;
+    assert.ok(left > 25 * 60 && left <= 30 * 60, `it ends with the SSO session's idle time: ${Math.round(left)} s left`);
+    // Harbor's access token expires (5 minutes): the secret's use makes Harbor refresh with the online session's token.
+    const { ws, login } = await webSignedIn(onlineScope, 'alice');
+    assert.equal(login.code, 0, login.stderr);
+    const grants = onlineScope.idp.grants.length;
+    onlineScope.harbor.expireAccessToken('alice');
+    assert.equal((await dockerInspect(ws, onlineScope.imageRef)).code, 0);
+    assert.ok(onlineScope.idp.grants.slice(grants).includes(onlineScope.harborClientId), 'Harbor refreshed its online session at the provider');
   });
 
   test('a brief failure of Harbor’s own refresh is asked about again, a few seconds later, before Berth says Harbor’s session is dead', async () => {

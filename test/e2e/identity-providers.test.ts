@@ -87,11 +87,16 @@ function freePort(): Promise<number> {
 }
 
 describe('identity providers that behave otherwise than the test one', { skip: unless('docker-registry', 'docker', 'openssl', 'keyring') }, () => {
-  // Keycloak as it ships: what every other rig in the suite now is too.
+  // Keycloak's defaults: what every other rig in the suite is too, unless it switches a behaviour.
   let keycloak: Rig;
+  // No revocation endpoint; a logout endpoint that does not end offline sessions; token introspection to ask with.
   let noRevocation: Rig;
+  // The same without token introspection: Berth cannot tell whether the logout endpoint ended the session.
+  let noIntrospection: Rig;
   let noLogout: Rig;
   let logoutEnds: Rig;
+  // oidc-provider as it ships (OIDC Core §11): offline access only with prompt=consent, and no refresh token without it.
+  let consentOnly: Rig;
   let sessionBound: Rig;
   let exact: Rig;
   let exactPort: number;
@@ -102,12 +107,15 @@ describe('identity providers that behave otherwise than the test one', { skip: u
   let otherIssuer: Rig;
   before(async () => {
     exactPort = await freePort();
-    [keycloak, noRevocation, noLogout, logoutEnds, sessionBound, exact, fixed, offlineMax, jwtFixed, revoking, otherIssuer] = await Promise.all([
+    [keycloak, noRevocation, noIntrospection, noLogout, logoutEnds, consentOnly, sessionBound, exact, fixed, offlineMax, jwtFixed, revoking, otherIssuer] = await Promise.all([
       startRig(),
+      startRig({ provider: { revocation: false, introspection: true } }),
       startRig({ provider: { revocation: false } }),
       startRig({ provider: { revocation: false, logout: false } }),
-      startRig({ provider: { revocation: false, logoutEndsSessions: true } }),
-      startRig({ provider: { sessionBoundRefresh: 10 * 3600 } }),
+      startRig({ provider: { revocation: false, logoutEndsSessions: true, introspection: true } }),
+      startRig({ provider: { offlineAccessNeedsConsent: true } }),
+      // A provider that downgrades to a refresh token bound to the browser session (10 h) where offline access was not consented to.
+      startRig({ provider: { offlineAccessNeedsConsent: true, sessionBoundRefresh: 10 * 3600 } }),
       startRig({ berthClient: { application_type: 'web', redirect_uris: [`http://127.0.0.1:${exactPort}/callback`] } }),
       startRig({ provider: { fixedSessionTtl: 3600 } }),
       // Keycloak with "Offline Session Max" on, at its defaults: 30 days idle, 60 days at most.
@@ -117,15 +125,19 @@ describe('identity providers that behave otherwise than the test one', { skip: u
       startRig({ provider: { revokeRefreshToken: true }, harborRefreshesOnEveryUse: true }),
       startRig({ harborIssuerHost: 'localhost' }),
     ]);
-    await Promise.all([keycloak, noRevocation, noLogout, logoutEnds, sessionBound, exact, fixed, offlineMax, jwtFixed, revoking, otherIssuer].map((rig) => rig.webLogin('alice')));
+    await Promise.all([keycloak, noRevocation, noIntrospection, noLogout, logoutEnds, consentOnly, sessionBound, exact, fixed, offlineMax, jwtFixed, revoking, otherIssuer].map((rig) => rig.webLogin('alice')));
   });
-  after(() => Promise.all([keycloak, noRevocation, noLogout, logoutEnds, sessionBound, exact, fixed, offlineMax, jwtFixed, revoking, otherIssuer].map((rig) => rig?.stop())));
+  after(() => Promise.all([keycloak, noRevocation, noIntrospection, noLogout, logoutEnds, consentOnly, sessionBound, exact, fixed, offlineMax, jwtFixed, revoking, otherIssuer].map((rig) => rig?.stop())));
 
-  test('the rig is Keycloak as it ships: ID tokens as long as access tokens, refresh_expires_in 0 offline, old refresh tokens still valid, 32-character onboarding secrets', async () => {
-    const { ws, name } = await added(keycloak, 'alice');
-    assert.equal((await cliLogin(ws, name, 'alice')).code, 0);
+  test('the rig plays Keycloak’s defaults: offline access without prompt=consent, ID tokens as long as access tokens, refresh_expires_in 0 offline, old refresh tokens still valid, 32-character onboarding secrets', async () => {
+    // The person's own prompt replaces Berth's consent: Keycloak grants offline access all the same.
+    const { ws, name } = await added(keycloak, 'alice', '--auth-param', 'prompt=login');
+    const login = await cliLogin(ws, name, 'alice');
+    assert.equal(login.code, 0, login.stderr);
+    assert.doesNotMatch(login.stderr, /warning:/);
     const first = (await storedSecret(ws, name, 'refresh-token')) as string;
     const tokens = await refreshDirectly(keycloak, first);
+    assert.ok(tokens.scope.split(' ').includes('offline_access'), `offline access granted without consent: ${tokens.scope}`);
     assert.equal(tokens.refresh_expires_in, 0, 'an offline session without a maximum');
     assert.equal(tokens.expires_in, 300);
     const claims = decodeJwt(tokens.id_token);
@@ -277,8 +289,8 @@ describe('identity providers that behave otherwise than the test one', { skip: u
     assert.equal(await logoutEnds.idp.refreshTokenActive(ended), false, 'the logout endpoint ended the offline session');
   });
 
-  test('offline access is asked for with prompt=consent by default; a session-bound refresh token is detected and explained', async () => {
-    const consented = await added(keycloak, 'alice');
+  test('a provider that grants offline access only with consent (OIDC Core §11): Berth asks with prompt=consent by default; a session-bound refresh token, or none, is detected and explained', async () => {
+    const consented = await added(consentOnly, 'alice');
     assert.equal((await cliLogin(consented.ws, consented.name, 'alice')).code, 0);
     assert.ok(await storedSecret(consented.ws, consented.name, 'refresh-token'), 'offline access granted without --auth-param prompt=consent');
     assert.equal((await status(consented.ws, consented.name)).notice, null);
@@ -296,7 +308,7 @@ describe('identity providers that behave otherwise than the test one', { skip: u
     assert.match((await bound.ws.berth('status', bound.name)).stdout, /note: The identity provider .* session bound to your browser's sign-in/);
 
     // A profile's prompt replaces Berth's too; this provider then grants no offline access at all, and Berth says why.
-    const prompted = await addedFromProfile(keycloak, 'alice', { clientId: keycloak.berthClientId, authParams: { prompt: 'login' } });
+    const prompted = await addedFromProfile(consentOnly, 'alice', { clientId: consentOnly.berthClientId, authParams: { prompt: 'login' } });
     const promptedLogin = await cliLogin(prompted.ws, prompted.name, 'alice');
     assert.equal(promptedLogin.code, 0, promptedLogin.stderr);
     assert.ok((await storedSecret(prompted.ws, prompted.name, 'refresh-token')) === null, 'without consent, no refresh token');
