@@ -180,8 +180,27 @@ export async function refreshTokens(config: oidc.Configuration, settings: OidcCl
       const description = error.error_description ? `: ${error.error_description}` : '';
       throw new BerthError('session-ended', `The identity provider ended Berth's session for ${settings.registry} (${error.error}${description}).`, { registry: settings.registry, cause: error });
     }
+    // An error page without an OAuth error (a 502 from a proxy, a 429) says nothing about the session: retried like the network.
+    const status = errorStatus(error);
+    if (status !== undefined) throw providerFailing(status, settings, 'refresh the session');
     throw oidcError(error, settings, 'refresh the session');
   }
+}
+
+/** The HTTP status of an error answer that carried no OAuth error (openid-client keeps the response as the cause). */
+function errorStatus(error: unknown): number | undefined {
+  if (!(error instanceof oidc.ClientError) || (error.code !== 'OAUTH_RESPONSE_IS_NOT_CONFORM' && error.code !== 'OAUTH_RESPONSE_IS_NOT_JSON')) return undefined;
+  const status = (error.cause as { status?: unknown } | undefined)?.status;
+  return typeof status === 'number' && status >= 400 ? status : undefined;
+}
+
+/** The provider, or a proxy in front of it, is failing for now (a restart, an overload): offline, not a verdict on the session. */
+function providerFailing(status: number, settings: OidcClientSettings, action: string): BerthError {
+  return new BerthError(
+    'unreachable',
+    `Could not ${action} for ${settings.registry}: the identity provider at ${new URL(settings.issuer).host} answered HTTP ${status} without an OAuth answer, so it (or a proxy in front of it) is failing for now.`,
+    { registry: settings.registry },
+  );
 }
 
 /** How a sign-out at the identity provider went: revoked, or why not. */
@@ -276,6 +295,8 @@ function oidcError(error: unknown, settings: OidcClientSettings, action: string)
   }
   const timeout = timeoutIn(error);
   if (timeout) return networkError(timeout, settings.issuer, registry);
+  const status = errorStatus(error);
+  if (status !== undefined && status >= 500) return providerFailing(status, settings, action);
   const host = new URL(settings.issuer).host;
   const checks = protocolChecks(error);
   if (checks.length > 0 || (error instanceof oidc.ClientError && error.cause === undefined)) {

@@ -244,6 +244,43 @@ describe('identity providers that behave otherwise than the test one', { skip: u
     assert.equal((await dockerInspect(ws, keycloak.imageRef)).code, 0, 'docker credentials untouched');
   });
 
+  test('a provider answering its token endpoint with 502 or 503 and an error page (a restart, a failing proxy) is offline, not an error and not a dead session; the Harbor leg still runs', async () => {
+    const { ws, name } = await added(keycloak, 'alice');
+    assert.equal((await cliLogin(ws, name, 'alice')).code, 0);
+    const host = new URL(keycloak.idp.issuer).host;
+    const secretUses = () => keycloak.harbor.requestLog.filter((line) => line === 'GET /service/token').length;
+    try {
+      // Harbor's own stored session is fresh: it needs no answer from the provider, so the CLI secret keeps working.
+      await keycloak.webLogin('alice');
+      const kept = (await status(ws, name)).lastKeptAliveAt;
+      keycloak.idp.failTokenEndpoint(502);
+      const uses = secretUses();
+      const refresh = await ws.berth('refresh', name, '--json');
+      const after = (JSON.parse(refresh.stdout) as Status[])[0] as Status;
+      assert.equal(after.state, 'offline', refresh.stdout);
+      assert.match(after.lastError ?? '', new RegExp(`the identity provider at ${host} answered HTTP 502 without an OAuth answer, so it \\(or a proxy in front of it\\) is failing for now\\. Harbor's session for alice was kept alive and docker's credentials work`));
+      assert.ok(secretUses() > uses, 'the CLI secret was used at Harbor');
+      assert.ok(Date.parse(after.lastKeptAliveAt ?? '') > Date.parse(kept ?? ''), 'Harbor’s session was kept alive');
+      assert.equal((await dockerInspect(ws, keycloak.imageRef)).code, 0, 'docker credentials untouched');
+
+      // Harbor's access token has expired too: its own refresh hits the same failing provider, so its 401 proves nothing either.
+      keycloak.idp.failTokenEndpoint(503);
+      keycloak.harbor.expireAccessToken('alice');
+      const both = await ws.berth('refresh', name, '--json');
+      const offline = (JSON.parse(both.stdout) as Status[])[0] as Status;
+      assert.equal(offline.state, 'offline', both.stdout);
+      assert.match(offline.lastError ?? '', new RegExp(`answered HTTP 503 without an OAuth answer`));
+      assert.equal(await storedSecret(ws, name, 'cli-secret'), keycloak.harbor.user('alice')?.secret, 'nothing was thrown away');
+    } finally {
+      keycloak.idp.failTokenEndpoint(null);
+    }
+    // The provider is back: the next pass renews both sessions.
+    const back = await ws.berth('refresh', name, '--json');
+    assert.equal((JSON.parse(back.stdout) as Status[])[0]?.state, 'valid', back.stdout);
+    assert.equal((await dockerInspect(ws, keycloak.imageRef)).code, 0);
+    assertNoSecretsLeaked(keycloak, ws);
+  });
+
   test('sign-out at a provider without a revocation endpoint (with a logout endpoint that does not end the session, or none) says so, and the registry keeps saying it; a logout endpoint that ends the session is used', async () => {
     const plain = await added(noRevocation, 'alice');
     assert.equal((await cliLogin(plain.ws, plain.name, 'alice')).code, 0);
