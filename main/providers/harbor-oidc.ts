@@ -206,7 +206,8 @@ async function keepAlive(registry: HarborOidcSettings, session: SignedInSession,
   const harbor = harborClient(registry);
   const { username } = session;
   const berth = await refreshBerthSession(registry, deps);
-  const end = 'tokens' in berth ? sessionEnd(registry, berth.tokens.sessionExpiresAt, session) : {};
+  // A provider that answered without stating an end clears one stated before.
+  const end = 'tokens' in berth ? { sessionExpiresAt: null, ...sessionEnd(registry, berth.tokens.sessionExpiresAt, session) } : {};
   const noSecret = { state: 'needs-sign-in', keptAlive: false, username: username ?? '', lastError: `Berth holds no CLI secret for ${registry.name}: ${signInAgain(registry)}.` } as const;
   if (!username) return noSecret;
   const inUse = await useStoredSecret(harbor, registry, username, deps, async () => {

@@ -281,6 +281,30 @@ describe('identity providers that behave otherwise than the test one', { skip: u
     assertNoSecretsLeaked(keycloak, ws);
   });
 
+  test('an end of Berth’s session learned before is dropped once the provider answers without one, and kept while it does not answer', async () => {
+    const { ws, name } = await added(keycloak, 'alice');
+    assert.equal((await cliLogin(ws, name, 'alice')).code, 0);
+    await keycloak.webLogin('alice');
+    // An end an earlier answer stated (a session-bound token, a profile since changed), now stale: Keycloak's offline session states none.
+    const stale = new Date(Date.now() + 86_400_000).toISOString();
+    const { status: stored } = openStores(ws.berthHome);
+    stored.put(name, { ...stored.get(name), sessionExpiresAt: stale, sessionFixed: true });
+    assert.equal((await status(ws, name)).state, 'expiring');
+
+    keycloak.idp.failTokenEndpoint(502);
+    try {
+      const unanswered = (JSON.parse((await ws.berth('refresh', name, '--json')).stdout) as Status[])[0] as Status;
+      assert.equal(unanswered.sessionExpiresAt, stale, 'no answer from the provider: what Berth knew stays');
+    } finally {
+      keycloak.idp.failTokenEndpoint(null);
+    }
+    const answered = (JSON.parse((await ws.berth('refresh', name, '--json')).stdout) as Status[])[0] as Status;
+    assert.equal(answered.state, 'valid');
+    assert.equal(answered.sessionExpiresAt, null, 'the provider states no end now');
+    assert.equal(answered.sessionFixed, false);
+    assert.doesNotMatch((await ws.berth('status', name)).stdout, /Berth's session ends/);
+  });
+
   test('sign-out at a provider without a revocation endpoint (with a logout endpoint that does not end the session, or none) says so, and the registry keeps saying it; a logout endpoint that ends the session is used', async () => {
     const plain = await added(noRevocation, 'alice');
     assert.equal((await cliLogin(plain.ws, plain.name, 'alice')).code, 0);
