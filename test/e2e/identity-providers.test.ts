@@ -6,6 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { decodeJwt } from 'jose';
 import { createNodeApi } from '../../main/api/node.js';
+import { NotificationPolicy } from '../../main/app/notifications.js';
 import { openStores } from '../../main/settings/node-stores.js';
 import { unless } from '../rig/components.js';
 import { startRig, type Rig } from '../rig/index.js';
@@ -164,6 +165,12 @@ describe('identity providers that behave otherwise than the test one', { skip: u
       const after = (JSON.parse(refresh.stdout) as Status[])[0] as Status;
       assert.equal(after.state, 'needs-sign-in', refresh.stdout);
       assert.match(after.lastError ?? '', /ended Berth's session .* \(invalid_request: Session not active\)\. Docker credentials still work and Berth keeps Harbor's session alive/);
+      // The desktop notice says so too, instead of warning of failing pulls.
+      const [view] = createNodeApi(ws.env).status(name);
+      assert.equal(view?.secretAccepted, true);
+      const [notice] = new NotificationPolicy({ lastShown: () => undefined, remember: () => undefined }).update(view ? [view] : []);
+      assert.equal(notice?.kind, 'needs-sign-in');
+      assert.match(notice?.body ?? '', /^Berth's own session has ended, but docker pulls still work/);
       assert.ok(tokenRequests() > used, 'the CLI secret was used at Harbor');
       assert.ok(Date.parse(after.lastKeptAliveAt ?? '') > Date.parse(before.lastKeptAliveAt ?? ''), 'Harbor’s session was kept alive');
       assert.equal((await dockerInspect(ws, keycloak.imageRef)).code, 0);
