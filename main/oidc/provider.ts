@@ -218,9 +218,30 @@ export function sessionLingers(issuer: string, reason: string): string {
   );
 }
 
+/** A sign-out whose end Berth could not confirm: what it did, why it cannot tell, what that means, what makes sure. */
+export function sessionMayLinger(issuer: string, reason: string): string {
+  return (
+    `Berth asked the identity provider at ${new URL(issuer).host} to end its session through its logout endpoint (it has no revocation endpoint), ` +
+    `but could not confirm that it did: ${reason.replace(/\.$/, '')}. Berth deleted its own copy; if the session survived, the provider keeps it valid until it expires there, which can take weeks. ` +
+    `To be sure, sign out of your sessions in the provider's account page, or ask its administrator to end them.`
+  );
+}
+
+/** Whether the provider still holds the refresh token active (RFC 7662), asked without using it; or why the provider will not say. */
+async function stillActive(config: oidc.Configuration, refreshToken: string): Promise<{ active: boolean } | { unknown: string }> {
+  if (!config.serverMetadata().introspection_endpoint) return { unknown: 'it offers no token introspection, and trying the token again would renew the session if it survived' };
+  try {
+    return { active: (await oidc.tokenIntrospection(config, refreshToken, { token_type_hint: 'refresh_token' })).active };
+  } catch (error) {
+    const said = error instanceof oidc.ResponseBodyError ? `${error.error}${error.error_description ? ` (${error.error_description})` : ''}` : printable(errorMessage(error), 200);
+    return { unknown: `its token introspection did not answer Berth (${said})` };
+  }
+}
+
 /**
  * Ends Berth's session at the provider: RFC 7009 revocation where it has the endpoint; else its logout endpoint with the
- * refresh token (Keycloak's ends offline sessions that way), checked by trying the token once more; else says it could not.
+ * refresh token (Keycloak's ends offline sessions that way), confirmed by token introspection where the provider offers it
+ * (trying the token again would reset the idle time of a session that survived); else says it could not.
  */
 export async function revokeRefreshToken(config: oidc.Configuration, settings: OidcClientSettings, refreshToken: string): Promise<Revocation> {
   const metadata = config.serverMetadata();
@@ -246,12 +267,9 @@ export async function revokeRefreshToken(config: oidc.Configuration, settings: O
   } catch (error) {
     throw oidcError(error, settings, 'end the session');
   }
-  try {
-    await oidc.refreshTokenGrant(config, refreshToken);
-  } catch (error) {
-    if (error instanceof oidc.ResponseBodyError) return { revoked: true };
-    throw oidcError(error, settings, 'check that the session ended');
-  }
+  const after = await stillActive(config, refreshToken);
+  if ('unknown' in after) return { revoked: false, warning: sessionMayLinger(metadata.issuer, after.unknown) };
+  if (!after.active) return { revoked: true };
   return { revoked: false, warning: sessionLingers(metadata.issuer, 'it has no revocation endpoint, and its logout endpoint did not end the session') };
 }
 

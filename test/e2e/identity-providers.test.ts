@@ -312,10 +312,14 @@ describe('identity providers that behave otherwise than the test one', { skip: u
     assert.doesNotMatch((await ws.berth('status', name)).stdout, /Berth's session ends/);
   });
 
-  test('sign-out at a provider without a revocation endpoint (with a logout endpoint that does not end the session, or none) says so, and the registry keeps saying it; a logout endpoint that ends the session is used', async () => {
+  test('sign-out at a provider without a revocation endpoint: the logout endpoint is used and its effect asked of token introspection, never by renewing the session; where nothing can confirm it, or there is no logout endpoint, Berth says so and the registry keeps saying it', async () => {
+    const berthGrants = (rig: Rig) => rig.idp.grants.filter((client) => client === rig.berthClientId).length;
+
+    // The logout endpoint leaves the offline session alive, and token introspection says so.
     const plain = await added(noRevocation, 'alice');
     assert.equal((await cliLogin(plain.ws, plain.name, 'alice')).code, 0);
     const lingering = (await storedSecret(plain.ws, plain.name, 'refresh-token')) as string;
+    const grantsBefore = berthGrants(noRevocation);
     const out = await plain.ws.berth('logout', plain.name, '--json');
     assert.equal(out.code, 0, out.stderr);
     const result = JSON.parse(out.stdout) as { revoked: boolean; warnings: string[] };
@@ -327,6 +331,8 @@ describe('identity providers that behave otherwise than the test one', { skip: u
     assert.match(out.stderr, /warning: Berth could not end its session at the identity provider/);
     assert.doesNotMatch(out.stderr, /the session is revoked/);
     assert.equal(await noRevocation.idp.refreshTokenActive(lingering), true, 'which is the truth: the provider still honours it');
+    assert.ok(noRevocation.idp.requestLog.includes('POST /token/introspection'), 'Berth asked token introspection');
+    assert.equal(berthGrants(noRevocation), grantsBefore, 'no refresh grant, which would have renewed the session it checked');
     // The registry keeps saying so after the sign-out, and the activity list says it too.
     const shown = await status(plain.ws, plain.name);
     assert.equal(shown.state, 'signed-out');
@@ -335,6 +341,24 @@ describe('identity providers that behave otherwise than the test one', { skip: u
     const entry = createNodeApi(plain.ws.env).activity()[0];
     assert.equal(entry?.kind, 'problem');
     assert.equal(entry?.text, `Signed out. ${result.warnings.join(' ')}`);
+
+    // A logout endpoint and no introspection: Berth cannot tell without renewing the session, and says exactly that.
+    const unsure = await added(noIntrospection, 'alice');
+    assert.equal((await cliLogin(unsure.ws, unsure.name, 'alice')).code, 0);
+    const unknown = (await storedSecret(unsure.ws, unsure.name, 'refresh-token')) as string;
+    const unsureGrants = berthGrants(noIntrospection);
+    const unsureOut = await unsure.ws.berth('logout', unsure.name, '--json');
+    assert.equal(unsureOut.code, 0, unsureOut.stderr);
+    const unsureResult = JSON.parse(unsureOut.stdout) as { revoked: boolean; warnings: string[] };
+    assert.equal(unsureResult.revoked, false);
+    assert.match(
+      unsureResult.warnings.join(' '),
+      /^Berth asked the identity provider at 127\.0\.0\.1:\d+ to end its session through its logout endpoint \(it has no revocation endpoint\), but could not confirm that it did: it offers no token introspection, and trying the token again would renew the session if it survived\. Berth deleted its own copy; if the session survived, the provider keeps it valid until it expires there, which can take weeks\. To be sure, sign out of your sessions in the provider's account page, or ask its administrator to end them\.$/,
+    );
+    assert.ok(noIntrospection.idp.requestLog.includes('POST /session/end'), 'the logout endpoint was called');
+    assert.equal(berthGrants(noIntrospection), unsureGrants, 'no refresh grant to find out');
+    assert.equal(await noIntrospection.idp.refreshTokenActive(unknown), true, 'this logout endpoint did leave it alive: the warning was due');
+    assert.equal((await status(unsure.ws, unsure.name)).notice, unsureResult.warnings.join(' '));
 
     // No revocation endpoint and no logout endpoint at all: nothing is even tried, and the warning says why.
     const bare = await added(noLogout, 'alice');
@@ -348,13 +372,16 @@ describe('identity providers that behave otherwise than the test one', { skip: u
     assert.equal(await noLogout.idp.refreshTokenActive(kept), true);
     assert.ok(!noLogout.idp.requestLog.includes('POST /session/end'), 'no logout endpoint was called');
 
+    // Keycloak's logout endpoint ends the offline session, and introspection confirms it.
     const keycloakLike = await added(logoutEnds, 'alice');
     assert.equal((await cliLogin(keycloakLike.ws, keycloakLike.name, 'alice')).code, 0);
     const ended = (await storedSecret(keycloakLike.ws, keycloakLike.name, 'refresh-token')) as string;
+    const endedGrants = berthGrants(logoutEnds);
     const logout = await keycloakLike.ws.berth('logout', keycloakLike.name, '--json');
     assert.equal(logout.code, 0, logout.stderr);
     assert.deepEqual(JSON.parse(logout.stdout), { name: keycloakLike.name, revoked: true, warnings: [] });
     assert.equal(await logoutEnds.idp.refreshTokenActive(ended), false, 'the logout endpoint ended the offline session');
+    assert.equal(berthGrants(logoutEnds), endedGrants);
   });
 
   test('a provider that grants offline access only with consent (OIDC Core §11): Berth asks with prompt=consent by default; a session-bound refresh token, or none, is detected and explained', async () => {
