@@ -26,7 +26,7 @@ h1{font-size:1.4rem;color:${colour}}@media(prefers-color-scheme:dark){body{backg
 }
 
 /** Why the browser's way back cannot be opened, naming the port and the registry: who holds the port, or what the system refused. */
-export function listenProblem(error: NodeJS.ErrnoException, fixedPort: number, registry: string): BerthError {
+function listenProblem(error: NodeJS.ErrnoException, fixedPort: number, registry: string): BerthError {
   const where = fixedPort === 0 ? '127.0.0.1' : `127.0.0.1:${fixedPort}`;
   const must = `The sign-in to ${registry} must receive the browser on ${where}${fixedPort === 0 ? '' : ', the port registered at the identity provider'}`;
   if (error.code === 'EADDRINUSE') {
