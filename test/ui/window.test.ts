@@ -9,7 +9,7 @@ import { autostartFile, xdgStartAtLogin } from '../../main/app/autostart.js';
 import { CookieJar, drive } from '../rig/browser-driver.js';
 import { unless } from '../rig/components.js';
 import { startRig, type Rig } from '../rig/index.js';
-import { assertNoSecretsLeaked, dockerConfigJson, dockerInspect, projectRoot, workspace } from '../helpers/berth.js';
+import { assertNoSecretsLeaked, dockerConfigJson, dockerInspect, projectRoot, storedSecret, workspace } from '../helpers/berth.js';
 import { chromiumWindows, signsInAs } from '../helpers/chromium-windows.js';
 import { launchChromium, openWindow, serveRenderer } from '../helpers/window.js';
 import { desktopShell } from '../helpers/desktop.js';
@@ -32,14 +32,22 @@ describe('the window in real Chromium, on the real core and the rig', { skip: un
   let rig: Rig;
   // Nothing registered for Berth at the identity provider: only Harbor's own web login works.
   let webRig: Rig;
+  // A Harbor whose administrator left offline_access out of its OIDC scope.
+  let onlineRig: Rig;
   let browser: Browser;
   let server: Awaited<ReturnType<typeof serveRenderer>>;
   before(async () => {
-    [rig, webRig, browser, server] = await Promise.all([startRig(), startRig({ berthClient: false }), launchChromium(), serveRenderer()]);
+    [rig, webRig, onlineRig, browser, server] = await Promise.all([
+      startRig(),
+      startRig({ berthClient: false }),
+      startRig({ berthClient: false, harborScope: 'openid profile email' }),
+      launchChromium(),
+      serveRenderer(),
+    ]);
     await rig.webLogin('dana');
     mkdirSync(outputDir, { recursive: true });
   });
-  after(() => Promise.all([rig?.stop(), webRig?.stop(), browser?.close(), server?.close()]));
+  after(() => Promise.all([rig?.stop(), webRig?.stop(), onlineRig?.stop(), browser?.close(), server?.close()]));
 
   test('add a Harbor, sign in, see the countdown, regenerate, check an image, and watch the badge when Harbor drops the session', async () => {
     const ws = workspace();
@@ -107,6 +115,8 @@ describe('the window in real Chromium, on the real core and the rig', { skip: un
       assert.match(await card.innerText(), /Next renewal\s+in 23 hours \(/);
       assert.match(await card.getByText('Harbor login lasts').getAttribute('title') ?? '', /Harbor's stored OIDC session/);
       assert.match(await card.innerText(), /Signed in as\s+dana/);
+      assert.match(await card.innerText(), /Signs in with\s+Berth’s own sign-in/);
+      assert.match(await card.getByText('Signs in with').getAttribute('title') ?? '', /An OIDC client registered for Berth at the identity provider/);
       assert.match(await card.innerText(), /Docker reads it from\s+its config file/);
       // A working registry needs no fix: no primary action, "Check image…" beside the "More" menu.
       assert.equal(await card.locator('button.primary').count(), 0);
@@ -240,6 +250,8 @@ describe('the window in real Chromium, on the real core and the rig', { skip: un
       await paste.getByLabel('CLI secret').fill('NotHers1Secret');
       await paste.getByRole('button', { name: 'Check and sign in' }).click();
       await paste.getByRole('alert').filter({ hasText: /rejected the CLI secret for "nina"; nothing was stored/ }).waitFor();
+      assert.equal(await storedSecret(ws, name(await card.getAttribute('data-registry')), 'cli-secret'), null, 'and nothing is: the keychain holds no secret');
+      assert.equal((dockerConfigJson(ws).auths as Record<string, unknown> | undefined)?.[host], undefined, 'nor does docker’s config');
       await shot(page, '11-paste-rejected');
       await paste.getByLabel('CLI secret').fill(webRig.harbor.user('nina')?.secret as string);
       await paste.getByRole('button', { name: 'Check and sign in' }).click();
@@ -251,6 +263,37 @@ describe('the window in real Chromium, on the real core and the rig', { skip: un
       const crossed = JSON.stringify(window.traffic);
       for (const secret of webRig.secrets()) assert.ok(!crossed.includes(secret), `a secret of length ${secret.length} crossed the bridge`);
       assertNoSecretsLeaked(webRig, ws);
+    } finally {
+      await window.close();
+    }
+  });
+
+  test('the add dialog warns about a Harbor whose OIDC scope lacks offline_access, in words that name Harbor’s admin setting', async () => {
+    const ws = workspace();
+    const api = createNodeApi(ws.env);
+    const platform: BridgePlatform = { openBrowser: async () => undefined, openExternal: async () => undefined, startAtLogin: { get: () => false, set: () => undefined }, desktop: desktopShell() };
+    const window = await openWindow(browser, api, platform, server.origin);
+    const { page } = window;
+    try {
+      await page.goto(`${server.origin}/index.html`);
+      await page.getByRole('button', { name: 'Add registry…' }).click();
+      const dialog = page.getByRole('dialog', { name: 'Add a Harbor registry' });
+      await dialog.getByLabel('Harbor URL').fill(onlineRig.harbor.url);
+      await dialog.getByRole('button', { name: 'Look up' }).click();
+      await dialog.getByText('OIDC single sign-on').waitFor();
+      const notes = dialog.getByRole('note');
+      assert.equal(await notes.count(), 1);
+      const warning = await notes.innerText();
+      assert.match(warning, /^Harbor at 127\.0\.0\.1:\d+ asks its identity provider for "openid profile email" without offline_access, so Harbor keeps only a browser-bound session:/);
+      assert.match(warning, /its CLI secrets stop working when your single sign-on session ends \(usually within hours\), whatever Berth does\./);
+      assert.match(warning, /The Harbor administrator fixes this by adding offline_access to the OIDC scope \(Administration → Configuration → Authentication\)\.$/);
+      await shot(page, '13-add-without-offline-access');
+      // A Harbor that asks for offline access gets no such note.
+      await dialog.getByLabel('Harbor URL').fill(webRig.harbor.url);
+      await dialog.getByRole('button', { name: 'Look up' }).click();
+      await dialog.getByText(new URL(webRig.harbor.url).host).first().waitFor();
+      await eventually(async () => (await notes.count()) === 0);
+      assert.equal(await notes.count(), 0);
     } finally {
       await window.close();
     }
