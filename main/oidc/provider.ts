@@ -285,12 +285,7 @@ function protocolChecks(error: unknown): string[] {
   return [...new Set(checks)];
 }
 
-/** A deadline that ran out, however openid-client labels it (OAUTH_TIMEOUT, or a body that stopped half-way): the network's fault. */
-function timeoutIn(error: unknown): unknown {
-  return [...chain(error)].find((link) => link.name === 'TimeoutError');
-}
-
-/** Berth's own deadline or size cap, which openid-client reports wrapped as a parse error. */
+/** Berth's own size cap, or a deadline that ran out (Berth's or openid-client's), however deep openid-client wrapped it. */
 function ownLimit(error: unknown): Error | undefined {
   for (let current = error as { name?: unknown; cause?: unknown } | undefined; current && typeof current === 'object'; current = current.cause as typeof current) {
     if (current instanceof BerthError || (current instanceof Error && current.name === 'TimeoutError')) return current;
@@ -311,8 +306,6 @@ function oidcError(error: unknown, settings: OidcClientSettings, action: string)
     }
     return new BerthError('oidc', `Could not ${action} for ${registry}: the identity provider said ${error.error}${description}.`, { registry, cause: error });
   }
-  const timeout = timeoutIn(error);
-  if (timeout) return networkError(timeout, settings.issuer, registry);
   const status = errorStatus(error);
   if (status !== undefined && status >= 500) return providerFailing(status, settings, action);
   const host = new URL(settings.issuer).host;
