@@ -11,8 +11,13 @@ const parts = {
   },
   // The schedule of passes, and the pass of Berth's OIDC method (keepRotatedToken, currentRefreshToken, refreshBerthSession, keepAlive).
   'keep-alive': {
-    mutate: ['main/keepalive/scheduler.ts', 'main/providers/harbor-oidc.ts:162-237'],
+    mutate: ['main/keepalive/scheduler.ts', 'main/providers/harbor-oidc.ts:162-238'],
     tests: ['unit/keepalive-scheduler', 'unit/rotated-token', 'e2e/keepalive-faults'],
+  },
+  // Harbor's token service as keep-alive and sign-in use it: accepted, rejected, or not an answer (5xx, network).
+  'token-service': {
+    mutate: ['main/registry/token-auth.ts', 'main/providers/harbor-cli-secret.ts'],
+    tests: ['unit/registry-auth', 'e2e/keepalive-faults', 'e2e/harbor-behaviours'],
   },
   'pull-check': {
     mutate: ['main/registry/pull-check.ts'],

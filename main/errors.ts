@@ -24,6 +24,7 @@ export type ErrorCode =
   | 'audience'
   | 'issuer'
   | 'port-in-use'
+  | 'port-unavailable'
   | 'not-signed-in'
   | 'harbor'
   | 'helper';

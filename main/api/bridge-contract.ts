@@ -41,8 +41,12 @@ export interface BerthBridge {
   probeHarbor(url: string): Promise<HarborProbe>;
   /** Reads a registry profile (the JSON an administrator hands out); the window sends the file's text. */
   readProfile(text: string): Promise<RegistryProfile>;
-  /** A Harbor (signed in next), or a token registry (its token checked at the registry and stored at once). */
-  addRegistry(input: AddHarborInput | AddTokenInput): Promise<AddedRegistry>;
+  /**
+   * Adds a registry: a Harbor (signed in next), or a token registry (its token checked at the registry and stored at once).
+   * `updateUrl`: the update server of the profile a Harbor is added from (one `readProfile` returned); once it is added,
+   * Berth asks the person, naming the server, before taking updates from it.
+   */
+  addRegistry(input: (AddHarborInput & { updateUrl?: string }) | AddTokenInput): Promise<AddedRegistry>;
   /** Before adding a token registry: a free name, where its tokens are made, and this machine's suggested note. */
   tokenAdvice(url: string): Promise<TokenAdvice>;
   /** A new token for a token registry, checked at the registry before it replaces the old one everywhere. */

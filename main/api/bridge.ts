@@ -16,8 +16,11 @@ export interface DesktopShell {
   /** How this install is updated when Berth cannot do it (a sentence), or null. */
   updatesOtherwise(): string | null;
   checkForUpdates(): Promise<string>;
-  /** A profile named a private update server: from now on updates come from there. */
-  adoptUpdateSource(url: string): void;
+  /**
+   * A registry was just added from a profile that names a private update server: asks the person, naming the server,
+   * and takes updates from it only if they agree. Resolves to whether they did.
+   */
+  offerUpdateServer(url: string, registry: string): Promise<boolean>;
 }
 
 /** What the window's calls need from the desktop: the system browser, the login items and the app itself. */
@@ -79,9 +82,18 @@ export function externalUrlAllowed(url: string, trustedOrigins: string[]): boole
   return (parsed.protocol === 'https:' || parsed.protocol === 'http:') && trustedOrigins.includes(parsed.origin);
 }
 
+/** A registry to add, and the update server of the profile it comes from, if the window sent one. */
+function splitUpdateServer(payload: unknown): { input: unknown; updateUrl: unknown } {
+  if (payload === null || typeof payload !== 'object' || Array.isArray(payload) || !('updateUrl' in payload)) return { input: payload, updateUrl: undefined };
+  const { updateUrl, ...input } = payload as Record<string, unknown>;
+  return { input, updateUrl };
+}
+
 /** The window's use cases over the API: every payload is checked at runtime before the API sees it. */
 export function bridgeHandlers(api: BerthApi, platform: BridgePlatform): BridgeHandlers {
   const signIns = new Map<string, Promise<RegistryView>>();
+  // The update servers of the profiles the window read: picking a file adopts nothing; adding a registry from it may offer it.
+  const profileServers = new Set<string>();
   const settings = (): AppSettings => ({
     ...api.preferences(),
     ...platform.desktop.preferences(),
@@ -101,13 +113,17 @@ export function bridgeHandlers(api: BerthApi, platform: BridgePlatform): BridgeH
     probeHarbor: async (payload) => api.probeHarbor(text(payload, 'Harbor URL', 2048)),
     readProfile: async (payload) => {
       const profile = parseRegistryProfile(text(payload, 'profile', 64 * 1024), 'The profile');
-      if (profile.updateUrl) platform.desktop.adoptUpdateSource(profile.updateUrl);
+      if (profile.updateUrl) profileServers.add(profile.updateUrl);
       return profile;
     },
-    addRegistry: async (payload) =>
-      api.addRegistry(
-        (payload as { kind?: unknown } | null)?.kind === 'token' ? checked<AddTokenInput>(payload, addTokenInputProblems, 'a token registry') : checked<AddHarborInput>(payload, addHarborInputProblems, 'a registry'),
-      ),
+    addRegistry: async (payload) => {
+      if ((payload as { kind?: unknown } | null)?.kind === 'token') return api.addRegistry(checked<AddTokenInput>(payload, addTokenInputProblems, 'a token registry'));
+      const { input, updateUrl } = splitUpdateServer(payload);
+      if (updateUrl !== undefined && (typeof updateUrl !== 'string' || !profileServers.has(updateUrl))) throw invalid('an update server that no profile it read named');
+      const added = await api.addRegistry(checked<AddHarborInput>(input, addHarborInputProblems, 'a registry'));
+      if (typeof updateUrl === 'string') await platform.desktop.offerUpdateServer(updateUrl, added.view.name);
+      return added;
+    },
     tokenAdvice: async (payload) => api.tokenAdvice(text(payload, 'registry URL', 2048)),
     replace: async (payload) => {
       const { name, ...pasted } = checked<PastedSecret & { name: string }>(payload, pastedSecretProblems, 'a new token');

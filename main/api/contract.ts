@@ -23,6 +23,8 @@ export interface RegistryView {
   sessionExpiresAt: string | null;
   /** Berth's own session ends at `sessionExpiresAt` however often it is kept alive. */
   sessionFixed: boolean;
+  /** Whether Harbor accepted the CLI secret when Berth last used it (docker's credential works); `null` when not known. */
+  secretAccepted: boolean | null;
   /** Something that works now but will need the person later, in a sentence. */
   notice: string | null;
   lastError: string | null;

@@ -154,16 +154,21 @@ export function createApi(deps: ApiDependencies) {
   function applyOutcome(registry: RegistrySettings, outcome: SessionOutcome): void {
     const at = now();
     const current = deps.status.get(registry.name);
+    // An answer that states no end replaces one learned before; no answer (the provider unreachable) keeps it.
+    const end =
+      outcome.sessionExpiresAt === null
+        ? { sessionExpiresAt: undefined, sessionFixed: undefined }
+        : { sessionExpiresAt: outcome.sessionExpiresAt?.toISOString() ?? current.sessionExpiresAt, sessionFixed: outcome.sessionFixed ?? current.sessionFixed };
     record(registry, {
       ...current,
       state: outcome.state,
       username: outcome.username || current.username,
       writtenTo: outcome.writtenTo ?? current.writtenTo,
+      ...(registry.kind === 'harbor' ? { secretAccepted: outcome.keptAlive } : {}),
       ...(outcome.keptAlive ? { lastKeptAliveAt: at.toISOString(), ...(registry.kind === 'harbor' ? { idleDeadline: idleDeadlineFrom(registry, at).toISOString() } : {}) } : {}),
-      sessionExpiresAt: outcome.sessionExpiresAt?.toISOString() ?? current.sessionExpiresAt,
+      ...end,
       ...learnedExpiry(outcome, current),
       accessTokenExpiresAt: outcome.accessTokenExpiresAt?.toISOString() ?? current.accessTokenExpiresAt,
-      sessionFixed: outcome.sessionFixed ?? current.sessionFixed,
       lastError: outcome.lastError,
       actionUrl: outcome.actionUrl,
     });
@@ -710,6 +715,7 @@ async function setTarget(name: string, target: CredentialTarget): Promise<Regist
     const { accepted } = signedIn;
     record(registry, {
       state: accepted ? 'valid' : 'needs-web-login',
+      secretAccepted: accepted,
       username: signedIn.username,
       ...(signedIn.userId !== undefined ? { userId: signedIn.userId } : {}),
       writtenTo,

@@ -74,6 +74,7 @@ export function registryView(registry: RegistrySettings, record: RegistryStatusR
     keepAliveHours: keepAliveHoursOf(registry, preferences),
     sessionExpiresAt: record.sessionExpiresAt ?? null,
     sessionFixed: record.sessionFixed === true,
+    secretAccepted: record.secretAccepted ?? null,
     notice: record.notice ?? null,
     lastError: record.lastError ?? null,
     actionUrl: record.actionUrl ?? null,

@@ -72,10 +72,17 @@ export interface LoginItemApp {
   setLoginItemSettings(settings: { openAtLogin: boolean; args?: string[] }): void;
 }
 
-/** macOS and Windows login items. Windows finds the entry only when asked with the same arguments it was made with. */
-export function electronStartAtLogin(app: LoginItemApp): StartAtLogin {
+/**
+ * macOS and Windows login items. Windows finds the entry only when asked with the same arguments it was made with. A
+ * change can silently not take (macOS ignores an unsigned app's): it is read back, and `notTaken` hears of one that did not.
+ */
+export function electronStartAtLogin(app: LoginItemApp, notTaken: (wanted: boolean) => void): StartAtLogin {
+  const get = () => app.getLoginItemSettings({ args: [hiddenFlag] }).openAtLogin;
   return {
-    get: () => app.getLoginItemSettings({ args: [hiddenFlag] }).openAtLogin,
-    set: (on) => app.setLoginItemSettings({ openAtLogin: on, args: [hiddenFlag] }),
+    get,
+    set: (on) => {
+      app.setLoginItemSettings({ openAtLogin: on, args: [hiddenFlag] });
+      if (get() !== on) notTaken(on);
+    },
   };
 }

@@ -2,6 +2,7 @@ import type { BrowserWindow, BrowserWindowConstructorOptions, Rectangle } from '
 import { bridgeEventChannel, type BridgeEvent, type RegistryIntent } from '../api/bridge-contract.js';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../log/logger.js';
+import { registryNamePattern } from '../settings/model.js';
 import type { PreferenceStore } from './preferences.js';
 import { isRendererUrl, rendererOrigin } from './window-security.js';
 
@@ -38,16 +39,14 @@ export class MainWindow {
   }
 
   show(registry?: { name: string; intent: RegistryIntent | null }): void {
+    if (registry) this.options.preferences.set('lastRegistry', registry.name);
     if (!this.window) {
       const name = registry?.name ?? this.options.preferences.get('lastRegistry');
       const params = name ? new URLSearchParams({ registry: name, ...(registry?.intent ? { intent: registry.intent } : {}) }) : undefined;
       this.window = this.open(params ? `#${params}` : '');
       return;
     }
-    if (registry) {
-      this.options.preferences.set('lastRegistry', registry.name);
-      this.send({ type: 'show-registry', name: registry.name, intent: registry.intent });
-    }
+    if (registry) this.send({ type: 'show-registry', name: registry.name, intent: registry.intent });
     if (this.window.isMinimized()) this.window.restore();
     this.window.show();
     this.window.focus();
@@ -68,6 +67,11 @@ export class MainWindow {
       if (!isRendererUrl(event.url)) event.preventDefault();
     });
     contents.on('will-attach-webview', (event) => event.preventDefault());
+    // The page keeps the registry it shows in its URL's fragment (`#registry=<name>`): that is the view to reopen.
+    contents.on('did-navigate-in-page', (_event, url, isMainFrame) => {
+      const name = isMainFrame ? shownRegistry(url) : null;
+      if (name) preferences.set('lastRegistry', name);
+    });
     created.once('ready-to-show', () => created.show());
     const remember = () => {
       if (!created.isDestroyed() && !created.isMinimized()) preferences.set('windowBounds', roundBounds(created.getBounds()));
@@ -88,6 +92,13 @@ export class MainWindow {
     created.loadURL(`${rendererOrigin}/index.html${hash}`).catch((error: unknown) => log.error('window page did not load', { reason: errorMessage(error) }));
     return created;
   }
+}
+
+/** The registry a page URL of Berth's window shows, if any (a name Berth could have; anything else is ignored). */
+export function shownRegistry(url: string): string | null {
+  if (!isRendererUrl(url)) return null;
+  const name = new URLSearchParams(new URL(url).hash.slice(1)).get('registry');
+  return name !== null && registryNamePattern.test(name) ? name : null;
 }
 
 /** Does any part of `bounds` lie in one of these work areas? */

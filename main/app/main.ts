@@ -47,11 +47,22 @@ async function serveRenderer(request: Request): Promise<Response> {
   return new Response(body, { status, headers });
 }
 
-function loginItems(): StartAtLogin {
+function loginItems(log: Logger): StartAtLogin {
   if (process.platform === 'linux') {
     return xdgStartAtLogin(autostartFile(process.env), launchCommand(process.env, process.execPath, app.isPackaged ? null : app.getAppPath()));
   }
-  return electronStartAtLogin(app);
+  // An unsigned macOS build's login item may silently not change: the person hears of it, and the toggle shows what is.
+  return electronStartAtLogin(app, (wanted) => {
+    log.warn('the login item did not change', { wanted, platform: process.platform });
+    const where = process.platform === 'darwin' ? 'System Settings → General → Login Items' : 'Task Manager → Startup apps';
+    void dialog.showMessageBox({
+      type: 'warning',
+      title: 'Berth',
+      message: `${process.platform === 'darwin' ? 'macOS' : 'Windows'} did not ${wanted ? 'add Berth to' : 'remove Berth from'} the apps that start at login.`,
+      detail: `${process.platform === 'darwin' ? 'This copy of Berth is not signed, and macOS ignores login items of unsigned apps without saying so. ' : ''}${wanted ? 'Add' : 'Remove'} Berth yourself in ${where}.`,
+      buttons: ['OK'],
+    });
+  });
 }
 
 function startedAtLogin(): boolean {
@@ -84,6 +95,20 @@ async function explainMissingTray(preferences: PreferenceStore, log: Logger): Pr
   log.info('explained the missing tray');
 }
 
+/** Asks the person before Berth takes its updates from a server a registry profile named: what it installs runs as them. */
+async function updateServerAgreed(url: string, why: string): Promise<boolean> {
+  const { response } = await dialog.showMessageBox({
+    type: 'question',
+    title: 'Berth',
+    message: `Take Berth's updates from ${url}?`,
+    detail: `${why} From its next start, Berth would download new versions of itself from this server and install them when it quits. Agree only if your administrator told you to use it.`,
+    buttons: ['Use this server', 'Not now'],
+    defaultId: 1,
+    cancelId: 1,
+  });
+  return response === 0;
+}
+
 async function start(dir: string, log: Logger): Promise<void> {
   if (process.platform === 'win32') app.setAppUserModelId(appUserModelId);
   const menu = applicationMenu(process.platform, app.isPackaged);
@@ -94,7 +119,7 @@ async function start(dir: string, log: Logger): Promise<void> {
 
   // Requests go through Chromium's network stack: the system proxy and the OS certificate store, as in the browser.
   useAppNetwork((url, init) => net.fetch(url instanceof URL ? url.href : url, init));
-  const preferences = openPreferences(dir, app.getVersion(), log);
+  const { preferences, problem: preferencesProblem } = openPreferences(dir, app.getVersion(), log);
   const trayShown = await trayHostPresent(process.platform, process.env);
   // Harbor's web login opens in Berth's own locked-down window, one persistent browser session per registry.
   const webWindows = electronHarborWindows({ createWindow: (options) => new BrowserWindow(options), fromPartition: (partition) => session.fromPartition(partition) }, log);
@@ -103,7 +128,7 @@ async function start(dir: string, log: Logger): Promise<void> {
   protocol.handle(rendererScheme, serveRenderer);
 
   let quitting = false;
-  const startAtLogin = loginItems();
+  const startAtLogin = loginItems(log);
   const window = new MainWindow({
     create: (options) => new BrowserWindow(options),
     windowOptions: windowOptions(preloadFile, !app.isPackaged),
@@ -122,7 +147,10 @@ async function start(dir: string, log: Logger): Promise<void> {
     kind: installKind(process.platform, app.isPackaged, process.env, process.resourcesPath),
     version: app.getVersion(),
     updater: async () => (await import('electron-updater')).autoUpdater,
-    source: () => preferences.get('updateUrl'),
+    source: () => {
+      const server = preferences.get('updateServer');
+      return server?.confirmed ? server.url : null;
+    },
     bundledFeed: process.resourcesPath !== undefined && existsSync(join(process.resourcesPath, 'app-update.yml')),
     automatic: () => preferences.get('autoUpdate'),
     notify: (title, body) => showNotification({ title, body }),
@@ -139,9 +167,14 @@ async function start(dir: string, log: Logger): Promise<void> {
     quit: () => app.quit(),
     updatesOtherwise: () => updates.otherwise(),
     checkForUpdates: () => updates.checkNow(),
-    adoptUpdateSource: (url) => {
-      preferences.set('updateUrl', url);
-      log.info('updates come from the server a profile named', { url });
+    offerUpdateServer: async (url, registry) => {
+      if (!(await updateServerAgreed(url, `The profile you added ${registry} from names this update server.`))) {
+        log.info('update server not taken', { url, registry });
+        return false;
+      }
+      preferences.set('updateServer', { url, registry, confirmed: true });
+      log.info('updates come from the server a profile named', { url, registry });
+      return true;
     },
   };
   const handlers = bridgeHandlers(api, { openBrowser: (url) => shell.openExternal(url), openExternal: (url) => shell.openExternal(url), startAtLogin, desktop });
@@ -170,11 +203,19 @@ async function start(dir: string, log: Logger): Promise<void> {
     log.info('notified', { registry: notice.registry, kind: notice.kind });
   }
 
-  /** A tray click runs outside any caller: a failure (a registry removed meanwhile, a browser that will not open) is logged, never thrown. */
+  /**
+   * A tray click runs outside any caller: a failure (a registry removed meanwhile, a browser that will not open) is
+   * logged and told in a notification, never thrown, and the menu is rebuilt so a stale entry goes away.
+   */
   function guarded(what: string, registry: string | undefined, run: () => unknown): void {
     Promise.resolve()
       .then(run)
-      .catch((error: unknown) => log.warn(`${what} from the tray failed`, { registry, reason: errorMessage(error) }));
+      .catch((error: unknown) => {
+        const reason = errorMessage(error);
+        log.warn(`${what} from the tray failed`, { registry, reason });
+        showNotification({ title: `${what[0]?.toUpperCase()}${what.slice(1)} from the tray failed`, body: reason });
+        review();
+      });
   }
 
   function runAction(action: TrayAction): void {
@@ -251,11 +292,22 @@ async function start(dir: string, log: Logger): Promise<void> {
 
   if (trayShown) {
     if (!startedAtLogin()) window.show();
-    return;
+  } else {
+    if (startedAtLogin()) log.info('started at login on a desktop without a tray: the window opens anyway (--hidden ignored)');
+    window.show();
+    await explainMissingTray(preferences, log);
   }
-  if (startedAtLogin()) log.info('started at login on a desktop without a tray: the window opens anyway (--hidden ignored)');
-  window.show();
-  await explainMissingTray(preferences, log);
+  if (preferencesProblem) await dialog.showMessageBox({ type: 'warning', title: 'Berth', message: 'Berth could not read its app preferences.', detail: preferencesProblem, buttons: ['OK'] });
+  await settleUpdateServer(preferences, log);
+}
+
+/** A server an earlier Berth took from a profile without asking (see the preferences' migrations) is used only once agreed to. */
+async function settleUpdateServer(preferences: PreferenceStore, log: Logger): Promise<void> {
+  const server = preferences.get('updateServer');
+  if (!server || server.confirmed) return;
+  const agreed = await updateServerAgreed(server.url, 'An earlier version of Berth took this update server from a registry profile without asking you, and has not used it since.');
+  preferences.set('updateServer', agreed ? { ...server, confirmed: true } : null);
+  log.info(agreed ? 'update server agreed to' : 'update server dropped', { url: server.url });
 }
 
 function failToStart(log: Logger, error: unknown): void {

@@ -34,6 +34,25 @@ function pointerText(view: RegistryView): string {
   return view.pointer ? ` ${view.pointer.where}` : '';
 }
 
+const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+
+/** Why a registry is about to expire: a fixed end of Berth's own session is no failure to renew, and no renewal moves it. */
+function expiringBody(view: RegistryView): string {
+  const fixedEnd = view.sessionFixed && view.sessionExpiresAt ? Date.parse(view.sessionExpiresAt) : undefined;
+  if (fixedEnd !== undefined && fixedEnd === nearestExpiry(view)) {
+    return `Berth's own session ends on ${dateFormat.format(fixedEnd)}, and keep-alive cannot extend it: sign in again then. Click to see the registry.`;
+  }
+  return view.lastError ?? 'Berth could not renew it yet. Click to see what it needs.';
+}
+
+/** A needs-sign-in that still has a working CLI secret (only Berth's own session ended) says so rather than warn of failing pulls. */
+function signInBody(view: RegistryView): string {
+  if (view.secretAccepted === true) {
+    return "Berth's own session has ended, but docker pulls still work and Berth keeps Harbor's session alive. Sign in so Berth can renew or replace the CLI secret. Click to sign in.";
+  }
+  return 'docker pulls will fail until you do. Click to sign in.';
+}
+
 function noticeFor(kind: NoticeKind, view: RegistryView, now: number): Notice {
   const host = view.registry;
   const credential = view.kind === 'stackit' ? 'service-account key' : 'token';
@@ -52,10 +71,10 @@ function noticeFor(kind: NoticeKind, view: RegistryView, now: number): Notice {
         kind,
         registry: view.name,
         title: `${host}: login expires ${expiryText(view, now)}`,
-        body: view.lastError ?? 'Berth could not renew it yet. Click to see what it needs.',
+        body: expiringBody(view),
       };
     case 'needs-sign-in':
-      return { kind, registry: view.name, title: `${host}: sign in again`, body: 'docker pulls will fail until you do. Click to sign in.' };
+      return { kind, registry: view.name, title: `${host}: sign in again`, body: signInBody(view) };
     case 'needs-web-login':
       return {
         kind,

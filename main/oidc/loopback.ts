@@ -25,6 +25,24 @@ h1{font-size:1.4rem;color:${colour}}@media(prefers-color-scheme:dark){body{backg
 <body><h1>${escape(outcome.title)}</h1><p>${escape(outcome.detail)}</p></body></html>`;
 }
 
+/** Why the browser's way back cannot be opened, naming the port and the registry: who holds the port, or what the system refused. */
+function listenProblem(error: NodeJS.ErrnoException, fixedPort: number, registry: string): BerthError {
+  const where = fixedPort === 0 ? '127.0.0.1' : `127.0.0.1:${fixedPort}`;
+  const must = `The sign-in to ${registry} must receive the browser on ${where}${fixedPort === 0 ? '' : ', the port registered at the identity provider'}`;
+  if (error.code === 'EADDRINUSE') {
+    return new BerthError('port-in-use', `${must}, but ${portHolder(fixedPort) ?? 'another program'} is using it. Close it (or another sign-in in progress) and try again.`, { registry });
+  }
+  if (error.code === 'EACCES' && fixedPort > 0 && fixedPort < 1024) {
+    return new BerthError(
+      'port-unavailable',
+      `${must}, but only administrators may listen on ports below 1024. Ask the identity provider's administrator to register http://127.0.0.1:<port>/callback ` +
+        `with a port of 1024 or more for Berth's client, then add ${registry} again with --loopback-port <port>.`,
+      { registry, cause: error },
+    );
+  }
+  return new BerthError('port-unavailable', `${must}, but this system does not let Berth listen there (${error.code ?? error.message}).`, { registry, cause: error });
+}
+
 /**
  * Listens on 127.0.0.1 for exactly one OAuth callback (RFC 8252 §7.3), on a port the OS picks unless the provider needs a
  * fixed one. Only the callback of this sign-in ends the wait: its `state`, on Berth's own address. Anything else (another
@@ -57,17 +75,7 @@ export async function listenForCallback(timeoutMs: number, state: string, fixedP
   });
 
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) => {
-      if (error.code !== 'EADDRINUSE') return reject(error);
-      const holder = portHolder(fixedPort);
-      reject(
-        new BerthError(
-          'port-in-use',
-          `The sign-in to ${registry} must receive the browser on 127.0.0.1:${fixedPort}, the port registered at the identity provider, but ${holder ?? 'another program'} is using it. Close it (or another sign-in in progress) and try again.`,
-          { registry },
-        ),
-      );
-    });
+    server.once('error', (error: NodeJS.ErrnoException) => reject(listenProblem(error, fixedPort, registry)));
     server.listen(fixedPort, '127.0.0.1', () => resolve());
   });
   ({ port } = server.address() as AddressInfo);

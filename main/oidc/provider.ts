@@ -180,8 +180,27 @@ export async function refreshTokens(config: oidc.Configuration, settings: OidcCl
       const description = error.error_description ? `: ${error.error_description}` : '';
       throw new BerthError('session-ended', `The identity provider ended Berth's session for ${settings.registry} (${error.error}${description}).`, { registry: settings.registry, cause: error });
     }
+    // An error page without an OAuth error (a 502 from a proxy, a 429) says nothing about the session: retried like the network.
+    const status = errorStatus(error);
+    if (status !== undefined) throw providerFailing(status, settings, 'refresh the session');
     throw oidcError(error, settings, 'refresh the session');
   }
+}
+
+/** The HTTP status of an error answer that carried no OAuth error (openid-client keeps the response as the cause). */
+function errorStatus(error: unknown): number | undefined {
+  if (!(error instanceof oidc.ClientError) || (error.code !== 'OAUTH_RESPONSE_IS_NOT_CONFORM' && error.code !== 'OAUTH_RESPONSE_IS_NOT_JSON')) return undefined;
+  const status = (error.cause as { status?: unknown } | undefined)?.status;
+  return typeof status === 'number' && status >= 400 ? status : undefined;
+}
+
+/** The provider, or a proxy in front of it, is failing for now (a restart, an overload): offline, not a verdict on the session. */
+function providerFailing(status: number, settings: OidcClientSettings, action: string): BerthError {
+  return new BerthError(
+    'unreachable',
+    `Could not ${action} for ${settings.registry}: the identity provider at ${new URL(settings.issuer).host} answered HTTP ${status} without an OAuth answer, so it (or a proxy in front of it) is failing for now.`,
+    { registry: settings.registry },
+  );
 }
 
 /** How a sign-out at the identity provider went: revoked, or why not. */
@@ -199,9 +218,30 @@ export function sessionLingers(issuer: string, reason: string): string {
   );
 }
 
+/** A sign-out whose end Berth could not confirm: what it did, why it cannot tell, what that means, what makes sure. */
+export function sessionMayLinger(issuer: string, reason: string): string {
+  return (
+    `Berth asked the identity provider at ${new URL(issuer).host} to end its session through its logout endpoint (it has no revocation endpoint), ` +
+    `but could not confirm that it did: ${reason.replace(/\.$/, '')}. Berth deleted its own copy; if the session survived, the provider keeps it valid until it expires there, which can take weeks. ` +
+    `To be sure, sign out of your sessions in the provider's account page, or ask its administrator to end them.`
+  );
+}
+
+/** Whether the provider still holds the refresh token active (RFC 7662), asked without using it; or why the provider will not say. */
+async function stillActive(config: oidc.Configuration, refreshToken: string): Promise<{ active: boolean } | { unknown: string }> {
+  if (!config.serverMetadata().introspection_endpoint) return { unknown: 'it offers no token introspection, and trying the token again would renew the session if it survived' };
+  try {
+    return { active: (await oidc.tokenIntrospection(config, refreshToken, { token_type_hint: 'refresh_token' })).active };
+  } catch (error) {
+    const said = error instanceof oidc.ResponseBodyError ? `${error.error}${error.error_description ? ` (${error.error_description})` : ''}` : printable(errorMessage(error), 200);
+    return { unknown: `its token introspection did not answer Berth (${said})` };
+  }
+}
+
 /**
  * Ends Berth's session at the provider: RFC 7009 revocation where it has the endpoint; else its logout endpoint with the
- * refresh token (Keycloak's ends offline sessions that way), checked by trying the token once more; else says it could not.
+ * refresh token (Keycloak's ends offline sessions that way), confirmed by token introspection where the provider offers it
+ * (trying the token again would reset the idle time of a session that survived); else says it could not.
  */
 export async function revokeRefreshToken(config: oidc.Configuration, settings: OidcClientSettings, refreshToken: string): Promise<Revocation> {
   const metadata = config.serverMetadata();
@@ -227,12 +267,9 @@ export async function revokeRefreshToken(config: oidc.Configuration, settings: O
   } catch (error) {
     throw oidcError(error, settings, 'end the session');
   }
-  try {
-    await oidc.refreshTokenGrant(config, refreshToken);
-  } catch (error) {
-    if (error instanceof oidc.ResponseBodyError) return { revoked: true };
-    throw oidcError(error, settings, 'check that the session ended');
-  }
+  const after = await stillActive(config, refreshToken);
+  if ('unknown' in after) return { revoked: false, warning: sessionMayLinger(metadata.issuer, after.unknown) };
+  if (!after.active) return { revoked: true };
   return { revoked: false, warning: sessionLingers(metadata.issuer, 'it has no revocation endpoint, and its logout endpoint did not end the session') };
 }
 
@@ -248,12 +285,7 @@ function protocolChecks(error: unknown): string[] {
   return [...new Set(checks)];
 }
 
-/** A deadline that ran out, however openid-client labels it (OAUTH_TIMEOUT, or a body that stopped half-way): the network's fault. */
-function timeoutIn(error: unknown): unknown {
-  return [...chain(error)].find((link) => link.name === 'TimeoutError');
-}
-
-/** Berth's own deadline or size cap, which openid-client reports wrapped as a parse error. */
+/** Berth's own size cap, or a deadline that ran out (Berth's or openid-client's), however deep openid-client wrapped it. */
 function ownLimit(error: unknown): Error | undefined {
   for (let current = error as { name?: unknown; cause?: unknown } | undefined; current && typeof current === 'object'; current = current.cause as typeof current) {
     if (current instanceof BerthError || (current instanceof Error && current.name === 'TimeoutError')) return current;
@@ -274,8 +306,8 @@ function oidcError(error: unknown, settings: OidcClientSettings, action: string)
     }
     return new BerthError('oidc', `Could not ${action} for ${registry}: the identity provider said ${error.error}${description}.`, { registry, cause: error });
   }
-  const timeout = timeoutIn(error);
-  if (timeout) return networkError(timeout, settings.issuer, registry);
+  const status = errorStatus(error);
+  if (status !== undefined && status >= 500) return providerFailing(status, settings, action);
   const host = new URL(settings.issuer).host;
   const checks = protocolChecks(error);
   if (checks.length > 0 || (error instanceof oidc.ClientError && error.cause === undefined)) {

@@ -37,6 +37,16 @@ export async function checkCliSecret(harbor: HarborClient, username: string, sec
   }
 }
 
+/**
+ * Harbor's verdict on a secret, asked once more after `recheckDelayMs` when it is a rejection: a brief failure of Harbor's
+ * own refresh at the identity provider (network, a provider restart) gives the same 401 as a dead session.
+ */
+export async function verdictAfterRecheck(harbor: HarborClient, username: string, secret: string, deps: Pick<MethodDependencies, 'recheckDelayMs'>): Promise<CredentialVerdict> {
+  if ((await checkCliSecret(harbor, username, secret)) === 'accepted') return 'accepted';
+  await sleep(deps.recheckDelayMs);
+  return checkCliSecret(harbor, username, secret);
+}
+
 export function signInAgain(registry: HarborRegistrySettings): string {
   return `sign in to ${registry.name} again (Berth's tray, or \`berth login ${registry.name}\`)`;
 }
@@ -79,11 +89,11 @@ export async function putNewSecret(harbor: HarborClient, registry: HarborRegistr
   return writtenTo;
 }
 
-/** Finishes what a killed `regenerate` left: a pending secret Harbor accepts is put in place; one it rejects never reached Harbor. */
+/** Finishes what a killed `regenerate` left: a pending secret Harbor accepts is put in place; one it rejects twice never reached Harbor. */
 export async function settlePendingSecret(harbor: HarborClient, registry: HarborRegistrySettings, username: string, deps: MethodDependencies): Promise<WrittenTo | undefined> {
   const pending = await deps.secrets.get(registry.name, 'pending-cli-secret');
   if (!pending) return undefined;
-  const writtenTo = (await checkCliSecret(harbor, username, pending)) === 'accepted' ? await installSecret(registry, username, pending, deps) : undefined;
+  const writtenTo = (await verdictAfterRecheck(harbor, username, pending, deps)) === 'accepted' ? await installSecret(registry, username, pending, deps) : undefined;
   await deps.secrets.delete(registry.name, 'pending-cli-secret');
   return writtenTo;
 }
@@ -114,7 +124,7 @@ export async function useStoredSecret(
   const user = await current();
   if (user && user.cliSecret !== secret) {
     const writtenTo = await installSecret(registry, user.username, user.cliSecret, deps);
-    return { verdict: await checkCliSecret(harbor, user.username, user.cliSecret), username: user.username, writtenTo };
+    return { verdict: await verdictAfterRecheck(harbor, user.username, user.cliSecret, deps), username: user.username, writtenTo };
   }
   // A brief failure of Harbor's own refresh at the identity provider gives the same 401: ask once more before calling the session dead.
   await sleep(deps.recheckDelayMs);
@@ -129,10 +139,17 @@ export async function harborSessionNotices(harbor: HarborClient): Promise<string
   return warning ? [warning] : [];
 }
 
-/** After a new secret is in place: checked the way docker will use it. A new secret does not revive a dead Harbor session. */
-export async function verifiedNewSecret(harbor: HarborClient, username: string, secret: string, writtenTo: WrittenTo, sessionExpiresAt?: Date): Promise<SessionOutcome> {
+/** After a new secret is in place: checked the way docker will use it, twice before a rejection counts. A new secret does not revive a dead Harbor session. */
+export async function verifiedNewSecret(
+  harbor: HarborClient,
+  username: string,
+  secret: string,
+  writtenTo: WrittenTo,
+  deps: Pick<MethodDependencies, 'recheckDelayMs'>,
+  sessionExpiresAt?: Date,
+): Promise<SessionOutcome> {
   const expiry = sessionExpiresAt ? { sessionExpiresAt } : {};
-  if ((await checkCliSecret(harbor, username, secret)) === 'accepted') return { state: 'valid', keptAlive: true, username, writtenTo, ...expiry };
+  if ((await verdictAfterRecheck(harbor, username, secret, deps)) === 'accepted') return { state: 'valid', keptAlive: true, username, writtenTo, ...expiry };
   return {
     state: 'needs-web-login',
     keptAlive: false,

@@ -9,7 +9,7 @@ import { checkBasicCredentials, discoverTokenService } from '../registry/token-a
 import type { SecretStore } from '../secrets/keychain.js';
 import type { HarborOidcSettings } from '../settings/model.js';
 import { prepareHarborOidc } from './harbor-settings.js';
-import { checkCliSecret, harborClient, harborSessionNotices, putNewSecret, signInAgain, useStoredSecret, verifiedNewSecret, webLoginNeeded } from './harbor-cli-secret.js';
+import { harborClient, harborSessionNotices, putNewSecret, signInAgain, useStoredSecret, verdictAfterRecheck, verifiedNewSecret, webLoginNeeded } from './harbor-cli-secret.js';
 import type { CredentialMethod, MethodDependencies, SessionOutcome, SignedInSession, SignInRequest } from './method.js';
 
 const dayMs = 86_400_000;
@@ -115,7 +115,7 @@ function sessionNotices(registry: HarborOidcSettings, tokens: Tokens): string[] 
 }
 
 /** Browser sign-in with Berth's own client, then the CLI secret from Harbor, checked on the token service the way docker will use it. */
-async function signIn<T>(registry: HarborOidcSettings, request: SignInRequest<T>): Promise<T> {
+async function signIn<T>(registry: HarborOidcSettings, request: SignInRequest<T>, deps: MethodDependencies): Promise<T> {
   if (request.pasted) {
     throw new BerthError('usage', `${registry.name} signs in through Berth's own client at ${registry.issuer}; a pasted CLI secret is only for registries that use Harbor's web login.`, {
       registry: registry.name,
@@ -136,7 +136,7 @@ async function signIn<T>(registry: HarborOidcSettings, request: SignInRequest<T>
     complete: async (tokens) => {
       const user = await harbor.currentUser(idTokenAuth(tokens.idToken));
       if (!user) throw await explainAnonymous(harbor, tokens, registry);
-      let accepted = (await checkCliSecret(harbor, user.username, user.cliSecret)) === 'accepted';
+      let accepted = (await verdictAfterRecheck(harbor, user.username, user.cliSecret, deps)) === 'accepted';
       if (!accepted) accepted = await reviveHarborSession(harbor, user, request);
       return request.complete({
         host: harbor.host,
@@ -207,7 +207,8 @@ async function keepAlive(registry: HarborOidcSettings, session: SignedInSession,
   const harbor = harborClient(registry);
   const { username } = session;
   const berth = await refreshBerthSession(registry, deps);
-  const end = 'tokens' in berth ? sessionEnd(registry, berth.tokens.sessionExpiresAt, session) : {};
+  // A provider that answered without stating an end clears one stated before.
+  const end = 'tokens' in berth ? { sessionExpiresAt: null, ...sessionEnd(registry, berth.tokens.sessionExpiresAt, session) } : {};
   const noSecret = { state: 'needs-sign-in', keptAlive: false, username: username ?? '', lastError: `Berth holds no CLI secret for ${registry.name}: ${signInAgain(registry)}.` } as const;
   if (!username) return noSecret;
   const inUse = await useStoredSecret(harbor, registry, username, deps, async () => {
@@ -255,7 +256,7 @@ async function regenerateLocked(registry: HarborOidcSettings, deps: MethodDepend
   const secret = newCliSecret();
   rememberSecret(secret);
   const writtenTo = await putNewSecret(harbor, registry, user.username, secret, deps, () => harbor.setCliSecret(auth, user.userId, secret));
-  return verifiedNewSecret(harbor, user.username, secret, writtenTo, berth.tokens.sessionExpiresAt);
+  return verifiedNewSecret(harbor, user.username, secret, writtenTo, deps, berth.tokens.sessionExpiresAt);
 }
 
 /** Ends Berth's session at the identity provider, or says why it could not. */

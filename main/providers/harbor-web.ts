@@ -6,7 +6,7 @@ import { harborWebSession, signInThroughWindow } from '../harbor/web-windows.js'
 import { rememberSecret } from '../log/redact.js';
 import type { HarborWebSettings } from '../settings/model.js';
 import { prepareHarborWeb } from './harbor-settings.js';
-import { checkCliSecret, harborClient, harborSessionNotices, putNewSecret, signInAgain, useStoredSecret, verifiedNewSecret } from './harbor-cli-secret.js';
+import { harborClient, harborSessionNotices, putNewSecret, signInAgain, useStoredSecret, verdictAfterRecheck, verifiedNewSecret } from './harbor-cli-secret.js';
 import type { CredentialMethod, MethodDependencies, SessionOutcome, SignedInSession, SignInRequest } from './method.js';
 
 // Robot accounts are not OIDC users, so they have no CLI secret.
@@ -15,8 +15,8 @@ function usernameProblem(username: string): string | null {
   return dockerUsernameProblem(username);
 }
 
-/** A secret the person copied from Harbor: checked on the token service before anything is stored. */
-async function signInWithPastedSecret<T>(registry: HarborWebSettings, pasted: { username: string; secret: string }, request: SignInRequest<T>): Promise<T> {
+/** A secret the person copied from Harbor: checked on the token service (twice before a rejection counts) before anything is stored. */
+async function signInWithPastedSecret<T>(registry: HarborWebSettings, pasted: { username: string; secret: string }, request: SignInRequest<T>, deps: MethodDependencies): Promise<T> {
   const harbor = harborClient(registry);
   const username = pasted.username.trim();
   const secret = pasted.secret.trim();
@@ -24,7 +24,7 @@ async function signInWithPastedSecret<T>(registry: HarborWebSettings, pasted: { 
   if (problem) throw new BerthError('usage', `The Harbor username for ${registry.name} ${problem}.`, { registry: registry.name });
   if (secret === '') throw new BerthError('usage', `The CLI secret for ${registry.name} is empty: copy it from Harbor's User Profile page.`, { registry: registry.name });
   rememberSecret(secret);
-  if ((await checkCliSecret(harbor, username, secret)) === 'rejected') {
+  if ((await verdictAfterRecheck(harbor, username, secret, deps)) === 'rejected') {
     throw new BerthError(
       'rejected',
       `Harbor's token service at ${harbor.host} rejected the CLI secret for "${username}"; nothing was stored. Check the username and copy the secret again ` +
@@ -40,7 +40,7 @@ async function signInWithPastedSecret<T>(registry: HarborWebSettings, pasted: { 
 async function signIn<T>(registry: HarborWebSettings, request: SignInRequest<T>, deps: MethodDependencies): Promise<T> {
   const harbor = harborClient(registry);
   await harbor.requireOidc();
-  if (request.pasted) return signInWithPastedSecret(registry, request.pasted, request);
+  if (request.pasted) return signInWithPastedSecret(registry, request.pasted, request, deps);
   if (!deps.webWindows) {
     throw new BerthError(
       'usage',
@@ -49,7 +49,7 @@ async function signIn<T>(registry: HarborWebSettings, request: SignInRequest<T>,
     );
   }
   const { user } = await signInThroughWindow(harbor, deps.webWindows, registry.name, request.timeoutMs, request.signal);
-  const accepted = (await checkCliSecret(harbor, user.username, user.cliSecret)) === 'accepted';
+  const accepted = (await verdictAfterRecheck(harbor, user.username, user.cliSecret, deps)) === 'accepted';
   const notices = await harborSessionNotices(harbor);
   return (await request.complete({ host: harbor.host, username: user.username, userId: user.userId, cliSecret: user.cliSecret, accepted, webLoginUrl: harbor.webLoginUrl, notices })).value;
 }
@@ -96,7 +96,7 @@ async function regenerate(registry: HarborWebSettings, deps: MethodDependencies)
     const secret = newCliSecret();
     rememberSecret(secret);
     const writtenTo = await putNewSecret(harbor, registry, user.username, secret, deps, () => harbor.setCliSecret(auth, user.userId, secret));
-    return verifiedNewSecret(harbor, user.username, secret, writtenTo);
+    return verifiedNewSecret(harbor, user.username, secret, writtenTo, deps);
   });
 }
 

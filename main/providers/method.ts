@@ -77,8 +77,8 @@ export interface SessionOutcome {
   state: 'valid' | 'needs-sign-in' | 'needs-web-login' | 'rejected' | 'offline' | 'error';
   /** Set when Harbor accepted the CLI secret, which refreshed its stored session. */
   keptAlive: boolean;
-  /** When Berth's own session ends, if the identity provider says. */
-  sessionExpiresAt?: Date;
+  /** When Berth's own session ends, if the identity provider says; `null`: it answered and states no end (an end known before is gone). */
+  sessionExpiresAt?: Date | null;
   sessionFixed?: boolean;
   lastError?: string;
   actionUrl?: string;

@@ -125,6 +125,8 @@ export interface RegistryStatusRecord {
   sessionExpiresAt?: string;
   /** Berth's own session ends at `sessionExpiresAt` however often it is refreshed (a fixed lifetime). */
   sessionFixed?: boolean;
+  /** Whether Harbor's token service accepted the CLI secret when Berth last used it: docker's credential works. */
+  secretAccepted?: boolean;
   /** Something that does not change the state but will need the person (a browser-bound session, a Harbor without offline access, a session the provider kept after sign-out). */
   notice?: string;
   lastError?: string;

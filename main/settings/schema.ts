@@ -154,6 +154,7 @@ export function statusProblems(data: Record<string, unknown>): Problems {
         nextKeepAliveAt: date,
         sessionExpiresAt: date,
         sessionFixed: [(value) => typeof value === 'boolean', 'true or false'],
+        secretAccepted: [(value) => typeof value === 'boolean', 'true or false'],
         notice: string,
         lastError: string,
         actionUrl: string,

@@ -3,6 +3,7 @@ import type { HarborProbe, RegistryProfile } from '../../main/api/bridge-contrac
 import { AddTokenForm } from './AddTokenForm.js';
 import { berth, messageOf } from './berth.js';
 import { Dialog } from './Dialog.js';
+import { Fact } from './Fact.js';
 import { FormButtons } from './FormButtons.js';
 import { Problem } from './Problem.js';
 
@@ -12,12 +13,13 @@ interface AddRegistryDialogProps {
   onAdded: (name: string, signIn: boolean) => void;
 }
 
+/** How Harbor signs people in, in words; the tooltip names Harbor's auth mode. */
 const authModes: Record<string, string> = {
-  oidc_auth: 'OIDC single sign-on',
-  db_auth: 'local Harbor accounts',
-  ldap_auth: 'LDAP',
-  uaa_auth: 'UAA',
-  http_auth: 'an HTTP authentication proxy',
+  oidc_auth: 'Single sign-on',
+  db_auth: 'Harbor’s own accounts',
+  ldap_auth: 'Company directory (LDAP)',
+  uaa_auth: 'Cloud Foundry accounts (UAA)',
+  http_auth: 'A sign-in proxy',
 };
 
 type Method = 'web' | 'oidc';
@@ -88,6 +90,7 @@ export function AddRegistryDialog({ onClose, onAdded }: AddRegistryDialogProps) 
             }
           : {}),
         ...(profile?.idleDays ? { idleDays: profile.idleDays } : {}),
+        ...(method === 'oidc' && profile?.updateUrl ? { updateUrl: profile.updateUrl } : {}),
       });
       onAdded(view.name, true);
     } catch (failure) {
@@ -140,36 +143,19 @@ export function AddRegistryDialog({ onClose, onAdded }: AddRegistryDialogProps) 
       {probe && (
         <form onSubmit={add} className="stack">
           <dl className="findings" aria-label="What Berth found">
-            <div className="fact">
-              <dt>Registry</dt>
-              <dd>{probe.registry}</dd>
-            </div>
-            <div className="fact">
-              <dt>Sign-in</dt>
-              <dd>{authModes[probe.authMode] ?? probe.authMode}</dd>
-            </div>
-            {probe.harborVersion && (
-              <div className="fact">
-                <dt>Harbor</dt>
-                <dd>{probe.harborVersion}</dd>
-              </div>
-            )}
-            {probe.oidcProviderName && (
-              <div className="fact">
-                <dt>Provider</dt>
-                <dd>{probe.oidcProviderName}</dd>
-              </div>
-            )}
+            <Fact term="Registry">{probe.registry}</Fact>
+            <Fact term="Sign-in" about={`Harbor's authentication mode: ${probe.authMode}${oidc ? ' (OpenID Connect)' : ''}`}>
+              {authModes[probe.authMode] ?? probe.authMode}
+            </Fact>
+            {probe.harborVersion && <Fact term="Harbor">{probe.harborVersion}</Fact>}
             {oidc && (
-              <div className="fact">
-                <dt>Identity provider</dt>
-                <dd>{probe.issuer ? new URL(probe.issuer).host : 'not found'}</dd>
-              </div>
+              <Fact term="Signs you in" about="The OIDC identity provider (its issuer) that Harbor's login sends you to, and the name Harbor gives it">
+                {[probe.oidcProviderName, probe.issuer ? new URL(probe.issuer).host : 'not found'].filter(Boolean).join(' at ')}
+              </Fact>
             )}
-            <div className="fact">
-              <dt>Token service</dt>
-              <dd>{probe.tokenService ? new URL(probe.tokenService.realm).host : 'not found'}</dd>
-            </div>
+            <Fact term="Docker logs in at" about="Harbor's token service (the realm of the registry's Bearer challenge): docker trades the CLI secret for a pull token there">
+              {probe.tokenService ? new URL(probe.tokenService.realm).host : 'not found'}
+            </Fact>
           </dl>
           {!oidc && <p className="sentence bad">This Harbor does not use single sign-on, so it has no CLI secret for Berth to keep alive; use docker login with your Harbor password or a robot account.</p>}
           <Problem text={probe.existing && `${probe.registry} is already in Berth as “${probe.existing}”.`} />
@@ -193,6 +179,11 @@ export function AddRegistryDialog({ onClose, onAdded }: AddRegistryDialogProps) 
               Berth’s own client at the identity provider (an administrator registered one)
             </label>
           </fieldset>
+          {method === 'oidc' && profile?.updateUrl && (
+            <p className="sentence" role="note">
+              The profile also names a server for Berth’s own updates, {new URL(profile.updateUrl).host}. Berth asks you once this registry is added.
+            </p>
+          )}
           {method === 'oidc' && (
             <>
               <label>

@@ -50,6 +50,11 @@ export function App() {
   const [checkPrefill, setCheckPrefill] = useState<{ text: string; at: number } | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
 
+  // The registry shown goes into the URL's fragment (an in-page navigation the app sees): the window reopens there.
+  useEffect(() => {
+    if (focus) window.location.replace(`#${new URLSearchParams({ registry: focus })}`);
+  }, [focus]);
+
   const show = useCallback((name: string, intent: RegistryIntent | null, views: RegistryView[]) => {
     setFocus(name);
     const view = views.find((candidate) => candidate.name === name);

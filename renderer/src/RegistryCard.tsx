@@ -1,6 +1,7 @@
 import { useEffect, useRef } from 'react';
 import type { RegistryView } from '../../main/api/bridge-contract.js';
 import { cardButtons, rechecked, type RegistryActions } from './card-actions.js';
+import { Fact } from './Fact.js';
 import { MoreMenu } from './MoreMenu.js';
 import { cadence, countdown, fullDate, relative } from './time.js';
 import { methodTerms, methodWords, stateBadge, stateSentence, tokenStateSentence } from './words.js';
@@ -17,16 +18,6 @@ interface RegistryCardProps {
   error: string | null;
   focused: boolean;
   actions: RegistryActions;
-}
-
-/** One fact in plain words; `about` names the technical thing behind it, for the tooltip. */
-function Fact({ term, about, children }: { term: string; about?: string; children: React.ReactNode }) {
-  return (
-    <div className="fact">
-      <dt title={about}>{term}</dt>
-      <dd>{children}</dd>
-    </div>
-  );
 }
 
 /** "29 days left", "5 minutes ago": with the date beside it, since a countdown alone does not say when. */
@@ -124,7 +115,10 @@ export function RegistryCard({ view, now, busy, signingIn, error, focused, actio
         {!harbor && <Fact term="Next check" about="The next daily check">{view.nextKeepAliveAt ? <When at={view.nextKeepAliveAt} now={now} /> : '—'}</Fact>}
         {view.note && <Fact term="Note" about="The token’s description at the registry">{view.note}</Fact>}
         {view.method === 'oidc' && (
-          <Fact term="Berth’s own session" about="Berth's refresh token at the identity provider, which it uses to fetch a new CLI secret">
+          <Fact
+            term="Berth’s own session"
+            about="Berth's refresh token at the identity provider, which it uses to fetch a new CLI secret; each keep-alive pass (renewal) refreshes it, up to the end the provider may fix"
+          >
             {!signedIn ? (
               '—'
             ) : view.state === 'needs-sign-in' ? (
@@ -132,13 +126,13 @@ export function RegistryCard({ view, now, busy, signingIn, error, focused, actio
             ) : view.sessionExpiresAt ? (
               view.sessionFixed ? (
                 <>
-                  ends on <time dateTime={view.sessionExpiresAt}>{fullDate(view.sessionExpiresAt)}</time>, keep-alive cannot extend it
+                  ends on <time dateTime={view.sessionExpiresAt}>{fullDate(view.sessionExpiresAt)}</time>; renewing cannot extend it
                 </>
               ) : (
                 <When at={view.sessionExpiresAt} now={now} future />
               )
             ) : (
-              'renewed with each keep-alive'
+              'extended at each renewal'
             )}
           </Fact>
         )}

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
@@ -19,6 +19,11 @@ import { startRig, type Rig } from '../rig/index.js';
 function logOf(ws: Workspace): string {
   const path = join(ws.berthHome, 'berth.log');
   return existsSync(path) ? readFileSync(path, 'utf8') : '';
+}
+
+/** Every lock file in Berth's folder and docker's, relative to its folder. */
+function lockFiles(ws: Workspace): string[] {
+  return [ws.berthHome, ws.dockerConfig].flatMap((dir) => (existsSync(dir) ? (readdirSync(dir, { recursive: true }) as string[]).filter((file) => file.endsWith('.lock')) : []));
 }
 
 /** How to start the app; `env` adds to the workspace's environment. */
@@ -57,13 +62,17 @@ describe('the desktop app on real desktops', { skip: unless('dbus', 'keyring') }
     const settings = (await app.command({ type: 'invoke', method: 'settings' })) as { ok: boolean; value: { trayShown: boolean; closeWithoutTray: string } };
     assert.equal(settings.value.trayShown, false);
     assert.equal(settings.value.closeWithoutTray, 'minimize');
+    // The person puts the window elsewhere and the page shows another registry.
+    const placed = { x: 300, y: 200, width: 1000, height: 720 };
+    await app.command({ type: 'move-window', bounds: placed });
+    await app.command({ type: 'navigate-in-page', hash: '#registry=team' });
 
     await app.command({ type: 'close-window' });
     seen = await app.snapshot();
     assert.equal(seen.quit, false, 'closing the window did not end Berth');
     assert.equal(seen.windows[0]?.minimized, true, 'it minimised, so it stays in the taskbar');
 
-    const changed = (await app.command({ type: 'invoke', method: 'updateSettings', payload: { closeWithoutTray: 'quit' } })) as { ok: boolean; value: { closeWithoutTray: string } };
+    const changed = (await app.command({ type: 'invoke', method: 'updateSettings', payload: { closeWithoutTray: 'quit', notifications: false } })) as { ok: boolean; value: { closeWithoutTray: string } };
     assert.equal(changed.value.closeWithoutTray, 'quit');
     await app.command({ type: 'close-window' });
     const ended = await app.exited;
@@ -72,13 +81,21 @@ describe('the desktop app on real desktops', { skip: unless('dbus', 'keyring') }
 
     // The choice lives in the app's own preferences, never in the settings the CLI shares.
     const preferences = JSON.parse(readFileSync(join(ws.berthHome, 'app-preferences.json'), 'utf8')) as Record<string, unknown>;
-    assert.equal(preferences.closeWithoutTray, 'quit');
-    assert.equal(preferences.trayMissingExplained, true);
-    assert.doesNotMatch(existsSync(join(ws.berthHome, 'settings.json')) ? readFileSync(join(ws.berthHome, 'settings.json'), 'utf8') : '', /closeWithoutTray|trayMissing/);
+    assert.deepEqual(
+      [preferences.closeWithoutTray, preferences.trayMissingExplained, preferences.notifications, preferences.windowBounds, preferences.lastRegistry],
+      ['quit', true, false, placed, 'team'],
+    );
+    const shared = existsSync(join(ws.berthHome, 'settings.json')) ? readFileSync(join(ws.berthHome, 'settings.json'), 'utf8') : '';
+    for (const field of Object.keys(preferences).filter((key) => key !== '__internal__')) assert.doesNotMatch(shared, new RegExp(`"${field}"`), `${field} is the app's alone`);
 
+    // The next start reads every one of them back.
     const again = launch(ws);
     seen = await again.until('the window is shown again', (s) => s.windows.some((w) => w.visible));
     assert.equal(seen.dialogs.length, 0, 'the missing tray is explained once, not at every start');
+    assert.deepEqual(seen.windows[0]?.bounds, placed, 'where the person put it');
+    assert.match(seen.windows[0]?.url ?? '', /#registry=team$/, 'at the registry it showed last');
+    const reread = (await again.command({ type: 'invoke', method: 'settings' })) as { value: { closeWithoutTray: string; notifications: boolean } };
+    assert.deepEqual([reread.value.closeWithoutTray, reread.value.notifications], ['quit', false]);
     await again.command({ type: 'invoke', method: 'quit' });
     assert.equal((await again.exited).code, 0, 'the Quit button in the window ends Berth');
   });
@@ -101,6 +118,173 @@ describe('the desktop app on real desktops', { skip: unless('dbus', 'keyring') }
     } finally {
       host.release();
     }
+  });
+
+  test("the app's own IPC registration answers Berth's window only: another webContents, or Berth's window on another page, is refused and logged", async () => {
+    const ws = workspace();
+    const app = launch(ws);
+    await app.until('the window is up', (s) => s.windows.some((w) => w.visible));
+    const own = (await app.command({ type: 'invoke', method: 'listRegistries' })) as { ok: boolean };
+    assert.equal(own.ok, true, 'the page Berth showed is answered');
+    for (const from of ['another-webcontents', 'another-page'] as const) {
+      const reply = (await app.command({ type: 'invoke', method: 'listRegistries', from })) as { ok: boolean; error?: string };
+      assert.deepEqual(reply, { ok: false, error: 'Berth answers only its own window.' }, from);
+    }
+    assert.equal((logOf(ws).match(/refused an IPC call from outside Berth's window/g) ?? []).length, 2);
+    await app.command({ type: 'quit' });
+    assert.equal((await app.exited).code, 0);
+  });
+
+  test("start-up follows Electron's rules in order: privileged scheme and the single-instance lock before ready, then the page's protocol, the window and the tray", async () => {
+    const host = await holdBusName(bus.address, statusNotifierWatcher);
+    try {
+      const app = launch(workspace());
+      const seen = await app.until('the tray and the window are up', (s) => s.trays.length === 1 && s.windows.some((w) => w.visible));
+      const at = (entry: string) => {
+        const index = seen.journal.indexOf(entry);
+        assert.ok(index >= 0, `"${entry}" in ${seen.journal.join(' | ')}`);
+        return index;
+      };
+      assert.ok(at('schemes privileged: app') < at('single-instance lock taken'), 'the scheme is registered at load');
+      assert.ok(at('single-instance lock taken') < at('ready'), 'a second instance would stop before any start-up work');
+      assert.ok(at('ready') < at('protocol.handle: app'));
+      assert.ok(at('protocol.handle: app') < at('window created'), "the page's protocol is served before the window loads it");
+      assert.ok(at('ready') < at('tray created'));
+      await app.command({ type: 'quit' });
+      const ended = await app.exited;
+      const journal = ended.last?.journal ?? [];
+      assert.deepEqual(
+        journal.slice(journal.indexOf('app.quit called')),
+        ['app.quit called', 'quit prevented by before-quit', 'app.quit called', 'window closed', 'quit'],
+        'quit waits for the keep-alive to stop, then closes the window and ends',
+      );
+    } finally {
+      host.release();
+    }
+  });
+
+  test("one Berth per user: a second launch shows the first one's window (from the tray, or hidden again) and quits", async () => {
+    const host = await holdBusName(bus.address, statusNotifierWatcher);
+    try {
+      const ws = workspace();
+      const first = launch(ws, { args: ['--hidden'] });
+      await first.until('the tray is up', (s) => s.trays.length === 1);
+      assert.equal((await first.snapshot()).windows.length, 0);
+
+      const second = launch(ws);
+      const ended = await second.exited;
+      assert.equal(ended.code, 0, 'the second launch quits');
+      assert.ok(ended.last?.journal.includes('single-instance lock refused'));
+      assert.deepEqual([ended.last?.ready, ended.last?.windows.length, ended.last?.trays.length], [false, 0, 0], 'and does nothing else');
+      let seen = await first.until("the first shows its window", (s) => s.windows.some((w) => w.visible));
+      assert.ok(seen.journal.includes('second instance: '), seen.journal.join(' | '));
+
+      await first.command({ type: 'close-window' });
+      assert.equal((await first.snapshot()).windows[0]?.visible, false, 'hidden to the tray');
+      const third = launch(ws, { args: ['--hidden'] });
+      assert.equal((await third.exited).code, 0);
+      seen = await first.until('the window is back', (s) => s.windows.some((w) => w.visible));
+      assert.equal(seen.windows.length, 1, 'the same window, not another');
+      await first.command({ type: 'quit' });
+      assert.equal((await first.exited).code, 0);
+      // Quitting released the lock: the next launch is the one Berth.
+      const next = launch(ws);
+      await next.until('the next launch starts', (s) => s.windows.some((w) => w.visible));
+      await next.command({ type: 'quit' });
+      await next.exited;
+    } finally {
+      host.release();
+    }
+  });
+
+  test('the window opens at the registry it showed last: one the tray opened it at, or one the page moved to', async () => {
+    const host = await holdBusName(bus.address, statusNotifierWatcher);
+    try {
+      const ws = workspace();
+      withHarbors(ws, 'work', 'team');
+      const app = launch(ws, { args: ['--hidden'] });
+      await app.until('the tray lists both', (s) => s.trays[0]?.menu.filter((label) => label.includes('.example.org')).length === 2);
+      // The first open of the window is at a registry: that is the last one shown.
+      await app.command({ type: 'tray-menu', label: 'Check image…', under: 'work.example.org' });
+      await app.until('the window opens at work', (s) => s.windows.some((w) => w.visible && /#registry=work&intent=check$/.test(w.url)));
+      await app.command({ type: 'quit' });
+      await app.exited;
+      let again = launch(ws);
+      let seen = await again.until('the window is shown', (s) => s.windows.some((w) => w.visible));
+      assert.match(seen.windows[0]?.url ?? '', /#registry=work$/, 'at work, without the check it was asked for then');
+
+      await again.command({ type: 'navigate-in-page', hash: '#registry=team' });
+      await again.command({ type: 'quit' });
+      await again.exited;
+      again = launch(ws);
+      seen = await again.until('the window is shown', (s) => s.windows.some((w) => w.visible));
+      assert.match(seen.windows[0]?.url ?? '', /#registry=team$/);
+      await again.command({ type: 'quit' });
+      await again.exited;
+    } finally {
+      host.release();
+    }
+  });
+
+  test('a preferences file Berth cannot read: it starts on the defaults, says which file and why, and leaves the file alone', async () => {
+    const ws = workspace();
+    mkdirSync(ws.berthHome, { recursive: true });
+    const path = join(ws.berthHome, 'app-preferences.json');
+    const broken = '{"closeWithoutTray": "quit", "windowBounds": ';
+    writeFileSync(path, broken);
+    const app = launch(ws);
+    const seen = await app.until('the problem is said', (s) => s.dialogs.some((d) => d.message === 'Berth could not read its app preferences.'));
+    const detail = seen.dialogs.find((d) => d.message === 'Berth could not read its app preferences.')?.detail ?? '';
+    assert.ok(detail.includes(`in ${path} (`), detail);
+    assert.match(detail, /not valid JSON\)\. It runs with the default preferences and leaves the file as it is/);
+    assert.ok(seen.windows.some((w) => w.visible), 'Berth runs');
+    await app.command({ type: 'invoke', method: 'updateSettings', payload: { closeWithoutTray: 'quit' } });
+    await app.command({ type: 'quit' });
+    await app.exited;
+    assert.equal(readFileSync(path, 'utf8'), broken, 'the file is as the person left it');
+    assert.match(logOf(ws), /WARN app preferences unreadable; using defaults and leaving the file alone file=/);
+  });
+
+  test('an update server an earlier version took from a profile without asking is asked about once at start: used only if the person agrees', async () => {
+    const server = 'https://updates.example.org/berth';
+    const earlier = (ws: Workspace) => {
+      mkdirSync(ws.berthHome, { recursive: true });
+      writeFileSync(join(ws.berthHome, 'app-preferences.json'), JSON.stringify({ closeWithoutTray: 'quit', trayMissingExplained: true, updateUrl: server }));
+    };
+    const preferencesOf = (ws: Workspace) => JSON.parse(readFileSync(join(ws.berthHome, 'app-preferences.json'), 'utf8')) as Record<string, unknown>;
+    const question = `Take Berth's updates from ${server}?`;
+    const resources = (ws: Workspace) => {
+      const folder = join(ws.home, 'appimage-resources');
+      mkdirSync(folder, { recursive: true });
+      return { packaged: true, resources: folder, env: { APPIMAGE: join(ws.home, 'Berth-0.2.0.AppImage') } };
+    };
+
+    const declined = workspace();
+    earlier(declined);
+    const first = launch(declined, resources(declined));
+    let seen = await first.until('the person is asked', (s) => s.dialogs.some((d) => d.message === question));
+    assert.match(seen.dialogs.find((d) => d.message === question)?.detail ?? '', /An earlier version of Berth took this update server from a registry profile without asking you/);
+    await first.until('the answer is kept', () => preferencesOf(declined).updateServer === null);
+    assert.equal(preferencesOf(declined).closeWithoutTray, 'quit', 'the rest of the earlier file is kept');
+    await first.command({ type: 'quit' });
+    assert.ok(!(await first.exited).last?.journal.some((entry) => entry.startsWith('updater feed')), 'the default answer, "Not now", uses nothing');
+    const again = launch(declined, resources(declined));
+    await again.until('the window is shown', (s) => s.windows.some((w) => w.visible));
+    await again.command({ type: 'quit' });
+    assert.ok(!(await again.exited).last?.dialogs.some((d) => d.message === question), 'asked once');
+
+    const agreed = workspace();
+    earlier(agreed);
+    const asked = launch(agreed, { ...resources(agreed), dialogAnswers: { "Take Berth's updates from": 'Use this server' } });
+    await asked.until('the answer is kept', () => (preferencesOf(agreed).updateServer as { confirmed?: boolean } | null)?.confirmed === true);
+    assert.deepEqual(preferencesOf(agreed).updateServer, { url: server, registry: null, confirmed: true });
+    await asked.command({ type: 'quit' });
+    await asked.exited;
+    const next = launch(agreed, { ...resources(agreed), updateOffered: '0.3.0' });
+    seen = await next.until('the update is ready', (s) => s.notifications.some((n) => n.title === 'Berth 0.3.0 is ready'));
+    assert.ok(seen.journal.includes(`updater feed: generic ${server}`));
+    await next.command({ type: 'quit' });
+    await next.exited;
   });
 
   test('a packaged build: no DevTools, no Reload menu, permission prompts refused, crash dumps kept here, never uploaded', async () => {
@@ -178,7 +362,35 @@ describe('the desktop app on real desktops', { skip: unless('dbus', 'keyring') }
     assert.equal((await second.exited).last?.notifications.length, 0, 'no notification with notifications off');
   });
 
-  test('updates: an AppImage takes them from the server a profile names, checks at start and from the tray, and says when one is ready; a deb leaves them to apt unless asked', async () => {
+  test('macOS, unsigned: a login item the system ignores is said, logged, and the tray toggle shows it off', async () => {
+    const ws = workspace();
+    const app = launch(ws, { platform: 'darwin', packaged: true, loginItemsRefused: true, args: ['--hidden'] });
+    await app.until('the tray is up', (s) => s.trays.length === 1);
+    await app.command({ type: 'tray-menu', label: 'Start at login' });
+    const seen = await app.until('the person is told', (s) => s.dialogs.some((d) => d.message === 'macOS did not add Berth to the apps that start at login.'));
+    assert.match(seen.dialogs.at(-1)?.detail ?? '', /not signed, and macOS ignores login items of unsigned apps without saying so\. Add Berth yourself in System Settings → General → Login Items\./);
+    assert.ok(seen.journal.includes('setLoginItemSettings openAtLogin=true'), 'it was asked');
+    assert.deepEqual(seen.loginItems, [], 'and nothing changed');
+    assert.equal(seen.trays[0]?.checked.includes('Start at login'), false, 'the toggle shows the real state');
+    assert.match(logOf(ws), /WARN the login item did not change wanted=true platform="darwin"/);
+    await app.command({ type: 'tray-menu', label: 'Open Berth' });
+    await app.until('the window is shown', (s) => s.windows.some((w) => w.visible));
+    const settings = (await app.command({ type: 'invoke', method: 'settings' })) as { value: { startAtLogin: boolean } };
+    assert.equal(settings.value.startAtLogin, false, "the window's setting too");
+    await app.command({ type: 'quit' });
+    await app.exited;
+
+    // Signed, the same click takes, and nobody is bothered.
+    const signed = launch(workspace(), { platform: 'darwin', packaged: true, args: ['--hidden'] });
+    await signed.until('the tray is up', (s) => s.trays.length === 1);
+    await signed.command({ type: 'tray-menu', label: 'Start at login' });
+    const taken = await signed.until('the toggle is on', (s) => s.trays[0]?.checked.includes('Start at login') === true);
+    assert.deepEqual(taken.dialogs, []);
+    await signed.command({ type: 'quit' });
+    await signed.exited;
+  });
+
+  test('updates: an AppImage without a server says so, and picking a profile that names one changes nothing; a deb leaves them to apt unless asked', async () => {
     const host = await holdBusName(bus.address, statusNotifierWatcher);
     try {
       const ws = workspace();
@@ -193,20 +405,17 @@ describe('the desktop app on real desktops', { skip: unless('dbus', 'keyring') }
       assert.ok(!seen.journal.some((entry) => entry.startsWith('updater')), 'nothing to ask without a server');
       await first.command({ type: 'tray-click' });
       await first.until('the window is shown', (s) => s.windows.some((w) => w.visible));
+      // Picking a profile file is no consent to its update server: nothing changes until a registry is added from it.
       const profile = JSON.stringify({ clientId: 'berth', issuer: 'https://sso.example.org/realms/corp', updateUrl: 'https://updates.example.org/berth' });
       assert.equal(((await first.command({ type: 'invoke', method: 'readProfile', payload: profile })) as { ok: boolean }).ok, true);
+      const after = (await first.command({ type: 'invoke', method: 'checkForUpdates' })) as { value: string };
+      assert.match(after.value, /names no update server/);
       await first.command({ type: 'quit' });
       await first.exited;
-
       const second = launch(ws, { ...appImage, updateOffered: '0.3.0' });
-      seen = await second.until('the new version is ready', (s) => s.notifications.some((n) => n.title === 'Berth 0.3.0 is ready'));
-      assert.ok(seen.journal.includes('updater feed: generic https://updates.example.org/berth'), seen.journal.join(' | '));
-      assert.ok(seen.journal.includes('updater check (autoDownload=true, installOnQuit=true)'), 'checked at start, downloaded by itself, installed at quit');
-      assert.equal(seen.notifications.find((n) => n.title === 'Berth 0.3.0 is ready')?.body, 'It installs when you quit Berth.');
-      await second.command({ type: 'tray-menu', label: 'Check for updates…' });
-      seen = await second.until('the tray check answers', (s) => s.dialogs.some((d) => /Berth 0\.3\.0 is downloading; it installs when you quit Berth\./.test(d.detail ?? '')));
+      await second.until('the tray is up', (s) => s.trays.length === 1);
       await second.command({ type: 'quit' });
-      await second.exited;
+      assert.ok(!(await second.exited).last?.journal.some((entry) => entry.startsWith('updater')), 'no update server after a restart either');
 
       const deb = workspace();
       const debResources = join(deb.home, 'deb-resources');
@@ -233,37 +442,115 @@ describe('the desktop app on real desktops', { skip: unless('dbus', 'keyring') }
     }
   });
 
-  test('failures in the main process go to the log, never to an error dialog: a stale tray entry, a browser that will not open, a crashed page, a throwing timer', async () => {
+  test('failures in the main process go to the log and a notification, never to an error dialog: a stale tray entry, a browser that will not open, a crashed page, a throwing timer', async () => {
     const host = await holdBusName(bus.address, statusNotifierWatcher);
     try {
       const ws = workspace();
-      withHarbors(ws, 'gone');
+      withHarbors(ws, 'gone', 'idle');
+      const hour = 3600_000;
+      const at = (ms: number) => new Date(Date.now() + ms).toISOString();
+      // Signed in and kept alive an hour ago (the next pass is a day away); "idle" was never signed in.
+      openStores(ws.berthHome).status.put('gone', { state: 'valid', username: 'dana', signedInAt: at(-48 * hour), lastKeptAliveAt: at(-hour), nextKeepAliveAt: at(23 * hour), idleDeadline: at(29 * 24 * hour) });
       const app = launch(ws, { args: ['--hidden'], openExternalFails: true });
-      await app.until('the tray lists the registry', (s) => s.trays[0]?.menu.some((label) => label.startsWith('gone')) === true);
-      await app.command({ type: 'tray-menu', label: 'Open in browser' });
-      await app.until('the failed browser is logged', () => /opening a page from the tray failed .*Failed to open https:\/\/gone\.example\.org/.test(logOf(ws)));
+      await app.until('the tray lists the registries', (s) => s.trays[0]?.menu.some((label) => label.startsWith('gone.example.org — kept alive')) === true);
+      await assert.rejects(app.command({ type: 'tray-menu', label: 'Renew now', under: 'idle.example.org' }), /is disabled: nobody can click it/, 'a registry never signed in cannot be renewed');
+
+      await app.command({ type: 'tray-menu', label: 'Open in browser', under: 'gone.example.org' });
+      let seen = await app.until('the person is told the browser did not open', (s) => s.notifications.some((n) => n.title === 'Opening a page from the tray failed'));
+      assert.match(seen.notifications.find((n) => n.title === 'Opening a page from the tray failed')?.body ?? '', /Failed to open https:\/\/gone\.example\.org/);
+      assert.match(logOf(ws), /opening a page from the tray failed .*Failed to open https:\/\/gone\.example\.org/);
+
+      // The person opens the tray menu; meanwhile the CLI removes the registry; then they click "Renew now" on it.
+      await app.command({ type: 'tray-menu-open' });
+      const removed = await run(process.execPath, [berthBin, 'remove', 'gone'], ws.env);
+      assert.equal(removed.code, 0, removed.stderr);
+      await app.command({ type: 'tray-menu', label: 'Renew now', under: 'gone.example.org' });
+      seen = await app.until('the person is told', (s) => s.notifications.some((n) => n.title === 'Refresh from the tray failed'));
+      assert.match(seen.notifications.find((n) => n.title === 'Refresh from the tray failed')?.body ?? '', /No registry named "gone"/);
+      assert.match(logOf(ws), /WARN refresh from the tray failed registry="gone" reason="No registry named \\"gone\\"/);
+      seen = await app.until('the menu no longer lists it', (s) => !s.trays[0]?.menu.some((label) => label.startsWith('gone.example.org')));
+
       await app.command({ type: 'tray-click' });
       await app.until('the window is shown', (s) => s.windows.some((w) => w.visible));
       await app.command({ type: 'page-crash' });
       await app.until('the crash is logged', () => /ERROR a page crashed url="app:\/\/berth\/index\.html" reason="crashed" exitCode=139/.test(logOf(ws)));
       await app.command({ type: 'main-throws', message: 'a timer failed' });
       await app.until('the exception is logged', () => /ERROR uncaught exception in the main process reason="a timer failed"/.test(logOf(ws)));
-      const seen = await app.snapshot();
+      seen = await app.snapshot();
       assert.equal(seen.quit, false, 'Berth keeps running');
+      assert.deepEqual(
+        seen.journal.filter((entry) => /^(uncaught exception|unhandled rejection)/.test(entry)),
+        ['uncaught exception: Error: a timer failed'],
+        'the tray failures were caught where they happened; only the timer threw',
+      );
       assert.deepEqual(seen.dialogs, [], 'no "A JavaScript error occurred in the main process" box');
-
-      // Removed by the CLI: the app's menu still shows it until its next look.
-      assert.equal((await run(process.execPath, [berthBin, 'remove', 'gone'], ws.env)).code, 0);
-      await app.command({ type: 'tray-menu', label: 'Renew now' });
-      await app.until('the failure is logged', () => /refresh from the tray failed .*registry="gone"/.test(logOf(ws)), 30_000);
-      const after = await app.snapshot();
-      assert.equal(after.quit, false);
-      assert.deepEqual(after.dialogs, []);
-      assert.doesNotMatch(logOf(ws), /unhandled rejection/, 'every failure was caught where it happened');
       await app.command({ type: 'quit' });
       await app.exited;
     } finally {
       host.release();
+    }
+  });
+});
+
+describe("a registry profile's update server", { skip: unless('dbus', 'keyring', 'docker-registry', 'openssl') }, () => {
+  let rig: Rig;
+  before(async () => {
+    rig = await startRig();
+  });
+  after(() => rig?.stop());
+
+  test('is used only for a registry added from the profile, and only after the person agreed to the server it names', async () => {
+    const ws = workspace();
+    const resources = join(ws.home, 'appimage-resources');
+    mkdirSync(resources, { recursive: true });
+    const server = 'https://updates.example.org/berth';
+    // The keyring's session bus has no tray host: the window is the app, and the page's calls come from it.
+    const appImage = { env: { ...ws.env, APPIMAGE: join(ws.home, 'Berth-0.2.0.AppImage') }, userData: ws.berthHome, packaged: true, resources };
+    const first = startApp(appImage);
+    try {
+      await first.until('the window is shown', (s) => s.windows.some((w) => w.visible));
+      const invoke = async (method: string, payload?: unknown) => (await first.command({ type: 'invoke', method, payload })) as { ok: boolean; value?: unknown; error?: string };
+      const profile = { issuer: rig.idp.issuer, clientId: rig.berthClientId, updateUrl: server };
+      assert.equal((await invoke('readProfile', JSON.stringify(profile))).ok, true);
+      const fromProfile = (name: string) => ({ name, url: rig.harbor.url, method: 'oidc', issuer: rig.idp.issuer, clientId: rig.berthClientId, updateUrl: server });
+
+      const stranger = await invoke('addRegistry', { ...fromProfile('work'), updateUrl: 'https://evil.example.org/berth' });
+      assert.equal(stranger.ok, false);
+      assert.match(stranger.error ?? '', /an update server that no profile it read named/);
+
+      // The person says no (the default button): the registry is added, the server is not taken.
+      await first.command({ type: 'answer-dialogs', answers: { "Take Berth's updates from": 'Not now' } });
+      assert.equal((await invoke('addRegistry', fromProfile('work'))).ok, true);
+      let seen = await first.snapshot();
+      const asked = seen.dialogs.find((d) => d.message === `Take Berth's updates from ${server}?`);
+      assert.match(asked?.detail ?? '', /The profile you added work from names this update server\. .*Agree only if your administrator told you to use it\./);
+      assert.deepEqual(asked?.buttons, ['Use this server', 'Not now']);
+      assert.match(((await invoke('checkForUpdates')) as { value: string }).value, /names no update server/);
+
+      assert.equal((await invoke('removeRegistry', 'work')).ok, true);
+      await first.command({ type: 'answer-dialogs', answers: { "Take Berth's updates from": 'Use this server' } });
+      assert.equal((await invoke('addRegistry', fromProfile('team'))).ok, true);
+      const preferences = JSON.parse(readFileSync(join(ws.berthHome, 'app-preferences.json'), 'utf8')) as { updateServer: unknown };
+      assert.deepEqual(preferences.updateServer, { url: server, registry: 'team', confirmed: true });
+      assert.match(logOf(ws), /INFO updates come from the server a profile named url="https:\/\/updates\.example\.org\/berth" registry="team"/);
+      await first.command({ type: 'quit' });
+      await first.exited;
+
+      const second = startApp({ ...appImage, updateOffered: '0.3.0' });
+      try {
+        seen = await second.until('the new version is ready', (s) => s.notifications.some((n) => n.title === 'Berth 0.3.0 is ready'));
+        assert.ok(seen.journal.includes(`updater feed: generic ${server}`), seen.journal.join(' | '));
+        assert.ok(seen.journal.includes('updater check (autoDownload=true, installOnQuit=true)'), 'checked at start, downloaded by itself, installed at quit');
+        assert.equal(seen.notifications.find((n) => n.title === 'Berth 0.3.0 is ready')?.body, 'It installs when you quit Berth.');
+        const answer = (await second.command({ type: 'invoke', method: 'checkForUpdates' })) as { value: string };
+        assert.equal(answer.value, 'Berth 0.3.0 is downloading; it installs when you quit Berth.');
+        await second.command({ type: 'quit' });
+        await second.exited;
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      await first.stop();
     }
   });
 });
@@ -296,12 +583,14 @@ describe('quitting the app during a keep-alive pass', { skip: unless('dbus', 'ke
       assert.ok(reached, 'the overdue pass reached the identity provider within a minute');
       // The provider has rotated the token (the old one is spent) and its answer is on the way: the user quits now.
       assert.equal(await rig.idp.refreshTokenActive(before as string), false);
+      assert.ok(lockFiles(ws).includes(join('locks', `${name}.lock`)), 'the pass holds the registry lock');
       await app.command({ type: 'quit' });
       const waiting = await app.snapshot();
       assert.equal(waiting.quit, false, 'the app waits for the pass under way');
       hold.release();
       const ended = await app.exited;
       assert.equal(ended.code, 0);
+      assert.deepEqual(lockFiles(ws), [], "no lock left in locks/, beside docker's config.json or anywhere else");
       // The app's requests go through Chromium's network (the system proxy and certificate store): the refresh and Harbor's token service.
       assert.ok(ended.last?.netRequests.includes('POST /token'), `the refresh went through net.fetch: ${ended.last?.netRequests.join(', ')}`);
       assert.ok(ended.last?.netRequests.includes('GET /service/token'), 'and so did the CLI secret on /service/token');

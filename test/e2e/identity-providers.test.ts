@@ -6,32 +6,12 @@ import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { decodeJwt } from 'jose';
 import { createNodeApi } from '../../main/api/node.js';
+import { NotificationPolicy } from '../../main/app/notifications.js';
 import { openStores } from '../../main/settings/node-stores.js';
 import { unless } from '../rig/components.js';
 import { startRig, type Rig } from '../rig/index.js';
 import { addArgs, assertNoSecretsLeaked, cliLogin, dockerInspect, storedSecret, storedStatus, type Workspace, uniqueName, workspace } from '../helpers/berth.js';
-
-interface Status {
-  state: string;
-  lastError: string | null;
-  notice: string | null;
-  sessionExpiresAt: string | null;
-  sessionFixed: boolean;
-  lastKeptAliveAt: string | null;
-}
-
-async function status(ws: Workspace, name: string): Promise<Status> {
-  return (JSON.parse((await ws.berth('status', name, '--json')).stdout) as Status[])[0] as Status;
-}
-
-/** A workspace with a registry that signs in with Berth's own client, added with these flags and not yet signed in. */
-async function added(rig: Rig, user: string, ...flags: string[]): Promise<{ ws: Workspace; name: string }> {
-  const ws = workspace();
-  const name = uniqueName(user);
-  const add = await ws.berth('add', 'harbor', name, '--url', rig.harbor.url, '--client-id', rig.berthClientId, ...flags);
-  assert.equal(add.code, 0, add.stderr);
-  return { ws, name };
-}
+import { added, status, type Status } from '../helpers/own-client.js';
 
 interface TokenResponse {
   refresh_token: string;
@@ -87,11 +67,10 @@ function freePort(): Promise<number> {
 }
 
 describe('identity providers that behave otherwise than the test one', { skip: unless('docker-registry', 'docker', 'openssl', 'keyring') }, () => {
-  // Keycloak as it ships: what every other rig in the suite now is too.
+  // Keycloak's defaults: what every other rig in the suite is too, unless it switches a behaviour.
   let keycloak: Rig;
-  let noRevocation: Rig;
-  let noLogout: Rig;
-  let logoutEnds: Rig;
+  // oidc-provider as it ships (OIDC Core §11): offline access only with prompt=consent, and no refresh token without it.
+  let consentOnly: Rig;
   let sessionBound: Rig;
   let exact: Rig;
   let exactPort: number;
@@ -102,12 +81,11 @@ describe('identity providers that behave otherwise than the test one', { skip: u
   let otherIssuer: Rig;
   before(async () => {
     exactPort = await freePort();
-    [keycloak, noRevocation, noLogout, logoutEnds, sessionBound, exact, fixed, offlineMax, jwtFixed, revoking, otherIssuer] = await Promise.all([
+    [keycloak, consentOnly, sessionBound, exact, fixed, offlineMax, jwtFixed, revoking, otherIssuer] = await Promise.all([
       startRig(),
-      startRig({ provider: { revocation: false } }),
-      startRig({ provider: { revocation: false, logout: false } }),
-      startRig({ provider: { revocation: false, logoutEndsSessions: true } }),
-      startRig({ provider: { sessionBoundRefresh: 10 * 3600 } }),
+      startRig({ provider: { offlineAccessNeedsConsent: true } }),
+      // A provider that downgrades to a refresh token bound to the browser session (10 h) where offline access was not consented to.
+      startRig({ provider: { offlineAccessNeedsConsent: true, sessionBoundRefresh: 10 * 3600 } }),
       startRig({ berthClient: { application_type: 'web', redirect_uris: [`http://127.0.0.1:${exactPort}/callback`] } }),
       startRig({ provider: { fixedSessionTtl: 3600 } }),
       // Keycloak with "Offline Session Max" on, at its defaults: 30 days idle, 60 days at most.
@@ -117,15 +95,19 @@ describe('identity providers that behave otherwise than the test one', { skip: u
       startRig({ provider: { revokeRefreshToken: true }, harborRefreshesOnEveryUse: true }),
       startRig({ harborIssuerHost: 'localhost' }),
     ]);
-    await Promise.all([keycloak, noRevocation, noLogout, logoutEnds, sessionBound, exact, fixed, offlineMax, jwtFixed, revoking, otherIssuer].map((rig) => rig.webLogin('alice')));
+    await Promise.all([keycloak, consentOnly, sessionBound, exact, fixed, offlineMax, jwtFixed, revoking, otherIssuer].map((rig) => rig.webLogin('alice')));
   });
-  after(() => Promise.all([keycloak, noRevocation, noLogout, logoutEnds, sessionBound, exact, fixed, offlineMax, jwtFixed, revoking, otherIssuer].map((rig) => rig?.stop())));
+  after(() => Promise.all([keycloak, consentOnly, sessionBound, exact, fixed, offlineMax, jwtFixed, revoking, otherIssuer].map((rig) => rig?.stop())));
 
-  test('the rig is Keycloak as it ships: ID tokens as long as access tokens, refresh_expires_in 0 offline, old refresh tokens still valid, 32-character onboarding secrets', async () => {
-    const { ws, name } = await added(keycloak, 'alice');
-    assert.equal((await cliLogin(ws, name, 'alice')).code, 0);
+  test('the rig plays Keycloak’s defaults: offline access without prompt=consent, ID tokens as long as access tokens, refresh_expires_in 0 offline, old refresh tokens still valid, 32-character onboarding secrets', async () => {
+    // The person's own prompt replaces Berth's consent: Keycloak grants offline access all the same.
+    const { ws, name } = await added(keycloak, 'alice', '--auth-param', 'prompt=login');
+    const login = await cliLogin(ws, name, 'alice');
+    assert.equal(login.code, 0, login.stderr);
+    assert.doesNotMatch(login.stderr, /warning:/);
     const first = (await storedSecret(ws, name, 'refresh-token')) as string;
     const tokens = await refreshDirectly(keycloak, first);
+    assert.ok(tokens.scope.split(' ').includes('offline_access'), `offline access granted without consent: ${tokens.scope}`);
     assert.equal(tokens.refresh_expires_in, 0, 'an offline session without a maximum');
     assert.equal(tokens.expires_in, 300);
     const claims = decodeJwt(tokens.id_token);
@@ -152,6 +134,12 @@ describe('identity providers that behave otherwise than the test one', { skip: u
       const after = (JSON.parse(refresh.stdout) as Status[])[0] as Status;
       assert.equal(after.state, 'needs-sign-in', refresh.stdout);
       assert.match(after.lastError ?? '', /ended Berth's session .* \(invalid_request: Session not active\)\. Docker credentials still work and Berth keeps Harbor's session alive/);
+      // The desktop notice says so too, instead of warning of failing pulls.
+      const [view] = createNodeApi(ws.env).status(name);
+      assert.equal(view?.secretAccepted, true);
+      const [notice] = new NotificationPolicy({ lastShown: () => undefined, remember: () => undefined }).update(view ? [view] : []);
+      assert.equal(notice?.kind, 'needs-sign-in');
+      assert.match(notice?.body ?? '', /^Berth's own session has ended, but docker pulls still work/);
       assert.ok(tokenRequests() > used, 'the CLI secret was used at Harbor');
       assert.ok(Date.parse(after.lastKeptAliveAt ?? '') > Date.parse(before.lastKeptAliveAt ?? ''), 'Harbor’s session was kept alive');
       assert.equal((await dockerInspect(ws, keycloak.imageRef)).code, 0);
@@ -232,53 +220,8 @@ describe('identity providers that behave otherwise than the test one', { skip: u
     assert.equal((await dockerInspect(ws, keycloak.imageRef)).code, 0, 'docker credentials untouched');
   });
 
-  test('sign-out at a provider without a revocation endpoint (with a logout endpoint that does not end the session, or none) says so, and the registry keeps saying it; a logout endpoint that ends the session is used', async () => {
-    const plain = await added(noRevocation, 'alice');
-    assert.equal((await cliLogin(plain.ws, plain.name, 'alice')).code, 0);
-    const lingering = (await storedSecret(plain.ws, plain.name, 'refresh-token')) as string;
-    const out = await plain.ws.berth('logout', plain.name, '--json');
-    assert.equal(out.code, 0, out.stderr);
-    const result = JSON.parse(out.stdout) as { revoked: boolean; warnings: string[] };
-    assert.equal(result.revoked, false);
-    assert.match(
-      result.warnings.join(' '),
-      /^Berth could not end its session at the identity provider at 127\.0\.0\.1:\d+: it has no revocation endpoint, and its logout endpoint did not end the session\. Berth deleted its own copy, but the provider keeps the session valid until it expires there, which can take weeks\. To end it sooner, sign out of your sessions in the provider's account page, or ask its administrator to end them\.$/,
-    );
-    assert.match(out.stderr, /warning: Berth could not end its session at the identity provider/);
-    assert.doesNotMatch(out.stderr, /the session is revoked/);
-    assert.equal(await noRevocation.idp.refreshTokenActive(lingering), true, 'which is the truth: the provider still honours it');
-    // The registry keeps saying so after the sign-out, and the activity list says it too.
-    const shown = await status(plain.ws, plain.name);
-    assert.equal(shown.state, 'signed-out');
-    assert.equal(shown.notice, result.warnings.join(' '));
-    assert.match((await plain.ws.berth('status', plain.name)).stdout, /note: Berth could not end its session at the identity provider/);
-    const entry = createNodeApi(plain.ws.env).activity()[0];
-    assert.equal(entry?.kind, 'problem');
-    assert.equal(entry?.text, `Signed out. ${result.warnings.join(' ')}`);
-
-    // No revocation endpoint and no logout endpoint at all: nothing is even tried, and the warning says why.
-    const bare = await added(noLogout, 'alice');
-    assert.equal((await cliLogin(bare.ws, bare.name, 'alice')).code, 0);
-    const kept = (await storedSecret(bare.ws, bare.name, 'refresh-token')) as string;
-    const bareOut = await bare.ws.berth('logout', bare.name, '--json');
-    assert.equal(bareOut.code, 0, bareOut.stderr);
-    const bareResult = JSON.parse(bareOut.stdout) as { revoked: boolean; warnings: string[] };
-    assert.equal(bareResult.revoked, false);
-    assert.match(bareResult.warnings.join(' '), /^Berth could not end its session at the identity provider at 127\.0\.0\.1:\d+: it offers neither a revocation nor a logout endpoint\. Berth deleted its own copy, but the provider keeps the session valid/);
-    assert.equal(await noLogout.idp.refreshTokenActive(kept), true);
-    assert.ok(!noLogout.idp.requestLog.includes('POST /session/end'), 'no logout endpoint was called');
-
-    const keycloakLike = await added(logoutEnds, 'alice');
-    assert.equal((await cliLogin(keycloakLike.ws, keycloakLike.name, 'alice')).code, 0);
-    const ended = (await storedSecret(keycloakLike.ws, keycloakLike.name, 'refresh-token')) as string;
-    const logout = await keycloakLike.ws.berth('logout', keycloakLike.name, '--json');
-    assert.equal(logout.code, 0, logout.stderr);
-    assert.deepEqual(JSON.parse(logout.stdout), { name: keycloakLike.name, revoked: true, warnings: [] });
-    assert.equal(await logoutEnds.idp.refreshTokenActive(ended), false, 'the logout endpoint ended the offline session');
-  });
-
-  test('offline access is asked for with prompt=consent by default; a session-bound refresh token is detected and explained', async () => {
-    const consented = await added(keycloak, 'alice');
+  test('a provider that grants offline access only with consent (OIDC Core §11): Berth asks with prompt=consent by default; a session-bound refresh token, or none, is detected and explained', async () => {
+    const consented = await added(consentOnly, 'alice');
     assert.equal((await cliLogin(consented.ws, consented.name, 'alice')).code, 0);
     assert.ok(await storedSecret(consented.ws, consented.name, 'refresh-token'), 'offline access granted without --auth-param prompt=consent');
     assert.equal((await status(consented.ws, consented.name)).notice, null);
@@ -296,7 +239,7 @@ describe('identity providers that behave otherwise than the test one', { skip: u
     assert.match((await bound.ws.berth('status', bound.name)).stdout, /note: The identity provider .* session bound to your browser's sign-in/);
 
     // A profile's prompt replaces Berth's too; this provider then grants no offline access at all, and Berth says why.
-    const prompted = await addedFromProfile(keycloak, 'alice', { clientId: keycloak.berthClientId, authParams: { prompt: 'login' } });
+    const prompted = await addedFromProfile(consentOnly, 'alice', { clientId: consentOnly.berthClientId, authParams: { prompt: 'login' } });
     const promptedLogin = await cliLogin(prompted.ws, prompted.name, 'alice');
     assert.equal(promptedLogin.code, 0, promptedLogin.stderr);
     assert.ok((await storedSecret(prompted.ws, prompted.name, 'refresh-token')) === null, 'without consent, no refresh token');

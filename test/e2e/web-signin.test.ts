@@ -19,12 +19,14 @@ function configuredSecret(ws: Workspace, host: string): string {
 
 describe("sign-in through Harbor's web login, with nothing registered for Berth at the identity provider", { skip: unless('chromium', 'docker-registry', 'docker', 'skopeo', 'openssl', 'keyring') }, () => {
   let rig: Rig;
+  // Harbor refreshes its stored session at the provider on every use of a CLI secret, so a brief failure there shows at once.
+  let everyUse: Rig;
   let browser: Browser;
   before(async () => {
-    [rig, browser] = await Promise.all([startRig({ berthClient: false }), launchChromium()]);
+    [rig, everyUse, browser] = await Promise.all([startRig({ berthClient: false }), startRig({ berthClient: false, harborRefreshesOnEveryUse: true }), launchChromium()]);
     mkdirSync(outputDir, { recursive: true });
   });
-  after(() => Promise.all([rig?.stop(), browser?.close()]));
+  after(() => Promise.all([rig?.stop(), everyUse?.stop(), browser?.close()]));
 
   test('added by URL alone, signed in in Chromium, read by docker and skopeo; regenerated through the web session, which logs in again once it has expired', async () => {
     const ws = workspace();
@@ -101,6 +103,25 @@ describe("sign-in through Harbor's web login, with nothing registered for Berth 
     assert.deepEqual(await windows.cookies(name, rig.harbor.url), []);
     assert.equal(await storedSecret(ws, name, 'cli-secret'), null);
     assertNoSecretsLeaked(rig, ws);
+  });
+
+  test('signed in through the window, a brief failure of Harbor’s refresh is asked about again before Berth says Harbor’s session is dead', async () => {
+    const ws = workspace();
+    const name = uniqueName('wanda');
+    const windows = chromiumWindows(browser, signsInAs('wanda'));
+    const api = createNodeApi(ws.env, { webWindows: windows });
+    await api.addRegistry({ name, url: everyUse.harbor.url });
+    everyUse.harbor.failingRefreshes = 1;
+    const from = everyUse.harbor.requestLog.length;
+    const view = await api.signIn(name, { openBrowser: () => assert.fail('the web method never opens the system browser') });
+    assert.equal(view.state, 'valid', view.lastError ?? '');
+    assert.equal(everyUse.harbor.failingRefreshes, 0, 'the brief failure was used up');
+    const uses = everyUse.harbor.requestTimes.slice(from).filter((_, i) => everyUse.harbor.requestLog[from + i] === 'GET /service/token');
+    assert.equal(uses.length, 2, 'one rejection, one re-check that Harbor passed');
+    const gap = (uses[1] as number) - (uses[0] as number);
+    assert.ok(gap >= 2500, `the re-check came ${gap} ms after the rejection (Berth waits 3 s; a busy machine only waits longer)`);
+    assert.deepEqual(windows.opened, [`${everyUse.harbor.url}/c/oidc/login`], 'one window: Harbor’s session was alive all along');
+    assert.equal((await dockerInspect(ws, everyUse.imageRef)).code, 0);
   });
 
   test('breaking off a sign-in before its window exists: no window stays open, and nothing is recorded as a failure', async () => {

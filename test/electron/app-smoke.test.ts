@@ -1,20 +1,22 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import { _electron, type ElectronApplication, type Page } from 'playwright-core';
 import { bridgeMethods } from '../../main/api/bridge-contract.js';
 import { statusNotifierWatcher } from '../../main/app/tray-host.js';
+import { fileSecretStore } from '../../main/secrets/file-store.js';
+import { keychain } from '../../main/secrets/keychain.js';
 import { projectRoot, run, uniqueName, waitFor, workspace, type Workspace } from '../helpers/berth.js';
 import { holdBusName } from '../helpers/session-bus.js';
 import { electronBinary, unless } from '../rig/components.js';
+import { startHostile } from '../rig/hostile.js';
 import { startRig, type Rig } from '../rig/index.js';
 
 /**
  * The real app in real Electron (the GitHub workflow's matrix; under xvfb-run on Linux). Where no Electron binary can
- * be downloaded, this suite is listed as not run, never as passed.
+ * be downloaded, this suite is listed as "not run: no Electron binary", never as passed.
  */
 
 interface RunningApp {
@@ -27,8 +29,8 @@ function appEnv(ws: Workspace): NodeJS.ProcessEnv {
   return { ...ws.env, XDG_CONFIG_HOME: join(ws.home, 'config'), ELECTRON_ENABLE_LOGGING: '1' };
 }
 
-async function launch(ws: Workspace, args: string[] = []): Promise<RunningApp> {
-  const app = await _electron.launch({ executablePath: electronBinary() as string, args: [projectRoot, ...args], env: appEnv(ws) as Record<string, string> });
+async function launch(ws: Workspace, args: string[] = [], env = appEnv(ws)): Promise<RunningApp> {
+  const app = await _electron.launch({ executablePath: electronBinary() as string, args: [projectRoot, ...args], env: env as Record<string, string> });
   const problems: string[] = [];
   const watch = (page: Page) => {
     page.on('console', (message) => {
@@ -39,6 +41,29 @@ async function launch(ws: Workspace, args: string[] = []): Promise<RunningApp> {
   app.windows().forEach(watch);
   app.on('window', watch);
   return { app, problems };
+}
+
+/** Every lock file in Berth's folder (locks/, the secret file's) and docker's (beside config.json), relative to its folder. */
+function lockFiles(ws: Workspace): string[] {
+  return [ws.berthHome, ws.dockerConfig].flatMap((dir) =>
+    existsSync(dir) ? (readdirSync(dir, { recursive: true }) as string[]).filter((file) => file.endsWith('.lock')) : [],
+  );
+}
+
+/**
+ * A Harbor registry signed in (web sign-in) with its keep-alive overdue, its CLI secret in the file store (the app reads it
+ * without a keychain prompt) or, on Windows, whose file store needs POSIX modes, in the Credential Manager.
+ */
+async function signedInRegistry(ws: Workspace, url: string): Promise<{ env: NodeJS.ProcessEnv; clear(): Promise<void> }> {
+  mkdirSync(ws.berthHome, { recursive: true });
+  writeFileSync(join(ws.berthHome, 'settings.json'), JSON.stringify({ registries: [{ name: 'work', kind: 'harbor', method: 'web', url, idleDays: 30 }] }));
+  const day = 86_400_000;
+  const at = (ms: number) => new Date(Date.now() + ms).toISOString();
+  const status = { state: 'valid', username: 'dana', signedInAt: at(-2 * day), lastKeptAliveAt: at(-day), nextKeepAliveAt: at(-60_000), idleDeadline: at(29 * day), writtenTo: 'config' };
+  writeFileSync(join(ws.berthHome, 'status.json'), JSON.stringify({ registries: { work: status } }));
+  const store = process.platform === 'win32' ? keychain(ws.berthHome) : fileSecretStore(ws.berthHome);
+  await store.set('work', 'cli-secret', 'smoke-test-cli-secret');
+  return { env: process.platform === 'win32' ? {} : { BERTH_SECRET_STORE: 'file' }, clear: () => store.delete('work', 'cli-secret') };
 }
 
 async function windowShown(app: ElectronApplication): Promise<boolean> {
@@ -60,36 +85,47 @@ describe('the app in real Electron', { skip: unless('electron') }, () => {
     }
   });
 
-  test("--hidden opens no window where a tray host exists; a second launch shows the first one's window; Quit releases the locks", async () => {
+  test("--hidden opens no window where a tray host exists; a second launch shows the first one's window; Quit during a keep-alive pass waits for it and leaves no lock", async () => {
     const ws = workspace();
+    // A signed-in registry whose keep-alive is overdue: the pass starts at launch, takes the registry's lock, and its
+    // Harbor holds the request until the test lets it go.
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const harbor = await startHostile((_req, res) => void released.then(() => res.writeHead(503).end()));
+    const secrets = await signedInRegistry(ws, harbor.url);
+    const env = { ...appEnv(ws), ...secrets.env };
     // macOS and Windows always have a tray; on Linux a StatusNotifier host must own its name on the session bus.
     const host = process.platform === 'linux' ? await holdBusName(process.env.DBUS_SESSION_BUS_ADDRESS as string, statusNotifierWatcher) : { release: () => undefined };
     let first: RunningApp | undefined;
     try {
-      first = await launch(ws, ['--hidden']);
+      first = await launch(ws, ['--hidden'], env);
       const log = join(ws.berthHome, 'berth.log');
       await waitFor('the app has started', () => existsSync(log) && /app started .*tray=true/.test(readFileSync(log, 'utf8')), 60_000);
-      // Nothing more is coming: the window, if any, is created before "app started" is logged.
-      await sleep(1_000);
+      await waitFor('the keep-alive pass holds the registry lock and waits for Harbor', () => harbor.requests.length > 0 && lockFiles(ws).includes(join('locks', 'work.lock')), 60_000);
       assert.equal(first.app.windows().length, 0, 'started at login with a tray: no window');
 
-      const second = await run(electronBinary() as string, [projectRoot], appEnv(ws));
+      const second = await run(electronBinary() as string, [projectRoot], env);
       assert.equal(second.code, 0, second.stderr);
       await waitFor('the first instance shows its window', () => windowShown(first!.app), 30_000);
 
       await first.app.evaluate(({ app }) => app.quit());
+      assert.equal(first.app.process().exitCode, null, 'quit waits for the pass under way');
+      release();
       await waitFor('the app has ended', async () => first!.app.process().exitCode !== null, 60_000);
-      const leftovers = readdirSync(ws.berthHome).filter((file) => file.endsWith('.lock'));
-      assert.deepEqual(leftovers, [], 'no Berth lock left behind');
-      const again = await launch(ws);
+      assert.match(readFileSync(log, 'utf8'), /quit after the passes under way finished/);
+      assert.deepEqual(lockFiles(ws), [], 'no lock left in locks/, beside config.json or anywhere in Berth\'s folders');
+      const again = await launch(ws, [], env);
       try {
         await again.app.firstWindow();
       } finally {
         await again.app.close();
       }
     } finally {
+      release();
       host.release();
       if (first && first.app.process().exitCode === null) await first.app.close();
+      await secrets.clear();
+      await harbor.stop();
     }
   });
 

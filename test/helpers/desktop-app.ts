@@ -11,9 +11,10 @@ export interface AppSnapshot {
   ready: boolean;
   quit: boolean;
   journal: string[];
-  windows: { visible: boolean; minimized: boolean; url: string; devTools: unknown }[];
-  trays: { tooltip: string; menu: string[] }[];
-  dialogs: { message: string; detail?: string }[];
+  windows: { visible: boolean; minimized: boolean; url: string; devTools: unknown; bounds: { x: number; y: number; width: number; height: number } }[];
+  /** Each tray's tooltip, its top-level menu labels, and the labels of every checked entry. */
+  trays: { tooltip: string; menu: string[]; checked: string[] }[];
+  dialogs: { message: string; detail?: string; buttons?: string[] }[];
   applicationMenu: unknown;
   crashReporter: Record<string, unknown> | null;
   notifications: { title: string; body: string }[];
@@ -26,9 +27,19 @@ export interface AppSnapshot {
 export type AppCommand =
   | { type: 'snapshot' }
   | { type: 'tray-click' }
-  | { type: 'tray-menu'; label: string }
+  /** The person opens the tray menu: it stays as shown until a click, whatever the app does to the tray meanwhile. */
+  | { type: 'tray-menu-open' }
+  /** A click on the entry with this label (in the submenu whose label starts with `under`); a disabled one refuses. */
+  | { type: 'tray-menu'; label: string; under?: string }
+  /** The button to press in message boxes whose message contains the key (else the default button). */
+  | { type: 'answer-dialogs'; answers: Record<string, string> }
+  /** The person drags the window to these bounds. */
+  | { type: 'move-window'; bounds: { x: number; y: number; width: number; height: number } }
+  /** The page changes its URL's fragment (`#registry=…`), as it does when it shows another registry. */
+  | { type: 'navigate-in-page'; hash: string }
   | { type: 'close-window' }
-  | { type: 'invoke'; method: string; payload?: unknown }
+  /** A call from the page; `from` makes it come from another webContents, or from Berth's window showing another page. */
+  | { type: 'invoke'; method: string; payload?: unknown; from?: 'another-webcontents' | 'another-page' }
   | { type: 'quit' }
   | { type: 'resume' }
   | { type: 'permission'; permission: string }
@@ -55,6 +66,10 @@ export interface AppOptions {
   platform?: NodeJS.Platform;
   notificationsFail?: boolean;
   openExternalFails?: boolean;
+  /** An unsigned macOS build: login items are not changed, and nothing says so. */
+  loginItemsRefused?: boolean;
+  /** The button to press in message boxes whose message contains the key, from the start. */
+  dialogAnswers?: Record<string, string>;
   /** The packaged app's resources folder (process.resourcesPath). */
   resources?: string;
   /** The version the update server offers; none: Berth is up to date. */
@@ -71,6 +86,8 @@ export function startApp(options: AppOptions): AppUnderTest {
       FAKE_ELECTRON_PACKAGED: options.packaged ? '1' : '0',
       FAKE_ELECTRON_NOTIFICATIONS_FAIL: options.notificationsFail ? '1' : '0',
       FAKE_ELECTRON_OPEN_EXTERNAL_FAILS: options.openExternalFails ? '1' : '0',
+      FAKE_ELECTRON_LOGIN_ITEMS_REFUSED: options.loginItemsRefused ? '1' : '0',
+      FAKE_ELECTRON_DIALOG_ANSWERS: JSON.stringify(options.dialogAnswers ?? {}),
       ...(options.platform ? { FAKE_ELECTRON_PLATFORM: options.platform } : {}),
       ...(options.resources ? { FAKE_ELECTRON_RESOURCES: options.resources } : {}),
       ...(options.updateOffered ? { FAKE_UPDATE_VERSION: options.updateOffered } : {}),

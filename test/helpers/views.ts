@@ -20,6 +20,7 @@ export function harborView(name: string, state: RegistryState, extra: Partial<Re
     keepAliveHours: 24,
     sessionExpiresAt: null,
     sessionFixed: false,
+    secretAccepted: state === 'valid' || state === 'expiring' ? true : null,
     notice: null,
     lastError: null,
     actionUrl: null,

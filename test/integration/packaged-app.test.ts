@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { projectRoot, run } from '../helpers/berth.js';
 import { standInElectron } from '../helpers/stand-in-electron.js';
@@ -13,6 +13,18 @@ const { getCurrentFuseWire, FuseV1Options } = require('@electron/fuses') as type
 const FuseState = { ENABLE: 49, DISABLE: 48 } as const;
 const nodePrefix = dirname(dirname(process.execPath));
 const electronVersion = (JSON.parse(readFileSync(join(projectRoot, 'node_modules', 'electron', 'package.json'), 'utf8')) as { version: string }).version;
+
+/**
+ * A deb maintainer script as electron-builder renders it (app-builder-lib's FpmTarget `writeConfigFile`): every
+ * `${name}` replaced by its value, and a name it does not know is an error, not left in the script.
+ */
+function renderDebScript(template: string, macros: Record<string, string>): string {
+  return template.replace(/\$\{([a-zA-Z]+)\}/g, (_match, name: string) => {
+    const value = macros[name];
+    if (value === undefined) throw new Error(`Macro ${name} is not defined`);
+    return value;
+  });
+}
 
 /**
  * electron-builder's real `--linux --dir` build, with a stand-in Electron (none can be downloaded here). It runs on a
@@ -93,6 +105,42 @@ describe('the packaged app (electron-builder --dir)', () => {
     // Without ELECTRON_RUN_AS_NODE the binary is the app: the wrapper must always set it.
     const bare = await run(join(unpacked, 'berth-app'), ['--version'], env);
     assert.equal(bare.code, 99);
+  });
+
+  test("the deb's scripts, run into a root of their own: the sandbox helper setuid, berth-app, berth and the credential helper linked onto PATH, and the links gone on removal", async () => {
+    const config = (require('js-yaml').load as (text: string) => unknown)(readFileSync(join(projectRoot, 'electron-builder.yml'), 'utf8')) as {
+      productName: string;
+      linux: { executableName: string };
+      deb: { afterInstall: string; afterRemove: string };
+    };
+    const deb = join(root, 'deb-root');
+    const app = join(deb, 'opt', config.productName);
+    cpSync(unpacked, app, { recursive: true, verbatimSymlinks: true });
+    // Real Electron ships its sandbox helper beside the binary; the stand-in has none.
+    if (!existsSync(join(app, 'chrome-sandbox'))) writeFileSync(join(app, 'chrome-sandbox'), '', { mode: 0o755 });
+    for (const folder of [['usr', 'bin'], ['usr', 'share', 'applications']]) mkdirSync(join(deb, ...folder), { recursive: true });
+    const macros = { executable: config.linux.executableName, sanitizedProductName: config.productName, productFilename: config.productName };
+    const script = (file: string) => {
+      const rendered = join(root, `rendered-${basename(file)}`);
+      writeFileSync(rendered, renderDebScript(readFileSync(join(projectRoot, file), 'utf8'), macros));
+      return rendered;
+    };
+
+    const install = await run('/bin/sh', [script(config.deb.afterInstall)], { ...process.env, DPKG_ROOT: deb });
+    assert.equal(install.code, 0, install.stderr);
+    assert.equal(statSync(join(app, 'chrome-sandbox')).mode & 0o7777, 0o4755, 'chrome-sandbox is setuid');
+    const links = { [config.linux.executableName]: config.linux.executableName, berth: 'resources/bin/berth', 'docker-credential-berth': 'resources/bin/docker-credential-berth' };
+    for (const [name, target] of Object.entries(links)) {
+      const link = join(deb, 'usr', 'bin', name);
+      assert.equal(readlinkSync(link), `/opt/${config.productName}/${target}`, `${name} points where the package puts it`);
+      assert.ok(statSync(join(deb, readlinkSync(link))).mode & 0o111, `${name}'s target is there, executable`);
+    }
+    const version = await run(join(deb, 'opt', config.productName, 'resources', 'bin', 'berth'), ['--version'], { ...process.env, BERTH_HOME: join(root, 'deb-home') });
+    assert.equal(version.code, 0, version.stderr);
+
+    const remove = await run('/bin/sh', [script(config.deb.afterRemove)], { ...process.env, DPKG_ROOT: deb });
+    assert.equal(remove.code, 0, remove.stderr);
+    assert.deepEqual(readdirSync(join(deb, 'usr', 'bin')), [], 'every link is gone');
   });
 
   test('the Windows wrappers keep ELECTRON_RUN_AS_NODE to themselves and hand back the exit code', () => {

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 parts=("$@")
-[ "${#parts[@]}" -gt 0 ] || parts=(credentials registry-lock keep-alive pull-check)
+[ "${#parts[@]}" -gt 0 ] || parts=(credentials registry-lock keep-alive token-service pull-check)
 for part in "${parts[@]}"; do
   echo "== mutation testing: $part"
   BERTH_MUTATION_PART=$part stryker run

@@ -1,5 +1,5 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Provider, { type Adapter, type AdapterPayload, type ClientMetadata } from 'oidc-provider';
 
@@ -22,7 +22,13 @@ export interface IdpOptions {
   logout?: boolean;
   /** Keycloak's logout endpoint: `POST /session/end` with `client_id` and `refresh_token` ends that session, offline ones too. */
   logoutEndsSessions?: boolean;
-  /** Grants a refresh token even where offline access was not consented to, bound to the browser session (this many seconds), as some providers do. */
+  /**
+   * OIDC Core §11 as oidc-provider applies it: `offline_access` only with `prompt=consent`, silently dropped otherwise, and
+   * no refresh token at all without it. Keycloak (the default here) grants offline access whatever the prompt, and gives a
+   * client that did not ask for it an online session's refresh token that lives as long as the SSO session.
+   */
+  offlineAccessNeedsConsent?: boolean;
+  /** The lifetime in seconds of a refresh token bound to the browser session (no offline access); default Keycloak's SSO session, 30 minutes idle and 10 hours at most. */
   sessionBoundRefresh?: number;
   /** Sessions end this many seconds after sign-in however often they are refreshed (a fixed lifetime, not an idle window). */
   fixedSessionTtl?: number;
@@ -33,9 +39,15 @@ export interface IdpOptions {
   offlineSessionMax?: number;
   /** Refresh tokens are JWTs whose `exp` is the only statement of their end (no `refresh_expires_in`), as some providers issue them. */
   jwtRefreshTokens?: boolean;
+  /** A token introspection endpoint (RFC 7662) where a client may ask about its own tokens; off by default, as in oidc-provider. */
+  introspection?: boolean;
   /** The host name in the issuer (the server listens on 127.0.0.1 either way); Keycloak names itself after the host it is asked by. */
   host?: string;
 }
+
+// Keycloak's defaults for the browser's SSO session, which bounds an online (not offline) session's refresh tokens.
+const ssoSessionIdle = 30 * 60;
+const ssoSessionMax = 10 * 3600;
 
 function perClient(value: PerClient | undefined, clientId: string, fallback: number): number {
   if (value === undefined) return fallback;
@@ -59,6 +71,8 @@ export interface Idp {
   refreshErrors: Map<string, string>;
   /** The client ids whose token answers (code and refresh grants) carry an ID token that is not a JWT from now on, as a broken provider or proxy sends; delete to stop. */
   malformedIdTokens: Set<string>;
+  /** A status (e.g. 502, 503): the token endpoint answers every grant with it and a proxy's HTML page, as during a restart; `null` answers again. */
+  failTokenEndpoint(status: number | null): void;
   refreshTokenActive(token: string): Promise<boolean>;
   /**
    * Holds the answer of the next successful refresh after the provider has issued it (and, with rotation, spent the old
@@ -153,6 +167,20 @@ function issueJwtRefreshTokens(provider: Provider): void {
   };
 }
 
+/**
+ * Keycloak grants `offline_access` whatever the prompt; oidc-provider drops it without `prompt=consent`. So that the rig
+ * grants it as Keycloak does, an authorization request asking for it gets `consent` added to its prompt (its consent page
+ * is the rig's: Keycloak, with consent off for the client, shows none). `prompt=none` cannot carry consent and is left.
+ */
+function withKeycloakConsent(url: string): string {
+  const parsed = new URL(url, 'http://idp');
+  const prompts = (parsed.searchParams.get('prompt') ?? '').split(' ').filter(Boolean);
+  const scopes = (parsed.searchParams.get('scope') ?? '').split(' ');
+  if (!scopes.includes('offline_access') || prompts.includes('consent') || prompts.includes('none')) return url;
+  parsed.searchParams.set('prompt', [...prompts, 'consent'].join(' '));
+  return `${parsed.pathname}${parsed.search}`;
+}
+
 /** The parameters of a form POST, read without disturbing a request oidc-provider will not see. */
 function formBody(req: IncomingMessage): Promise<URLSearchParams> {
   return new Promise((resolve, reject) => {
@@ -179,7 +207,7 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
   };
   const refreshTtl = (clientId: string, grantId: string | undefined, offline: boolean): number => {
     if (options.fixedSessionTtl !== undefined && grantId) return Math.max(1, startOf(grantId) + options.fixedSessionTtl - now());
-    if (!offline) return options.sessionBoundRefresh ?? 10 * 3600;
+    if (!offline) return options.sessionBoundRefresh ?? (grantId ? Math.max(1, Math.min(ssoSessionIdle, startOf(grantId) + ssoSessionMax - now())) : ssoSessionIdle);
     const idle = perClient(options.refreshTokenIdleTtl, clientId, 30 * 24 * 3600);
     return options.offlineSessionMax !== undefined && grantId ? Math.max(1, Math.min(idle, startOf(grantId) + options.offlineSessionMax - now())) : idle;
   };
@@ -195,11 +223,17 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
     }),
     claims: { openid: ['sub'], profile: ['name', 'preferred_username'], email: ['email', 'email_verified'] },
     conformIdTokenClaims: false,
-    features: { devInteractions: { enabled: true }, revocation: { enabled: options.revocation !== false }, rpInitiatedLogout: { enabled: options.logout !== false } },
+    features: {
+      devInteractions: { enabled: true },
+      revocation: { enabled: options.revocation !== false },
+      rpInitiatedLogout: { enabled: options.logout !== false },
+      introspection: { enabled: options.introspection === true },
+    },
     // Like Keycloak: every refresh returns a new refresh token with a fresh idle window.
     rotateRefreshToken: () => true,
-    // Offline access needs consent (OIDC Core §11); a provider that grants a session-bound refresh token anyway is a switch.
-    issueRefreshToken: async (_ctx, client, code) => client.grantTypeAllowed('refresh_token') && (code.scopes.has('offline_access') || options.sessionBoundRefresh !== undefined),
+    // Keycloak: a refresh token for every session (an online one without offline_access); oidc-provider: only offline ones, unless a switch says otherwise.
+    issueRefreshToken: async (_ctx, client, code) =>
+      client.grantTypeAllowed('refresh_token') && (code.scopes.has('offline_access') || !options.offlineAccessNeedsConsent || options.sessionBoundRefresh !== undefined),
     ttl: {
       AccessToken: (_ctx, _token, client) => perClient(options.accessTokenTtl, client.clientId, 300),
       IdToken: (_ctx, _token, client) => perClient(options.accessTokenTtl, client.clientId, 300),
@@ -229,6 +263,7 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
   });
   const refreshErrors = new Map<string, string>();
   const malformedIdTokens = new Set<string>();
+  let tokenEndpointFailure: number | null = null;
   let refreshHold: { reached(): void; released: Promise<void> } | undefined;
   let loginPrompts = 0;
   provider.use(async (ctx, next) => {
@@ -271,6 +306,12 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
       held.add(res);
       return;
     }
+    if (tokenEndpointFailure !== null && req.method === 'POST' && path === '/token') {
+      req.resume();
+      res.writeHead(tokenEndpointFailure, { 'content-type': 'text/html' }).end(`<html><body><h1>${tokenEndpointFailure} ${STATUS_CODES[tokenEndpointFailure] ?? ''}</h1><hr>nginx</body></html>`);
+      return;
+    }
+    if (!options.offlineAccessNeedsConsent && req.method === 'GET' && path === '/auth') req.url = withKeycloakConsent(req.url ?? '/');
     if (options.logoutEndsSessions && req.method === 'POST' && path === '/session/end') {
       void keycloakLogout(req).then((status) => res.writeHead(status).end(), () => res.writeHead(500).end());
       return;
@@ -305,6 +346,9 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
     grants,
     refreshErrors,
     malformedIdTokens,
+    failTokenEndpoint(status) {
+      tokenEndpointFailure = status;
+    },
     async refreshTokenActive(token) {
       const found = await provider.RefreshToken.find(token);
       return Boolean(found && !found.isExpired && !found.consumed);

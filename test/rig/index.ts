@@ -18,8 +18,11 @@ export interface RigOptions {
   audienceMapper?: boolean;
   /** `false`: nothing is registered for Berth at the identity provider; else changes to Berth's client (e.g. its redirect URIs). */
   berthClient?: false | Partial<ClientMetadata>;
-  /** How the identity provider behaves where providers differ (refresh-token reuse, revocation, logout, consent, session lifetime, refresh-token format). */
-  provider?: Pick<IdpOptions, 'revokeRefreshToken' | 'revocation' | 'logout' | 'logoutEndsSessions' | 'sessionBoundRefresh' | 'fixedSessionTtl' | 'offlineSessionMax' | 'jwtRefreshTokens'>;
+  /** How the identity provider behaves where providers differ (refresh-token reuse, revocation, logout, introspection, consent, session lifetime, refresh-token format); default Keycloak's. */
+  provider?: Pick<
+    IdpOptions,
+    'revokeRefreshToken' | 'revocation' | 'logout' | 'logoutEndsSessions' | 'introspection' | 'offlineAccessNeedsConsent' | 'sessionBoundRefresh' | 'fixedSessionTtl' | 'offlineSessionMax' | 'jwtRefreshTokens'
+  >;
   /** Harbor knows its identity provider by another host name than Berth does (`localhost` against `127.0.0.1`): a different issuer. */
   harborIssuerHost?: string;
   /** Harbor's `oidc_scope`; default with `offline_access`. */
@@ -66,8 +69,8 @@ export async function startRig(options: RigOptions = {}): Promise<Rig> {
   const harbor = new HarborDouble({
     clientId: harborClientId,
     clientSecret: harborSecret,
-    // oidc-provider issues refresh tokens only with prompt=consent; Harbor sends it through its extra redirect parameters.
-    extraRedirectParams: { prompt: 'consent' },
+    // A provider that grants offline access only with consent gets it from Harbor's extra redirect parameters, as its admin would set them.
+    ...(options.provider?.offlineAccessNeedsConsent ? { extraRedirectParams: { prompt: 'consent' } } : {}),
     tokenSigning: signing,
     ...(options.projects ? { projects: options.projects } : {}),
     ...(options.harborScope ? { scope: options.harborScope } : {}),

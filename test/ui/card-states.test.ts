@@ -5,6 +5,7 @@ import type { Browser, Locator } from 'playwright-core';
 import { createNodeApi } from '../../main/api/node.js';
 import { projectRoot, workspace } from '../helpers/berth.js';
 import { desktopShell } from '../helpers/desktop.js';
+import { jargonIn } from '../helpers/plain-words.js';
 import { registriesInEveryState } from '../helpers/registry-fixtures.js';
 import { launchChromium, openWindow, serveRenderer } from '../helpers/window.js';
 import { unless } from '../rig/components.js';
@@ -58,6 +59,7 @@ describe('each registry state in real Chromium: one action that fixes it, plain 
         await card.getByRole('status').filter({ hasText: want.badge }).waitFor();
         assert.deepEqual(await buttonsOf(card), { primary: want.primary, beside: want.beside, more: want.more }, name);
         assert.equal(await card.locator('button.primary').count(), want.primary ? 1 : 0, `${name}: at most one primary action`);
+        assert.equal(jargonIn(await card.innerText()), null, `${name}: plain words, the technical terms only in tooltips`);
       }
 
       const work = page.locator('[data-registry="work"]');
@@ -66,7 +68,6 @@ describe('each registry state in real Chromium: one action that fixes it, plain 
       assert.match(text, /Last renewed\s+1 hour ago|Last renewed\s+60 minutes ago/);
       assert.match(text, /Next renewal\s+in 22 hours|Next renewal\s+in 23 hours/);
       assert.match(text, /Docker reads it from\s+its config file/);
-      assert.doesNotMatch(text, /keep-alive|docker gets it|Token service/, 'no jargon in the labels');
       assert.match((await work.getByText('Docker reads it from').getAttribute('title')) ?? '', /~\/\.docker\/config\.json/, 'the technical term is in the tooltip');
 
       // Re-checked states say when Berth looks again, in minutes, not the next regular renewal.
@@ -76,7 +77,9 @@ describe('each registry state in real Chromium: one action that fixes it, plain 
         assert.doesNotMatch(shown, /Next renewal/, name);
       }
       assert.match(await page.locator('[data-registry="platform"]').innerText(), /Harbor login lasts\s+ended/);
-      assert.match(await page.locator('[data-registry="team"]').innerText(), /Berth’s own session\s+ends on .*, keep-alive cannot extend it/);
+      const team = page.locator('[data-registry="team"]');
+      assert.match(await team.innerText(), /Berth’s own session\s+ends on .*; renewing cannot extend it/);
+      assert.match((await team.getByText('Berth’s own session').getAttribute('title')) ?? '', /refresh token .*keep-alive pass/, 'the technical terms are in the tooltip');
       assert.match(await page.locator('[data-registry="mirror"]').innerText(), /Docker reads it from\s+Berth, at each pull/);
       assert.match(await page.locator('[data-registry="harness"]').innerText(), /Token expires\s+expired \(/);
 

@@ -94,7 +94,7 @@ describe("the window on Berth's own session at the identity provider, in real Ch
     }
   });
 
-  test('a session with a fixed end shows the date and that keep-alive cannot extend it', async () => {
+  test('a session with a fixed end shows the date and that renewing cannot extend it', async () => {
     const ws = workspace();
     const api = createNodeApi(ws.env);
     const window = await openWindow(browser, api, browserAs('erin'), server.origin);
@@ -106,7 +106,7 @@ describe("the window on Berth's own session at the identity provider, in real Ch
       const dialog = page.getByRole('dialog', { name: 'Add a Harbor registry' });
       await dialog.getByLabel('Harbor URL').fill(rig.harbor.url);
       await dialog.getByRole('button', { name: 'Look up' }).click();
-      await dialog.getByText('OIDC single sign-on').waitFor();
+      await dialog.getByText('Single sign-on', { exact: true }).waitFor();
       // The administrator knows this provider ends sessions two days after sign-in, and says so in the profile.
       const profile = { issuer: rig.idp.issuer, clientId: rig.berthClientId, maxSessionDays: 2 };
       await dialog.getByLabel('Import profile…').setInputFiles({ name: 'corp.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(profile)) });
@@ -120,7 +120,7 @@ describe("the window on Berth's own session at the identity provider, in real Ch
       assert.ok(Math.abs(end - (Date.now() + 2 * 86_400_000)) < 60_000, `two days after sign-in: ${view.sessionExpiresAt}`);
       const shown = card.locator('.fact').filter({ hasText: 'Berth’s own session' }).getByRole('definition');
       const date = await page.evaluate((at) => new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(at)), view.sessionExpiresAt);
-      assert.equal(await shown.innerText(), `ends on ${date}, keep-alive cannot extend it`);
+      assert.equal(await shown.innerText(), `ends on ${date}; renewing cannot extend it`);
       assert.equal(await shown.locator('time').getAttribute('datetime'), view.sessionExpiresAt);
       assert.match(await card.innerText(), /docker still works, but the login expires soon\./, 'warned about like any other expiry');
       await shot(page, '2-fixed-session-end');

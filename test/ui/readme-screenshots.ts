@@ -57,7 +57,7 @@ try {
   const dialog = dialogWindow.page.getByRole('dialog', { name: 'Add a Harbor registry' });
   await dialog.getByLabel('Harbor URL').fill('harbor.example.org');
   await dialog.getByRole('button', { name: 'Look up' }).click();
-  await dialog.getByText('OIDC single sign-on').waitFor();
+  await dialog.getByText('Single sign-on', { exact: true }).waitFor();
   await dialogWindow.page.screenshot({ path: join(out, 'add-registry.png') });
   await dialogWindow.close();
   console.log(`screenshots written to ${out}`);

@@ -9,10 +9,11 @@ import { autostartFile, xdgStartAtLogin } from '../../main/app/autostart.js';
 import { CookieJar, drive } from '../rig/browser-driver.js';
 import { unless } from '../rig/components.js';
 import { startRig, type Rig } from '../rig/index.js';
-import { assertNoSecretsLeaked, dockerConfigJson, dockerInspect, projectRoot, workspace } from '../helpers/berth.js';
+import { assertNoSecretsLeaked, dockerConfigJson, dockerInspect, projectRoot, storedSecret, workspace } from '../helpers/berth.js';
 import { chromiumWindows, signsInAs } from '../helpers/chromium-windows.js';
 import { launchChromium, openWindow, serveRenderer } from '../helpers/window.js';
 import { desktopShell } from '../helpers/desktop.js';
+import { jargonIn } from '../helpers/plain-words.js';
 
 const outputDir = join(projectRoot, 'test', 'output');
 
@@ -31,14 +32,22 @@ describe('the window in real Chromium, on the real core and the rig', { skip: un
   let rig: Rig;
   // Nothing registered for Berth at the identity provider: only Harbor's own web login works.
   let webRig: Rig;
+  // A Harbor whose administrator left offline_access out of its OIDC scope.
+  let onlineRig: Rig;
   let browser: Browser;
   let server: Awaited<ReturnType<typeof serveRenderer>>;
   before(async () => {
-    [rig, webRig, browser, server] = await Promise.all([startRig(), startRig({ berthClient: false }), launchChromium(), serveRenderer()]);
+    [rig, webRig, onlineRig, browser, server] = await Promise.all([
+      startRig(),
+      startRig({ berthClient: false }),
+      startRig({ berthClient: false, harborScope: 'openid profile email' }),
+      launchChromium(),
+      serveRenderer(),
+    ]);
     await rig.webLogin('dana');
     mkdirSync(outputDir, { recursive: true });
   });
-  after(() => Promise.all([rig?.stop(), webRig?.stop(), browser?.close(), server?.close()]));
+  after(() => Promise.all([rig?.stop(), webRig?.stop(), onlineRig?.stop(), browser?.close(), server?.close()]));
 
   test('add a Harbor, sign in, see the countdown, regenerate, check an image, and watch the badge when Harbor drops the session', async () => {
     const ws = workspace();
@@ -46,6 +55,7 @@ describe('the window in real Chromium, on the real core and the rig', { skip: un
     const host = new URL(rig.harbor.url).host;
     const jar = new CookieJar();
     const opened: string[] = [];
+    const desktop = desktopShell();
     const platform: BridgePlatform = {
       // Like the system browser: opening returns at once while the person signs in at the provider.
       openBrowser: async (url) => {
@@ -55,7 +65,7 @@ describe('the window in real Chromium, on the real core and the rig', { skip: un
         opened.push(url);
       },
       startAtLogin: xdgStartAtLogin(autostartFile({ XDG_CONFIG_HOME: join(ws.home, 'config') }), ['/opt/Berth/berth', '--hidden']),
-      desktop: desktopShell(),
+      desktop,
     };
     const window = await openWindow(browser, api, platform, server.origin);
     // As in the app's main process, the scheduler plans the next keep-alive.
@@ -75,11 +85,18 @@ describe('the window in real Chromium, on the real core and the rig', { skip: un
       await dialog.getByLabel('Harbor URL').fill(rig.harbor.url);
       await dialog.getByRole('button', { name: 'Look up' }).click();
       const findings = dialog.getByRole('definition');
-      await dialog.getByText('OIDC single sign-on').waitFor();
-      assert.deepEqual(await findings.allInnerTexts(), [host, 'OIDC single sign-on', 'rig-idp', new URL(rig.idp.issuer).host, host]);
-      // The issuer and client id come from the administrator's profile.
-      const profile = { issuer: rig.idp.issuer, clientId: rig.berthClientId, authParams: { prompt: 'consent' } };
+      await dialog.getByText('Single sign-on', { exact: true }).waitFor();
+      assert.deepEqual(await findings.allInnerTexts(), [host, 'Single sign-on', `rig-idp at ${new URL(rig.idp.issuer).host}`, host]);
+      // What Berth found, in plain words; the technical terms are in the tooltips.
+      assert.equal(jargonIn(await dialog.innerText()), null);
+      assert.match((await dialog.getByText('Docker logs in at').getAttribute('title')) ?? '', /Harbor's token service/);
+      assert.match((await dialog.getByText('Signs you in').getAttribute('title')) ?? '', /OIDC identity provider \(its issuer\)/);
+      assert.match((await dialog.getByText('Sign-in', { exact: true }).getAttribute('title')) ?? '', /oidc_auth \(OpenID Connect\)/);
+      // The issuer and client id come from the administrator's profile, which also names a server for Berth's updates.
+      const profile = { issuer: rig.idp.issuer, clientId: rig.berthClientId, authParams: { prompt: 'consent' }, updateUrl: 'https://updates.example.org/berth' };
       await dialog.getByLabel('Import profile…').setInputFiles({ name: 'corp.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(profile)) });
+      await dialog.getByRole('note').filter({ hasText: 'The profile also names a server for Berth’s own updates, updates.example.org. Berth asks you once this registry is added.' }).waitFor();
+      assert.deepEqual(desktop.offered, [], 'picking the file asks nothing yet');
       await assertValue(dialog.getByLabel('Issuer (identity provider URL)'), rig.idp.issuer);
       await assertValue(dialog.getByLabel('Client id'), rig.berthClientId);
       const name = await dialog.getByLabel('Name in Berth').inputValue();
@@ -89,12 +106,17 @@ describe('the window in real Chromium, on the real core and the rig', { skip: un
       // Sign in through the (driven) browser; the card turns valid with Harbor's 30-day idle countdown.
       await dialog.getByRole('button', { name: 'Add and sign in' }).click();
       await badge.filter({ hasText: 'Valid' }).waitFor({ timeout: 60_000 });
+      assert.deepEqual(desktop.offered, [{ url: 'https://updates.example.org/berth', registry: name }], 'adding it from the profile offers the server, once');
+      // The page keeps the registry it shows in its address: the app reopens the window there.
+      assert.equal(new URL(page.url()).hash, `#${new URLSearchParams({ registry: name })}`);
       // Plain words, a relative time with its date beside it, and the technical term in the tooltip.
       assert.match(await card.innerText(), /Harbor login lasts\s+29 days left \(\w{3} \d{1,2}, \d{4}, \d{1,2}:\d{2} [AP]M\); renewed daily/);
       await eventually(async () => /Next renewal\s+in 23 hours \(/.test(await card.innerText()));
       assert.match(await card.innerText(), /Next renewal\s+in 23 hours \(/);
       assert.match(await card.getByText('Harbor login lasts').getAttribute('title') ?? '', /Harbor's stored OIDC session/);
       assert.match(await card.innerText(), /Signed in as\s+dana/);
+      assert.match(await card.innerText(), /Signs in with\s+Berth’s own sign-in/);
+      assert.match(await card.getByText('Signs in with').getAttribute('title') ?? '', /An OIDC client registered for Berth at the identity provider/);
       assert.match(await card.innerText(), /Docker reads it from\s+its config file/);
       // A working registry needs no fix: no primary action, "Check image…" beside the "More" menu.
       assert.equal(await card.locator('button.primary').count(), 0);
@@ -187,7 +209,7 @@ describe('the window in real Chromium, on the real core and the rig', { skip: un
       const dialog = page.getByRole('dialog', { name: 'Add a Harbor registry' });
       await dialog.getByLabel('Harbor URL').fill(webRig.harbor.url);
       await dialog.getByRole('button', { name: 'Look up' }).click();
-      await dialog.getByText('OIDC single sign-on').waitFor();
+      await dialog.getByText('Single sign-on', { exact: true }).waitFor();
       assert.equal(await dialog.getByLabel('Harbor’s own web login (nothing to register; works for everyone)').isChecked(), true, 'web login is the default');
       assert.equal(await dialog.getByLabel('Client id').count(), 0, 'nothing to fill in about the identity provider');
       await shot(page, '9-add-by-url');
@@ -228,6 +250,8 @@ describe('the window in real Chromium, on the real core and the rig', { skip: un
       await paste.getByLabel('CLI secret').fill('NotHers1Secret');
       await paste.getByRole('button', { name: 'Check and sign in' }).click();
       await paste.getByRole('alert').filter({ hasText: /rejected the CLI secret for "nina"; nothing was stored/ }).waitFor();
+      assert.equal(await storedSecret(ws, name(await card.getAttribute('data-registry')), 'cli-secret'), null, 'and nothing is: the keychain holds no secret');
+      assert.equal((dockerConfigJson(ws).auths as Record<string, unknown> | undefined)?.[host], undefined, 'nor does docker’s config');
       await shot(page, '11-paste-rejected');
       await paste.getByLabel('CLI secret').fill(webRig.harbor.user('nina')?.secret as string);
       await paste.getByRole('button', { name: 'Check and sign in' }).click();
@@ -239,6 +263,37 @@ describe('the window in real Chromium, on the real core and the rig', { skip: un
       const crossed = JSON.stringify(window.traffic);
       for (const secret of webRig.secrets()) assert.ok(!crossed.includes(secret), `a secret of length ${secret.length} crossed the bridge`);
       assertNoSecretsLeaked(webRig, ws);
+    } finally {
+      await window.close();
+    }
+  });
+
+  test('the add dialog warns about a Harbor whose OIDC scope lacks offline_access, in words that name Harbor’s admin setting', async () => {
+    const ws = workspace();
+    const api = createNodeApi(ws.env);
+    const platform: BridgePlatform = { openBrowser: async () => undefined, openExternal: async () => undefined, startAtLogin: { get: () => false, set: () => undefined }, desktop: desktopShell() };
+    const window = await openWindow(browser, api, platform, server.origin);
+    const { page } = window;
+    try {
+      await page.goto(`${server.origin}/index.html`);
+      await page.getByRole('button', { name: 'Add registry…' }).click();
+      const dialog = page.getByRole('dialog', { name: 'Add a Harbor registry' });
+      await dialog.getByLabel('Harbor URL').fill(onlineRig.harbor.url);
+      await dialog.getByRole('button', { name: 'Look up' }).click();
+      await dialog.getByText('OIDC single sign-on').waitFor();
+      const notes = dialog.getByRole('note');
+      assert.equal(await notes.count(), 1);
+      const warning = await notes.innerText();
+      assert.match(warning, /^Harbor at 127\.0\.0\.1:\d+ asks its identity provider for "openid profile email" without offline_access, so Harbor keeps only a browser-bound session:/);
+      assert.match(warning, /its CLI secrets stop working when your single sign-on session ends \(usually within hours\), whatever Berth does\./);
+      assert.match(warning, /The Harbor administrator fixes this by adding offline_access to the OIDC scope \(Administration → Configuration → Authentication\)\.$/);
+      await shot(page, '13-add-without-offline-access');
+      // A Harbor that asks for offline access gets no such note.
+      await dialog.getByLabel('Harbor URL').fill(webRig.harbor.url);
+      await dialog.getByRole('button', { name: 'Look up' }).click();
+      await dialog.getByText(new URL(webRig.harbor.url).host).first().waitFor();
+      await eventually(async () => (await notes.count()) === 0);
+      assert.equal(await notes.count(), 0);
     } finally {
       await window.close();
     }

@@ -1,10 +1,16 @@
+import { execFileSync } from 'node:child_process';
 import { EventEmitter } from 'node:events';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { join } from 'node:path';
 
 /**
  * A strict stand-in for the `electron` module, so the built `dist/main/app/main.js` runs under plain Node with the real
  * core behind it. Strict where Electron is: APIs that need `ready` throw before it, schemes must be registered as
- * privileged before `ready` and before `protocol.handle`, and quitting fires before-quit → close (per window) → will-quit
- * → quit, each preventable as in Electron. What it did is kept in `electron.journal` for the tests.
+ * privileged before `ready` and before `protocol.handle`, one instance per userData holds the single-instance lock (a
+ * second gets false and the first its 'second-instance' event), a disabled menu entry cannot be clicked, and quitting
+ * fires before-quit → close (per window) → will-quit → quit, each preventable as in Electron. What it did, in order, is
+ * kept in `electron.journal` for the tests.
  */
 
 type Listener = (...args: never[]) => unknown;
@@ -32,7 +38,7 @@ class State {
   windows: FakeBrowserWindow[] = [];
   trays: FakeTray[] = [];
   notifications: FakeNotification[] = [];
-  dialogs: { message: string; detail?: string }[] = [];
+  dialogs: { message: string; detail?: string; buttons?: string[] }[] = [];
   applicationMenu: unknown = 'default';
   crashReporter: Record<string, unknown> | null = null;
   loginItems: { openAtLogin: boolean; args: string[] }[] = [];
@@ -46,6 +52,11 @@ class State {
   /** No browser to open (a desktop without xdg-open, a broken default browser): `shell.openExternal` rejects. */
   openExternalFails = false;
   netRequests: string[] = [];
+  /** An unsigned macOS build: `setLoginItemSettings` returns and changes nothing. */
+  loginItemsRefused = false;
+  /** Answers a test gave to message boxes ahead of time: the button to press when a box's message contains the key. */
+  dialogAnswers: Record<string, string> = {};
+  singleInstance: { server: Server; lockFile: string } | undefined;
 }
 
 let state = new State();
@@ -56,6 +67,35 @@ function needReady(what: string): void {
 
 function record(entry: string): void {
   state.journal.push(entry);
+}
+
+// The second instance's message to the first: its argv and cwd, to the port in the lock file.
+const handOver = `const socket = require('node:net').connect(Number(process.argv[1]), '127.0.0.1', () => socket.end(process.argv[2])); socket.on('close', () => process.exit(0));`;
+
+/** Creates the lock file, or takes it over from a process that died holding it; false while a live one holds it. */
+function takeLock(lockFile: string): boolean {
+  for (;;) {
+    try {
+      writeFileSync(lockFile, JSON.stringify({ pid: process.pid }), { flag: 'wx' });
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const { pid } = JSON.parse(readFileSync(lockFile, 'utf8')) as { pid: number };
+    try {
+      process.kill(pid, 0);
+      return false;
+    } catch {
+      rmSync(lockFile, { force: true });
+    }
+  }
+}
+
+function releaseSingleInstance(): void {
+  if (!state.singleInstance) return;
+  state.singleInstance.server.close();
+  rmSync(state.singleInstance.lockFile, { force: true });
+  state.singleInstance = undefined;
 }
 
 class FakeApp extends EventEmitter {
@@ -81,7 +121,39 @@ class FakeApp extends EventEmitter {
     return state.ready;
   }
 
+  /**
+   * One instance per userData, as Electron's process singleton: the first holds a lock file naming its pid and a port
+   * it listens on; a later one hands its argv to that port and gets false, and the first emits 'second-instance'.
+   */
   requestSingleInstanceLock(): boolean {
+    const lockFile = join(state.userData, 'FakeElectronSingletonLock');
+    mkdirSync(state.userData, { recursive: true });
+    if (!takeLock(lockFile)) {
+      const holder = JSON.parse(readFileSync(lockFile, 'utf8')) as { pid: number; port?: number };
+      if (holder.port === undefined) throw new Error(`fake electron: the instance holding ${lockFile} (pid ${holder.pid}) does not listen yet`);
+      // Synchronous like Electron's: the first instance has the message before this call returns.
+      execFileSync(process.execPath, ['-e', handOver, String(holder.port), JSON.stringify({ argv: process.argv, cwd: process.cwd() })], { stdio: 'ignore' });
+      record('single-instance lock refused');
+      return false;
+    }
+    const server = createServer((socket) => {
+      let text = '';
+      socket.on('data', (chunk) => (text += chunk.toString()));
+      socket.on('end', () => {
+        const { argv, cwd } = JSON.parse(text) as { argv: string[]; cwd: string };
+        record(`second instance: ${argv.slice(2).join(' ')}`);
+        this.emit('second-instance', new FakeEvent(), argv, cwd, null);
+        socket.end();
+      });
+    });
+    server.listen(0, '127.0.0.1', () => {
+      // Renamed into place, so a later instance reads the old content or the new, never half of it.
+      writeFileSync(`${lockFile}.new`, JSON.stringify({ pid: process.pid, port: (server.address() as { port: number }).port }));
+      renameSync(`${lockFile}.new`, lockFile);
+    });
+    server.unref();
+    state.singleInstance = { server, lockFile };
+    record('single-instance lock taken');
     return true;
   }
 
@@ -108,6 +180,8 @@ class FakeApp extends EventEmitter {
   }
 
   setLoginItemSettings(settings: { openAtLogin: boolean; args?: string[] }): void {
+    record(`setLoginItemSettings openAtLogin=${settings.openAtLogin}`);
+    if (state.loginItemsRefused) return;
     const args = settings.args ?? [];
     state.loginItems = state.loginItems.filter((item) => item.args.join(' ') !== args.join(' '));
     state.loginItems.push({ openAtLogin: settings.openAtLogin, args });
@@ -129,6 +203,7 @@ class FakeApp extends EventEmitter {
     }
     if (emitPreventable(this, 'will-quit')) return;
     state.quit = true;
+    releaseSingleInstance();
     record('quit');
     this.emit('quit', new FakeEvent(), 0);
   }
@@ -259,12 +334,16 @@ export interface FakeMenuItem {
   label?: string;
   role?: string;
   type?: string;
+  enabled?: boolean;
+  checked?: boolean;
   click?: () => void;
   submenu?: FakeMenuItem[];
 }
 
 export class FakeTray extends EventEmitter {
   menu: FakeMenuItem[] = [];
+  /** The menu as it was when the person opened it: it stays on screen as it was while the app rebuilds the tray's. */
+  private opened: FakeMenuItem[] | undefined;
   tooltip = '';
   image: unknown;
 
@@ -288,18 +367,29 @@ export class FakeTray extends EventEmitter {
     this.menu = menu.items;
   }
 
-  /** Clicks the context-menu entry with this label (searching submenus). */
-  clickMenu(label: string): void {
-    const find = (items: FakeMenuItem[]): FakeMenuItem | undefined => {
+  openMenu(): void {
+    this.opened = this.menu;
+  }
+
+  /**
+   * Clicks the entry with this label in the open menu (or the current one), searching submenus from the one whose label
+   * starts with `under`. A disabled entry cannot be clicked: Electron greys it out. The menu closes after the click.
+   */
+  clickMenu(label: string, under?: string): void {
+    const shown = this.opened ?? this.menu;
+    this.opened = undefined;
+    const find = (items: FakeMenuItem[], inside: boolean): FakeMenuItem | undefined => {
       for (const item of items) {
-        if (item.label === label) return item;
-        const inner = item.submenu && find(item.submenu);
+        if (inside && item.label === label) return item;
+        const inner = item.submenu && find(item.submenu, inside || (under !== undefined && item.label?.startsWith(under) === true));
         if (inner) return inner;
       }
       return undefined;
     };
-    const item = find(this.menu);
-    if (!item?.click) throw new Error(`no tray menu entry "${label}" in ${JSON.stringify(this.menu.map((entry) => entry.label))}`);
+    const item = find(shown, under === undefined);
+    if (!item?.click) throw new Error(`no tray menu entry "${label}"${under ? ` under "${under}"` : ''} in ${JSON.stringify(shown.map((entry) => entry.label))}`);
+    if (item.enabled === false) throw new Error(`the tray menu entry "${label}" is disabled: nobody can click it`);
+    record(`tray menu click: ${label}`);
     item.click();
   }
 }
@@ -375,10 +465,12 @@ export const protocol = {
   registerSchemesAsPrivileged(schemes: { scheme: string }[]): void {
     if (state.ready) throw new Error('protocol.registerSchemesAsPrivileged must be called before the app is ready');
     for (const { scheme } of schemes) state.privileged.add(scheme);
+    record(`schemes privileged: ${schemes.map(({ scheme }) => scheme).join(' ')}`);
   },
   handle(scheme: string): void {
     needReady('protocol.handle');
     if (!state.privileged.has(scheme)) throw new Error(`protocol.handle: the scheme ${scheme} was not registered as privileged`);
+    record(`protocol.handle: ${scheme}`);
   },
 };
 
@@ -395,19 +487,25 @@ export const ipcMain = {
   },
   on(): void {},
   /** What the preload's `ipcRenderer.invoke` does, from the given window's page. */
-  invoke(channel: string, window: FakeBrowserWindow, payload: unknown): Promise<unknown> {
+  invoke(channel: string, window: FakeBrowserWindow, payload: unknown, caller: { id?: number; url?: string } = {}): Promise<unknown> {
     const handler = ipcHandlers.get(channel);
     if (!handler) throw new Error(`no IPC handler for ${channel}`);
-    return handler({ sender: { id: window.webContents.id }, senderFrame: { url: window.webContents.url } }, payload);
+    return handler({ sender: { id: caller.id ?? window.webContents.id }, senderFrame: { url: caller.url ?? window.webContents.url } }, payload);
   },
 };
 
 export const dialog = {
-  async showMessageBox(options: { message: string; detail?: string }): Promise<{ response: number }> {
+  /** Answers with the button a test chose for this message (`dialogAnswers`), else the default button, as Enter would. */
+  async showMessageBox(options: { message: string; detail?: string; buttons?: string[]; defaultId?: number }): Promise<{ response: number }> {
     needReady('dialog');
-    state.dialogs.push({ message: options.message, ...(options.detail ? { detail: options.detail } : {}) });
+    state.dialogs.push({ message: options.message, ...(options.detail ? { detail: options.detail } : {}), ...(options.buttons ? { buttons: options.buttons } : {}) });
     record(`dialog: ${options.message}`);
-    return { response: 0 };
+    const chosen = Object.entries(state.dialogAnswers).find(([about]) => options.message.includes(about))?.[1];
+    if (chosen === undefined) return { response: options.defaultId ?? 0 };
+    const response = options.buttons?.indexOf(chosen) ?? -1;
+    if (response < 0) throw new Error(`fake electron: the dialog "${options.message}" has no button "${chosen}" (${JSON.stringify(options.buttons)})`);
+    record(`dialog answered: ${chosen}`);
+    return { response };
   },
   showErrorBox(title: string, content: string): void {
     state.dialogs.push({ message: title, detail: content });
@@ -464,12 +562,13 @@ export const electron = {
   get state(): State {
     return state;
   },
-  reset(options: { userData: string; packaged?: boolean; notificationsFail?: boolean; openExternalFails?: boolean }): void {
+  reset(options: { userData: string; packaged?: boolean; notificationsFail?: boolean; openExternalFails?: boolean; loginItemsRefused?: boolean }): void {
     state = new State();
     state.userData = options.userData;
     state.packaged = options.packaged ?? false;
     state.notificationsFail = options.notificationsFail ?? false;
     state.openExternalFails = options.openExternalFails ?? false;
+    state.loginItemsRefused = options.loginItemsRefused ?? false;
     app = new FakeApp();
     powerMonitor = new FakePowerMonitor();
     ipcHandlers.clear();

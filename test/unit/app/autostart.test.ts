@@ -65,10 +65,21 @@ function windowsLoginItems(): LoginItemApp {
 }
 
 test('Windows: "Start at login" reads back what was set, so the tray toggle can turn it off again', () => {
-  const startAtLogin = electronStartAtLogin(windowsLoginItems());
+  const notTaken: boolean[] = [];
+  const startAtLogin = electronStartAtLogin(windowsLoginItems(), (wanted) => notTaken.push(wanted));
   assert.equal(startAtLogin.get(), false);
   startAtLogin.set(!startAtLogin.get());
   assert.equal(startAtLogin.get(), true);
   startAtLogin.set(!startAtLogin.get());
   assert.equal(startAtLogin.get(), false, 'the toggle turned it off');
+  assert.deepEqual(notTaken, [], 'every change took');
+});
+
+test('macOS unsigned: a login item the system silently ignores is read back and reported, and reads as off', () => {
+  const notTaken: boolean[] = [];
+  const ignoring = { getLoginItemSettings: () => ({ openAtLogin: false }), setLoginItemSettings: () => undefined };
+  const startAtLogin = electronStartAtLogin(ignoring, (wanted) => notTaken.push(wanted));
+  startAtLogin.set(true);
+  assert.deepEqual(notTaken, [true]);
+  assert.equal(startAtLogin.get(), false, 'the toggle shows what the system did');
 });

@@ -36,16 +36,17 @@ function setUp(options: { configured?: boolean } = {}) {
   if (options.configured) withHarbors(ws, 'harbor');
   const api = createNodeApi(ws.env);
   const opened: string[] = [];
+  const desktop = desktopShell();
   const platform: BridgePlatform = {
     openBrowser: async () => assert.fail('no sign-in in these tests'),
     openExternal: async (url) => void opened.push(url),
     startAtLogin: { get: () => false, set: () => undefined },
-    desktop: desktopShell(),
+    desktop,
   };
   const warnings: string[] = [];
   const fake = fakeIpc();
   const unregister = registerBridge(fake.ipc, bridgeHandlers(api, platform), trusted, { warn: (message) => void warnings.push(message) });
-  return { api, opened, warnings, unregister, ...fake };
+  return { api, opened, warnings, unregister, desktop, ...fake };
 }
 
 test('one handler per use case, on its own channel, and all of them go away together', () => {
@@ -122,6 +123,8 @@ test('a bad payload is rejected with what is wrong, and changes nothing', async 
     ['readProfile', '{"issuer": "https://sso.example.org"}', /The profile is not a Berth registry profile: clientId is missing/],
     ['readProfile', '{"clientId": "berth", "method": "web"}', /The profile is not a Berth registry profile: method is not a known field/],
     ['readProfile', 'not json', /The profile is not JSON/],
+    ['addRegistry', { ...harbor, updateUrl: 'https://updates.example.org/berth' }, /an update server that no profile it read named/],
+    ['addRegistry', { ...harbor, updateUrl: 42 }, /an update server that no profile it read named/],
   ];
   for (const [method, payload, error] of cases) {
     const reply = await call(bridgeChannel(method as never), payload);
@@ -130,6 +133,14 @@ test('a bad payload is rejected with what is wrong, and changes nothing', async 
   }
   assert.deepEqual(api.listRegistries(), []);
   assert.deepEqual(api.preferences(), { keepAliveHours: 24, warnDays: 3, target: 'config' });
+});
+
+test("picking a profile that names an update server offers nothing and adopts nothing: that waits for a registry added from it", async () => {
+  const { call, desktop } = setUp();
+  const profile = { issuer: 'https://sso.example.org/realms/corp', clientId: 'berth', updateUrl: 'https://updates.example.org/berth' };
+  assert.deepEqual(await call(bridgeChannel('readProfile'), JSON.stringify(profile)), { ok: true, value: profile });
+  assert.deepEqual(desktop.offered, []);
+  assert.equal(desktop.updateSource, null);
 });
 
 test('the window may open only http(s) pages of the registries and identity providers the user configured', async () => {

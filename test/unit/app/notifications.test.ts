@@ -91,3 +91,38 @@ test('a rejected token or key notifies with where to get a new one; a token near
   const key = harborView('sa', 'rejected', { kind: 'stackit', method: 'stackit', registry: 'registry.onstackit.cloud', pointer: { where: 'In the STACKIT portal.' } });
   assert.equal(new NotificationPolicy(memory(), () => at).update([key])[0]?.title, 'registry.onstackit.cloud: service-account key rejected');
 });
+
+test('sign in again: docker pulls fail only when Harbor no longer takes the CLI secret; when only Berth’s own session ended, the notice says pulls still work', () => {
+  const dead = new NotificationPolicy(memory(), () => 0).update([view('needs-sign-in')])[0];
+  assert.equal(dead?.title, 'harbor.example.org: sign in again');
+  assert.equal(dead?.body, 'docker pulls will fail until you do. Click to sign in.');
+  const rejected = new NotificationPolicy(memory(), () => 0).update([harborView('harbor', 'needs-sign-in', { secretAccepted: false })])[0];
+  assert.equal(rejected?.body, dead?.body);
+
+  // Berth's own session ended, and the same pass found Harbor still accepting the CLI secret.
+  const [own] = new NotificationPolicy(memory(), () => 0).update([harborView('harbor', 'needs-sign-in', { method: 'oidc', secretAccepted: true })]);
+  assert.equal(own?.kind, 'needs-sign-in');
+  assert.equal(own?.body, "Berth's own session has ended, but docker pulls still work and Berth keeps Harbor's session alive. Sign in so Berth can renew or replace the CLI secret. Click to sign in.");
+  assert.doesNotMatch(own?.body ?? '', /will fail/);
+});
+
+test('expiring: a fixed end of Berth’s session is said with its date and as beyond keep-alive, not as a renewal that failed', () => {
+  const now = Date.parse('2026-11-22T08:00:00Z');
+  const end = now + 2 * 24 * hour;
+  const idleDeadline = new Date(now + 29 * 24 * hour).toISOString();
+  const fixed = harborView('harbor', 'expiring', { method: 'oidc', idleDeadline, sessionExpiresAt: new Date(end).toISOString(), sessionFixed: true });
+  const [notice] = new NotificationPolicy(memory(), () => now).update([fixed]);
+  assert.equal(notice?.title, 'harbor.example.org: login expires in 2 days');
+  const date = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' }).format(end);
+  assert.equal(notice?.body, `Berth's own session ends on ${date}, and keep-alive cannot extend it: sign in again then. Click to see the registry.`);
+  assert.doesNotMatch(notice?.body ?? '', /could not renew/);
+
+  // An end that keep-alive moves on (an idle window), or Harbor's idle deadline coming first, is a renewal that has not happened yet.
+  for (const expiring of [
+    harborView('harbor', 'expiring', { idleDeadline, sessionExpiresAt: new Date(end).toISOString(), sessionFixed: false }),
+    harborView('harbor', 'expiring', { idleDeadline: new Date(now + 24 * hour).toISOString(), sessionExpiresAt: new Date(end).toISOString(), sessionFixed: true }),
+  ]) {
+    const [plain] = new NotificationPolicy(memory(), () => now).update([expiring]);
+    assert.equal(plain?.body, 'Berth could not renew it yet. Click to see what it needs.');
+  }
+});

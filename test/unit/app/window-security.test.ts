@@ -42,7 +42,7 @@ test('the app protocol serves files from the build folder only', () => {
 });
 
 test('a served file type named with `..`, however encoded, still maps inside the build folder', () => {
-  // The URL parser drops plain `..` segments; encoded slashes survive it and reach the mapping as `..` after decoding.
+  // The URL parser resolves plain and %2e-encoded `..` segments itself (the first case); encoded slashes survive it and reach the mapping as `..` after decoding.
   const escapes: [string, string][] = [
     ['/%2e%2e/secret.js', '/r/secret.js'],
     ['/..%2f..%2fetc%2fpasswd.js', '/r/etc/passwd.js'],
