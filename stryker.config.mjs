@@ -32,7 +32,8 @@ export default {
   // Message wording is asserted where it matters, by pattern; mutating every string would add a third more mutants.
   mutator: { excludedMutations: ['StringLiteral'] },
   // All mutants go into one build; the mutated files skip type checks so that a mutant which breaks a type still compiles.
-  buildCommand: 'npx tsc -p tsconfig.json',
+  // The CLI bundles too: the berth and helper processes a test starts run dist/cli, not dist/main.
+  buildCommand: 'npx tsc -p tsconfig.json && npm run build:cli',
   disableTypeChecks: 'main/**/*.ts',
   tap: {
     testFiles: part.tests.map((test) => `dist/test/${test}.test.js`),

@@ -1,11 +1,11 @@
-import { createInterface } from 'node:readline/promises';
-import { Writable } from 'node:stream';
 import { runCli } from './berth.js';
 import { endProcess } from './end-process.js';
 import { terminalText } from '../log/printable.js';
 
 /** One line from the terminal; with `hidden`, what is typed is not echoed (a CLI secret). Ctrl-C ends Berth. */
 async function prompt(question: string, options: { hidden?: boolean } = {}): Promise<string> {
+  // Loaded only when a question is asked: most commands never ask one.
+  const [{ createInterface }, { Writable }] = await Promise.all([import('node:readline/promises'), import('node:stream')]);
   let muted = false;
   const output = new Writable({
     write(chunk: Buffer, _encoding, done) {

@@ -5,7 +5,6 @@ import { BerthError, errorMessage } from '../errors.js';
 import { printable } from '../log/printable.js';
 import { redact } from '../log/redact.js';
 import type { PassReport } from '../keepalive/scheduler.js';
-import { checkExitCode } from '../registry/pull-check.js';
 import { defaultScopes, type SignInMethod } from '../settings/model.js';
 import { parseRegistryProfile } from '../settings/profile.js';
 import { configDir, configDirProblem, secretsFile } from '../settings/paths.js';
@@ -387,7 +386,8 @@ const commands: Record<string, Command> = {
     examples: ['berth check harbor.example.org/team/app:1.4', 'berth check work', 'berth check localhost:5000/tools/ci:latest --insecure'],
     async run({ positionals, values }, io) {
       const input = one(positionals, 'image reference or registry');
-      const result = await (await io.createApi(io.env)).check(input, { insecure: values.insecure === true });
+      const [api, { checkExitCode }] = await Promise.all([io.createApi(io.env), import('../registry/pull-check.js')]);
+      const result = await api.check(input, { insecure: values.insecure === true });
       if (values.json) printJson(io, result);
       else (checkExitCode(result.verdict) === 0 ? io.stdout : io.stderr)(`${result.message}${result.actionUrl ? `\n  fix: ${result.actionUrl}` : ''}\n`);
       return checkExitCode(result.verdict);

@@ -1,9 +1,10 @@
-import { spawn } from 'node:child_process';
 import { BerthError } from '../errors.js';
 import type { BrowserOpener } from '../oidc/provider.js';
 import { shellWords } from './shell-words.js';
 
-function launch(program: string, args: string[], what: string): Promise<void> {
+async function launch(program: string, args: string[], what: string): Promise<void> {
+  // Loaded only when a browser is opened: child_process pulls in much of Node's networking and streams.
+  const { spawn } = await import('node:child_process');
   return new Promise((resolve, reject) => {
     // The browser's own output goes to stderr so it can never corrupt JSON on stdout.
     const child = spawn(program, args, { stdio: ['ignore', process.stderr, process.stderr], detached: process.platform !== 'win32' });
