@@ -59,7 +59,8 @@ export function registryView(registry: RegistrySettings, record: RegistryStatusR
     method,
     can: abilities[method],
     target: registry.target ?? 'config',
-    username: record.username ?? null,
+    // Who is signed in; while signed out, whom the person chose to sign in as (`berth set --username`).
+    username: record.username ?? (record.signedInAt ? undefined : registry.username) ?? null,
     state: shownState(registry, record, preferences, now),
     idleDeadline: record.idleDeadline ?? null,
     lastKeptAliveAt: record.lastKeptAliveAt ?? null,

@@ -55,6 +55,7 @@ const code = await runCli(process.argv.slice(2), {
   ...(interactive ? { confirm, prompt } : {}),
   readStdin,
   untilInterrupted,
+  ...(process.stdout.isTTY ? { columns: process.stdout.columns } : {}),
 });
 // Exit as soon as the output is out: idle keep-alive sockets would otherwise hold the process for a while.
 process.stdout.write('', () => process.stderr.write('', () => endProcess(code)));

@@ -3,7 +3,7 @@ import { delimiter, dirname, join } from 'node:path';
 import { berthHelper, dockerConfigPath } from '../credentials/docker-config.js';
 import { parseJsonObject, readJsonDocument, type JsonObject } from '../credentials/json-file.js';
 import { errorMessage } from '../errors.js';
-import { httpClient, isLoopbackHost, networkError } from '../net/http.js';
+import { httpClient, isLoopbackHost, networkError, tlsFailure } from '../net/http.js';
 import { secretStoreKind } from '../secrets/chosen-store.js';
 import { keychainProbe } from '../secrets/keychain.js';
 import { fileStoreHint, noSessionBus } from '../secrets/no-keyring.js';
@@ -192,8 +192,14 @@ async function checkReachable(probe: Probe, timeoutMs: number): Promise<{ findin
         : ok('network', answered);
     return { finding, host, ...(Number.isNaN(date) ? {} : { serverDate: date }) };
   } catch (error) {
+    // A certificate problem is no network problem: its own cause, its own fix.
+    const tls = tlsFailure(error, probe.url, probe.registry);
+    if (tls) return { finding: problem('network', `${probe.registry}: the ${probe.what} at ${host} failed the TLS check (${tls.code}).`, tls.advice), host };
     const reason = errorMessage(networkError(error, probe.url, probe.registry));
-    return { finding: problem('network', `${probe.registry}: cannot reach the ${probe.what}: ${reason}`, `Check the network, VPN or proxy for ${host}; if the ${probe.what} moved, remove the registry and add it again with the new URL.`), host };
+    return {
+      finding: problem('network', `${probe.registry}: cannot reach the ${probe.what}: ${reason}`, `Check the network, VPN or proxy for ${host}; if the ${probe.what} moved to another address, \`berth remove ${probe.registry}\` and add it again with the new URL.`),
+      host,
+    };
   }
 }
 

@@ -112,6 +112,11 @@ export class KeepAliveScheduler {
       seen.add(target.name);
       const entry = this.entries.get(target.name);
       if (entry) {
+        // A new interval (`berth set --keep-alive-hours`) counts from the last pass, unless the registry is being retried.
+        if (entry.intervalMs !== target.intervalMs && entry.failures === 0 && entry.recheckUntil === undefined && !this.passing.has(target.name)) {
+          entry.due = Math.max((target.lastKeptAliveAt ?? now) + target.intervalMs, now);
+          if (entry.due !== target.nextKeepAliveAt) this.deps.planned(target.name, new Date(entry.due));
+        }
         entry.intervalMs = target.intervalMs;
         // A pass under way reports its own outcome when it ends.
         if (target.state !== entry.state && !this.passing.has(target.name)) this.replan(target.name, entry, target.state, now);

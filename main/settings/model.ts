@@ -8,6 +8,8 @@ interface RegistryBase {
   warnDays?: number;
   /** `config`: the credential is written into docker's config (or its credential store); `helper`: docker asks Berth on each use. */
   target?: CredentialTarget;
+  /** The user name to sign in as next (Harbor's web login offers it); the signed-in user is in the status. */
+  username?: string;
 }
 
 /** How Berth gets a Harbor CLI secret: Harbor's own web login (nothing registered anywhere), or Berth's own OIDC client. */

@@ -82,6 +82,7 @@ function registryProblems(problems: Problems, at: string, registry: unknown): vo
       keepAliveHours: zeroOrMore,
       warnDays: zeroOrMore,
       target,
+      username: nonEmpty,
     },
     requiredFields(registry),
   );

@@ -374,7 +374,7 @@ describe('identity providers that behave otherwise than the test one', { skip: u
     const later = await status(ws, name);
     assert.ok(Math.abs(Date.parse(later.sessionExpiresAt ?? '') - end) < 2000, 'the refresh did not move the end');
     assert.equal(later.sessionFixed, true);
-    assert.match((await ws.berth('status', name)).stdout, /Berth's session ends .*, keep-alive cannot extend it/);
+    assert.match((await ws.berth('status', name)).stdout, /Berth's own session ends on \d{4}-\d\d-\d\d \d\d:\d\d \(in [^)]+\), keep-alive cannot extend it/);
 
     // The provider says nothing (Keycloak's offline session: refresh_expires_in 0), but the administrator knows: 2 days.
     const capped = workspace();
@@ -408,7 +408,7 @@ describe('identity providers that behave otherwise than the test one', { skip: u
     assert.equal(decodeJwt((await storedSecret(ws, name, 'refresh-token')) as string).exp, exp, 'the rotated token states the same end');
     assert.equal(later.sessionExpiresAt, first.sessionExpiresAt);
     assert.equal(later.sessionFixed, true);
-    assert.match((await ws.berth('status', name)).stdout, /Berth's session ends .*, keep-alive cannot extend it/);
+    assert.match((await ws.berth('status', name)).stdout, /Berth's own session ends on \d{4}-\d\d-\d\d \d\d:\d\d \(in [^)]+\), keep-alive cannot extend it/);
     assertNoSecretsLeaked(jwtFixed, ws);
   });
 
