@@ -31,6 +31,8 @@ export interface CliIo {
   columns?: number;
   /** The clock for relative times ("in 3 hours"); default the system's. */
   now?: () => number;
+  /** How often `berth keepalive` says it is alive when nothing else was printed; default an hour. */
+  heartbeatMs?: number;
 }
 
 /** One command-line flag: how it parses, and the line `--help` shows for it. */
@@ -136,13 +138,28 @@ const methodWords: Record<SignInMethod, string> = {
   'docker-login': 'a token from docker login',
 };
 
-function working(view: RegistryView): boolean {
+function working(view: Pick<RegistryView, 'state'>): boolean {
   return view.state === 'valid' || view.state === 'expiring';
 }
 
-function passLine(report: PassReport, view: RegistryView | undefined): string {
+function passLine(report: PassReport, view: RegistryView | undefined, at: number): string {
   const problem = view && !working(view) && view.lastError ? `  ${view.lastError}` : '';
-  return `${new Date(report.startedAt).toISOString()}  ${report.name}  ${report.state}  ${report.ms} ms  next ${new Date(report.nextAt).toISOString()}${problem}\n`;
+  return `${new Date(report.startedAt).toISOString()}  ${report.name}  ${report.state}  ${report.ms} ms  next ${when(new Date(report.nextAt).toISOString(), at)}${problem}\n`;
+}
+
+/** `berth keepalive` at start: each registry's state, its next pass and Harbor's idle deadline. */
+function startLine(view: RegistryView, at: number): string {
+  if (view.state === 'signed-out') return `${view.name}  signed-out  not kept alive until you sign in (\`berth login ${view.name}\`)`;
+  if (view.keepAliveHours === null) return `${view.name}  ${view.state}  keep-alive is off (\`berth set ${view.name} --keep-alive-hours 24\` turns it on)`;
+  const next = view.nextKeepAliveAt ? `next pass ${when(view.nextKeepAliveAt, at)}` : 'next pass not planned yet';
+  return `${view.name}  ${view.state}  ${next}${view.idleDeadline ? `  idle deadline ${when(view.idleDeadline, at)}` : ''}`;
+}
+
+/** The heartbeat: alive, how many registries, and which pass comes next. */
+function heartbeatLine(views: RegistryView[], at: number): string {
+  const planned = views.filter((view) => view.state !== 'signed-out' && view.nextKeepAliveAt).sort((a, b) => Date.parse(a.nextKeepAliveAt as string) - Date.parse(b.nextKeepAliveAt as string));
+  const next = planned[0];
+  return `${new Date(at).toISOString()}  still keeping ${planned.length} registr${planned.length === 1 ? 'y' : 'ies'} alive${next ? `; next pass: ${next.name} ${when(next.nextKeepAliveAt as string, at)}` : ''}`;
 }
 
 function passJson(report: PassReport, view: RegistryView | undefined) {
@@ -390,27 +407,54 @@ const commands: Record<string, Command> = {
     },
   },
   keepalive: {
-    summary: 'keep every signed-in registry alive in the foreground (servers, WSL, no tray)',
-    usage: 'berth keepalive [--json]   (one line per pass on stdout, a JSON object per line with --json; Ctrl-C stops)',
-    flags: { json: { description: 'print a JSON object per line instead of text (NDJSON): {at, name, state, ms, nextAt, lastError}, one per pass' } },
-    examples: ['berth keepalive', 'berth keepalive --json >> ~/berth-passes.jsonl'],
+    summary: 'keep every signed-in registry alive in the foreground (servers, WSL, no tray), or run the passes due now with --once',
+    usage: 'berth keepalive [--once] [--json]   (a line per registry at start, one per pass on stdout, a heartbeat at most hourly; Ctrl-C stops)',
+    flags: {
+      once: { description: 'run the passes that are due now and exit: 0 when every one ended valid or expiring, 1 otherwise (cron, systemd timers)' },
+      json: { description: 'print a JSON object per line instead of text (NDJSON): {at, name, state, ms, nextAt, lastError}, one per pass' },
+    },
+    examples: ['berth keepalive', 'berth keepalive --once', 'berth keepalive --json >> ~/berth-passes.jsonl'],
     async run({ positionals, values }, io) {
       if (positionals.length > 0) throw usageError('berth keepalive takes no arguments.');
       const api = await io.createApi(io.env);
+      const passes: PassReport[] = [];
+      let lastLineAt = now(io);
       const scheduler = api.keepAliveScheduler({
         onPass: (report) => {
+          passes.push(report);
+          lastLineAt = now(io);
           const view = api.status().find((candidate) => candidate.name === report.name);
-          io.stdout(values.json ? `${JSON.stringify(passJson(report, view))}\n` : passLine(report, view));
+          io.stdout(values.json ? `${JSON.stringify(passJson(report, view))}\n` : passLine(report, view, now(io)));
         },
       });
+      const kept = () => api.status().filter((view) => view.state !== 'signed-out' && view.keepAliveHours !== null);
+      if (kept().length === 0) {
+        for (const view of api.status()) io.stderr(`${startLine(view, now(io))}\n`);
+        io.stderr('No registry is signed in, so there is nothing to keep alive: sign in with `berth login <name>`, then start berth keepalive again.\n');
+        return exitCodes.ok;
+      }
+      if (values.once) {
+        await scheduler.runDueNow();
+        for (const view of api.status()) io.stderr(`${startLine(view, now(io))}\n`);
+        if (passes.length === 0) io.stderr('Nothing was due.\n');
+        return passes.every(working) ? exitCodes.ok : exitCodes.failure;
+      }
       // Sign-ins, sign-outs and new registries from other Berth processes reach this one through the status files.
       const watcher = watch(configDir(io.env), (_event, file) => {
         if (file === 'status.json' || file === 'settings.json') scheduler.sync();
       });
       scheduler.start();
-      const tracked = scheduler.schedule().size;
-      io.stderr(`Keeping ${tracked} registr${tracked === 1 ? 'y' : 'ies'} alive; Ctrl-C stops.\n`);
+      for (const view of api.status()) io.stderr(`${startLine(view, now(io))}\n`);
+      io.stderr(`Keeping ${kept().length} registr${kept().length === 1 ? 'y' : 'ies'} alive; Ctrl-C stops.\n`);
+      const heartbeatMs = io.heartbeatMs ?? 60 * 60_000;
+      // A line at most every heartbeat when no pass spoke meanwhile, so a log shows the process is alive and what comes next.
+      const heartbeat = setInterval(() => {
+        if (now(io) - lastLineAt < heartbeatMs) return;
+        lastLineAt = now(io);
+        io.stderr(`${heartbeatLine(api.status(), now(io))}\n`);
+      }, heartbeatMs);
       await io.untilInterrupted();
+      clearInterval(heartbeat);
       watcher.close();
       await scheduler.stop();
       return exitCodes.ok;
