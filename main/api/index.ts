@@ -18,7 +18,7 @@ import { keychainTokenCache, type RegistryTokenCache } from '../registry/token-c
 import type { BrowserOpener } from '../oidc/provider.js';
 import { harborWebLoginUrl } from '../harbor/client.js';
 import type { HarborWebWindows } from '../harbor/web-windows.js';
-import { abilities, methodFor, type MethodDependencies, type SessionOutcome, type SignedIn } from '../providers/method.js';
+import { abilities, methodFor, type DeviceSignInChoice, type MethodDependencies, type SessionOutcome, type SignedIn } from '../providers/method.js';
 import type { ChosenSecretStore } from '../secrets/chosen-store.js';
 import { credentialSecretKind, secretKinds, type SecretStore } from '../secrets/keychain.js';
 import {
@@ -75,6 +75,8 @@ export interface SignInOptions {
   onCallback?: () => void;
   /** A CLI secret the person copied from Harbor (method `web`): checked, then used instead of a sign-in window. */
   pasted?: PastedSecret;
+  /** Method `oidc`: the device sign-in, asked for or as the way where no browser can open. */
+  device?: DeviceSignInChoice;
 }
 
 const defaultSignInTimeoutMs = 5 * 60 * 1000;
@@ -250,6 +252,7 @@ export function createApi(deps: ApiDependencies) {
           signedInAt: new Date(current.signedInAt),
           ...(current.sessionExpiresAt ? { sessionExpiresAt: new Date(current.sessionExpiresAt) } : {}),
           renewedAt: new Date(current.lastKeptAliveAt ?? current.signedInAt),
+          ...(current.berthSession ? { berthSession: current.berthSession } : {}),
         };
         const outcome = await method.keepAlive(registry, session, methodDependencies(registry));
         // A state is a promise: `valid` only once every target holds the secret Harbor just accepted.
@@ -569,6 +572,7 @@ export function createApi(deps: ApiDependencies) {
             timeoutMs: options.timeoutMs ?? defaultSignInTimeoutMs,
             ...(options.onCallback ? { onCallback: options.onCallback } : {}),
             ...(options.pasted ? { pasted: options.pasted } : {}),
+            ...(options.device ? { device: options.device } : {}),
             signal: controller.signal,
             complete: (signedIn) => deps.locks.withLock(name, () => completeSignIn(registry, signedIn, started)),
           },
@@ -802,6 +806,7 @@ async function setTarget(name: string, target: CredentialTarget): Promise<Regist
       ...(accepted && registry.kind === 'harbor' ? { lastKeptAliveAt: at.toISOString(), idleDeadline: idleDeadlineFrom(registry, at).toISOString() } : {}),
       ...(signedIn.sessionExpiresAt ? { sessionExpiresAt: signedIn.sessionExpiresAt.toISOString() } : {}),
       ...(signedIn.sessionFixed ? { sessionFixed: true } : {}),
+      ...(signedIn.berthSession ? { berthSession: signedIn.berthSession } : {}),
       ...(signedIn.notices.length > 0 ? { notice: signedIn.notices.join(' ') } : {}),
       ...(accepted
         ? {}

@@ -56,6 +56,8 @@ const code = await runCli(process.argv.slice(2), {
   readStdin,
   untilInterrupted,
   ...(process.stdout.isTTY ? { columns: process.stdout.columns } : {}),
+  // Only a terminal wide enough shows a QR code (a device sign-in's page, for a phone).
+  ...(process.stderr.isTTY && (process.stderr.columns ?? 0) >= 60 ? { qrCode: async (url: string) => (await import('qr')).default(url, 'ascii') } : {}),
 });
 // Exit as soon as the output is out: idle keep-alive sockets would otherwise hold the process for a while.
 process.stdout.write('', () => process.stderr.write('', () => endProcess(code)));

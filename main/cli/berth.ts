@@ -1,13 +1,14 @@
 import { readFileSync, watch } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { AddHarborInput, BerthApi, RegistryChange, RegistryView } from '../api/index.js';
+import type { DeviceSignInChoice } from '../providers/method.js';
 import { BerthError, errorMessage } from '../errors.js';
 import { redact } from '../log/redact.js';
 import type { PassReport } from '../keepalive/scheduler.js';
 import { defaultScopes, type SignInMethod } from '../settings/model.js';
 import { parseRegistryProfile } from '../settings/profile.js';
 import { configDir, configDirProblem, secretsFile } from '../settings/paths.js';
-import { commandOpener, systemBrowserOpener } from './browser.js';
+import { commandOpener, systemBrowserOpener, whyNoBrowser } from './browser.js';
 import { listTable, statusTable } from './status-table.js';
 import { when } from './time-words.js';
 import { berthVersion } from './version.js';
@@ -33,6 +34,8 @@ export interface CliIo {
   now?: () => number;
   /** How often `berth keepalive` says it is alive when nothing else was printed; default an hour. */
   heartbeatMs?: number;
+  /** A QR code of a URL for the terminal, where the terminal can show one (the device sign-in's page). */
+  qrCode?: (url: string) => Promise<string>;
 }
 
 /** One command-line flag: how it parses, and the line `--help` shows for it. */
@@ -290,15 +293,16 @@ const commands: Record<string, Command> = {
   },
   login: {
     summary: 'sign in and write docker credentials',
-    usage: 'berth login <name> [--username <user>] [--secret-stdin] [--browser-command "<cmd>"] [--timeout <seconds>] [--json]',
+    usage: 'berth login <name> [--device] [--username <user>] [--secret-stdin] [--browser-command "<cmd>"] [--timeout <seconds>] [--json]',
     flags: {
+      device: { description: "sign in with a code on any device with a browser (OAuth device grant; Berth's own client): for SSH, WSL and servers; chosen by itself where no browser can open" },
       username: { value: '<user>', description: "your Harbor user name (Harbor's web login); asked for on a terminal when absent" },
       'secret-stdin': { description: "read the CLI secret from standard input instead of asking (Harbor's web login)" },
       'browser-command': { value: '"<cmd>"', description: 'the command that opens the sign-in page, instead of the system browser' },
       timeout: { value: '<seconds>', description: 'how long to wait for the browser sign-in; default 300' },
       json: registryObject,
     },
-    examples: ['berth login work', 'printf %s "$CLI_SECRET" | berth login work --username alice --secret-stdin', 'berth login lab --browser-command "firefox --new-window"'],
+    examples: ['berth login work', 'berth login lab --device', 'printf %s "$CLI_SECRET" | berth login work --username alice --secret-stdin', 'berth login lab --browser-command "firefox --new-window"'],
     async run({ positionals, values }, io) {
       const name = one(positionals, 'registry name');
       const timeout = positiveNumber(values.timeout as string | undefined, '--timeout');
@@ -310,8 +314,12 @@ const commands: Record<string, Command> = {
       if (pasting && !current.can.pasteSecret) {
         throw usageError(`--username and --secret-stdin are for registries that sign in through Harbor's web login; ${name} signs in with ${methodWords[current.method]}.`);
       }
+      if (values.device && current.method !== 'oidc') {
+        throw usageError(`--device is for registries that sign in with Berth's own client; ${name} signs in with ${methodWords[current.method]}, which needs no browser here (Berth asks for the CLI secret).`);
+      }
       const pasted = current.can.pasteSecret ? await askForSecret(current, api.preferredUsername(name), values, openBrowser, io) : undefined;
-      const view = await api.signIn(name, { openBrowser, ...(timeout ? { timeoutMs: timeout * 1000 } : {}), ...(pasted ? { pasted } : {}) });
+      const device = current.method === 'oidc' ? deviceChoice(name, values, io) : undefined;
+      const view = await api.signIn(name, { openBrowser, ...(timeout ? { timeoutMs: timeout * 1000 } : {}), ...(pasted ? { pasted } : {}), ...(device ? { device } : {}) });
       if (values.json) printJson(io, statusJson(view));
       if (!working(view)) {
         io.stderr(`berth login: ${view.lastError ?? `${view.name} is ${view.state}.`}\n`);
@@ -484,6 +492,13 @@ const commands: Record<string, Command> = {
       if (!name || (target !== 'config' && target !== 'helper') || rest.length > 0) throw usageError('Expected a registry name and "config" or "helper".');
       const view = await (await io.createApi(io.env)).setTarget(name, target);
       if (values.json) printJson(io, statusJson(view));
+      if (view.state === 'signed-out') {
+        io.stderr(
+          `${name} is signed out, so nothing was written now: from the next sign-in (\`berth login ${name}\`) ` +
+            (target === 'helper' ? `docker asks docker-credential-berth for ${view.registry}, and config.json holds no secret for it.\n` : `Berth writes the credential for ${view.registry} into docker's config.\n`),
+        );
+        return exitCodes.ok;
+      }
       io.stderr(
         target === 'helper'
           ? `docker now asks docker-credential-berth for ${view.registry} on each use; config.json holds no secret for it. Keep docker-credential-berth on PATH.\n`
@@ -605,13 +620,38 @@ async function askForSecret(
   if (!io.prompt) {
     throw usageError(`${current.name} signs in through Harbor's web login: on a terminal Berth asks for your username and CLI secret; elsewhere pass --username and --secret-stdin.`);
   }
-  await openBrowser(new URL('c/oidc/login', `${current.url}/`).href);
+  const webLogin = new URL('c/oidc/login', `${current.url}/`).href;
+  // Harbor's page only helps the person find the secret: a browser that does not open is no reason to stop.
+  await openBrowser(webLogin).catch((error: unknown) => io.stderr(`${errorMessage(error)} Open ${webLogin} in a browser yourself.\n`));
   io.stderr("Log in to Harbor in the browser, then open your user menu (top right) → User Profile and copy the CLI secret.\n");
   if (username === undefined) {
     username = (await io.prompt(`Harbor username${known ? ` [${known}]` : ''}: `)) || (known ?? '');
   }
   secret = await io.prompt('CLI secret (not shown): ', { hidden: true });
   return { username, secret };
+}
+
+/**
+ * When `berth login` signs in with a code on another device: `--device`; by itself where no browser can open here (unless
+ * `--browser-command` names one); else only when opening the browser fails.
+ */
+function deviceChoice(name: string, values: Record<string, string | boolean | string[] | undefined>, io: CliIo): DeviceSignInChoice {
+  const reason = typeof values['browser-command'] === 'string' ? undefined : whyNoBrowser(io.env);
+  const mode = values.device ? 'always' : reason ? 'no-browser' : 'fallback';
+  return {
+    when: mode,
+    ...(reason ? { reason } : {}),
+    show: async (code) => {
+      if (mode !== 'always') io.stderr(`${mode === 'no-browser' ? reason : 'The browser did not open'}: signing in to ${name} with a code instead.\n`);
+      io.stderr(`To sign in, open this page on any device with a browser:\n  ${code.verificationUri}\nand enter the code:  ${code.userCode}\n`);
+      if (code.verificationUriComplete) io.stderr(`(or open ${code.verificationUriComplete}, which has the code filled in${io.qrCode ? '; or scan it:' : ''})\n`);
+      if (code.verificationUriComplete && io.qrCode) io.stderr(`${await io.qrCode(code.verificationUriComplete)}\n`);
+      io.stderr(`The code expires ${when(code.expiresAt.toISOString(), now(io))}. Waiting for the sign-in…\n`);
+    },
+    openElsewhere: async (url) => {
+      io.stderr(`Harbor's own session must be renewed too: open ${url} in the browser where you just signed in. Berth waits up to two minutes.\n`);
+    },
+  };
 }
 
 function overview(): string {

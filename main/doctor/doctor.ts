@@ -217,15 +217,26 @@ function checkClock(samples: { host: string; serverDate?: number }[], localNow: 
   );
 }
 
+/** What fixes a registry's failed sign-in or pass, by the state it left behind. */
+function stateRemedy(registry: RegistrySettings, record: StatusData['registries'][string]): string {
+  if (record.actionUrl) return `Open ${record.actionUrl}, then run \`berth refresh ${registry.name}\`.`;
+  if (registry.kind !== 'harbor') return `Run \`docker login ${new URL(registry.url).host}\` again.`;
+  if (record.state === 'signed-out') return `Fix what the message says, then run \`berth login ${registry.name}\` again.`;
+  if (record.state === 'offline') return `Berth retries by itself, backing off up to an hour; once ${new URL(registry.url).host} and its identity provider answer again, \`berth refresh ${registry.name}\` checks at once.`;
+  if (record.state === 'keychain-locked') return `Unlock the keychain, then run \`berth refresh ${registry.name}\`.`;
+  return `Run \`berth login ${registry.name}\`.`;
+}
+
+/** Every registry whose last sign-in or pass failed, with the reason Berth stored (a failed first sign-in leaves it signed out). */
 function checkStates(registries: RegistrySettings[], status: StatusData['registries']): DoctorFinding[] {
   const findings: DoctorFinding[] = [];
   for (const registry of registries) {
     const record = status[registry.name];
-    if (!record || record.state === 'signed-out') continue;
-    if (record.state === 'needs-sign-in' || record.state === 'needs-web-login' || record.state === 'keychain-locked' || record.state === 'error') {
-      const remedy = record.actionUrl ? `Open ${record.actionUrl}, then run \`berth refresh ${registry.name}\`.` : registry.kind === 'harbor' ? `Run \`berth login ${registry.name}\`.` : `Run \`docker login ${new URL(registry.url).host}\` again.`;
-      findings.push(problem('registry', `${registry.name} is ${record.state}${record.lastError ? `: ${record.lastError}` : '.'}`, remedy));
-    }
+    if (!record) continue;
+    const failed = ['needs-sign-in', 'needs-web-login', 'keychain-locked', 'error', 'offline'].includes(record.state) || (record.state === 'signed-out' && record.lastError !== undefined);
+    if (!failed) continue;
+    const what = record.state === 'signed-out' ? 'is signed out; its last sign-in failed' : `is ${record.state}`;
+    findings.push(problem('registry', `${registry.name} ${what}${record.lastError ? `: ${record.lastError}` : '.'}`, stateRemedy(registry, record)));
   }
   return findings;
 }

@@ -101,6 +101,8 @@ export interface RegistryStatusRecord {
   sessionExpiresAt?: string;
   /** Berth's own session ends at `sessionExpiresAt` however often it is refreshed (a fixed lifetime). */
   sessionFixed?: boolean;
+  /** Berth's own session when it is no offline one: `none` (no refresh token) or `browser` (bound to the browser's sign-in); shown as `expiring`. */
+  berthSession?: 'none' | 'browser';
   /** Something that does not change the state but will need the person (a browser-bound session, a Harbor without offline access, a session the provider kept after sign-out). */
   notice?: string;
   lastError?: string;

@@ -142,6 +142,7 @@ export function statusProblems(data: Record<string, unknown>): Problems {
         nextKeepAliveAt: date,
         sessionExpiresAt: date,
         sessionFixed: [(value) => typeof value === 'boolean', 'true or false'],
+        berthSession: [(value) => value === 'none' || value === 'browser', '"none" or "browser"'],
         notice: string,
         lastError: string,
         actionUrl: string,
