@@ -11,7 +11,7 @@ const parts = {
   },
   // The schedule of passes, and the pass of Berth's OIDC method (keepRotatedToken, currentRefreshToken, refreshBerthSession, keepAlive).
   'keep-alive': {
-    mutate: ['main/keepalive/scheduler.ts', 'main/providers/harbor-oidc.ts:162-237'],
+    mutate: ['main/keepalive/scheduler.ts', 'main/providers/harbor-oidc.ts:203-283'],
     tests: ['unit/keepalive-scheduler', 'unit/rotated-token', 'e2e/keepalive-faults'],
   },
   'pull-check': {
