@@ -542,9 +542,9 @@ export function createApi(deps: ApiDependencies) {
       return deps.settings.registries().flatMap((registry) => [new URL(registry.url).origin, ...(registry.kind === 'harbor' && registry.issuer ? [new URL(registry.issuer).origin] : [])]);
     },
 
-    /** The user name a sign-in should offer: the one chosen with `berth set --username`, else the one signed in last. */
-    preferredUsername(name: string): string | null {
-      return deps.settings.get(name).username ?? deps.status.get(name).username ?? null;
+    /** The user name chosen for the next sign-in with `berth set --username`, if any. */
+    chosenUsername(name: string): string | null {
+      return deps.settings.get(name).username ?? null;
     },
 
     listRegistries(): RegistryView[] {

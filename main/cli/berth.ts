@@ -317,7 +317,7 @@ const commands: Record<string, Command> = {
       if (values.device && current.method !== 'oidc') {
         throw usageError(`--device is for registries that sign in with Berth's own client; ${name} signs in with ${methodWords[current.method]}, which needs no browser here (Berth asks for the CLI secret).`);
       }
-      const pasted = current.can.pasteSecret ? await askForSecret(current, api.preferredUsername(name), values, openBrowser, io) : undefined;
+      const pasted = current.can.pasteSecret ? await askForSecret(current, api.chosenUsername(name), values, openBrowser, io) : undefined;
       const device = current.method === 'oidc' ? deviceChoice(name, values, io) : undefined;
       const view = await api.signIn(name, { openBrowser, ...(timeout ? { timeoutMs: timeout * 1000 } : {}), ...(pasted ? { pasted } : {}), ...(device ? { device } : {}) });
       if (values.json) printJson(io, statusJson(view));
@@ -600,7 +600,7 @@ const maxSecretLength = 4096;
  */
 async function askForSecret(
   current: RegistryView,
-  known: string | null,
+  chosen: string | null,
   values: Record<string, string | boolean | string[] | undefined>,
   openBrowser: ReturnType<typeof commandOpener>,
   io: CliIo,
@@ -610,7 +610,7 @@ async function askForSecret(
   if (values['secret-stdin']) {
     secret = (await io.readStdin()).replace(/\r?\n$/, '');
     if (secret.length > maxSecretLength) throw usageError(`The CLI secret on standard input is longer than ${maxSecretLength} characters.`);
-    if (username === undefined && known !== null) username = known;
+    if (username === undefined && chosen !== null) username = chosen;
     if (username === undefined) {
       if (!io.prompt) throw usageError('--secret-stdin needs --username (or `berth set <name> --username <user>`) when there is no terminal to ask on.');
       username = await io.prompt('Harbor username: ');
@@ -625,6 +625,7 @@ async function askForSecret(
   await openBrowser(webLogin).catch((error: unknown) => io.stderr(`${errorMessage(error)} Open ${webLogin} in a browser yourself.\n`));
   io.stderr("Log in to Harbor in the browser, then open your user menu (top right) → User Profile and copy the CLI secret.\n");
   if (username === undefined) {
+    const known = chosen ?? current.username;
     username = (await io.prompt(`Harbor username${known ? ` [${known}]` : ''}: `)) || (known ?? '');
   }
   secret = await io.prompt('CLI secret (not shown): ', { hidden: true });

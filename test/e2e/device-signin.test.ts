@@ -4,10 +4,12 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import decodeQR from 'qr/decode.js';
 import { CookieJar, drive } from '../rig/browser-driver.js';
 import { unless } from '../rig/components.js';
 import { startRig, type Rig } from '../rig/index.js';
 import { useRig } from '../helpers/rig.js';
+import { onTerminal } from '../helpers/terminal.js';
 import { addArgs, assertNoSecretsLeaked, berthBin, dockerInspect, storedStatus, uniqueName, waitFor, workspace, type Run, type Workspace } from '../helpers/berth.js';
 
 /** The environment of an SSH session or a server: no display, no BROWSER, nothing that could open a browser here. */
@@ -30,6 +32,30 @@ function startLogin(ws: Workspace, env: NodeJS.ProcessEnv, ...args: string[]): {
     }),
   );
   return { stderr: () => stderr, done };
+}
+
+/** Block characters as a terminal shows them (█ light both halves, ▀ light top, ▄ light bottom), as an RGBA image, 4 pixels a module. */
+function bitmap(lines: string[]): { width: number; height: number; data: Uint8Array } {
+  const scale = 4;
+  const columns = Math.max(...lines.map((line) => [...line].length));
+  const width = columns * scale;
+  const height = lines.length * 2 * scale;
+  const data = new Uint8Array(width * height * 4);
+  [...lines].forEach((line, row) => {
+    [...line.padEnd(columns, '█')].forEach((char, column) => {
+      const halves = [char === '█' || char === '▀', char === '█' || char === '▄'];
+      halves.forEach((light, half) => {
+        for (let dy = 0; dy < scale; dy++) {
+          for (let dx = 0; dx < scale; dx++) {
+            const at = (((row * 2 + half) * scale + dy) * width + column * scale + dx) * 4;
+            data.fill(light ? 255 : 0, at, at + 3);
+            data[at + 3] = 255;
+          }
+        }
+      });
+    });
+  });
+  return { width, height, data };
 }
 
 /** The verification URL and code Berth printed, once it has. */
@@ -90,6 +116,28 @@ describe('device sign-in (RFC 8628) for Berth’s own client: SSH, WSL and serve
       const why = what === 'no display' ? /No browser can open here \(no DISPLAY, WAYLAND_DISPLAY or BROWSER is set\): signing in to/ : what === 'an SSH session' ? /This is an SSH session \(SSH_CONNECTION is set\), so a browser would open on this machine, not yours: signing in to/ : /The browser did not open: signing in to/;
       assert.match(result.stderr, why, what);
       assert.equal((await dockerInspect(ws, rig().imageRef)).code, 0, `${what}: docker reads the image`);
+    }
+  });
+
+  test('on a terminal the URL with the code comes as a QR code too, which a phone (here: a QR decoder) reads as that URL', { skip: unless('tmux') }, async () => {
+    const ws = workspace();
+    const name = uniqueName('qr');
+    assert.equal((await ws.berth(...addArgs(rig(), name))).code, 0);
+    const terminal = await onTerminal([process.execPath, berthBin, 'login', name, '--device'], ws.env, { columns: 100 });
+    try {
+      const screen = await terminal.waitFor(/Waiting for the sign-in…/);
+      const complete = /\(or open (\S+), which has the code filled in; or scan it:\)/.exec(screen)?.[1];
+      assert.ok(complete, screen);
+      const art = screen.split('\n').filter((line) => /^[█▀▄ ]+$/.test(line) && line.includes('█'));
+      assert.ok(art.length > 10, `a QR code of block characters:\n${screen}`);
+      assert.equal(decodeQR(bitmap(art)), complete, 'the QR code holds the verification URL with the code');
+      const code = /and enter the code: {2}(\S+)/.exec(screen)?.[1] as string;
+      const uri = /open this page on any device with a browser:\n {2}(\S+)/.exec(screen)?.[1] as string;
+      const page = await drive(uri, { userCode: code, login: 'alice', jar: new CookieJar() });
+      assert.match(page.body, /Sign-in Success/, page.body.slice(0, 300));
+      await terminal.waitFor(/\[exit 0\]/);
+    } finally {
+      await terminal.stop();
     }
   });
 
