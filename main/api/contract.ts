@@ -68,6 +68,26 @@ export interface AddHarborInput {
   warnDays?: number;
 }
 
+/** What `berth set` (and the window's registry settings) may change without removing the registry; absent fields stay. */
+export interface RegistryChange {
+  /** A CA (PEM) to trust for this registry and its identity provider; `null` trusts only the system's again. */
+  caFile?: string | null;
+  /** Hours between keep-alive passes; 0 turns keep-alive off. */
+  keepAliveHours?: number;
+  /** Days before an expiry at which the registry shows as `expiring`. */
+  warnDays?: number;
+  /** Method `oidc`: the scopes Berth's own client asks for at the next sign-in. */
+  scopes?: string;
+  /** Harbor's web login and tokens: the user name to sign in as next. */
+  username?: string;
+}
+
+/** A registry after a change, and each change in a sentence that says when it takes effect. */
+export interface UpdatedRegistry {
+  view: RegistryView;
+  changes: string[];
+}
+
 /** A registry just added, and what the person should know about its Harbor (e.g. a session that dies with the browser's). */
 export interface AddedRegistry {
   view: RegistryView;

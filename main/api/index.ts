@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { BerthError, errorMessage, type ErrorCode } from '../errors.js';
 import { berthHelper, dockerHubKey, hostOf, registryKey } from '../credentials/docker-config.js';
@@ -9,7 +9,7 @@ import { KeepAliveScheduler, type SchedulerDependencies } from '../keepalive/sch
 import type { RegistryLocks } from '../keepalive/registry-lock.js';
 import { printable } from '../log/printable.js';
 import type { Logger } from '../log/logger.js';
-import { requireSecureUrl } from '../net/http.js';
+import { isLoopbackHost, requireSecureUrl } from '../net/http.js';
 import { nodeRequest } from '../net/node-request.js';
 import type { ChallengeCache } from '../registry/challenge-cache.js';
 import { checkPull, type CheckResult } from '../registry/pull-check.js';
@@ -18,7 +18,7 @@ import { keychainTokenCache, type RegistryTokenCache } from '../registry/token-c
 import type { BrowserOpener } from '../oidc/provider.js';
 import { harborWebLoginUrl } from '../harbor/client.js';
 import type { HarborWebWindows } from '../harbor/web-windows.js';
-import { abilities, methodFor, type MethodDependencies, type SessionOutcome, type SignedIn } from '../providers/method.js';
+import { abilities, methodFor, type DeviceSignInChoice, type MethodDependencies, type SessionOutcome, type SignedIn } from '../providers/method.js';
 import type { ChosenSecretStore } from '../secrets/chosen-store.js';
 import { credentialSecretKind, secretKinds, type SecretStore } from '../secrets/keychain.js';
 import {
@@ -38,11 +38,11 @@ import type { SettingsStore, StatusStore } from '../settings/stores.js';
 import { memoryActivityLog, type ActivityLog } from '../settings/activity-log.js';
 import { preferencesChangeProblems } from '../settings/schema.js';
 import { probeHarbor } from '../harbor/probe.js';
-import type { ActivityEntry, AddedRegistry, AddHarborInput, DockerLogin, HarborProbe, PastedSecret, RegistryView, SignOutResult, StatusEvents } from './contract.js';
+import type { ActivityEntry, AddedRegistry, AddHarborInput, DockerLogin, HarborProbe, PastedSecret, RegistryChange, RegistryView, SignOutResult, StatusEvents, UpdatedRegistry } from './contract.js';
 import { TypedEvents } from './events.js';
 import { idleDeadlineFrom, keepAliveIntervalMs, registryView, stateWords } from './registry-view.js';
 
-export type { ActivityEntry, AddedRegistry, AddHarborInput, DockerLogin, HarborProbe, PastedSecret, RegistryView, SignOutResult, StatusEvents } from './contract.js';
+export type { ActivityEntry, AddedRegistry, AddHarborInput, DockerLogin, HarborProbe, PastedSecret, RegistryChange, RegistryView, SignOutResult, StatusEvents, UpdatedRegistry } from './contract.js';
 export type { CheckResult } from '../registry/pull-check.js';
 
 export interface CheckOptions {
@@ -75,6 +75,8 @@ export interface SignInOptions {
   onCallback?: () => void;
   /** A CLI secret the person copied from Harbor (method `web`): checked, then used instead of a sign-in window. */
   pasted?: PastedSecret;
+  /** Method `oidc`: the device sign-in, asked for or as the way where no browser can open. */
+  device?: DeviceSignInChoice;
 }
 
 const defaultSignInTimeoutMs = 5 * 60 * 1000;
@@ -118,6 +120,35 @@ function stateAfterFailure(previous: RegistryState, code: ErrorCode | undefined,
   if (code === 'unreachable') return 'offline';
   if (code === 'tls' || code === 'audience' || code === 'issuer' || background) return 'error';
   return previous;
+}
+
+/** A CA file a person named: an absolute path to a readable PEM certificate, or a usage error naming the file and the registry. */
+function checkedCaFile(input: string, name: string): string {
+  const caFile = resolve(input);
+  if (!existsSync(caFile)) throw new BerthError('usage', `The CA file ${caFile} for ${name} does not exist.`);
+  let text: string;
+  try {
+    text = readFileSync(caFile, 'utf8');
+  } catch (error) {
+    throw new BerthError('usage', `Cannot read the CA file ${caFile} for ${name}: ${errorMessage(error)}.`);
+  }
+  if (!text.includes('-----BEGIN CERTIFICATE-----')) throw new BerthError('usage', `The CA file ${caFile} for ${name} holds no PEM certificate ("-----BEGIN CERTIFICATE-----").`);
+  return caFile;
+}
+
+function checkKeepAliveHours(hours: number | undefined, name: string): void {
+  if (hours !== undefined && !(hours >= 0)) throw new BerthError('usage', `--keep-alive-hours for ${name} must be 0 (off) or a positive number.`);
+}
+
+function checkWarnDays(days: number | undefined, name: string): void {
+  if (days !== undefined && !(days >= 0)) throw new BerthError('usage', `--warn-days for ${name} must be 0 or a positive number.`);
+}
+
+/** Scopes for Berth's own client, normalised; Harbor needs the ID token, so `openid` is required. */
+function checkedScopes(input: string, name: string): string {
+  const scopes = input.trim().split(/\s+/).filter(Boolean);
+  if (!scopes.includes('openid')) throw new BerthError('usage', `The scopes of ${name} must include "openid" (Harbor needs the ID token).`);
+  return scopes.join(' ');
 }
 
 function optionalDate(value: string | undefined): number | undefined {
@@ -226,6 +257,7 @@ export function createApi(deps: ApiDependencies) {
           signedInAt: new Date(current.signedInAt),
           ...(current.sessionExpiresAt ? { sessionExpiresAt: new Date(current.sessionExpiresAt) } : {}),
           renewedAt: new Date(current.lastKeptAliveAt ?? current.signedInAt),
+          ...(current.berthSession ? { berthSession: current.berthSession } : {}),
         };
         const outcome = await method.keepAlive(registry, session, methodDependencies(registry));
         // A state is a promise: `valid` only once every target holds the secret Harbor just accepted.
@@ -298,10 +330,9 @@ export function createApi(deps: ApiDependencies) {
       }
       const idleDays = input.idleDays ?? defaultIdleDays;
       if (!(idleDays > 0)) throw new BerthError('usage', `--idle-days for ${input.name} must be a positive number of days.`);
-      if (input.keepAliveHours !== undefined && !(input.keepAliveHours >= 0)) throw new BerthError('usage', `--keep-alive-hours for ${input.name} must be 0 (off) or a positive number.`);
-      if (input.warnDays !== undefined && !(input.warnDays >= 0)) throw new BerthError('usage', `--warn-days for ${input.name} must be 0 or a positive number.`);
-      const caFile = input.caFile ? resolve(input.caFile) : undefined;
-      if (caFile && !existsSync(caFile)) throw new BerthError('usage', `The CA file ${caFile} for ${input.name} does not exist.`);
+      checkKeepAliveHours(input.keepAliveHours, input.name);
+      checkWarnDays(input.warnDays, input.name);
+      const caFile = input.caFile ? checkedCaFile(input.caFile, input.name) : undefined;
       const method = input.method ?? (input.clientId ? 'oidc' : 'web');
       if (input.loopbackPort !== undefined && !(Number.isInteger(input.loopbackPort) && input.loopbackPort >= 1 && input.loopbackPort <= 65535)) {
         throw new BerthError('usage', `--loopback-port for ${input.name} must be a port number (1 to 65535).`);
@@ -335,14 +366,13 @@ export function createApi(deps: ApiDependencies) {
           throw new BerthError('usage', `Berth could not find the identity provider's issuer from the login redirect of Harbor at ${url.host}: give it with --issuer (or in the profile).`);
         }
         asUsage(() => requireSecureUrl(issuer, `The issuer of ${input.name}`));
-        const scopes = (input.scopes ?? defaultScopes).trim().split(/\s+/);
-        if (!scopes.includes('openid')) throw new BerthError('usage', `The scopes of ${input.name} must include "openid" (Harbor needs the ID token).`);
+        const scopes = checkedScopes(input.scopes ?? defaultScopes, input.name);
         registry = {
           ...common,
           method,
           issuer: issuer.replace(/\/$/, ''),
           clientId: input.clientId,
-          scopes: scopes.join(' '),
+          scopes,
           authParams: input.authParams ?? {},
           ...(input.loopbackPort !== undefined ? { loopbackPort: input.loopbackPort } : {}),
           ...(input.maxSessionDays !== undefined ? { maxSessionDays: input.maxSessionDays } : {}),
@@ -370,6 +400,65 @@ export function createApi(deps: ApiDependencies) {
         note(registry.name, 'problem', warning);
       }
       return { view: view(registry), warnings: findings.warnings };
+    },
+
+    /**
+     * Changes a registry without removing it (validated as `add` validates), under its lock and the settings file's, and
+     * says for each change when it takes effect.
+     */
+    async updateRegistry(name: string, change: RegistryChange): Promise<UpdatedRegistry> {
+      const registry = deps.settings.get(name);
+      const given = Object.entries(change).filter(([, value]) => value !== undefined).map(([field]) => field);
+      if (given.length === 0) throw new BerthError('usage', `Nothing to change for ${name}: give --ca-file, --keep-alive-hours, --warn-days, --scope or --username.`);
+      checkKeepAliveHours(change.keepAliveHours, name);
+      checkWarnDays(change.warnDays, name);
+      const method = signInMethodOf(registry);
+      if (change.keepAliveHours !== undefined && registry.kind !== 'harbor') throw new BerthError('usage', `${name} holds a token that nothing keeps alive, so it has no keep-alive interval.`);
+      if (change.scopes !== undefined && method !== 'oidc') throw new BerthError('usage', `--scope is for registries that sign in with Berth's own client; ${name} signs in ${method === 'web' ? "through Harbor's web login" : 'with a token'}, which asks for no scopes.`);
+      if (change.username !== undefined && method === 'oidc') throw new BerthError('usage', `${name} signs in with Berth's own client, where the identity provider says who you are: it takes no --username.`);
+      const usernameProblem = change.username === undefined ? null : dockerUsernameProblem(change.username);
+      if (usernameProblem) throw new BerthError('usage', `The user name ${JSON.stringify(printable(change.username as string))} for ${name} ${usernameProblem}.`);
+      const caFile = change.caFile ? checkedCaFile(change.caFile, name) : change.caFile;
+      const scopes = change.scopes === undefined ? undefined : checkedScopes(change.scopes, name);
+      const host = registryHost(registry);
+      const changes: string[] = [];
+      let updated = registry;
+      await deps.locks.withLock(name, async () => {
+        updated = deps.settings.update(name, (current) => {
+          const next: Record<string, unknown> = { ...current };
+          if (caFile !== undefined) next.caFile = caFile ?? undefined;
+          if (change.keepAliveHours !== undefined) next.keepAliveHours = change.keepAliveHours;
+          if (change.warnDays !== undefined) next.warnDays = change.warnDays;
+          if (scopes !== undefined) next.scopes = scopes;
+          if (change.username !== undefined) next.username = change.username;
+          return JSON.parse(JSON.stringify(next)) as RegistrySettings;
+        });
+        const current = deps.status.get(name);
+        if (change.keepAliveHours !== undefined && current.signedInAt) {
+          // The next pass follows the new interval from the last one, so `status` and a running keep-alive agree at once.
+          const interval = keepAliveIntervalMs(updated, deps.settings.preferences());
+          const last = Date.parse(current.lastKeptAliveAt ?? current.signedInAt);
+          const next = interval === null ? undefined : new Date(Math.max(now().getTime(), last + interval)).toISOString();
+          record(updated, { ...current, nextKeepAliveAt: next });
+        }
+      });
+      const status = deps.status.get(name);
+      if (caFile === null) changes.push(`Berth trusts only this machine's CAs for ${host} and its identity provider again, from the next request.`);
+      else if (caFile !== undefined) changes.push(`Berth trusts ${caFile} for ${host} and its identity provider from the next request.`);
+      if (change.keepAliveHours === 0) changes.push(`Keep-alive is off for ${name}: nothing renews Harbor's session, which ends once it has been idle for ${(registry as HarborRegistrySettings).idleDays} days.`);
+      else if (change.keepAliveHours !== undefined) changes.push(`${name} is kept alive every ${change.keepAliveHours} hours from now on${status.signedInAt ? ', counted from its last pass' : ', from its first sign-in'}.`);
+      if (change.warnDays !== undefined) changes.push(`${name} shows as expiring ${change.warnDays} days before an expiry, from now on.`);
+      if (scopes !== undefined) changes.push(`Berth's own client asks for "${scopes}" at the next sign-in (\`berth login ${name}\`)${status.signedInAt ? '; the current session keeps the scopes it was granted' : ''}.`);
+      if (change.username !== undefined) {
+        changes.push(
+          status.signedInAt && status.username !== change.username
+            ? `${name} signs in as ${change.username} at the next sign-in (\`berth login ${name}\`); until then it stays signed in as ${status.username ?? 'before'}.`
+            : `${name} signs in as ${change.username}${status.signedInAt ? '' : ` at the next sign-in (\`berth login ${name}\`)`}.`,
+        );
+      }
+      deps.log.info('registry changed', { registry: name, fields: given.join(', ') });
+      note(name, 'action', changes.join(' '));
+      return { view: view(updated), changes };
     },
 
     /** What a Harbor URL says before sign-in (auth mode, provider, token service), and a free name for it. */
@@ -458,6 +547,11 @@ export function createApi(deps: ApiDependencies) {
       return deps.settings.registries().flatMap((registry) => [new URL(registry.url).origin, ...(registry.kind === 'harbor' && registry.issuer ? [new URL(registry.issuer).origin] : [])]);
     },
 
+    /** The user name chosen for the next sign-in with `berth set --username`, if any. */
+    chosenUsername(name: string): string | null {
+      return deps.settings.get(name).username ?? null;
+    },
+
     listRegistries(): RegistryView[] {
       return views(deps.settings.registries());
     },
@@ -483,6 +577,7 @@ export function createApi(deps: ApiDependencies) {
             timeoutMs: options.timeoutMs ?? defaultSignInTimeoutMs,
             ...(options.onCallback ? { onCallback: options.onCallback } : {}),
             ...(options.pasted ? { pasted: options.pasted } : {}),
+            ...(options.device ? { device: options.device } : {}),
             signal: controller.signal,
             complete: (signedIn) => deps.locks.withLock(name, () => completeSignIn(registry, signedIn, started)),
           },
@@ -573,6 +668,14 @@ export function createApi(deps: ApiDependencies) {
         }
       } else {
         credential = await dockerCredentialFor(reference.registry, deps.docker.env);
+      }
+      const apiHost = new URL(`http://${reference.registry}`).hostname;
+      if (options.insecure && credential && !isLoopbackHost(apiHost)) {
+        // design.md: credentials never travel over plain http, except to this machine.
+        throw new BerthError(
+          'usage',
+          `--insecure means plain http, which Berth allows only for registries on this machine (localhost, 127.0.0.0/8, ::1): it would send the credentials of ${credential.username} for ${reference.registry} unencrypted. Use https, with \`berth set <name> --ca-file <pem>\` for a private CA.`,
+        );
       }
       const result = await checkPull(reference, {
         fetch: nodeRequest({ caFile: managed?.caFile }),
@@ -709,6 +812,7 @@ async function setTarget(name: string, target: CredentialTarget): Promise<Regist
       ...(accepted && registry.kind === 'harbor' ? { lastKeptAliveAt: at.toISOString(), idleDeadline: idleDeadlineFrom(registry, at).toISOString() } : {}),
       ...(signedIn.sessionExpiresAt ? { sessionExpiresAt: signedIn.sessionExpiresAt.toISOString() } : {}),
       ...(signedIn.sessionFixed ? { sessionFixed: true } : {}),
+      ...(signedIn.berthSession ? { berthSession: signedIn.berthSession } : {}),
       ...(signedIn.notices.length > 0 ? { notice: signedIn.notices.join(' ') } : {}),
       ...(accepted
         ? {}

@@ -82,6 +82,7 @@ function registryProblems(problems: Problems, at: string, registry: unknown): vo
       keepAliveHours: zeroOrMore,
       warnDays: zeroOrMore,
       target,
+      username: nonEmpty,
     },
     requiredFields(registry),
   );
@@ -142,6 +143,7 @@ export function statusProblems(data: Record<string, unknown>): Problems {
         sessionExpiresAt: date,
         sessionFixed: [(value) => typeof value === 'boolean', 'true or false'],
         secretAccepted: [(value) => typeof value === 'boolean', 'true or false'],
+        berthSession: [(value) => value === 'none' || value === 'browser', '"none" or "browser"'],
         notice: string,
         lastError: string,
         actionUrl: string,
