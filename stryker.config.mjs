@@ -11,7 +11,7 @@ const parts = {
   },
   // The schedule of passes, and the pass of Berth's OIDC method (keepRotatedToken, currentRefreshToken, refreshBerthSession, keepAlive).
   'keep-alive': {
-    mutate: ['main/keepalive/scheduler.ts', 'main/providers/harbor-oidc.ts:162-238'],
+    mutate: ['main/keepalive/scheduler.ts', 'main/providers/harbor-oidc.ts:204-284'],
     tests: ['unit/keepalive-scheduler', 'unit/rotated-token', 'e2e/keepalive-faults'],
   },
   // Harbor's token service as keep-alive and sign-in use it: accepted, rejected, or not an answer (5xx, network).
@@ -37,7 +37,8 @@ export default {
   // Message wording is asserted where it matters, by pattern; mutating every string would add a third more mutants.
   mutator: { excludedMutations: ['StringLiteral'] },
   // All mutants go into one build; the mutated files skip type checks so that a mutant which breaks a type still compiles.
-  buildCommand: 'npx tsc -p tsconfig.json',
+  // The CLI bundles too: the berth and helper processes a test starts run dist/cli, not dist/main.
+  buildCommand: 'npx tsc -p tsconfig.json && npm run build:cli',
   disableTypeChecks: 'main/**/*.ts',
   tap: {
     testFiles: part.tests.map((test) => `dist/test/${test}.test.js`),

@@ -1,2 +1,2 @@
 #!/usr/bin/env node
-import '../dist/main/cli/berth-main.js';
+import '../dist/cli/berth.js';

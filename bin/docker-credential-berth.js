@@ -1,2 +1,2 @@
 #!/usr/bin/env node
-import '../dist/main/cli/credential-helper-main.js';
+import '../dist/cli/docker-credential-berth.js';

@@ -131,7 +131,7 @@ export function bridgeHandlers(api: BerthApi, platform: BridgePlatform): BridgeH
     },
     updateRegistry: async (payload) => {
       const { name, ...change } = checked<RegistryChange & { name: string }>(payload, registryChangeProblems, 'a registry change');
-      return api.updateRegistry(name, change);
+      return (await api.updateRegistry(name, change)).view;
     },
     signIn: (payload) => {
       const name = registryName(payload);

@@ -132,11 +132,28 @@ export interface TokenAdvice {
   suggestedNote: string | null;
 }
 
-/** A change to a registry's settings that the person makes after adding it. */
+/** What `berth set` (and the window's registry settings) may change without removing the registry; absent fields stay. */
 export interface RegistryChange {
-  /** When the token expires (ISO date or date-time); `null`: not known. */
+  /** A CA (PEM) to trust for this registry and its identity provider; `null` trusts only the system's again. */
+  caFile?: string | null;
+  /** Hours between keep-alive passes; 0 turns keep-alive off. */
+  keepAliveHours?: number;
+  /** Days before an expiry at which the registry shows as `expiring`. */
+  warnDays?: number;
+  /** Method `oidc`: the scopes Berth's own client asks for at the next sign-in. */
+  scopes?: string;
+  /** Harbor's web login and tokens: the user name to sign in as next. */
+  username?: string;
+  /** A token registry: when the token expires (ISO date or date-time); `null`: not known. */
   expiresAt?: string | null;
+  /** A token registry: the token's description at the registry. */
   note?: string;
+}
+
+/** A registry after a change, and each change in a sentence that says when it takes effect. */
+export interface UpdatedRegistry {
+  view: RegistryView;
+  changes: string[];
 }
 
 /** A registry just added, and what the person should know about its Harbor (e.g. a session that dies with the browser's). */

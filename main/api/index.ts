@@ -7,6 +7,7 @@ import { KeepAliveScheduler, type SchedulerDependencies } from '../keepalive/sch
 import type { RegistryLocks } from '../keepalive/registry-lock.js';
 import { printable } from '../log/printable.js';
 import type { Logger } from '../log/logger.js';
+import { isLoopbackHost } from '../net/http.js';
 import { nodeRequest } from '../net/node-request.js';
 import type { ChallengeCache } from '../registry/challenge-cache.js';
 import { checkPull, type CheckResult } from '../registry/pull-check.js';
@@ -15,7 +16,7 @@ import { keychainTokenCache, type RegistryTokenCache } from '../registry/token-c
 import type { BrowserOpener } from '../oidc/provider.js';
 import { harborWebLoginUrl } from '../harbor/client.js';
 import type { HarborWebWindows } from '../harbor/web-windows.js';
-import { abilities, methodFor, methodForInput, type MethodDependencies, type SessionOutcome, type SignedIn } from '../providers/method.js';
+import { abilities, methodFor, methodForInput, type DeviceSignInChoice, type MethodDependencies, type SessionOutcome, type SignedIn } from '../providers/method.js';
 import type { ChosenSecretStore } from '../secrets/chosen-store.js';
 import { credentialSecretKind, secretKinds, type SecretStore } from '../secrets/keychain.js';
 import {
@@ -32,14 +33,14 @@ import type { SettingsStore, StatusStore } from '../settings/stores.js';
 import { memoryActivityLog, type ActivityLog } from '../settings/activity-log.js';
 import { preferencesChangeProblems } from '../settings/schema.js';
 import { probeHarbor } from '../harbor/probe.js';
-import { registryOrigin } from '../providers/registry-address.js';
+import { checkedCaFile, checkedScopes, checkKeepAliveHours, checkWarnDays, registryOrigin } from '../providers/registry-address.js';
 import { jwtExpiry, givenExpiry } from '../providers/token.js';
 import { oneTokenPerMachine, suggestedNote, tokenPointer } from '../providers/token-pointers.js';
-import type { ActivityEntry, AddedRegistry, AddRegistryInput, DockerLogin, HarborProbe, PastedSecret, RegistryChange, RegistryView, SignOutResult, StatusEvents, TokenAdvice } from './contract.js';
+import type { ActivityEntry, AddedRegistry, AddRegistryInput, DockerLogin, HarborProbe, PastedSecret, RegistryChange, RegistryView, SignOutResult, StatusEvents, TokenAdvice, UpdatedRegistry } from './contract.js';
 import { TypedEvents } from './events.js';
 import { idleDeadlineFrom, keepAliveIntervalMs, registryView, renewalDue, stateWords } from './registry-view.js';
 
-export type { ActivityEntry, AddedRegistry, AddHarborInput, AddRegistryInput, AddStackitInput, AddTokenInput, DockerLogin, HarborProbe, PastedSecret, RegistryChange, RegistryView, SignOutResult, StatusEvents, TokenAdvice } from './contract.js';
+export type { ActivityEntry, AddedRegistry, AddHarborInput, AddRegistryInput, AddStackitInput, AddTokenInput, DockerLogin, HarborProbe, PastedSecret, RegistryChange, RegistryView, SignOutResult, StatusEvents, TokenAdvice, UpdatedRegistry } from './contract.js';
 export type { CheckResult } from '../registry/pull-check.js';
 
 export interface CheckOptions {
@@ -72,6 +73,8 @@ export interface SignInOptions {
   onCallback?: () => void;
   /** A CLI secret the person copied from Harbor (method `web`): checked, then used instead of a sign-in window. */
   pasted?: PastedSecret;
+  /** Method `oidc`: the device sign-in, asked for or as the way where no browser can open. */
+  device?: DeviceSignInChoice;
 }
 
 const defaultSignInTimeoutMs = 5 * 60 * 1000;
@@ -212,6 +215,7 @@ export function createApi(deps: ApiDependencies) {
           signedInAt: new Date(current.signedInAt),
           ...(current.sessionExpiresAt ? { sessionExpiresAt: new Date(current.sessionExpiresAt) } : {}),
           renewedAt: new Date(current.lastKeptAliveAt ?? current.signedInAt),
+          ...(current.berthSession ? { berthSession: current.berthSession } : {}),
         };
         const outcome = await method.keepAlive(registry, session, methodDependencies(registry));
         // A state is a promise: `valid` only once every target holds the secret Harbor just accepted.
@@ -309,6 +313,82 @@ export function createApi(deps: ApiDependencies) {
       return { view: view(registry), warnings };
     },
 
+    /**
+     * Changes a registry without removing it (validated as `add` validates), under its lock and the settings file's, and
+     * says for each change when it takes effect.
+     */
+    async updateRegistry(name: string, change: RegistryChange): Promise<UpdatedRegistry> {
+      const registry = deps.settings.get(name);
+      const given = Object.entries(change).filter(([, value]) => value !== undefined).map(([field]) => field);
+      if (given.length === 0) throw new BerthError('usage', `Nothing to change for ${name}: give --ca-file, --keep-alive-hours, --warn-days, --scope, --username, --expires or --note.`);
+      if ((change.expiresAt !== undefined || change.note !== undefined) && registry.kind !== 'token') {
+        throw new BerthError('usage', `${name} is not a token registry: Berth knows when its credential ends by itself, and it has no note.`, { registry: name });
+      }
+      const expiresAt = change.expiresAt === undefined || change.expiresAt === null ? change.expiresAt : givenExpiry(change.expiresAt, name);
+      checkKeepAliveHours(change.keepAliveHours, name);
+      checkWarnDays(change.warnDays, name);
+      const method = signInMethodOf(registry);
+      if (change.scopes !== undefined && method !== 'oidc') throw new BerthError('usage', `--scope is for registries that sign in with Berth's own client; ${name} signs in ${method === 'web' ? "through Harbor's web login" : 'with a token'}, which asks for no scopes.`);
+      if (change.username !== undefined && method === 'oidc') throw new BerthError('usage', `${name} signs in with Berth's own client, where the identity provider says who you are: it takes no --username.`);
+      const usernameProblem = change.username === undefined ? null : dockerUsernameProblem(change.username);
+      if (usernameProblem) throw new BerthError('usage', `The user name ${JSON.stringify(printable(change.username as string))} for ${name} ${usernameProblem}.`);
+      const caFile = change.caFile ? checkedCaFile(change.caFile, name) : change.caFile;
+      const scopes = change.scopes === undefined ? undefined : checkedScopes(change.scopes, name);
+      const host = registryHost(registry);
+      const changes: string[] = [];
+      let updated = registry;
+      await deps.locks.withLock(name, async () => {
+        updated = deps.settings.update(name, (current) => {
+          const next: Record<string, unknown> = { ...current };
+          if (caFile !== undefined) next.caFile = caFile ?? undefined;
+          if (change.keepAliveHours !== undefined) next.keepAliveHours = change.keepAliveHours;
+          if (change.warnDays !== undefined) next.warnDays = change.warnDays;
+          if (scopes !== undefined) next.scopes = scopes;
+          if (change.username !== undefined) next.username = change.username;
+          if (change.note !== undefined) next.note = change.note.trim() || undefined;
+          return JSON.parse(JSON.stringify(next)) as RegistrySettings;
+        });
+        if (expiresAt !== undefined) {
+          const { expiresAt: _end, expirySource: _source, ...known } = deps.status.get(name);
+          record(updated, { ...known, ...(expiresAt ? { expiresAt: expiresAt.toISOString(), expirySource: 'given' as const } : {}) });
+        }
+        const current = deps.status.get(name);
+        if (change.keepAliveHours !== undefined && current.signedInAt) {
+          // The next pass follows the new interval from the last one, so `status` and a running keep-alive agree at once.
+          const interval = keepAliveIntervalMs(updated, deps.settings.preferences());
+          const last = Date.parse(current.lastKeptAliveAt ?? current.signedInAt);
+          const next = interval === null ? undefined : new Date(Math.max(now().getTime(), last + interval)).toISOString();
+          record(updated, { ...current, nextKeepAliveAt: next });
+        }
+      });
+      const status = deps.status.get(name);
+      if (caFile === null) changes.push(`Berth trusts only this machine's CAs for ${host} and its identity provider again, from the next request.`);
+      else if (caFile !== undefined) changes.push(`Berth trusts ${caFile} for ${host} and its identity provider from the next request.`);
+      if (change.keepAliveHours === 0) {
+        changes.push(
+          registry.kind === 'harbor'
+            ? `Keep-alive is off for ${name}: nothing renews Harbor's session, which ends once it has been idle for ${registry.idleDays} days.`
+            : `Daily checks are off for ${name}: Berth no longer notices when the registry stops accepting its ${registry.kind === 'stackit' ? 'key' : 'token'}.`,
+        );
+      }
+      else if (change.keepAliveHours !== undefined) changes.push(`${name} is kept alive every ${change.keepAliveHours} hours from now on${status.signedInAt ? ', counted from its last pass' : ', from its first sign-in'}.`);
+      if (change.warnDays !== undefined) changes.push(`${name} shows as expiring ${change.warnDays} days before an expiry, from now on.`);
+      if (scopes !== undefined) changes.push(`Berth's own client asks for "${scopes}" at the next sign-in (\`berth login ${name}\`)${status.signedInAt ? '; the current session keeps the scopes it was granted' : ''}.`);
+      if (change.username !== undefined) {
+        changes.push(
+          status.signedInAt && status.username !== change.username
+            ? `${name} signs in as ${change.username} at the next sign-in (\`berth login ${name}\`); until then it stays signed in as ${status.username ?? 'before'}.`
+            : `${name} signs in as ${change.username}${status.signedInAt ? '' : ` at the next sign-in (\`berth login ${name}\`)`}.`,
+        );
+      }
+      if (expiresAt === null) changes.push(`Berth no longer assumes an end for the token of ${name}; it still checks the token daily.`);
+      else if (expiresAt !== undefined) changes.push(`The token of ${name} expires ${expiresAt.toISOString()}, as you said; Berth warns ${updated.warnDays ?? deps.settings.preferences().warnDays} days before.`);
+      if (change.note !== undefined) changes.push(`The note of ${name} is now "${change.note.trim()}".`);
+      deps.log.info('registry changed', { registry: name, fields: given.join(', ') });
+      note(name, 'action', changes.join(' '));
+      return { view: view(updated), changes };
+    },
+
     /** What a Harbor URL says before sign-in (auth mode, provider, token service), and a free name for it. */
     async probeHarbor(input: string): Promise<HarborProbe> {
       const url = registryOrigin(input, 'this Harbor');
@@ -400,6 +480,11 @@ export function createApi(deps: ApiDependencies) {
       });
     },
 
+    /** The user name chosen for the next sign-in with `berth set --username`, if any. */
+    chosenUsername(name: string): string | null {
+      return deps.settings.get(name).username ?? null;
+    },
+
     listRegistries(): RegistryView[] {
       return views(deps.settings.registries());
     },
@@ -425,6 +510,7 @@ export function createApi(deps: ApiDependencies) {
             timeoutMs: options.timeoutMs ?? defaultSignInTimeoutMs,
             ...(options.onCallback ? { onCallback: options.onCallback } : {}),
             ...(options.pasted ? { pasted: options.pasted } : {}),
+            ...(options.device ? { device: options.device } : {}),
             signal: controller.signal,
             complete: (signedIn) => deps.locks.withLock(name, () => completeSignIn(registry, signedIn, started)),
           },
@@ -462,27 +548,6 @@ export function createApi(deps: ApiDependencies) {
       });
       note(name, 'action', registry.kind === 'stackit' ? 'New service-account key in place.' : 'New token in place everywhere docker reads it.');
       return replaced;
-    },
-
-    /** Changes what the person can change after adding a registry: a token's end (a date, or unknown) and its note. */
-    async updateRegistry(name: string, change: RegistryChange): Promise<RegistryView> {
-      const registry = deps.settings.get(name);
-      if (registry.kind !== 'token' && (change.expiresAt !== undefined || change.note !== undefined)) {
-        throw new BerthError('usage', `${name} is not a token registry: Berth knows when its credential ends by itself.`, { registry: name });
-      }
-      if (change.note !== undefined && registry.kind === 'token') {
-        const { note: _old, ...rest } = registry;
-        deps.settings.replace({ ...rest, ...(change.note.trim() ? { note: change.note.trim() } : {}) });
-      }
-      if (change.expiresAt !== undefined) {
-        const at = change.expiresAt === null ? null : givenExpiry(change.expiresAt, name);
-        await deps.locks.withLock(name, async () => {
-          const { expiresAt: _end, expirySource: _source, ...current } = deps.status.get(name);
-          record(deps.settings.get(name), { ...current, ...(at ? { expiresAt: at.toISOString(), expirySource: 'given' as const } : {}) });
-        });
-        note(name, 'action', at ? `The token expires ${at.toISOString()}, as you said.` : 'The token\'s end is not known.');
-      }
-      return view(deps.settings.get(name));
     },
 
     /** Before adding a token registry: a free name, where its tokens are made, and the note to give this machine's token. */
@@ -573,6 +638,14 @@ export function createApi(deps: ApiDependencies) {
         }
       } else {
         credential = await dockerCredentialFor(reference.registry, deps.docker.env);
+      }
+      const apiHost = new URL(`http://${reference.registry}`).hostname;
+      if (options.insecure && credential && !isLoopbackHost(apiHost)) {
+        // design.md: credentials never travel over plain http, except to this machine.
+        throw new BerthError(
+          'usage',
+          `--insecure means plain http, which Berth allows only for registries on this machine (localhost, 127.0.0.0/8, ::1): it would send the credentials of ${credential.username} for ${reference.registry} unencrypted. Use https, with \`berth set <name> --ca-file <pem>\` for a private CA.`,
+        );
       }
       const result = await checkPull(reference, {
         fetch: nodeRequest({ caFile: managed?.caFile }),
@@ -726,6 +799,7 @@ async function setTarget(name: string, target: CredentialTarget): Promise<Regist
       ...(signedIn.expirySource ? { expirySource: signedIn.expirySource } : {}),
       ...(signedIn.accessTokenExpiresAt ? { accessTokenExpiresAt: signedIn.accessTokenExpiresAt.toISOString() } : {}),
       ...(signedIn.sessionFixed ? { sessionFixed: true } : {}),
+      ...(signedIn.berthSession ? { berthSession: signedIn.berthSession } : {}),
       ...(signedIn.notices.length > 0 ? { notice: signedIn.notices.join(' ') } : {}),
       ...(accepted
         ? {}

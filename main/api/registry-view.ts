@@ -42,9 +42,11 @@ export function nearestExpiry(dates: { idleDeadline?: string | null; sessionExpi
   return times.length > 0 ? Math.min(...times) : undefined;
 }
 
-/** `valid` and `offline` turn `expiring` when an expiry is closer than the registry's warning threshold. */
+/** `valid` and `offline` turn `expiring` when an expiry is closer than the registry's warning threshold; `valid` also when Berth has no offline session. */
 function shownState(registry: RegistrySettings, record: RegistryStatusRecord, preferences: Preferences, now: number): RegistryState {
   if (record.state !== 'valid' && record.state !== 'offline') return record.state;
+  // No offline session of Berth's own: it will need a new sign-in, whether or not the provider said when.
+  if (record.state === 'valid' && record.berthSession !== undefined) return 'expiring';
   const expiry = nearestExpiry(record);
   const warnMs = (registry.warnDays ?? preferences.warnDays) * dayMs;
   return expiry !== undefined && expiry - now < warnMs ? 'expiring' : record.state;
@@ -66,7 +68,8 @@ export function registryView(registry: RegistrySettings, record: RegistryStatusR
     method,
     can: abilities[method],
     target: registry.target ?? 'config',
-    username: record.username ?? null,
+    // Who is signed in; while signed out, whom the person chose to sign in as (`berth set --username`).
+    username: record.username ?? (record.signedInAt ? undefined : registry.username) ?? null,
     state: shownState(registry, record, preferences, now),
     idleDeadline: record.idleDeadline ?? null,
     lastKeptAliveAt: record.lastKeptAliveAt ?? null,

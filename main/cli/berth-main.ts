@@ -1,11 +1,11 @@
-import { createInterface } from 'node:readline/promises';
-import { Writable } from 'node:stream';
 import { runCli } from './berth.js';
 import { endProcess } from './end-process.js';
 import { terminalText } from '../log/printable.js';
 
 /** One line from the terminal; with `hidden`, what is typed is not echoed (a CLI secret). Ctrl-C ends Berth. */
 async function prompt(question: string, options: { hidden?: boolean } = {}): Promise<string> {
+  // Loaded only when a question is asked: most commands never ask one.
+  const [{ createInterface }, { Writable }] = await Promise.all([import('node:readline/promises'), import('node:stream')]);
   let muted = false;
   const output = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -55,6 +55,9 @@ const code = await runCli(process.argv.slice(2), {
   ...(interactive ? { confirm, prompt } : {}),
   readStdin,
   untilInterrupted,
+  ...(process.stdout.isTTY ? { columns: process.stdout.columns } : {}),
+  // Only a terminal wide enough shows a QR code (a device sign-in's page, for a phone).
+  ...(process.stderr.isTTY && (process.stderr.columns ?? 0) >= 60 ? { qrCode: async (url: string) => (await import('qr')).default(url, 'ascii') } : {}),
 });
 // Exit as soon as the output is out: idle keep-alive sockets would otherwise hold the process for a while.
 process.stdout.write('', () => process.stderr.write('', () => endProcess(code)));

@@ -1,15 +1,16 @@
 import { readFileSync, watch } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import type { AddHarborInput, BerthApi, RegistryView } from '../api/index.js';
+import type { AddHarborInput, BerthApi, RegistryChange, RegistryView } from '../api/index.js';
+import type { DeviceSignInChoice } from '../providers/method.js';
 import { BerthError, errorMessage } from '../errors.js';
-import { printable } from '../log/printable.js';
 import { redact } from '../log/redact.js';
 import type { PassReport } from '../keepalive/scheduler.js';
-import { checkExitCode } from '../registry/pull-check.js';
 import { defaultScopes, type SignInMethod } from '../settings/model.js';
 import { parseRegistryProfile, parseTokenProfile } from '../settings/profile.js';
 import { configDir, configDirProblem, secretsFile } from '../settings/paths.js';
-import { commandOpener, systemBrowserOpener } from './browser.js';
+import { commandOpener, systemBrowserOpener, whyNoBrowser } from './browser.js';
+import { listTable, statusTable } from './status-table.js';
+import { when } from './time-words.js';
 import { berthVersion } from './version.js';
 
 export const exitCodes = { ok: 0, failure: 1, usage: 64 } as const;
@@ -27,6 +28,14 @@ export interface CliIo {
   readStdin: () => Promise<string>;
   /** Resolves when the user interrupts (Ctrl-C) or the process is asked to stop. */
   untilInterrupted: () => Promise<void>;
+  /** The terminal's width when stdout is one; tables are cut to fit it. */
+  columns?: number;
+  /** The clock for relative times ("in 3 hours"); default the system's. */
+  now?: () => number;
+  /** How often `berth keepalive` says it is alive when nothing else was printed; default an hour. */
+  heartbeatMs?: number;
+  /** A QR code of a URL for the terminal, where the terminal can show one (the device sign-in's page). */
+  qrCode?: (url: string) => Promise<string>;
 }
 
 /** One command-line flag: how it parses, and the line `--help` shows for it. */
@@ -47,8 +56,12 @@ interface Command {
   run(args: { positionals: string[]; values: Record<string, string | boolean | string[] | undefined> }, io: CliIo): Promise<number>;
 }
 
-const jsonFlag: Flag = { description: 'print the result as JSON on stdout, for scripts' };
-const jsonListFlag: Flag = { description: 'print a JSON array (one object per registry) on stdout, for scripts' };
+/** `--json` of a command that prints one object: the help says which (README: "JSON output"). */
+function jsonObject(shape: string): Flag {
+  return { description: `print one JSON object on stdout, for scripts: ${shape}` };
+}
+const registryObject = jsonObject('the registry as one element of `berth status --json`');
+const jsonListFlag: Flag = { description: 'print a JSON array on stdout (one object per registry, [] when there are none), for scripts' };
 const helpFlag: Flag = { short: 'h', description: 'show this help' };
 
 function parserOptions(flags: Record<string, Flag>): NonNullable<ParseArgsConfig['options']> {
@@ -130,52 +143,28 @@ const methodWords: Record<SignInMethod, string> = {
   stackit: 'a STACKIT service account',
 };
 
-function describe(view: RegistryView, now = Date.now()): string {
-  // A user name kept before names were checked may hold a new line that would forge a line of this listing.
-  const lines = [`${view.name}  ${view.registry}  ${view.username === null ? '-' : printable(view.username, 255)}  ${view.state}`, `  signs in with ${methodWords[view.method]}`];
-  if (view.idleDeadline) {
-    const days = Math.floor((Date.parse(view.idleDeadline) - now) / 86_400_000);
-    lines.push(`  idle deadline ${view.idleDeadline} (${days >= 0 ? `${days} days left` : 'passed'})`);
-  }
-  if (view.lastKeptAliveAt) lines.push(`  last kept alive ${view.lastKeptAliveAt}`);
-  if (view.nextKeepAliveAt) lines.push(`  next keep-alive ${view.nextKeepAliveAt}`);
-  if (view.sessionExpiresAt) lines.push(`  Berth's session ends ${view.sessionExpiresAt}${view.sessionFixed ? ', keep-alive cannot extend it' : ''}`);
-  lines.push(...credentialLines(view, now));
-  if (view.notice) lines.push(`  note: ${view.notice}`);
-  if (view.lastError) lines.push(`  ${view.lastError}`);
-  if (view.actionUrl) lines.push(`  fix: ${view.actionUrl}`);
-  return lines.join('\n');
-}
-
-/** What `status` says of a token's or key's end, and of a STACKIT registry's short-lived tokens. */
-function credentialLines(view: RegistryView, now: number): string[] {
-  const lines: string[] = [];
-  if (view.kind === 'token') {
-    if (view.expiresAt) {
-      const days = Math.floor((Date.parse(view.expiresAt) - now) / 86_400_000);
-      lines.push(`  token expires ${view.expiresAt} (${days >= 0 ? `${days} days left` : 'passed'}${view.expirySource === 'given' ? ', as you said' : view.expirySource === 'jwt' ? ", from the token's exp" : ', as Harbor says'})`);
-    } else if (view.expirySource) lines.push('  token never expires, as Harbor says');
-    else lines.push(`  token expiry unknown: set it with \`berth set ${view.name} --expires <date>\` so Berth warns before`);
-    if (view.note) lines.push(`  token note: ${printable(view.note, 200)}`);
-  }
-  if (view.kind === 'stackit') {
-    if (view.expiresAt) lines.push(`  service-account key valid until ${view.expiresAt}`);
-    if (view.accessTokenExpiresAt) lines.push(`  current access token expires ${view.accessTokenExpiresAt}`);
-    if (view.target === 'config') {
-      lines.push(`  docker's copy of the access token lives only minutes and is renewed while Berth runs; \`berth target ${view.name} helper\` gives docker a fresh one at each pull`);
-    }
-  }
-  if (view.state === 'rejected' && view.pointer) lines.push(`  new ${view.kind === 'stackit' ? 'key' : 'token'}: ${view.pointer.where}`);
-  return lines;
-}
-
-function working(view: RegistryView): boolean {
+function working(view: Pick<RegistryView, 'state'>): boolean {
   return view.state === 'valid' || view.state === 'expiring';
 }
 
-function passLine(report: PassReport, view: RegistryView | undefined): string {
+function passLine(report: PassReport, view: RegistryView | undefined, at: number): string {
   const problem = view && !working(view) && view.lastError ? `  ${view.lastError}` : '';
-  return `${new Date(report.startedAt).toISOString()}  ${report.name}  ${report.state}  ${report.ms} ms  next ${new Date(report.nextAt).toISOString()}${problem}\n`;
+  return `${new Date(report.startedAt).toISOString()}  ${report.name}  ${report.state}  ${report.ms} ms  next ${when(new Date(report.nextAt).toISOString(), at)}${problem}\n`;
+}
+
+/** `berth keepalive` at start: each registry's state, its next pass and Harbor's idle deadline. */
+function startLine(view: RegistryView, at: number): string {
+  if (view.state === 'signed-out') return `${view.name}  signed-out  not kept alive until you sign in (\`berth login ${view.name}\`)`;
+  if (view.keepAliveHours === null) return `${view.name}  ${view.state}  keep-alive is off (\`berth set ${view.name} --keep-alive-hours 24\` turns it on)`;
+  const next = view.nextKeepAliveAt ? `next pass ${when(view.nextKeepAliveAt, at)}` : 'next pass not planned yet';
+  return `${view.name}  ${view.state}  ${next}${view.idleDeadline ? `  idle deadline ${when(view.idleDeadline, at)}` : ''}`;
+}
+
+/** The heartbeat: alive, how many registries, and which pass comes next. */
+function heartbeatLine(views: RegistryView[], at: number): string {
+  const planned = views.filter((view) => view.state !== 'signed-out' && view.nextKeepAliveAt).sort((a, b) => Date.parse(a.nextKeepAliveAt as string) - Date.parse(b.nextKeepAliveAt as string));
+  const next = planned[0];
+  return `${new Date(at).toISOString()}  still keeping ${planned.length} registr${planned.length === 1 ? 'y' : 'ies'} alive${next ? `; next pass: ${next.name} ${when(next.nextKeepAliveAt as string, at)}` : ''}`;
 }
 
 function passJson(report: PassReport, view: RegistryView | undefined) {
@@ -194,10 +183,15 @@ function printJson(io: CliIo, value: unknown): void {
   io.stdout(`${JSON.stringify(value, null, 2)}\n`);
 }
 
-function printViews(views: RegistryView[], json: boolean, io: CliIo): void {
+function now(io: CliIo): number {
+  return io.now?.() ?? Date.now();
+}
+
+/** Registries as a table (`short`: name, registry and state), or as a JSON array, which is `[]` when there are none. */
+function printViews(views: RegistryView[], json: boolean, io: CliIo, short = false): void {
   if (json) printJson(io, views.map(statusJson));
   else if (views.length === 0) io.stderr('No registries yet. Add one with `berth add harbor <name> --url <your Harbor>`.\n');
-  else io.stdout(`${views.map((view) => describe(view)).join('\n')}\n`);
+  else io.stdout(`${short ? listTable(views, io.columns) : statusTable(views, { now: now(io), ...(io.columns ? { width: io.columns } : {}) })}\n`);
 }
 
 const commands: Record<string, Command> = {
@@ -217,7 +211,7 @@ const commands: Record<string, Command> = {
       'idle-days': { value: '<days>', description: "the identity provider's offline-session idle window; default 30 (Keycloak's)" },
       'keep-alive-hours': { value: '<hours>', description: 'hours between keep-alive passes; 0 turns keep-alive off; default the preference (24)' },
       'warn-days': { value: '<days>', description: 'days before an expiry at which the registry shows as expiring; default the preference (3)' },
-      json: jsonFlag,
+      json: jsonObject('the registry as in `berth status --json`, plus "warnings"'),
     },
     examples: [
       'berth add harbor work --url harbor.example.org',
@@ -270,17 +264,59 @@ const commands: Record<string, Command> = {
       return exitCodes.ok;
     },
   },
+  set: {
+    summary: "change a registry without removing it: its CA file, keep-alive interval, warning days, scopes, user name, or a token's end and note",
+    usage: 'berth set <name> [--ca-file <pem>] [--keep-alive-hours <hours>] [--warn-days <days>] [--scope "<scopes>"] [--username <user>] [--expires <date> | --expires-in 30d | --expires unknown] [--note <text>] [--json]',
+    flags: {
+      'ca-file': { value: '<pem>', description: 'a CA certificate (PEM) to trust for this registry and its identity provider; "" trusts only the system\'s again' },
+      'keep-alive-hours': { value: '<hours>', description: 'hours between keep-alive passes, counted from the last pass; 0 turns keep-alive off' },
+      'warn-days': { value: '<days>', description: 'days before an expiry at which the registry shows as expiring' },
+      scope: { value: '"<scopes>"', description: "the scopes Berth's own client asks for at the next sign-in (registries added with --client-id)" },
+      username: { value: '<user>', description: "the Harbor user to sign in as next (Harbor's web login and tokens)" },
+      expires: { value: '<date>', description: 'a token registry: when the token expires, e.g. 2026-12-31; "unknown" forgets the date' },
+      'expires-in': { value: '<days>d', description: 'a token registry: when the token expires, counted from now, e.g. 30d' },
+      note: { value: '<text>', description: "a token registry: the token's description at the registry" },
+      json: jsonObject('the registry as in `berth status --json`, plus "changes"'),
+    },
+    examples: [
+      'berth set work --ca-file ./company-ca.pem',
+      'berth set work --keep-alive-hours 12 --warn-days 7',
+      'berth set lab --scope "openid profile offline_access"',
+      'berth set work --username alice',
+      'berth set harness --expires 2026-12-31',
+      'berth set ci --expires unknown',
+    ],
+    async run({ positionals, values }, io) {
+      const name = one(positionals, 'registry name');
+      const caFile = values['ca-file'] as string | undefined;
+      const change: RegistryChange = {
+        ...(caFile !== undefined ? { caFile: caFile === '' ? null : caFile } : {}),
+        ...(values['keep-alive-hours'] !== undefined ? { keepAliveHours: nonNegativeNumber(values['keep-alive-hours'] as string, '--keep-alive-hours') } : {}),
+        ...(values['warn-days'] !== undefined ? { warnDays: nonNegativeNumber(values['warn-days'] as string, '--warn-days') } : {}),
+        ...(values.scope !== undefined ? { scopes: values.scope as string } : {}),
+        ...(values.username !== undefined ? { username: values.username as string } : {}),
+        ...(values.expires === 'unknown' ? { expiresAt: null } : expiryFlag(values) !== undefined ? { expiresAt: expiryFlag(values) as string } : {}),
+        ...(typeof values.note === 'string' ? { note: values.note } : {}),
+      };
+      const { view, changes } = await (await io.createApi(io.env)).updateRegistry(name, change);
+      if (values.json) printJson(io, { ...statusJson(view), changes });
+      for (const line of changes) io.stderr(`${line}\n`);
+      if (change.keepAliveHours && view.nextKeepAliveAt) io.stderr(`Next keep-alive pass: ${when(view.nextKeepAliveAt, now(io))}.\n`);
+      return exitCodes.ok;
+    },
+  },
   login: {
     summary: 'sign in and write docker credentials',
-    usage: 'berth login <name> [--username <user>] [--secret-stdin] [--browser-command "<cmd>"] [--timeout <seconds>] [--json]',
+    usage: 'berth login <name> [--device] [--username <user>] [--secret-stdin] [--browser-command "<cmd>"] [--timeout <seconds>] [--json]',
     flags: {
+      device: { description: "sign in with a code on any device with a browser (OAuth device grant; Berth's own client): for SSH, WSL and servers; chosen by itself where no browser can open" },
       username: { value: '<user>', description: "your Harbor user name (Harbor's web login); asked for on a terminal when absent" },
       'secret-stdin': { description: "read the CLI secret from standard input instead of asking (Harbor's web login)" },
       'browser-command': { value: '"<cmd>"', description: 'the command that opens the sign-in page, instead of the system browser' },
       timeout: { value: '<seconds>', description: 'how long to wait for the browser sign-in; default 300' },
-      json: jsonFlag,
+      json: registryObject,
     },
-    examples: ['berth login work', 'printf %s "$CLI_SECRET" | berth login work --username alice --secret-stdin', 'berth login lab --browser-command "firefox --new-window"'],
+    examples: ['berth login work', 'berth login lab --device', 'printf %s "$CLI_SECRET" | berth login work --username alice --secret-stdin', 'berth login lab --browser-command "firefox --new-window"'],
     async run({ positionals, values }, io) {
       const name = one(positionals, 'registry name');
       const timeout = positiveNumber(values.timeout as string | undefined, '--timeout');
@@ -292,8 +328,12 @@ const commands: Record<string, Command> = {
       if (pasting && !current.can.pasteSecret) {
         throw usageError(`--username and --secret-stdin are for registries that sign in through Harbor's web login; ${name} signs in with ${methodWords[current.method]}.`);
       }
-      const pasted = current.can.pasteSecret ? await askForSecret(current, values, openBrowser, io) : undefined;
-      const view = await api.signIn(name, { openBrowser, ...(timeout ? { timeoutMs: timeout * 1000 } : {}), ...(pasted ? { pasted } : {}) });
+      if (values.device && current.method !== 'oidc') {
+        throw usageError(`--device is for registries that sign in with Berth's own client; ${name} signs in with ${methodWords[current.method]}, which needs no browser here (Berth asks for the CLI secret).`);
+      }
+      const pasted = current.can.pasteSecret ? await askForSecret(current, api.chosenUsername(name), values, openBrowser, io) : undefined;
+      const device = current.method === 'oidc' ? deviceChoice(name, values, io) : undefined;
+      const view = await api.signIn(name, { openBrowser, ...(timeout ? { timeoutMs: timeout * 1000 } : {}), ...(pasted ? { pasted } : {}), ...(device ? { device } : {}) });
       if (values.json) printJson(io, statusJson(view));
       if (!working(view)) {
         io.stderr(`berth login: ${view.lastError ?? `${view.name} is ${view.state}.`}\n`);
@@ -317,7 +357,16 @@ const commands: Record<string, Command> = {
       if (positionals.length > 1) throw usageError('Expected at most one registry name.');
       const api = await io.createApi(io.env);
       printViews(api.status(positionals[0]), values.json === true, io);
-      if (!values.json) io.stdout(`secrets: ${api.secretStore() === 'file' ? `in ${secretsFile(configDir(io.env))} (berth config secret-store file)` : 'in the OS keychain'}\n`);
+      if (!values.json) {
+        const { noSessionBus } = await import('../secrets/no-keyring.js');
+        const where =
+          api.secretStore() === 'file'
+            ? `in ${secretsFile(configDir(io.env))} (berth config secret-store file)`
+            : noSessionBus(io.env)
+              ? 'in the OS keychain, but none can answer here (no D-Bus session): `berth config secret-store file` keeps them in a file instead'
+              : 'in the OS keychain';
+        io.stdout(`\nsecrets: ${where}\n`);
+      }
       return exitCodes.ok;
     },
   },
@@ -329,7 +378,7 @@ const commands: Record<string, Command> = {
     async run({ positionals, values }, io) {
       if (positionals.length > 0) throw usageError('berth list takes no arguments.');
       const api = await io.createApi(io.env);
-      printViews(api.listRegistries(), values.json === true, io);
+      printViews(api.listRegistries(), values.json === true, io, true);
       return exitCodes.ok;
     },
   },
@@ -344,6 +393,7 @@ const commands: Record<string, Command> = {
       api.on('targets-repaired', ({ name, targets }) => io.stderr(`${name}: rewrote ${targets.join(', ')}, which held another secret than the one Harbor accepts.\n`));
       const views = positionals[0] === undefined ? await api.refreshAll() : [await api.refresh(positionals[0])];
       if (views.length === 0) {
+        if (values.json) printJson(io, []);
         io.stderr('No signed-in registries to refresh. Sign in with `berth login <name>`.\n');
         return exitCodes.ok;
       }
@@ -354,7 +404,7 @@ const commands: Record<string, Command> = {
   regenerate: {
     summary: 'replace the Harbor CLI secret with a new one and write it everywhere',
     usage: 'berth regenerate <name> [--yes] [--json]',
-    flags: { yes: { short: 'y', description: 'do not ask for confirmation (scripts); the old secret stops working at once' }, json: jsonFlag },
+    flags: { yes: { short: 'y', description: 'do not ask for confirmation (scripts); the old secret stops working at once' }, json: registryObject },
     examples: ['berth regenerate work', 'berth regenerate work --yes'],
     async run({ positionals, values }, io) {
       const name = one(positionals, 'registry name');
@@ -379,27 +429,54 @@ const commands: Record<string, Command> = {
     },
   },
   keepalive: {
-    summary: 'keep every signed-in registry alive in the foreground (servers, WSL, no tray)',
-    usage: 'berth keepalive [--json]   (one line per pass on stdout, a JSON object per line with --json; Ctrl-C stops)',
-    flags: { json: { description: 'print one JSON object per line (one per pass) instead of text' } },
-    examples: ['berth keepalive', 'berth keepalive --json >> ~/berth-passes.jsonl'],
+    summary: 'keep every signed-in registry alive in the foreground (servers, WSL, no tray), or run the passes due now with --once',
+    usage: 'berth keepalive [--once] [--json]   (a line per registry at start, one per pass on stdout, a heartbeat at most hourly; Ctrl-C stops)',
+    flags: {
+      once: { description: 'run the passes that are due now and exit: 0 when every one ended valid or expiring, 1 otherwise (cron, systemd timers)' },
+      json: { description: 'print a JSON object per line instead of text (NDJSON): {at, name, state, ms, nextAt, lastError}, one per pass' },
+    },
+    examples: ['berth keepalive', 'berth keepalive --once', 'berth keepalive --json >> ~/berth-passes.jsonl'],
     async run({ positionals, values }, io) {
       if (positionals.length > 0) throw usageError('berth keepalive takes no arguments.');
       const api = await io.createApi(io.env);
+      const passes: PassReport[] = [];
+      let lastLineAt = now(io);
       const scheduler = api.keepAliveScheduler({
         onPass: (report) => {
+          passes.push(report);
+          lastLineAt = now(io);
           const view = api.status().find((candidate) => candidate.name === report.name);
-          io.stdout(values.json ? `${JSON.stringify(passJson(report, view))}\n` : passLine(report, view));
+          io.stdout(values.json ? `${JSON.stringify(passJson(report, view))}\n` : passLine(report, view, now(io)));
         },
       });
+      const kept = () => api.status().filter((view) => view.state !== 'signed-out' && view.keepAliveHours !== null);
+      if (kept().length === 0) {
+        for (const view of api.status()) io.stderr(`${startLine(view, now(io))}\n`);
+        io.stderr('No registry is signed in, so there is nothing to keep alive: sign in with `berth login <name>`, then start berth keepalive again.\n');
+        return exitCodes.ok;
+      }
+      if (values.once) {
+        await scheduler.runDueNow();
+        for (const view of api.status()) io.stderr(`${startLine(view, now(io))}\n`);
+        if (passes.length === 0) io.stderr('Nothing was due.\n');
+        return passes.every(working) ? exitCodes.ok : exitCodes.failure;
+      }
       // Sign-ins, sign-outs and new registries from other Berth processes reach this one through the status files.
       const watcher = watch(configDir(io.env), (_event, file) => {
         if (file === 'status.json' || file === 'settings.json') scheduler.sync();
       });
       scheduler.start();
-      const tracked = scheduler.schedule().size;
-      io.stderr(`Keeping ${tracked} registr${tracked === 1 ? 'y' : 'ies'} alive; Ctrl-C stops.\n`);
+      for (const view of api.status()) io.stderr(`${startLine(view, now(io))}\n`);
+      io.stderr(`Keeping ${kept().length} registr${kept().length === 1 ? 'y' : 'ies'} alive; Ctrl-C stops.\n`);
+      const heartbeatMs = io.heartbeatMs ?? 60 * 60_000;
+      // A line at most every heartbeat when no pass spoke meanwhile, so a log shows the process is alive and what comes next.
+      const heartbeat = setInterval(() => {
+        if (now(io) - lastLineAt < heartbeatMs) return;
+        lastLineAt = now(io);
+        io.stderr(`${heartbeatLine(api.status(), now(io))}\n`);
+      }, heartbeatMs);
       await io.untilInterrupted();
+      clearInterval(heartbeat);
       watcher.close();
       await scheduler.stop();
       return exitCodes.ok;
@@ -408,11 +485,12 @@ const commands: Record<string, Command> = {
   check: {
     summary: 'will `docker pull <image>` work right now? (a registry alone: is the login good?)',
     usage: 'berth check <image | registry host | registry name> [--insecure] [--json]   (exit 0 will work, 1 no or rejected credentials, 2 denied or not found, 3 unreachable or TLS)',
-    flags: { insecure: { description: 'plain http, for local registries only (never for a registry on another machine you do not control)' }, json: jsonFlag },
+    flags: { insecure: { description: 'plain http, for local registries only: refused when credentials would go to another machine' }, json: jsonObject('{reference, registry, repository, verdict, message, digest, mediaType, username, credentialSource, actionUrl}') },
     examples: ['berth check harbor.example.org/team/app:1.4', 'berth check work', 'berth check localhost:5000/tools/ci:latest --insecure'],
     async run({ positionals, values }, io) {
       const input = one(positionals, 'image reference or registry');
-      const result = await (await io.createApi(io.env)).check(input, { insecure: values.insecure === true });
+      const [api, { checkExitCode }] = await Promise.all([io.createApi(io.env), import('../registry/pull-check.js')]);
+      const result = await api.check(input, { insecure: values.insecure === true });
       if (values.json) printJson(io, result);
       else (checkExitCode(result.verdict) === 0 ? io.stdout : io.stderr)(`${result.message}${result.actionUrl ? `\n  fix: ${result.actionUrl}` : ''}\n`);
       return checkExitCode(result.verdict);
@@ -421,13 +499,20 @@ const commands: Record<string, Command> = {
   target: {
     summary: 'choose how docker gets the credential: written into its config, or asked of Berth on each use',
     usage: 'berth target <name> config|helper [--json]   (helper: config.json gets credHelpers[host] = "berth" and no secret)',
-    flags: { json: jsonFlag },
+    flags: { json: registryObject },
     examples: ['berth target work helper', 'berth target work config'],
     async run({ positionals, values }, io) {
       const [name, target, ...rest] = positionals;
       if (!name || (target !== 'config' && target !== 'helper') || rest.length > 0) throw usageError('Expected a registry name and "config" or "helper".');
       const view = await (await io.createApi(io.env)).setTarget(name, target);
       if (values.json) printJson(io, statusJson(view));
+      if (view.state === 'signed-out') {
+        io.stderr(
+          `${name} is signed out, so nothing was written now: from the next sign-in (\`berth login ${name}\`) ` +
+            (target === 'helper' ? `docker asks docker-credential-berth for ${view.registry}, and config.json holds no secret for it.\n` : `Berth writes the credential for ${view.registry} into docker's config.\n`),
+        );
+        return exitCodes.ok;
+      }
       io.stderr(
         target === 'helper'
           ? `docker now asks docker-credential-berth for ${view.registry} on each use; config.json holds no secret for it. Keep docker-credential-berth on PATH.\n`
@@ -439,7 +524,7 @@ const commands: Record<string, Command> = {
   logout: {
     summary: 'remove the credentials, revoke the session and forget the secrets',
     usage: 'berth logout <name> [--json]',
-    flags: { json: jsonFlag },
+    flags: { json: jsonObject('{name, revoked, warnings}') },
     examples: ['berth logout work'],
     async run({ positionals, values }, io) {
       const name = one(positionals, 'registry name');
@@ -453,7 +538,7 @@ const commands: Record<string, Command> = {
   remove: {
     summary: 'sign out and forget a registry',
     usage: 'berth remove <name> [--json]',
-    flags: { json: jsonFlag },
+    flags: { json: jsonObject('{name, revoked, warnings}') },
     examples: ['berth remove work'],
     async run({ positionals, values }, io) {
       const name = one(positionals, 'registry name');
@@ -473,7 +558,7 @@ const commands: Record<string, Command> = {
       expires: { value: '<date>', description: 'when the new token expires; default: read from the token or from Harbor where possible' },
       'expires-in': { value: '<days>d', description: 'when the new token expires, counted from now, e.g. 30d' },
       'key-file': { value: '<file>', description: 'a STACKIT registry: the new service-account key file' },
-      json: jsonFlag,
+      json: registryObject,
     },
     examples: ['berth replace harness --expires-in 30d', "printf %s \"$NEW_SECRET\" | berth replace ci --secret-stdin", 'berth replace stackit --key-file ~/Downloads/new-key.json'],
     async run({ positionals, values }, io) {
@@ -492,33 +577,10 @@ const commands: Record<string, Command> = {
       return exitCodes.ok;
     },
   },
-  set: {
-    summary: "change a registry's settings: when its token expires, its note",
-    usage: 'berth set <name> [--expires <date> | --expires-in 30d | --expires unknown] [--note <text>] [--json]',
-    flags: {
-      expires: { value: '<date>', description: 'when the token expires, e.g. 2026-12-31; "unknown" forgets the date' },
-      'expires-in': { value: '<days>d', description: 'when the token expires, counted from now, e.g. 30d' },
-      note: { value: '<text>', description: "the token's description at the registry" },
-      json: jsonFlag,
-    },
-    examples: ['berth set harness --expires 2026-12-31', 'berth set ci --expires-in 90d', 'berth set ci --expires unknown'],
-    async run({ positionals, values }, io) {
-      const name = one(positionals, 'registry name');
-      const expires = values.expires === 'unknown' ? null : expiryFlag(values);
-      if (expires === undefined && values.note === undefined) throw usageError('Nothing to change: give --expires, --expires-in or --note.');
-      const view = await (await io.createApi(io.env)).updateRegistry(name, {
-        ...(expires !== undefined ? { expiresAt: expires } : {}),
-        ...(typeof values.note === 'string' ? { note: values.note } : {}),
-      });
-      if (values.json) printJson(io, statusJson(view));
-      else io.stdout(`${describe(view)}\n`);
-      return exitCodes.ok;
-    },
-  },
   config: {
     summary: 'where Berth keeps secrets: the OS keychain, or a file for machines without one',
     usage: 'berth config secret-store <keychain|file> [--json]',
-    flags: { json: jsonFlag },
+    flags: { json: jsonObject('{store, moved, warnings}') },
     examples: ['berth config secret-store file', 'berth config secret-store keychain'],
     async run({ positionals, values }, io) {
       const [setting, value, ...extra] = positionals;
@@ -543,7 +605,7 @@ const commands: Record<string, Command> = {
   doctor: {
     summary: 'check the keychain, docker config, credential helper, servers and clock, and say how to fix each problem',
     usage: 'berth doctor [--json]   (exit 0 when nothing is wrong, 1 otherwise)',
-    flags: { json: jsonFlag },
+    flags: { json: jsonObject('{ok, findings: [{area, ok, message, remedy}]}') },
     examples: ['berth doctor', 'berth doctor --json'],
     async run({ positionals, values }, io) {
       if (positionals.length > 0) throw usageError('berth doctor takes no arguments.');
@@ -606,7 +668,7 @@ const tokenFlags: Record<string, Flag> = {
   'ca-file': { value: '<pem>', description: 'a CA certificate (PEM) to trust for this registry' },
   'warn-days': { value: '<days>', description: 'days before the token expires at which the registry shows as expiring; default the preference (3)' },
   profile: { value: '<file>', description: 'a token registry profile from your administrator (JSON: url, name, where new tokens come from); flags win over its fields' },
-  json: jsonFlag,
+  json: registryObject,
 };
 
 /** `berth add token` and `berth add stackit`: registries whose credential the person brings, checked before anything is stored. */
@@ -655,7 +717,7 @@ const addKinds: Record<string, Command> = {
       let shown = view;
       if (view.expirySource === null && io.prompt && !values['secret-stdin']) {
         const answer = (await io.prompt('When does the token expire? (2026-12-31, or Enter if you do not know): ')).trim();
-        if (answer) shown = await api.updateRegistry(name, { expiresAt: answer });
+        if (answer) shown = (await api.updateRegistry(name, { expiresAt: answer })).view;
       } else {
         for (const warning of warnings) io.stderr(`warning: ${warning}\n`);
       }
@@ -674,7 +736,7 @@ const addKinds: Record<string, Command> = {
       'token-endpoint': { value: '<URL>', description: "where the key's assertions go; default STACKIT_TOKEN_BASEURL, else the key's tokenEndpoint, else STACKIT's" },
       'min-token-seconds': { value: '<seconds>', description: 'an access token handed to docker has at least this long left; default 300' },
       'ca-file': { value: '<pem>', description: 'a CA certificate (PEM) to trust for this registry and the token endpoint' },
-      json: jsonFlag,
+      json: jsonObject('the registry as one element of `berth status --json`, plus "warnings"'),
     },
     examples: ['berth add stackit stackit --url registry.onstackit.cloud --key-file ~/Downloads/sa-key.json', 'berth target stackit helper'],
     async run({ positionals, values }, io) {
@@ -717,6 +779,7 @@ const maxSecretLength = 4096;
  */
 async function askForSecret(
   current: RegistryView,
+  chosen: string | null,
   values: Record<string, string | boolean | string[] | undefined>,
   openBrowser: ReturnType<typeof commandOpener>,
   io: CliIo,
@@ -726,8 +789,9 @@ async function askForSecret(
   if (values['secret-stdin']) {
     secret = (await io.readStdin()).replace(/\r?\n$/, '');
     if (secret.length > maxSecretLength) throw usageError(`The CLI secret on standard input is longer than ${maxSecretLength} characters.`);
+    if (username === undefined && chosen !== null) username = chosen;
     if (username === undefined) {
-      if (!io.prompt) throw usageError('--secret-stdin needs --username when there is no terminal to ask on.');
+      if (!io.prompt) throw usageError('--secret-stdin needs --username (or `berth set <name> --username <user>`) when there is no terminal to ask on.');
       username = await io.prompt('Harbor username: ');
     }
     return { username, secret };
@@ -735,14 +799,39 @@ async function askForSecret(
   if (!io.prompt) {
     throw usageError(`${current.name} signs in through Harbor's web login: on a terminal Berth asks for your username and CLI secret; elsewhere pass --username and --secret-stdin.`);
   }
-  await openBrowser(new URL('c/oidc/login', `${current.url}/`).href);
+  const webLogin = new URL('c/oidc/login', `${current.url}/`).href;
+  // Harbor's page only helps the person find the secret: a browser that does not open is no reason to stop.
+  await openBrowser(webLogin).catch((error: unknown) => io.stderr(`${errorMessage(error)} Open ${webLogin} in a browser yourself.\n`));
   io.stderr("Log in to Harbor in the browser, then open your user menu (top right) → User Profile and copy the CLI secret.\n");
   if (username === undefined) {
-    const known = current.username;
+    const known = chosen ?? current.username;
     username = (await io.prompt(`Harbor username${known ? ` [${known}]` : ''}: `)) || (known ?? '');
   }
   secret = await io.prompt('CLI secret (not shown): ', { hidden: true });
   return { username, secret };
+}
+
+/**
+ * When `berth login` signs in with a code on another device: `--device`; by itself where no browser can open here (unless
+ * `--browser-command` names one); else only when opening the browser fails.
+ */
+function deviceChoice(name: string, values: Record<string, string | boolean | string[] | undefined>, io: CliIo): DeviceSignInChoice {
+  const reason = typeof values['browser-command'] === 'string' ? undefined : whyNoBrowser(io.env);
+  const mode = values.device ? 'always' : reason ? 'no-browser' : 'fallback';
+  return {
+    when: mode,
+    ...(reason ? { reason } : {}),
+    show: async (code) => {
+      if (mode !== 'always') io.stderr(`${mode === 'no-browser' ? reason : 'The browser did not open'}: signing in to ${name} with a code instead.\n`);
+      io.stderr(`To sign in, open this page on any device with a browser:\n  ${code.verificationUri}\nand enter the code:  ${code.userCode}\n`);
+      if (code.verificationUriComplete) io.stderr(`(or open ${code.verificationUriComplete}, which has the code filled in${io.qrCode ? '; or scan it:' : ''})\n`);
+      if (code.verificationUriComplete && io.qrCode) io.stderr(`${await io.qrCode(code.verificationUriComplete)}\n`);
+      io.stderr(`The code expires ${when(code.expiresAt.toISOString(), now(io))}. Waiting for the sign-in…\n`);
+    },
+    openElsewhere: async (url) => {
+      io.stderr(`Harbor's own session must be renewed too: open ${url} in the browser where you just signed in. Berth waits up to two minutes.\n`);
+    },
+  };
 }
 
 function overview(): string {

@@ -1,4 +1,4 @@
-import { keychainCallStuck } from '../secrets/keychain.js';
+import { keychainCallStuck } from '../secrets/stuck-calls.js';
 
 /**
  * Ends the process with `code`. After a keychain call Berth gave up on, exit would wait forever for the thread still

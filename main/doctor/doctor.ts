@@ -3,7 +3,7 @@ import { delimiter, dirname, join } from 'node:path';
 import { berthHelper, dockerConfigPath } from '../credentials/docker-config.js';
 import { parseJsonObject, readJsonDocument, type JsonObject } from '../credentials/json-file.js';
 import { errorMessage } from '../errors.js';
-import { httpClient, isLoopbackHost, networkError } from '../net/http.js';
+import { httpClient, isLoopbackHost, networkError, tlsFailure } from '../net/http.js';
 import { secretStoreKind } from '../secrets/chosen-store.js';
 import { keychainProbe } from '../secrets/keychain.js';
 import { fileStoreHint, noSessionBus } from '../secrets/no-keyring.js';
@@ -192,8 +192,14 @@ async function checkReachable(probe: Probe, timeoutMs: number): Promise<{ findin
         : ok('network', answered);
     return { finding, host, ...(Number.isNaN(date) ? {} : { serverDate: date }) };
   } catch (error) {
+    // A certificate problem is no network problem: its own cause, its own fix.
+    const tls = tlsFailure(error, probe.url, probe.registry);
+    if (tls) return { finding: problem('network', `${probe.registry}: the ${probe.what} at ${host} failed the TLS check (${tls.code}).`, tls.advice), host };
     const reason = errorMessage(networkError(error, probe.url, probe.registry));
-    return { finding: problem('network', `${probe.registry}: cannot reach the ${probe.what}: ${reason}`, `Check the network, VPN or proxy for ${host}; if the ${probe.what} moved, remove the registry and add it again with the new URL.`), host };
+    return {
+      finding: problem('network', `${probe.registry}: cannot reach the ${probe.what}: ${reason}`, `Check the network, VPN or proxy for ${host}; if the ${probe.what} moved to another address, \`berth remove ${probe.registry}\` and add it again with the new URL.`),
+      host,
+    };
   }
 }
 
@@ -211,20 +217,27 @@ function checkClock(samples: { host: string; serverDate?: number }[], localNow: 
   );
 }
 
+/** What fixes a registry's failed sign-in or pass, by the state it left behind. */
+function stateRemedy(registry: RegistrySettings, record: StatusData['registries'][string]): string {
+  if (record.state === 'rejected') return `Get a new ${registry.kind === 'stackit' ? 'service-account key' : 'token'}${record.actionUrl ? ` (${record.actionUrl})` : ''}, then run \`berth replace ${registry.name}\`.`;
+  if (record.actionUrl) return `Open ${record.actionUrl}, then run \`berth refresh ${registry.name}\`.`;
+  if (registry.kind !== 'harbor') return `Run \`berth refresh ${registry.name}\` once the registry answers again.`;
+  if (record.state === 'signed-out') return `Fix what the message says, then run \`berth login ${registry.name}\` again.`;
+  if (record.state === 'offline') return `Berth retries by itself, backing off up to an hour; once ${new URL(registry.url).host} and its identity provider answer again, \`berth refresh ${registry.name}\` checks at once.`;
+  if (record.state === 'keychain-locked') return `Unlock the keychain, then run \`berth refresh ${registry.name}\`.`;
+  return `Run \`berth login ${registry.name}\`.`;
+}
+
+/** Every registry whose last sign-in or pass failed, with the reason Berth stored (a failed first sign-in leaves it signed out). */
 function checkStates(registries: RegistrySettings[], status: StatusData['registries']): DoctorFinding[] {
   const findings: DoctorFinding[] = [];
   for (const registry of registries) {
     const record = status[registry.name];
-    if (!record || record.state === 'signed-out') continue;
-    if (record.state === 'needs-sign-in' || record.state === 'needs-web-login' || record.state === 'rejected' || record.state === 'keychain-locked' || record.state === 'error') {
-      const remedy =
-        registry.kind !== 'harbor'
-          ? `Get a new ${registry.kind === 'stackit' ? 'service-account key' : 'token'}${record.actionUrl ? ` (${record.actionUrl})` : ''}, then run \`berth replace ${registry.name}\`.`
-          : record.actionUrl
-            ? `Open ${record.actionUrl}, then run \`berth refresh ${registry.name}\`.`
-            : `Run \`berth login ${registry.name}\`.`;
-      findings.push(problem('registry', `${registry.name} is ${record.state}${record.lastError ? `: ${record.lastError}` : '.'}`, remedy));
-    }
+    if (!record) continue;
+    const failed = ['needs-sign-in', 'needs-web-login', 'rejected', 'keychain-locked', 'error', 'offline'].includes(record.state) || (record.state === 'signed-out' && record.lastError !== undefined);
+    if (!failed) continue;
+    const what = record.state === 'signed-out' ? 'is signed out; its last sign-in failed' : `is ${record.state}`;
+    findings.push(problem('registry', `${registry.name} ${what}${record.lastError ? `: ${record.lastError}` : '.'}`, stateRemedy(registry, record)));
   }
   return findings;
 }

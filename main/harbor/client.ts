@@ -48,7 +48,8 @@ export class HarborClient {
     url: string,
     /** The HTTP client with this registry's CA; the registry's token service is reached with it too. */
     readonly fetch: Fetch,
-    private readonly registryName: string,
+    /** The registry Berth has for this Harbor; absent while one is being added. */
+    private readonly registryName?: string,
   ) {
     this.base = new URL(url.endsWith('/') ? url : `${url}/`);
   }

@@ -19,7 +19,8 @@ export interface HarborFindings {
 
 /** What a Harbor tells anyone before sign-in: auth mode and provider (`systeminfo`), token service (`/v2/`), OIDC setup (`/c/oidc/login`). */
 export async function probeHarbor(url: URL, caFile?: string): Promise<HarborFindings> {
-  const harbor = new HarborClient(url.href, httpClient({ caFile }), url.host);
+  // No registry yet: errors name `berth add`, not `berth set`.
+  const harbor = new HarborClient(url.href, httpClient({ caFile }));
   const [info, tokenService, login] = await Promise.all([
     harbor.systemInfo().catch((error: unknown) => {
       if (error instanceof BerthError && error.code === 'harbor') {

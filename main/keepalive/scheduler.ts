@@ -89,6 +89,8 @@ export class KeepAliveScheduler {
   private timer: unknown;
   private running: Promise<void> | undefined;
   private started = false;
+  // `runDueNow`: the passes due now, and no timer for later ones.
+  private once = false;
 
   constructor(private readonly deps: SchedulerDependencies) {
     this.clock = deps.clock ?? systemClock;
@@ -100,6 +102,18 @@ export class KeepAliveScheduler {
   start(): void {
     this.started = true;
     this.sync();
+  }
+
+  /** Runs the passes that are due now (overdue by the persisted schedule) and arms no timer: cron and systemd timers. */
+  async runDueNow(): Promise<void> {
+    this.once = true;
+    this.started = true;
+    this.sync();
+    try {
+      await this.runDue();
+    } finally {
+      this.started = false;
+    }
   }
 
   async stop(): Promise<void> {
@@ -117,6 +131,11 @@ export class KeepAliveScheduler {
       seen.add(target.name);
       const entry = this.entries.get(target.name);
       if (entry) {
+        // A new interval (`berth set --keep-alive-hours`) counts from the last pass, unless the registry is being retried.
+        if (entry.intervalMs !== target.intervalMs && entry.failures === 0 && entry.recheckUntil === undefined && !this.passing.has(target.name)) {
+          entry.due = Math.max((target.lastKeptAliveAt ?? now) + target.intervalMs, now);
+          if (entry.due !== target.nextKeepAliveAt) this.deps.planned(target.name, new Date(entry.due));
+        }
         entry.intervalMs = target.intervalMs;
         if (target.dueBy !== undefined && target.dueBy < entry.due && !this.passing.has(target.name)) {
           entry.due = Math.max(target.dueBy, now);
@@ -171,7 +190,7 @@ export class KeepAliveScheduler {
   }
 
   private arm(): void {
-    if (!this.started || this.running) return;
+    if (!this.started || this.running || this.once) return;
     this.disarm();
     const next = Math.min(...[...this.entries.values()].map((entry) => entry.due));
     if (!Number.isFinite(next)) return;

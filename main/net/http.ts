@@ -15,35 +15,67 @@ export const defaultTimeoutMs = 15_000;
 /** No answer Berth reads (JSON documents, tokens, error pages) is anywhere near this; a bigger one is hostile or broken. */
 export const maxAnswerBytes = 4 * 1024 * 1024;
 
-const untrustedCodes = new Set(['UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT']);
+// A chain that leads to no CA this machine trusts: a company or private CA Berth must be given.
+const unknownCaCodes = new Set(['UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'SELF_SIGNED_CERT_IN_CHAIN']);
+const selfSignedCode = 'DEPTH_ZERO_SELF_SIGNED_CERT';
 const notTlsCodes = new Set(['ERR_SSL_WRONG_VERSION_NUMBER', 'EPROTO']);
-const tlsCodes = new Set([...untrustedCodes, ...notTlsCodes, 'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'ERR_TLS_CERT_ALTNAME_INVALID']);
+const tlsCodes = new Set([...unknownCaCodes, selfSignedCode, ...notTlsCodes, 'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'ERR_TLS_CERT_ALTNAME_INVALID']);
+
+// Chromium's names for the same failures, as the app's network (Electron's net.fetch) reports them.
+const chromiumCodes: Record<string, string> = {
+  'net::ERR_CERT_AUTHORITY_INVALID': 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'net::ERR_CERT_COMMON_NAME_INVALID': 'ERR_TLS_CERT_ALTNAME_INVALID',
+  'net::ERR_CERT_DATE_INVALID': 'CERT_HAS_EXPIRED',
+  'net::ERR_SSL_PROTOCOL_ERROR': 'EPROTO',
+};
+
+/** The command that gives a registry its CA file: `berth set` for one Berth has, `berth add` while adding. */
+function caFileCommand(registry: string | undefined, file: string): string {
+  return registry ? `\`berth set ${registry} --ca-file ${file}\`` : `--ca-file ${file} (\`berth add harbor <name> --url … --ca-file ${file}\`, or \`berth set <name> --ca-file ${file}\` for a registry already added)`;
+}
 
 /** What the person can do about each kind of TLS failure: each has another cause and another fix. */
-function tlsAdvice(code: string, url: URL): string {
-  if (untrustedCodes.has(code)) return `Its certificate is not signed by a CA this machine trusts: if it uses a private CA, give Berth that CA's certificate (PEM) with --ca-file.`;
+export function tlsAdvice(code: string, url: URL, registry?: string): string {
+  if (unknownCaCodes.has(code)) {
+    return `Its certificate is issued by a CA this machine does not trust (a company or private CA): give Berth that CA's certificate (PEM) with ${caFileCommand(registry, '<ca.pem>')}.`;
+  }
+  if (code === selfSignedCode) {
+    return (
+      `It presents a self-signed certificate, issued by no CA: ask its administrator for one from a CA your machines trust; ` +
+      `or, if you are sure this is the right server, trust that very certificate with ${caFileCommand(registry, '<server-cert.pem>')} ` +
+      `(\`openssl s_client -connect ${url.host} -showcerts\` prints it).`
+    );
+  }
   if (notTlsCodes.has(code)) return `It did not answer in TLS: that port may serve plain http, or it is the wrong port; check the URL ${url.origin}.`;
   if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return `Its certificate is issued for another name than ${url.hostname}: use the name the certificate is for (the registry's administrator knows it).`;
-  return `Its certificate has expired or is not valid yet: check this machine's clock, or tell the registry's administrator.`;
+  if (code === 'CERT_NOT_YET_VALID') return `Its certificate is not valid yet: this machine's clock is probably behind; turn on network time (Linux: \`timedatectl set-ntp true\`).`;
+  return `Its certificate has expired: the server's administrator must renew it. If the date on this machine is wrong, fix the clock instead (Linux: \`timedatectl set-ntp true\`).`;
 }
 
 function causeCode(error: unknown): string | undefined {
-  for (let current = error as { code?: unknown; cause?: unknown } | undefined; current; current = current.cause as typeof current) {
+  for (let current = error as { code?: unknown; cause?: unknown; message?: unknown } | undefined; current; current = current.cause as typeof current) {
     if (typeof current.code === 'string' && current.code !== 'UND_ERR_SOCKET') return current.code;
+    const chromium = typeof current.message === 'string' ? chromiumCodes[current.message.trim()] : undefined;
+    if (chromium) return chromium;
     if (typeof current !== 'object') break;
   }
   return undefined;
 }
 
-/** Turns a transport failure into `tls` or `unreachable`, naming the host and what the user can do. */
+/** The TLS failure behind a transport error, if it was one: its code and the advice for it. */
+export function tlsFailure(error: unknown, url: string | URL, registry?: string): { code: string; advice: string } | undefined {
+  const code = causeCode(error);
+  return code && tlsCodes.has(code) ? { code, advice: tlsAdvice(code, new URL(url), registry) } : undefined;
+}
+
+/** Turns a transport failure into `tls` or `unreachable`, naming the host and what the user can do; `registry` is a registry Berth has. */
 export function networkError(error: unknown, url: string | URL, registry?: string): BerthError {
   if (error instanceof BerthError) return error;
   const host = new URL(url).host;
   const code = causeCode(error);
   const context = registry === undefined ? {} : { registry };
-  if (code && tlsCodes.has(code)) {
-    return new BerthError('tls', `TLS error talking to ${host} (${code}). ${tlsAdvice(code, new URL(url))}`, { ...context, cause: error });
-  }
+  const tls = tlsFailure(error, url, registry);
+  if (tls) return new BerthError('tls', `TLS error talking to ${host} (${tls.code}). ${tls.advice}`, { ...context, cause: error });
   // Berth's own deadlines say how long they waited ("no complete answer within 15 s"); others just timed out.
   const timedOut = error instanceof Error && error.name === 'TimeoutError';
   const reason = code ?? (timedOut ? (/within \d+ s/.test(error.message) ? error.message : 'timed out') : errorMessage(error));

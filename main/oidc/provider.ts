@@ -83,7 +83,8 @@ function sessionEnd(response: oidc.TokenEndpointResponse): Date | undefined {
   return exp === undefined ? undefined : new Date(exp);
 }
 
-function tokensFrom(response: oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers, registry: string, requestedScopes: string): Tokens {
+/** What a token answer means for Berth: the tokens, whether offline access was granted, and when the session ends. */
+export function tokensFrom(response: oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers, registry: string, requestedScopes: string): Tokens {
   const claims = response.claims();
   if (!response.id_token || !claims) {
     throw new BerthError('oidc', `The identity provider sent no ID token for ${registry}; is "openid" in the scopes?`, { registry });
@@ -293,7 +294,8 @@ function ownLimit(error: unknown): Error | undefined {
   return undefined;
 }
 
-function oidcError(error: unknown, settings: OidcClientSettings, action: string): BerthError {
+/** Any failure of a request to the identity provider as a BerthError: its own words, a protocol check, or the network. */
+export function oidcError(error: unknown, settings: OidcClientSettings, action: string): BerthError {
   if (error instanceof BerthError) return error;
   const { registry } = settings;
   const limit = ownLimit(error);

@@ -4,13 +4,14 @@ import { idTokenAuth, type HarborClient, type HarborUser } from '../harbor/clien
 import { newCliSecret } from '../harbor/cli-secret.js';
 import { readHarborLogin } from '../harbor/login-redirect.js';
 import { rememberSecret } from '../log/redact.js';
+import { deviceGrantMissing, offersDeviceGrant, signInWithDevice } from '../oidc/device.js';
 import { discover, refreshTokens, revokeRefreshToken, sessionLingers, signInWithBrowser, type OidcClientSettings, type Tokens } from '../oidc/provider.js';
 import { checkBasicCredentials, discoverTokenService } from '../registry/token-auth.js';
 import type { SecretStore } from '../secrets/keychain.js';
 import type { HarborOidcSettings } from '../settings/model.js';
 import { prepareHarborOidc } from './harbor-settings.js';
 import { harborClient, harborSessionNotices, putNewSecret, signInAgain, useStoredSecret, verdictAfterRecheck, verifiedNewSecret, webLoginNeeded } from './harbor-cli-secret.js';
-import type { CredentialMethod, MethodDependencies, SessionOutcome, SignedInSession, SignInRequest } from './method.js';
+import type { CredentialMethod, DeviceSignInChoice, MethodDependencies, SessionOutcome, SignedInSession, SignInRequest } from './method.js';
 
 const dayMs = 86_400_000;
 // Below this, a refresh is too soon after the last one to tell an idle window (the end moves on) from a fixed end (it stays).
@@ -98,23 +99,30 @@ function sessionNotices(registry: HarborOidcSettings, tokens: Tokens): string[] 
   const host = new URL(registry.issuer).host;
   const prompt = registry.authParams.prompt;
   const why = prompt === undefined ? '' : ` (your settings replaced Berth's prompt=consent with prompt=${prompt || 'none'}; some providers grant offline access only with consent)`;
+  const fix =
+    `The identity provider's administrator fixes this by granting offline_access to Berth's client "${registry.clientId}"` +
+    `${prompt === undefined ? '' : `, or you do by dropping the prompt setting (\`berth remove ${registry.name}\` and add it again without it)`}.`;
   if (!tokens.refreshToken) {
     return [
       `The identity provider at ${host} gave Berth no session of its own: it did not grant offline_access${why}. Docker's credential works and Berth keeps Harbor's session alive, ` +
-        `but to regenerate the CLI secret or pick up a new one Berth will ask you to sign in again.`,
+        `but to regenerate the CLI secret or pick up a new one Berth will ask you to sign in again. ${fix}`,
     ];
   }
   if (!tokens.offline) {
-    const ends = tokens.sessionExpiresAt ? `; it ends ${tokens.sessionExpiresAt.toISOString()}` : '';
+    const ends = tokens.sessionExpiresAt ? '' : ", which ends when your browser's sign-in session at the provider ends (it does not say when)";
     return [
       `The identity provider at ${host} gave Berth a session bound to your browser's sign-in instead of offline access${why}${ends}. ` +
-        `When it ends Berth will ask you to sign in again; docker's credential and Harbor's own session are not affected.`,
+        `When it ends Berth will ask you to sign in again; docker's credential and Harbor's own session are not affected. ${fix}`,
     ];
   }
   return [];
 }
 
-/** Browser sign-in with Berth's own client, then the CLI secret from Harbor, checked on the token service the way docker will use it. */
+/**
+ * Sign-in with Berth's own client: in the browser here (loopback, RFC 8252), or with a code on another device (RFC 8628)
+ * when asked or when no browser can open; then the CLI secret from Harbor, checked on the token service the way docker
+ * will use it.
+ */
 async function signIn<T>(registry: HarborOidcSettings, request: SignInRequest<T>, deps: MethodDependencies): Promise<T> {
   if (request.pasted) {
     throw new BerthError('usage', `${registry.name} signs in through Berth's own client at ${registry.issuer}; a pasted CLI secret is only for registries that use Harbor's web login.`, {
@@ -126,18 +134,13 @@ async function signIn<T>(registry: HarborOidcSettings, request: SignInRequest<T>
   const settings = oidcSettings(registry);
   const config = await discover(settings);
   const started = new Date();
-  return signInWithBrowser(config, settings, {
-    scopes: registry.scopes,
-    authParams: authorizationParams(registry),
-    openBrowser: request.openBrowser,
-    timeoutMs: request.timeoutMs,
-    ...(request.onCallback ? { onCallback: request.onCallback } : {}),
-    ...(request.signal ? { signal: request.signal } : {}),
-    complete: async (tokens) => {
+  const finish =
+    (openBrowser: SignInRequest<T>['openBrowser']) =>
+    async (tokens: Tokens): Promise<{ value: T; message: string }> => {
       const user = await harbor.currentUser(idTokenAuth(tokens.idToken));
       if (!user) throw await explainAnonymous(harbor, tokens, registry);
       let accepted = (await verdictAfterRecheck(harbor, user.username, user.cliSecret, deps)) === 'accepted';
-      if (!accepted) accepted = await reviveHarborSession(harbor, user, request);
+      if (!accepted) accepted = await reviveHarborSession(harbor, user, { ...request, openBrowser });
       return request.complete({
         host: harbor.host,
         username: user.username,
@@ -146,11 +149,50 @@ async function signIn<T>(registry: HarborOidcSettings, request: SignInRequest<T>
         accepted,
         ...(tokens.refreshToken ? { refreshToken: tokens.refreshToken } : {}),
         ...sessionEnd(registry, tokens.sessionExpiresAt, { signedInAt: started }),
+        ...(tokens.offline ? {} : { berthSession: tokens.refreshToken ? ('browser' as const) : ('none' as const) }),
         webLoginUrl: harbor.webLoginUrl,
         notices: [...sessionNotices(registry, tokens), ...(await harborSessionNotices(harbor))],
       });
-    },
-  });
+    };
+  const { device } = request;
+  const host = new URL(registry.issuer).host;
+  const withDevice = (choice: DeviceSignInChoice, why?: string): Promise<T> => {
+    if (!offersDeviceGrant(config)) {
+      const offers = `the identity provider at ${host} offers no device sign-in (its discovery document has no device_authorization_endpoint).`;
+      throw deviceGrantMissing(settings, why ? `${why.replace(/\.$/, '')}, and ${offers}` : `${offers[0]?.toUpperCase()}${offers.slice(1)}`);
+    }
+    return signInWithDevice(config, settings, {
+      scopes: registry.scopes,
+      authParams: authorizationParams(registry),
+      show: choice.show,
+      ...(request.signal ? { signal: request.signal } : {}),
+      complete: finish((url) => choice.openElsewhere(url)),
+    });
+  };
+  if (device && device.when !== 'fallback') return withDevice(device, device.when === 'no-browser' ? device.reason : undefined);
+  // Only a failure to open the authorization page turns into a device sign-in; one after the sign-in is its own error.
+  let openerFailed: unknown;
+  try {
+    return await signInWithBrowser(config, settings, {
+      scopes: registry.scopes,
+      authParams: authorizationParams(registry),
+      openBrowser: async (url) => {
+        try {
+          await request.openBrowser(url);
+        } catch (error) {
+          openerFailed = error;
+          throw error;
+        }
+      },
+      timeoutMs: request.timeoutMs,
+      ...(request.onCallback ? { onCallback: request.onCallback } : {}),
+      ...(request.signal ? { signal: request.signal } : {}),
+      complete: finish(request.openBrowser),
+    });
+  } catch (error) {
+    if (!device || error !== openerFailed || !(error instanceof BerthError) || error.code !== 'browser') throw error;
+    return withDevice(device, error.message);
+  }
 }
 
 /** Berth's own leg of a pass: renewed, ended by the provider, or not renewable now (network, an answer Berth cannot accept). */
@@ -220,6 +262,11 @@ async function keepAlive(registry: HarborOidcSettings, session: SignedInSession,
   if (!inUse) return noSecret;
   const written = inUse.writtenTo ? { writtenTo: inUse.writtenTo } : {};
   const accepted = inUse.verdict === 'accepted';
+  if ('ended' in berth && session.berthSession === 'none') {
+    // Berth never had a session of its own here, so none ended: the sign-in's notice says why and who fixes it.
+    if (accepted) return { state: 'valid', keptAlive: true, username: inUse.username, ...written };
+    return { state: 'needs-web-login', keptAlive: false, username: inUse.username, lastError: webLoginNeeded(harbor, inUse.username), actionUrl: harbor.webLoginUrl, ...written };
+  }
   if ('ended' in berth) {
     const lastError = accepted
       ? `${berth.ended.message} Docker credentials still work and Berth keeps Harbor's session alive, but ${signInAgain(registry)} so Berth can pick up or regenerate the CLI secret.`

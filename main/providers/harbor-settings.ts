@@ -4,7 +4,7 @@ import { probeHarbor, type HarborFindings } from '../harbor/probe.js';
 import { requireSecureUrl } from '../net/http.js';
 import { defaultIdleDays, defaultScopes, type HarborOidcSettings, type HarborWebSettings } from '../settings/model.js';
 import type { AddContext, Prepared } from './method.js';
-import { asUsage, caFileOf, commonNumbers, registryOrigin } from './registry-address.js';
+import { asUsage, caFileOf, checkedScopes, commonNumbers, registryOrigin } from './registry-address.js';
 
 type HarborCommon = Omit<HarborWebSettings, 'method' | 'issuer'>;
 
@@ -64,14 +64,13 @@ export async function prepareHarborOidc(given: AddRegistryInput, context: AddCon
     throw new BerthError('usage', `Berth could not find the identity provider's issuer from the login redirect of Harbor at ${url.host}: give it with --issuer (or in the profile).`);
   }
   asUsage(() => requireSecureUrl(issuer, `The issuer of ${input.name}`));
-  const scopes = (input.scopes ?? defaultScopes).trim().split(/\s+/);
-  if (!scopes.includes('openid')) throw new BerthError('usage', `The scopes of ${input.name} must include "openid" (Harbor needs the ID token).`);
+  const scopes = checkedScopes(input.scopes ?? defaultScopes, input.name);
   const registry: HarborOidcSettings = {
     ...common,
     method: 'oidc',
     issuer: issuer.replace(/\/$/, ''),
     clientId: input.clientId,
-    scopes: scopes.join(' '),
+    scopes,
     authParams: input.authParams ?? {},
     ...(input.loopbackPort !== undefined ? { loopbackPort: input.loopbackPort } : {}),
     ...(input.maxSessionDays !== undefined ? { maxSessionDays: input.maxSessionDays } : {}),

@@ -1,6 +1,7 @@
 import type { AddRegistryInput, MethodAbilities } from '../api/contract.js';
 import type { WrittenTo } from '../credentials/docker-target.js';
 import type { HarborWebWindows } from '../harbor/web-windows.js';
+import type { DeviceCode } from '../oidc/device.js';
 import type { BrowserOpener } from '../oidc/provider.js';
 import type { SecretKind, SecretStore } from '../secrets/keychain.js';
 import { signInMethodOf, type ExpirySource, type Preferences, type RegistrySettings, type SignInMethod } from '../settings/model.js';
@@ -30,6 +31,8 @@ export interface SignedIn {
   message?: string;
   /** Berth's own session ends at `sessionExpiresAt` however often it is refreshed. */
   sessionFixed?: boolean;
+  /** Berth's own session when it is no offline one: no refresh token at all, or one bound to the browser's sign-in. */
+  berthSession?: 'none' | 'browser';
   /** What works now but will need the person later, in sentences. */
   notices: string[];
 }
@@ -41,6 +44,19 @@ export interface SignedInSession {
   /** When Berth's own session ends, as last learned, and when that was learned. */
   sessionExpiresAt?: Date;
   renewedAt?: Date;
+  /** The sign-in gave Berth no offline session (see `SignedIn.berthSession`). */
+  berthSession?: 'none' | 'browser';
+}
+
+/** The device sign-in (RFC 8628) of Berth's own client: asked for, or chosen where no browser can open. */
+export interface DeviceSignInChoice {
+  /** `always`: the person asked for it (`--device`); `no-browser`: no browser can open here (`reason` says why); `fallback`: only if opening the browser fails. */
+  when: 'always' | 'no-browser' | 'fallback';
+  reason?: string;
+  /** Shows the verification URL and the code to type there. */
+  show(code: DeviceCode): void | Promise<void>;
+  /** Tells the person to open a page in a browser of theirs (Harbor's web login, when Harbor's own session must be revived too). */
+  openElsewhere(url: string): Promise<void>;
 }
 
 export interface SignInRequest<T> {
@@ -51,6 +67,8 @@ export interface SignInRequest<T> {
   onCallback?: () => void;
   /** A username and CLI secret the person copied from Harbor's User Profile (method `web` without Berth's window). */
   pasted?: { username: string; secret: string; expiresAt?: string };
+  /** Method `oidc`: when to sign in with a code on another device instead of the browser here. */
+  device?: DeviceSignInChoice;
   /** Aborted when the person gives up on this sign-in (e.g. to paste the secret instead): the window or listener closes. */
   signal?: AbortSignal;
   /** Stores the result (keychain, credential targets, status); its message is shown where the person signed in. */

@@ -7,6 +7,7 @@ import type { RegistryKind } from '../settings/model.js';
 import { sessionBusSocket } from '../dbus/session-bus.js';
 import { fileStoreHint, noSessionBus } from './no-keyring.js';
 import { checkSecretService } from './secret-service-probe.js';
+import { keychainCallGivenUp } from './stuck-calls.js';
 
 export const keychainService = 'Berth';
 
@@ -38,8 +39,6 @@ type Keytar = typeof import('keytar');
 
 let keytarModule: Promise<Keytar> | undefined;
 let serviceChecked: Promise<void> | undefined;
-// A keychain call that never came back leaves a worker thread behind that process exit would wait for.
-let stuckCalls = 0;
 
 /**
  * keytar, loaded on first use (the native module is the slowest import Berth has). On Linux the Secret Service is asked
@@ -53,11 +52,6 @@ function loadKeytar(timeoutMs: number): Promise<Keytar> {
   serviceChecked ??= socket ? checkSecretService(socket, Math.min(timeoutMs, 3_000)) : Promise.resolve();
   keytarModule ??= serviceChecked.then(() => import('keytar')).then((module) => ((module as { default?: Keytar }).default ?? module) as Keytar);
   return keytarModule;
-}
-
-/** Whether a keychain call was given up on while still running: the process must then end without waiting for it. */
-export function keychainCallStuck(): boolean {
-  return stuckCalls > 0;
 }
 
 /** Which Berth home an entry belongs to: two homes (two `BERTH_HOME`s, two users of one keychain) never share entries. */
@@ -101,7 +95,7 @@ function answered<T>(call: Promise<T>, timeoutMs: number, action: string, regist
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<never>((_resolve, reject) => {
     timer = setTimeout(() => {
-      stuckCalls += 1;
+      keychainCallGivenUp();
       reject(new BerthError('keychain-locked', `The OS keychain did not answer within ${Math.round(timeoutMs / 1000)} s when Berth tried to ${action} the ${registry} credentials. ${unlockHint}`, { registry }));
     }, timeoutMs);
     timer.unref();

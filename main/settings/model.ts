@@ -8,6 +8,8 @@ interface RegistryBase {
   warnDays?: number;
   /** `config`: the credential is written into docker's config (or its credential store); `helper`: docker asks Berth on each use. */
   target?: CredentialTarget;
+  /** The user name to sign in as next (Harbor's web login offers it); the signed-in user is in the status. */
+  username?: string;
 }
 
 /** How Berth gets a Harbor CLI secret: Harbor's own web login (nothing registered anywhere), or Berth's own OIDC client. */
@@ -127,6 +129,8 @@ export interface RegistryStatusRecord {
   sessionFixed?: boolean;
   /** Whether Harbor's token service accepted the CLI secret when Berth last used it: docker's credential works. */
   secretAccepted?: boolean;
+  /** Berth's own session when it is no offline one: `none` (no refresh token) or `browser` (bound to the browser's sign-in); shown as `expiring`. */
+  berthSession?: 'none' | 'browser';
   /** Something that does not change the state but will need the person (a browser-bound session, a Harbor without offline access, a session the provider kept after sign-out). */
   notice?: string;
   lastError?: string;

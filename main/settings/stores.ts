@@ -79,6 +79,20 @@ export class SettingsStore {
     });
   }
 
+  /** Changes one registry as the file holds it now (under the file's lock), so a change another process made meanwhile is kept. */
+  update(name: string, change: (registry: RegistrySettings) => RegistrySettings): RegistrySettings {
+    let updated: RegistrySettings | undefined;
+    updateDocument(this.file, (data) => {
+      const registries = data.registries ?? [];
+      const current = registries.find((existing) => existing.name === name);
+      if (!current) throw new BerthError('not-found', `No registry named "${name}". See \`berth status\` for the configured ones.`, { registry: name });
+      const next = change(withMethod(current));
+      updated = next;
+      return { ...data, registries: registries.map((existing) => (existing === current ? next : existing)) };
+    });
+    return updated as RegistrySettings;
+  }
+
   preferences(): Preferences {
     return { ...defaultPreferences, ...readDocument(this.file).preferences };
   }

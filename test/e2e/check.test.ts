@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import { unless } from '../rig/components.js';
 import { useRig } from '../helpers/rig.js';
@@ -76,6 +78,17 @@ describe('berth check: will docker pull work?', { skip: unless('docker-registry'
     const afterLogout = await check(ws, rig().imageRef);
     assert.equal(afterLogout.verdict, 'no-credentials', 'signing out forgets the tokens too');
     assertNoSecretsLeaked(rig(), ws);
+  });
+
+  test('--insecure (plain http) is refused when credentials would go to another machine, and nothing is sent', async () => {
+    const ws = workspace();
+    mkdirSync(ws.dockerConfig, { recursive: true });
+    writeFileSync(join(ws.dockerConfig, 'config.json'), JSON.stringify({ auths: { 'registry.example.org': { auth: Buffer.from('robot:not-a-secret').toString('base64') } } }));
+    const refused = await ws.berth('check', 'registry.example.org/team/app:1', '--insecure');
+    assert.equal(refused.code, 64, refused.stderr);
+    assert.match(refused.stderr, /--insecure means plain http, which Berth allows only for registries on this machine \(localhost, 127\.0\.0\.0\/8, ::1\): it would send the credentials of robot for registry\.example\.org unencrypted/);
+    const help = await ws.berth('check', '--help');
+    assert.match(help.stdout, /--insecure +plain http, for local registries only/);
   });
 
   test('no credentials at all: exit 1, like docker and skopeo failing', async () => {

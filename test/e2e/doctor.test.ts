@@ -6,7 +6,7 @@ import { runDoctor, type DoctorFinding } from '../../main/doctor/doctor.js';
 import { unless } from '../rig/components.js';
 import { useRig } from '../helpers/rig.js';
 import { busWithoutKeyring } from '../helpers/session-bus.js';
-import { assertNoSecretsLeaked, helperOnPath, signedIn, uniqueName, workspace } from '../helpers/berth.js';
+import { assertNoSecretsLeaked, cliLogin, helperOnPath, signedIn, uniqueName, workspace } from '../helpers/berth.js';
 
 describe('berth doctor', { skip: unless('docker-registry', 'openssl', 'keyring') }, () => {
   const rig = useRig({}, 'alice');
@@ -88,5 +88,40 @@ describe('berth doctor', { skip: unless('docker-registry', 'openssl', 'keyring')
     assert.equal(clock?.ok, false);
     assert.match(clock?.message ?? '', /clock is 1[12]\d s ahead of 127\.0\.0\.1:\d+/);
     assert.match(clock?.remedy ?? '', /timedatectl set-ntp true/);
+  });
+});
+
+describe('berth doctor names every registry whose last sign-in or pass failed, with the reason Berth stored', { skip: unless('docker-registry', 'openssl', 'keyring') }, () => {
+  const rig = useRig({ audienceMapper: false }, 'alice');
+
+  test('a first sign-in refused for its audience leaves the registry signed out, and doctor says why instead of "No problems found"', async () => {
+    const ws = workspace();
+    const name = uniqueName('aud');
+    assert.equal((await ws.berth('add', 'harbor', name, '--url', rig().harbor.url, '--client-id', rig().berthClientId)).code, 0);
+    const login = await cliLogin(ws, name, 'alice');
+    assert.equal(login.code, 1, login.stderr);
+    const doctor = await ws.berth('doctor');
+    assert.equal(doctor.code, 1, doctor.stdout);
+    assert.match(doctor.stdout, new RegExp(`PROBLEM {2}registry: ${name} is signed out; its last sign-in failed: Harbor at 127\\.0\\.0\\.1:\\d+ did not accept the ID token for ${name}: .*audience`));
+    assert.match(doctor.stdout, new RegExp(`fix: Fix what the message says, then run \`berth login ${name}\` again\\.`));
+    assert.doesNotMatch(doctor.stdout, /No problems found/);
+  });
+
+  test('an offline registry is named with its reason and what Berth does about it', async () => {
+    const web = workspace();
+    const name = uniqueName('off');
+    assert.equal((await web.berth('add', 'harbor', name, '--url', rig().harbor.url)).code, 0);
+    assert.equal((await web.berthWithInput(rig().harbor.user('alice')?.secret as string, 'login', name, '--username', 'alice', '--secret-stdin')).code, 0);
+    await rig().harbor.pause();
+    try {
+      assert.equal((await web.berth('refresh', name)).code, 1);
+      const doctor = await web.berth('doctor', '--json');
+      const report = JSON.parse(doctor.stdout) as { ok: boolean; findings: DoctorFinding[] };
+      const finding = report.findings.find((candidate) => candidate.area === 'registry');
+      assert.match(finding?.message ?? '', new RegExp(`^${name} is offline: Cannot reach 127\\.0\\.0\\.1:\\d+`));
+      assert.match(finding?.remedy ?? '', /^Berth retries by itself, backing off up to an hour/);
+    } finally {
+      await rig().harbor.resume();
+    }
   });
 });

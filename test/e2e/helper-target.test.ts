@@ -50,6 +50,24 @@ describe('credential target "helper": docker asks docker-credential-berth on eac
     assertNoSecretsLeaked(rig(), ws);
   });
 
+  test('on a signed-out registry the target takes effect at the next sign-in, and says so', async () => {
+    const ws = workspace();
+    const name = uniqueName('later');
+    assert.equal((await ws.berth(...addArgs(rig(), name))).code, 0);
+    helperOnPath(ws);
+    const switched = await ws.berth('target', name, 'helper');
+    assert.equal(switched.code, 0, switched.stderr);
+    assert.match(switched.stderr, new RegExp(`${name} is signed out, so nothing was written now: from the next sign-in \\(\`berth login ${name}\`\\) docker asks docker-credential-berth for 127\\.0\\.0\\.1:\\d+, and config\\.json holds no secret for it\\.`));
+    assert.doesNotMatch(switched.stderr, /docker now asks/, 'no claim that docker already does');
+    assert.equal((await cliLogin(ws, name, 'alice')).code, 0);
+    const host = new URL(rig().harbor.url).host;
+    const config = dockerConfigJson(ws);
+    assert.deepEqual(config.credHelpers, { [host]: 'berth' }, 'the sign-in used the target chosen before it');
+    assert.equal((config.auths as Record<string, unknown> | undefined)?.[host], undefined);
+    assert.equal((await dockerInspect(ws, rig().imageRef)).code, 0, 'docker reads the image through the helper');
+    assertNoSecretsLeaked(rig(), ws);
+  });
+
   test('changing the credential target in the settings moves every Harbor registry there at once', async () => {
     const other = await startRig();
     try {

@@ -244,7 +244,33 @@ describe('identity providers that behave otherwise than the test one', { skip: u
     assert.equal(promptedLogin.code, 0, promptedLogin.stderr);
     assert.ok((await storedSecret(prompted.ws, prompted.name, 'refresh-token')) === null, 'without consent, no refresh token');
     assert.match(promptedLogin.stderr, /warning: The identity provider at .* gave Berth no session of its own: it did not grant offline_access \(your settings replaced Berth's prompt=consent with prompt=login;/);
-    assert.equal((await status(prompted.ws, prompted.name)).state, 'valid', "docker's credential works all the same");
+    assert.match(promptedLogin.stderr, /The identity provider's administrator fixes this by granting offline_access to Berth's client "berth", or you do by dropping the prompt setting/);
+    const first = await status(prompted.ws, prompted.name);
+    assert.equal(first.state, 'expiring', 'Berth holds no session of its own: it will need a new sign-in, and says so');
+    assert.equal(first.lastError, null);
+    assert.equal((await dockerInspect(prompted.ws, keycloak.imageRef)).code, 0, "docker's credential works all the same");
+
+    // The first pass keeps Harbor's session alive and says nothing new: no needs-sign-in beside "docker credentials still work".
+    const pass = await prompted.ws.berth('refresh', prompted.name, '--json');
+    assert.equal(pass.code, 0, pass.stdout + pass.stderr);
+    const after = (JSON.parse(pass.stdout) as Status[])[0] as Status;
+    assert.equal(after.state, 'expiring');
+    assert.equal(after.lastError, null);
+    assert.match(after.notice ?? '', /gave Berth no session of its own: it did not grant offline_access/);
+    assert.ok(Date.parse(after.lastKeptAliveAt ?? '') > Date.now() - 60_000, 'Harbor was kept alive');
+
+    // A session bound to the browser whose end the provider does not state is expiring too, and says when it ends.
+    const unstated = await added(sessionBound, 'alice', '--auth-param', 'prompt=login');
+    sessionBound.idp.statesRefreshEnd = false;
+    try {
+      assert.equal((await cliLogin(unstated.ws, unstated.name, 'alice')).code, 0);
+    } finally {
+      sessionBound.idp.statesRefreshEnd = true;
+    }
+    const browserBound = await status(unstated.ws, unstated.name);
+    assert.equal(browserBound.state, 'expiring');
+    assert.equal(browserBound.sessionExpiresAt, null);
+    assert.match(browserBound.notice ?? '', /bound to your browser's sign-in instead of offline access .*, which ends when your browser's sign-in session at the provider ends \(it does not say when\)\./);
   });
 
   test('offline access granted with a non-zero refresh_expires_in (Keycloak’s "Offline Session Max"): an offline session, not a browser-bound one, whose stated end is shown and moves on with each refresh', async () => {
@@ -317,7 +343,7 @@ describe('identity providers that behave otherwise than the test one', { skip: u
     const later = await status(ws, name);
     assert.ok(Math.abs(Date.parse(later.sessionExpiresAt ?? '') - end) < 2000, 'the refresh did not move the end');
     assert.equal(later.sessionFixed, true);
-    assert.match((await ws.berth('status', name)).stdout, /Berth's session ends .*, keep-alive cannot extend it/);
+    assert.match((await ws.berth('status', name)).stdout, /Berth's own session ends on \d{4}-\d\d-\d\d \d\d:\d\d \(in [^)]+\), keep-alive cannot extend it/);
 
     // The provider says nothing (Keycloak's offline session: refresh_expires_in 0), but the administrator knows: 2 days.
     const capped = workspace();
@@ -351,7 +377,7 @@ describe('identity providers that behave otherwise than the test one', { skip: u
     assert.equal(decodeJwt((await storedSecret(ws, name, 'refresh-token')) as string).exp, exp, 'the rotated token states the same end');
     assert.equal(later.sessionExpiresAt, first.sessionExpiresAt);
     assert.equal(later.sessionFixed, true);
-    assert.match((await ws.berth('status', name)).stdout, /Berth's session ends .*, keep-alive cannot extend it/);
+    assert.match((await ws.berth('status', name)).stdout, /Berth's own session ends on \d{4}-\d\d-\d\d \d\d:\d\d \(in [^)]+\), keep-alive cannot extend it/);
     assertNoSecretsLeaked(jwtFixed, ws);
   });
 

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { openStores } from '../../main/settings/node-stores.js';
 import { secretsFile } from '../../main/settings/paths.js';
 import { unless } from '../rig/components.js';
 import { startRig, type Rig } from '../rig/index.js';
@@ -35,7 +36,7 @@ describe('no keyring at all: what needs no secret works, and the explicit file s
     assert.equal((await ws.berth('list')).code, 0);
     const status = await ws.berth('status');
     assert.equal(status.code, 0, status.stderr);
-    assert.match(status.stdout, /secrets: in the OS keychain/);
+    assert.match(status.stdout, /secrets: in the OS keychain, but none can answer here \(no D-Bus session\): `berth config secret-store file` keeps them in a file instead/);
 
     const doctor = await ws.berth('doctor');
     assert.equal(doctor.code, 1);
@@ -49,6 +50,16 @@ describe('no keyring at all: what needs no secret works, and the explicit file s
     assert.match(login.stderr, /No keyring can answer.*`berth config secret-store file` \(or BERTH_SECRET_STORE=file\)/);
     assert.equal(basicSecret(ws, new URL(rig.harbor.url).host), undefined, 'nothing written for docker');
     assert.ok(!existsSync(secretsFile(ws.berthHome)), 'no file store made behind the user’s back');
+
+    // Signed in where a keyring was (status says so), then used where none is: the helper's answer, which docker pull prints, says why and names the file store.
+    helperOnPath(ws);
+    assert.equal((await ws.berth('target', name, 'helper')).code, 0);
+    const host = new URL(rig.harbor.url).host;
+    writeFileSync(join(ws.berthHome, 'status.json'), JSON.stringify({ registries: { [name]: { state: 'valid', username: 'sam', signedInAt: new Date().toISOString() } } }));
+    const got = await run('docker-credential-berth', ['get'], ws.env, host);
+    assert.equal(got.code, 1);
+    assert.match(got.stdout, /^docker-credential-berth: No keyring can answer: this session has no D-Bus .*`berth config secret-store file` \(or BERTH_SECRET_STORE=file\)/);
+    writeFileSync(join(ws.berthHome, 'status.json'), JSON.stringify({ registries: {} }));
 
     const removed = await ws.berth('remove', name);
     assert.equal(removed.code, 0, removed.stderr);
@@ -79,6 +90,12 @@ describe('no keyring at all: what needs no secret works, and the explicit file s
     const login = await cliLogin(ws, own, 'olga');
     assert.equal(login.code, 0, login.stderr);
     assert.equal((await ws.berth('refresh', own)).code, 0, 'a keep-alive pass with the refresh token from the file');
+    const { status: stored } = openStores(ws.berthHome);
+    // The last pass a day ago, the next one due a minute ago.
+    stored.put(own, { ...stored.get(own), lastKeptAliveAt: new Date(Date.now() - 86_400_000).toISOString(), nextKeepAliveAt: new Date(Date.now() - 60_000).toISOString() });
+    const kept = await ws.berth('keepalive', '--once');
+    assert.equal(kept.code, 0, kept.stdout + kept.stderr);
+    assert.match(kept.stdout, new RegExp(`  ${own}  valid  `), 'berth keepalive --once runs the due pass with the file store');
     const before = rig.harbor.user('olga')?.secret;
     const regenerated = await ws.berth('regenerate', own, '--yes');
     assert.equal(regenerated.code, 0, regenerated.stderr);

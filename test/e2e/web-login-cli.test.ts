@@ -54,7 +54,7 @@ describe("berth with Harbor's web login: add by URL alone, sign in with the CLI 
     const settings = JSON.parse(readFileSync(join(ws.berthHome, 'settings.json'), 'utf8')) as { registries: Record<string, unknown>[] };
     assert.deepEqual(settings.registries[0], { name, kind: 'harbor', url: rig.harbor.url, idleDays: 30, target: 'config', method: 'web', issuer: rig.idp.issuer });
     const status = await ws.berth('status', name);
-    assert.match(status.stdout, /signs in with Harbor's web login/);
+    assert.match(status.stdout, new RegExp(`^${name} +127\\.0\\.0\\.1:\\d+ +- +web login +config +signed-out +-$`, 'm'), 'the table names the sign-in method');
 
     const twice = await ws.berth('add', 'harbor', 'again', '--url', `${rig.harbor.url}/`);
     assert.equal(twice.code, 1);

@@ -18,11 +18,11 @@ export interface Terminal {
   stop(): Promise<void>;
 }
 
-/** Runs `command` in a new tmux session with `env`; the pane stays after the program ends and shows `[exit N]`. */
-export async function onTerminal(command: string[], env: NodeJS.ProcessEnv): Promise<Terminal> {
+/** Runs `command` in a new tmux session with `env` (200 columns unless told); the pane stays after the program ends and shows `[exit N]`. */
+export async function onTerminal(command: string[], env: NodeJS.ProcessEnv, size: { columns?: number } = {}): Promise<Terminal> {
   const socket = `berth-test-${randomBytes(4).toString('hex')}`;
   const session = 'berth';
-  await tmux(socket, ['new-session', '-d', '-x', '200', '-y', '50', '-s', session, 'sh', '-c', '"$@"; echo "[exit $?]"; sleep 600', 'sh', ...command], env);
+  await tmux(socket, ['new-session', '-d', '-x', String(size.columns ?? 200), '-y', '50', '-s', session, 'sh', '-c', '"$@"; echo "[exit $?]"; sleep 600', 'sh', ...command], env);
   const screen = () => tmux(socket, ['capture-pane', '-p', '-J', '-S', '-200', '-t', session], env);
   return {
     screen,

@@ -37,7 +37,7 @@ describe('the packaged app (electron-builder --dir)', () => {
   before(async () => {
     root = mkdtempSync(join(tmpdir(), 'berth-package-'));
     copy = join(root, 'project');
-    for (const entry of ['package.json', 'package-lock.json', 'electron-builder.yml', 'assets', 'bin', 'packaging', 'node_modules', join('dist', 'main'), join('dist', 'renderer')]) {
+    for (const entry of ['package.json', 'package-lock.json', 'electron-builder.yml', 'assets', 'bin', 'packaging', 'node_modules', join('dist', 'main'), join('dist', 'cli'), join('dist', 'renderer')]) {
       cpSync(join(projectRoot, entry), join(copy, entry), { recursive: true, verbatimSymlinks: true });
     }
     const electronDist = standInElectron(join(root, 'electron-dist'), electronVersion);
@@ -58,7 +58,7 @@ describe('the packaged app (electron-builder --dir)', () => {
     const manifest = JSON.parse(readFileSync(join(app, 'package.json'), 'utf8')) as { main: string; desktopName: string; devDependencies?: unknown };
     assert.equal(manifest.main, 'dist/main/app/main.js');
     assert.equal(manifest.desktopName, 'berth-app.desktop', 'the Wayland app_id matches the installed berth-app.desktop');
-    for (const file of ['dist/main/app/main.js', 'dist/main/app/preload.cjs', 'dist/renderer/index.html', 'bin/berth.js', 'bin/docker-credential-berth.js', 'assets/tray/fine.png']) {
+    for (const file of ['dist/main/app/main.js', 'dist/main/app/preload.cjs', 'dist/renderer/index.html', 'bin/berth.js', 'bin/docker-credential-berth.js', 'dist/cli/berth.js', 'dist/cli/docker-credential-berth.js', 'assets/tray/fine.png']) {
       assert.ok(existsSync(join(app, file)), `${file} is packaged`);
     }
     assert.ok(!existsSync(join(app, 'dist', 'test')), 'no tests in the package');

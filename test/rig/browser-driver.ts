@@ -51,12 +51,28 @@ export interface DriveOptions {
   jar?: CookieJar;
   /** Press "cancel" at the provider: the client gets `error=access_denied`. */
   deny?: boolean;
+  /** The code a device shows (RFC 8628), typed into the provider's device page at the verification URL. */
+  userCode?: string;
 }
 
 export interface DriveResult {
   url: string;
   status: number;
   body: string;
+}
+
+/** The named form's action and hidden fields (oidc-provider's device pages carry an `xsrf` token). */
+function namedForm(html: string, id: string, base: URL): { action: URL; fields: Record<string, string> } | undefined {
+  const form = new RegExp(`<form[^>]*id="${id.replace(/\./g, '\\.')}"[^>]*>([\\s\\S]*?)</form>`, 'i').exec(html);
+  const action = form ? /action="([^"]+)"/i.exec(form[0])?.[1] : undefined;
+  if (!form || !action) return undefined;
+  const fields: Record<string, string> = {};
+  for (const input of (form[1] ?? '').matchAll(/<input[^>]*>/gi)) {
+    const name = /name="([^"]+)"/i.exec(input[0])?.[1];
+    const value = /value="([^"]*)"/i.exec(input[0])?.[1];
+    if (name && /type="hidden"/i.test(input[0])) fields[name] = (value ?? '').replace(/&amp;/g, '&');
+  }
+  return { action: new URL(action.replace(/&amp;/g, '&'), base), fields };
 }
 
 function formAction(html: string, base: URL): URL | undefined {
@@ -68,6 +84,7 @@ export async function drive(start: string, options: DriveOptions = {}): Promise<
   const jar = options.jar ?? new CookieJar();
   let url = new URL(start);
   let init: RequestInit = { method: 'GET' };
+  let aborted = false;
   for (let step = 0; step < 30; step++) {
     const headers = new Headers(init.headers);
     const cookie = jar.header(url);
@@ -81,6 +98,22 @@ export async function drive(start: string, options: DriveOptions = {}): Promise<
       continue;
     }
     const body = await response.text();
+    // The device flow's pages: type the code the device shows, then confirm it (or abort, to deny).
+    const codeForm = response.status === 200 && !aborted ? namedForm(body, 'op.deviceInputForm', url) : undefined;
+    if (codeForm) {
+      if (!options.userCode) throw new Error(`the device page at ${url.href} asks for a user code; none was given`);
+      url = codeForm.action;
+      init = { method: 'POST', body: new URLSearchParams({ ...codeForm.fields, user_code: options.userCode }), headers: { 'content-type': 'application/x-www-form-urlencoded' } };
+      continue;
+    }
+    const confirmForm = response.status === 200 ? namedForm(body, 'op.deviceConfirmForm', url) : undefined;
+    if (confirmForm) {
+      url = confirmForm.action;
+      // Aborting shows the code page again ("interrupted"): that page is where the person stops.
+      aborted = options.deny === true;
+      init = { method: 'POST', body: new URLSearchParams({ ...confirmForm.fields, ...(options.deny ? { abort: 'yes' } : {}) }), headers: { 'content-type': 'application/x-www-form-urlencoded' } };
+      continue;
+    }
     const isLogin = body.includes('name="prompt" value="login"');
     const isConsent = body.includes('name="prompt" value="consent"');
     if (response.status === 200 && (isLogin || isConsent)) {
@@ -110,11 +143,11 @@ export async function answerCallback(authorizationUrl: string, query: string): P
   return { url: url.href, status: response.status, body: await response.text() };
 }
 
-// As a command: browser-driver.js [--login NAME] [--deny] [--cookie-jar FILE] [--callback QUERY] <url>
+// As a command: browser-driver.js [--login NAME] [--deny] [--cookie-jar FILE] [--user-code CODE] [--callback QUERY] <url>
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { login: { type: 'string' }, deny: { type: 'boolean' }, 'cookie-jar': { type: 'string' }, callback: { type: 'string' } },
+    options: { login: { type: 'string' }, deny: { type: 'boolean' }, 'cookie-jar': { type: 'string' }, 'user-code': { type: 'string' }, callback: { type: 'string' } },
   });
   const target = positionals.at(-1);
   if (!target) {
@@ -125,6 +158,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     ...(values.login ? { login: values.login } : {}),
     deny: values.deny === true,
     jar: new CookieJar(values['cookie-jar']),
+    ...(values['user-code'] ? { userCode: values['user-code'] } : {}),
   });
   done.then(
     (result) => process.stderr.write(`browser-driver: ended at ${new URL(result.url).pathname} (HTTP ${result.status})\n`),

@@ -43,6 +43,10 @@ export interface IdpOptions {
   introspection?: boolean;
   /** The host name in the issuer (the server listens on 127.0.0.1 either way); Keycloak names itself after the host it is asked by. */
   host?: string;
+  /** The OAuth device authorization grant (RFC 8628; Keycloak: "OAuth 2.0 Device Authorization Grant"): the endpoint is advertised; clients still need the grant type. */
+  deviceFlow?: boolean;
+  /** How long a device code (and its user code) lives, in seconds; Keycloak's default is 600. */
+  deviceCodeTtl?: number;
 }
 
 // Keycloak's defaults for the browser's SSO session, which bounds an online (not offline) session's refresh tokens.
@@ -73,6 +77,12 @@ export interface Idp {
   malformedIdTokens: Set<string>;
   /** A status (e.g. 502, 503): the token endpoint answers every grant with it and a proxy's HTML page, as during a restart; `null` answers again. */
   failTokenEndpoint(status: number | null): void;
+  /** Device-code polls of the token endpoint (ms since the epoch), in order. */
+  devicePolls: number[];
+  /** This many device-code polls that would be told "not yet" are answered `slow_down` instead (RFC 8628 §3.5), whatever their pace. */
+  slowDowns: number;
+  /** `false`: token answers carry no `refresh_expires_in` from now on (an opaque refresh token whose end nobody states, as many providers send). */
+  statesRefreshEnd: boolean;
   refreshTokenActive(token: string): Promise<boolean>;
   /**
    * Holds the answer of the next successful refresh after the provider has issued it (and, with rotation, spent the old
@@ -109,7 +119,8 @@ function recordingAdapter(issued: Set<string>, spendRefreshTokens: boolean) {
     async find(id: string) {
       return storage.get(this.key(id));
     }
-    async findByUserCode(): Promise<undefined> {
+    async findByUserCode(userCode: string) {
+      for (const [key, value] of storage) if (key.startsWith(`${this.model}:`) && value.userCode === userCode) return value;
       return undefined;
     }
     async findByUid(uid: string) {
@@ -225,6 +236,7 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
     conformIdTokenClaims: false,
     features: {
       devInteractions: { enabled: true },
+      deviceFlow: { enabled: options.deviceFlow === true },
       revocation: { enabled: options.revocation !== false },
       rpInitiatedLogout: { enabled: options.logout !== false },
       introspection: { enabled: options.introspection === true },
@@ -238,6 +250,7 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
       AccessToken: (_ctx, _token, client) => perClient(options.accessTokenTtl, client.clientId, 300),
       IdToken: (_ctx, _token, client) => perClient(options.accessTokenTtl, client.clientId, 300),
       AuthorizationCode: 60,
+      DeviceCode: options.deviceCodeTtl ?? 600,
       RefreshToken: (_ctx, token, client) => refreshTtl(client.clientId, token.grantId, token.scope?.split(' ').includes('offline_access') ?? false),
       Grant: 365 * 24 * 3600,
       Session: 24 * 3600,
@@ -265,9 +278,21 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
   const malformedIdTokens = new Set<string>();
   let tokenEndpointFailure: number | null = null;
   let refreshHold: { reached(): void; released: Promise<void> } | undefined;
+  let statesRefreshEnd = true;
+  const devicePolls: number[] = [];
+  let slowDowns = 0;
   let loginPrompts = 0;
   provider.use(async (ctx, next) => {
     await next();
+    if (ctx.method === 'POST' && ctx.path === '/token' && ctx.oidc?.params?.grant_type === 'urn:ietf:params:oauth:grant-type:device_code') {
+      devicePolls.push(Date.now());
+      // Only an answer that was "not yet" becomes "slow down": a poll that got tokens keeps them.
+      const pending = (ctx.body as { error?: string } | undefined)?.error === 'authorization_pending';
+      if (pending && slowDowns > 0) {
+        slowDowns -= 1;
+        ctx.body = { error: 'slow_down', error_description: 'polling too fast' };
+      }
+    }
     // A login form a browser was shown; an authorization request nobody followed (Berth's preflight) shows none.
     if (ctx.method === 'GET' && /^\/interaction\/[^/]+$/.test(ctx.path) && typeof ctx.body === 'string' && ctx.body.includes('name="prompt" value="login"')) loginPrompts += 1;
     if (ctx.method !== 'POST' || ctx.path !== '/token' || ctx.status !== 200) return;
@@ -280,7 +305,7 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
       return;
     }
     // Keycloak's refresh_expires_in: 0 for an offline session without a maximum, else the seconds it has left. JWT refresh tokens state it themselves.
-    if (typeof body.refresh_token === 'string' && !options.jwtRefreshTokens) {
+    if (typeof body.refresh_token === 'string' && !options.jwtRefreshTokens && statesRefreshEnd) {
       const token = await provider.RefreshToken.find(body.refresh_token);
       const offline = String(body.scope ?? '').split(' ').includes('offline_access');
       body.refresh_expires_in = offline && !statesOfflineEnd ? 0 : Math.max(0, (token?.exp ?? now()) - now());
@@ -348,6 +373,19 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
     malformedIdTokens,
     failTokenEndpoint(status) {
       tokenEndpointFailure = status;
+    },
+    devicePolls,
+    get slowDowns() {
+      return slowDowns;
+    },
+    set slowDowns(count: number) {
+      slowDowns = count;
+    },
+    get statesRefreshEnd() {
+      return statesRefreshEnd;
+    },
+    set statesRefreshEnd(on: boolean) {
+      statesRefreshEnd = on;
     },
     async refreshTokenActive(token) {
       const found = await provider.RefreshToken.find(token);

@@ -21,8 +21,20 @@ export interface RigOptions {
   /** How the identity provider behaves where providers differ (refresh-token reuse, revocation, logout, introspection, consent, session lifetime, refresh-token format); default Keycloak's. */
   provider?: Pick<
     IdpOptions,
-    'revokeRefreshToken' | 'revocation' | 'logout' | 'logoutEndsSessions' | 'introspection' | 'offlineAccessNeedsConsent' | 'sessionBoundRefresh' | 'fixedSessionTtl' | 'offlineSessionMax' | 'jwtRefreshTokens'
+    | 'revokeRefreshToken'
+    | 'revocation'
+    | 'logout'
+    | 'logoutEndsSessions'
+    | 'introspection'
+    | 'offlineAccessNeedsConsent'
+    | 'sessionBoundRefresh'
+    | 'fixedSessionTtl'
+    | 'offlineSessionMax'
+    | 'jwtRefreshTokens'
+    | 'deviceCodeTtl'
   >;
+  /** The device authorization grant: advertised by the provider and allowed for Berth's client (`berthClient.grant_types` can take it away again). */
+  deviceFlow?: boolean;
   /** Harbor knows its identity provider by another host name than Berth does (`localhost` against `127.0.0.1`): a different issuer. */
   harborIssuerHost?: string;
   /** Harbor's `oidc_scope`; default with `offline_access`. */
@@ -87,7 +99,7 @@ export async function startRig(options: RigOptions = {}): Promise<Rig> {
             application_type: 'native',
             token_endpoint_auth_method: 'none',
             redirect_uris: ['http://127.0.0.1/callback'],
-            grant_types: ['authorization_code', 'refresh_token'],
+            grant_types: ['authorization_code', 'refresh_token', ...(options.deviceFlow ? ['urn:ietf:params:oauth:grant-type:device_code'] : [])],
             response_types: ['code'],
             ...options.berthClient,
           },
@@ -106,6 +118,7 @@ export async function startRig(options: RigOptions = {}): Promise<Rig> {
   };
   const idp = await startIdp({
     ...lifetimes,
+    ...(options.deviceFlow ? { deviceFlow: true } : {}),
     idTokenAudiences: options.audienceMapper === false ? {} : { [berthClientId]: [harborClientId] },
     clients: options.harborIssuerHost ? berthClient : [...berthClient, harborClient],
   });

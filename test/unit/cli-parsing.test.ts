@@ -43,6 +43,10 @@ test('usage errors exit 64 with the command’s usage and never touch settings',
     ['add', 'harbor', 'x', '--url', 'harbor.example.org', '--issuer', 'https://sso.example.org'],
     ['add', 'harbor', 'x', '--url', 'harbor.example.org', '--scope', 'openid'],
     ['add', 'harbor', 'x', '--profile', '/nonexistent/profile.json'],
+    ['set'],
+    ['set', 'x', 'y'],
+    ['set', 'x', '--keep-alive-hours', '-1'],
+    ['set', 'x', '--warn-days', 'soon'],
   ]) {
     const captured = io();
     assert.equal(await runCli(argv, captured), 64, argv.join(' '));
@@ -66,7 +70,7 @@ test('every command has --help, and every command whose output is data has --jso
   const overview = io();
   await runCli(['--help'], overview);
   const names = [...overview.out.matchAll(/^ {2}([a-z]+) {2,}/gm)].map((match) => match[1] as string);
-  assert.deepEqual(names, ['add', 'login', 'status', 'list', 'refresh', 'regenerate', 'keepalive', 'check', 'target', 'logout', 'remove', 'replace', 'set', 'config', 'doctor']);
+  assert.deepEqual(names, ['add', 'set', 'login', 'status', 'list', 'refresh', 'regenerate', 'keepalive', 'check', 'target', 'logout', 'remove', 'replace', 'config', 'doctor']);
   for (const kind of ['token', 'stackit']) {
     const captured = io();
     assert.equal(await runCli(['add', kind, '--help'], captured), 0, kind);
@@ -78,6 +82,22 @@ test('every command has --help, and every command whose output is data has --jso
     assert.match(captured.out, new RegExp(`^Usage: berth ${name} `), name);
     assert.match(captured.out, /--json/, `${name} has --json`);
   }
+});
+
+test('--json says what it prints: an array for commands that can cover several registries, one object (named) for the others', async () => {
+  for (const name of ['status', 'list', 'refresh']) {
+    const captured = io();
+    await runCli([name, '--help'], captured);
+    assert.match(captured.out, /--json +print a JSON array on stdout \(one object per registry, \[\] when there are none\)/, name);
+  }
+  for (const name of ['add', 'set', 'login', 'regenerate', 'check', 'target', 'logout', 'remove', 'config', 'doctor']) {
+    const captured = io();
+    await runCli([name, '--help'], captured);
+    assert.match(captured.out, /--json +print one JSON object on stdout, for scripts: \S/, name);
+  }
+  const keepalive = io();
+  await runCli(['keepalive', '--help'], keepalive);
+  assert.match(keepalive.out, /--json +print a JSON object per line instead of text \(NDJSON\)/);
 });
 
 test('each command\'s --help describes every flag of its usage line in a line of its own, and shows an example', async () => {

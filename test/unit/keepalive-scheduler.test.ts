@@ -214,6 +214,41 @@ test('a pass another process just made is not repeated; registries added or sign
   await w.scheduler.stop();
 });
 
+test('a new interval (berth set --keep-alive-hours) counts from the last pass at once, not after the pass the old one planned', async () => {
+  const w = world([{ name: 'a', intervalMs: day, state: 'valid', lastKeptAliveAt: Date.parse('2026-11-22T07:00:00Z') }]);
+  w.scheduler.start();
+  assert.equal(w.scheduler.schedule().get('a'), Date.parse('2026-11-23T07:00:00Z'));
+  const target = w.byName.get('a') as KeepAliveTarget;
+  target.intervalMs = 2 * hour;
+  w.scheduler.sync();
+  assert.equal(w.scheduler.schedule().get('a'), Date.parse('2026-11-22T09:00:00Z'), 'two hours after the last pass');
+  assert.equal(w.planned.get('a'), Date.parse('2026-11-22T09:00:00Z'), 'the status shows it too');
+  await w.advance(59 * minute);
+  assert.equal(w.passes.length, 0);
+  await w.advance(2 * minute);
+  assert.equal(w.passes.length, 1, 'the pass came on the new interval');
+  target.intervalMs = 30 * minute;
+  target.lastKeptAliveAt = Date.parse('2026-11-22T06:00:00Z');
+  w.scheduler.sync();
+  assert.equal(w.scheduler.schedule().get('a'), w.clock.time, 'already overdue on the shorter interval: due now, never in the past');
+  await w.scheduler.stop();
+});
+
+test('runDueNow (berth keepalive --once) runs only what is overdue, reports each pass, and leaves no timer', async () => {
+  const w = world([
+    { name: 'overdue', intervalMs: day, state: 'valid', lastKeptAliveAt: Date.parse('2026-11-21T07:00:00Z') },
+    { name: 'later', intervalMs: day, state: 'valid', lastKeptAliveAt: Date.parse('2026-11-22T07:00:00Z') },
+    { name: 'planned-past', intervalMs: day, state: 'offline', lastKeptAliveAt: Date.parse('2026-11-22T07:00:00Z'), nextKeepAliveAt: Date.parse('2026-11-22T07:30:00Z') },
+    { name: 'off', intervalMs: null, state: 'valid' },
+  ]);
+  const reports: string[] = [];
+  w.deps.onPass = (report) => reports.push(`${report.name} ${report.state}`);
+  await w.scheduler.runDueNow();
+  assert.deepEqual(w.passes.map((pass) => pass.name).sort(), ['overdue', 'planned-past']);
+  assert.deepEqual(reports.sort(), ['overdue valid', 'planned-past valid']);
+  assert.equal(w.clock.timers.size, 0, 'nothing armed for later: the process can exit');
+});
+
 test('200 registries due at once run a few at a time, and stopping waits only for the passes under way', async () => {
   const clock = new FakeClock();
   const targets: KeepAliveTarget[] = Array.from({ length: 200 }, (_, i) => ({ name: `r${i}`, intervalMs: minute, state: 'valid' }));
