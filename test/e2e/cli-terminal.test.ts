@@ -122,7 +122,7 @@ describe('the CLI on a terminal and in scripts', () => {
     assert.match(scopes.stderr, /Berth's own client asks for "openid offline_access" at the next sign-in \(`berth login lab`\)\./);
     assert.equal(settings(ws).registries[0]?.scopes, 'openid offline_access');
     assert.match((await ws.berth('set', 'lab', '--scope', 'profile')).stderr, /must include "openid"/);
-    assert.match((await ws.berth('set', 'lab')).stderr, /Nothing to change for lab: give --ca-file, --keep-alive-hours, --warn-days, --scope or --username/);
+    assert.match((await ws.berth('set', 'lab')).stderr, /Nothing to change for lab: give --ca-file, --keep-alive-hours, --warn-days, --scope, --username, --expires or --note/);
     assert.match((await ws.berth('set', 'lab', '--ca-file', join(ws.home, 'missing.pem'))).stderr, /The CA file .*missing\.pem for lab does not exist/);
     writeFileSync(join(ws.home, 'not-a-cert.pem'), 'hello');
     assert.match((await ws.berth('set', 'lab', '--ca-file', join(ws.home, 'not-a-cert.pem'))).stderr, /The CA file .*not-a-cert\.pem for lab holds no PEM certificate/);

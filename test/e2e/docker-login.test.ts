@@ -37,7 +37,7 @@ describe('docker login and logout through docker-credential-berth', { skip: unle
     const set = await ws.berth('set', name, '--expires', '2031-01-31', '--json');
     assert.equal(set.code, 0, set.stderr);
     assert.deepEqual((({ expirySource, state }) => ({ expirySource, state }))(JSON.parse(set.stdout) as { expirySource: string; state: string }), { expirySource: 'given', state: 'valid' });
-    assert.match((await ws.berth('status', name)).stdout, new RegExp(`token expires ${new Date('2031-01-31T23:59:59').toISOString().replace(/\./g, '\\.')} \\(\\d+ days left, as you said\\)`));
+    assert.match((await ws.berth('status', name)).stdout, /token expires 2031-01-31 23:59 \(in \d+ days\), as you said/, 'the end of that day where the person is');
     const helperList = await run('docker-credential-berth', ['list'], ws.env);
     assert.deepEqual(JSON.parse(helperList.stdout), { [host]: 'admin' });
 

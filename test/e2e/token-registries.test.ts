@@ -70,7 +70,7 @@ describe('token registries: robot accounts and other tokens, checked before they
       assert.equal(result.code, 0, result.stderr);
     }
     const status = await ws.berth('status', name);
-    assert.match(status.stdout, /token expires \S+ \(29 days left, as Harbor says\)/);
+    assert.match(status.stdout, /token expires \d{4}-\d{2}-\d{2} \d{2}:\d{2} \(in 29 days\), as Harbor says/);
     assertNoSecretsLeaked(rig(), ws);
   });
 
