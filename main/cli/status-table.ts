@@ -101,7 +101,7 @@ export function statusTable(views: RegistryView[], options: TableOptions): strin
   return [...lines, ...(more.length > 0 ? ['', ...more] : [])].join('\n');
 }
 
-/** `berth list`: name, registry and state. */
+/** `berth list`: name, registry, how it signs in, and state. */
 export function listTable(views: RegistryView[], width?: number): string {
-  return table(['NAME', 'REGISTRY', 'STATE'], views.map((view) => [view.name, view.registry, view.state]), width).join('\n');
+  return table(['NAME', 'REGISTRY', 'METHOD', 'STATE'], views.map((view) => [view.name, view.registry, methodCells[view.method], view.state]), width).join('\n');
 }

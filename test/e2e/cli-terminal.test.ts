@@ -70,7 +70,7 @@ describe('the CLI on a terminal and in scripts', () => {
     const ws = workspace();
     withHarbors(ws, 'work');
     const list = await ws.berth('list');
-    assert.equal(list.stdout, 'NAME  REGISTRY          STATE\nwork  work.example.org  signed-out\n');
+    assert.equal(list.stdout, 'NAME  REGISTRY          METHOD      STATE\nwork  work.example.org  own client  signed-out\n');
     const refresh = await ws.berth('refresh', '--json');
     assert.equal(refresh.code, 0, refresh.stderr);
     assert.deepEqual(JSON.parse(refresh.stdout), []);

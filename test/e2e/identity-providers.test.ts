@@ -248,7 +248,7 @@ describe('identity providers that behave otherwise than the test one', { skip: u
     const first = await status(prompted.ws, prompted.name);
     assert.equal(first.state, 'expiring', 'Berth holds no session of its own: it will need a new sign-in, and says so');
     assert.equal(first.lastError, null);
-    assert.equal((await dockerInspect(prompted.ws, keycloak.imageRef)).code, 0, "docker's credential works all the same");
+    assert.equal((await dockerInspect(prompted.ws, consentOnly.imageRef)).code, 0, "docker's credential works all the same");
 
     // The first pass keeps Harbor's session alive and says nothing new: no needs-sign-in beside "docker credentials still work".
     const pass = await prompted.ws.berth('refresh', prompted.name, '--json');

@@ -83,9 +83,9 @@ test('a table wider than the terminal cuts the registry and user columns with "â
   assert.equal(table(['A', 'B'], [['x', 'y']], 2).length, 2, 'a terminal too narrow for anything still gets every row');
 });
 
-test('berth list is the short form: name, registry, state', () => {
+test('berth list is the short form: name, registry, how it signs in, state', () => {
   assert.equal(
     listTable([harborView('work', 'valid', { registry: 'harbor.example.org' }), harborView('lab', 'signed-out')]),
-    ['NAME  REGISTRY            STATE', 'work  harbor.example.org  valid', 'lab   lab.example.org     signed-out'].join('\n'),
+    ['NAME  REGISTRY            METHOD     STATE', 'work  harbor.example.org  web login  valid', 'lab   lab.example.org     web login  signed-out'].join('\n'),
   );
 });
