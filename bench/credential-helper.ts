@@ -10,8 +10,9 @@ import { timeInTurns, timeOnce, type Contender } from './timing.js';
 // docker-credential-secretservice get (same keyring) and against `node -e 0`, the floor for any Node program; and the
 // same `get` for a STACKIT registry whose access token is cached in the keychain, which must stay as close to the floor.
 const runs = Number(process.env.BENCH_RUNS ?? 30);
-const { rig, jar, api, name, ws } = await benchSetup({ stackit: true });
+// Finding Node 22 blocks for a while: before the rig, so no idle connection to it dies meanwhile.
 const nodes = runtimes();
+const { rig, jar, api, name, ws } = await benchSetup({ stackit: true });
 try {
   await api.signIn(name, { openBrowser: async (url) => void drive(url, { login: 'alice', jar }) });
   const host = new URL(rig.harbor.url).host;
