@@ -280,7 +280,7 @@ describe('the window in real Chromium, on the real core and the rig', { skip: un
       const dialog = page.getByRole('dialog', { name: 'Add a Harbor registry' });
       await dialog.getByLabel('Harbor URL').fill(onlineRig.harbor.url);
       await dialog.getByRole('button', { name: 'Look up' }).click();
-      await dialog.getByText('OIDC single sign-on').waitFor();
+      await dialog.getByText('Single sign-on', { exact: true }).waitFor();
       const notes = dialog.getByRole('note');
       assert.equal(await notes.count(), 1);
       const warning = await notes.innerText();
