@@ -1,3 +1,4 @@
+import { BerthError } from '../errors.js';
 import type { RegistryState } from '../settings/model.js';
 import { systemClock, type Clock } from './clock.js';
 
@@ -9,6 +10,8 @@ export interface KeepAliveTarget {
   state: RegistryState;
   lastKeptAliveAt?: number;
   nextKeepAliveAt?: number;
+  /** When an interrupted regenerate's journal was opened, while it is open: the registry's next pass puts the new secret in place. */
+  journalSince?: string;
 }
 
 export interface KeepAliveTiming {
@@ -43,8 +46,8 @@ export interface PassReport {
 
 export interface SchedulerDependencies {
   targets(): KeepAliveTarget[];
-  /** One keep-alive pass (locked, single-flight); resolves to the registry's state afterwards. */
-  runPass(name: string): Promise<RegistryState>;
+  /** One keep-alive pass (locked, single-flight); resolves to the registry's state afterwards. `signal` aborts when the scheduler stops. */
+  runPass(name: string, signal: AbortSignal): Promise<RegistryState>;
   /** Records when the next pass is due, for the status model. */
   planned(name: string, at: Date): void;
   onPass?(report: PassReport): void;
@@ -60,6 +63,8 @@ interface Entry {
   recheckUntil?: number;
   /** The state the scheduler last saw, from its own pass or from sync. */
   state: RegistryState;
+  /** The open journal this entry was last made due for. */
+  journalSince?: string;
 }
 
 export function jittered(delayMs: number, jitter: number, random: () => number): number {
@@ -84,6 +89,8 @@ export class KeepAliveScheduler {
   private timer: unknown;
   private running: Promise<void> | undefined;
   private started = false;
+  // Aborted by stop: passes under way end without waiting for their network requests.
+  private stopping = new AbortController();
 
   constructor(private readonly deps: SchedulerDependencies) {
     this.clock = deps.clock ?? systemClock;
@@ -93,13 +100,16 @@ export class KeepAliveScheduler {
 
   /** Starts tracking; anything overdue (per the persisted schedule) runs at once. */
   start(): void {
+    if (this.stopping.signal.aborted) this.stopping = new AbortController();
     this.started = true;
     this.sync();
   }
 
+  /** Stops at once: passes under way are aborted (what they already received, such as a rotated refresh token, is still stored). */
   async stop(): Promise<void> {
     this.started = false;
     this.disarm();
+    this.stopping.abort(new BerthError('cancelled', 'Berth is stopping.'));
     await this.running;
   }
 
@@ -115,10 +125,16 @@ export class KeepAliveScheduler {
         entry.intervalMs = target.intervalMs;
         // A pass under way reports its own outcome when it ends.
         if (target.state !== entry.state && !this.passing.has(target.name)) this.replan(target.name, entry, target.state, now);
+        // A journal another process left open is rolled forward now, once per journal (one that stays open waits its turn).
+        if (target.journalSince !== undefined && target.journalSince !== entry.journalSince && !this.passing.has(target.name)) {
+          entry.journalSince = target.journalSince;
+          entry.due = Math.min(entry.due, now);
+        }
         continue;
       }
-      const due = Math.max(target.nextKeepAliveAt ?? (target.lastKeptAliveAt !== undefined ? target.lastKeptAliveAt + target.intervalMs : now), now);
-      this.entries.set(target.name, { due, intervalMs: target.intervalMs, failures: 0, state: target.state });
+      const scheduled = Math.max(target.nextKeepAliveAt ?? (target.lastKeptAliveAt !== undefined ? target.lastKeptAliveAt + target.intervalMs : now), now);
+      const due = target.journalSince !== undefined ? now : scheduled;
+      this.entries.set(target.name, { due, intervalMs: target.intervalMs, failures: 0, state: target.state, ...(target.journalSince !== undefined ? { journalSince: target.journalSince } : {}) });
       // A registry just signed in shows its next keep-alive at once, not after its first pass.
       if (due !== target.nextKeepAliveAt) this.deps.planned(target.name, new Date(due));
     }
@@ -202,7 +218,7 @@ export class KeepAliveScheduler {
     const { jitter } = this.timing;
     const last = target.lastKeptAliveAt;
     // Another process (the CLI, a second app) kept it alive lately: follow on from there instead of repeating its pass.
-    if (entry.failures === 0 && entry.recheckUntil === undefined && keptFine(target.state) && last !== undefined && last + entry.intervalMs * (1 - jitter) > startedAt) {
+    if (target.journalSince === undefined && entry.failures === 0 && entry.recheckUntil === undefined && keptFine(target.state) && last !== undefined && last + entry.intervalMs * (1 - jitter) > startedAt) {
       entry.due = last + jittered(entry.intervalMs, jitter, this.random);
       this.deps.planned(name, new Date(entry.due));
       return;
@@ -210,13 +226,14 @@ export class KeepAliveScheduler {
     let state: RegistryState;
     this.passing.add(name);
     try {
-      state = await this.deps.runPass(name);
+      state = await this.deps.runPass(name, this.stopping.signal);
     } catch {
       state = 'error';
     } finally {
       this.passing.delete(name);
     }
-    if (!this.entries.has(name)) return;
+    // A pass cut short by stop says nothing about the registry; the next start runs it again.
+    if (!this.entries.has(name) || this.stopping.signal.aborted) return;
     entry.state = state;
     const finishedAt = this.clock.now();
     entry.due = finishedAt + jittered(this.delayAfter(entry, state, finishedAt), jitter, this.random);

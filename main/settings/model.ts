@@ -104,6 +104,8 @@ export interface RegistryStatusRecord {
   lastError?: string;
   /** The URL that fixes a `needs-web-login` state. */
   actionUrl?: string;
+  /** Set while a regenerate's journal is open (a new secret waits in the keychain to be put in place): every reader rolls it forward. */
+  pendingSecretSince?: string;
 }
 
 export interface StatusData {

@@ -9,6 +9,8 @@ export interface ManagedRegistry {
   kind: RegistryKind;
   url: string;
   username?: string;
+  /** A regenerate's journal is open: a new secret waits to be put in place. */
+  journalOpen?: boolean;
 }
 
 async function readJson<T>(path: string): Promise<Partial<T>> {
@@ -47,7 +49,14 @@ export async function managedRegistries(dir: string): Promise<ManagedRegistry[]>
   return (registries as Record<string, unknown>[]).map((registry) => {
     const record = records[registry.name as string];
     const username = isObject(record) && typeof record.username === 'string' ? record.username : undefined;
-    return { name: registry.name as string, kind: registry.kind === 'token' ? 'token' : 'harbor', url: registry.url as string, ...(username !== undefined ? { username } : {}) };
+    const journalOpen = isObject(record) && typeof record.pendingSecretSince === 'string';
+    return {
+      name: registry.name as string,
+      kind: registry.kind === 'token' ? 'token' : 'harbor',
+      url: registry.url as string,
+      ...(username !== undefined ? { username } : {}),
+      ...(journalOpen ? { journalOpen } : {}),
+    };
   });
 }
 

@@ -144,6 +144,7 @@ export function statusProblems(data: Record<string, unknown>): Problems {
         notice: string,
         lastError: string,
         actionUrl: string,
+        pendingSecretSince: date,
       },
       ['state'],
     );
