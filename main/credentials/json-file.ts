@@ -140,7 +140,7 @@ const deadWritersTemp = /^\..+\.berth-(\d+)-[0-9a-f]+\.tmp$/;
  * Removes what Berth processes killed mid-write left in the folder of `path`: their temp files (full copies of a file, with
  * whatever credentials it holds) and their lock files, for every file of Berth's there, not only this one.
  */
-function removeLeftovers(path: string): void {
+export function removeLeftovers(path: string): void {
   const folder = dirname(path);
   let names: string[];
   try {

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, watch, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, watch, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -59,7 +59,8 @@ function aimedDockerLogin(ws: Workspace, foreign: string, user: string) {
   const lock = join(ws.dockerConfig, '.config.json.berth.lock');
   let lockAt: number | undefined;
   const watcher = watch(ws.dockerConfig, (_event, name) => {
-    if (name !== basename(lock) || lockAt !== undefined || !existsSync(lock)) return;
+    // Its first event is its creation: Berth is about to read config.json and write it.
+    if (name !== basename(lock) || lockAt !== undefined) return;
     lockAt = Date.now();
     void sleep(Math.random() * 5).then(release);
   });
