@@ -53,7 +53,7 @@ function keepalive(ws: Workspace) {
   return { child, passes, exited, cpuSeconds };
 }
 
-/** 200 registries kept alive every 60 s by one `berth keepalive`: it must keep up (3.33 passes/s), start passes on time, and stop within 2 s of Ctrl-C. */
+/** 200 registries kept alive every 60 s by one `berth keepalive`: it must keep up (3.33 passes/s), start passes on time, and stop within 2 s of Ctrl-C, on loopback and against a slow Harbor. */
 export async function load(into: Row, report: string[], runSeconds: number): Promise<void> {
   const registries = loadRegistries;
   const rig = await startRig();
@@ -118,6 +118,28 @@ export async function load(into: Row, report: string[], runSeconds: number): Pro
     into.tries += 1;
     if (stopMs > 2000) fail(into, `Ctrl-C took ${stopMs} ms to stop keepalive`);
     report.push(`load: Ctrl-C during a burst of ${registries} due passes: stopped in ${stopMs} ms (aim: under 2000 ms)`);
+
+    // Ctrl-C while Harbor answers slowly, as a server far away does: the passes in flight are stopped, not waited for.
+    allDue(ws);
+    const delayMs = 10_000;
+    rig.harbor.responseDelayMs = delayMs;
+    try {
+      const slow = keepalive(ws);
+      const asked = rig.harbor.requestLog.length;
+      const slowStarted = Date.now();
+      while (rig.harbor.requestLog.length < asked + 8 && Date.now() - slowStarted < burstStartMs) await sleep(50);
+      const inFlight = rig.harbor.requestLog.length - asked;
+      if (inFlight < 8) fail(into, `only ${inFlight} requests reached the slow Harbor within ${burstStartMs / 1000} s`);
+      const slowInterrupted = Date.now();
+      slow.child.kill('SIGINT');
+      await slow.exited;
+      const slowStopMs = Date.now() - slowInterrupted;
+      into.tries += 1;
+      if (slowStopMs > 2000) fail(into, `Ctrl-C took ${slowStopMs} ms to stop keepalive while Harbor answered slowly`);
+      report.push(`load: Ctrl-C while Harbor took ${delayMs / 1000} s per answer, ${inFlight} requests in flight: stopped in ${slowStopMs} ms (aim: under 2000 ms)`);
+    } finally {
+      rig.harbor.responseDelayMs = 0;
+    }
   } finally {
     await rig.stop();
   }

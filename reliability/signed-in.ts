@@ -1,6 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, watch, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
+import keytar from 'keytar';
+import { isAlive, parseLockOwner } from '../main/credentials/file-lock.js';
+import { homeTag, keychainService, secretAccount, type SecretKind } from '../main/secrets/keychain.js';
+import { secretsFile } from '../main/settings/paths.js';
 import type { Rig } from '../test/rig/index.js';
 import { addArgs, berthBin, cliLogin, run, storedSecret, workspace, type Workspace } from '../test/helpers/berth.js';
 
@@ -87,9 +92,76 @@ export function foreignProblems(ws: Workspace): string[] {
   return problems;
 }
 
-/** Temp files a dead writer left behind next to config.json (a live writer's are not counted). */
-export function leftovers(ws: Workspace): string[] {
-  return readdirSync(ws.dockerConfig).filter((name) => /^\.config\.json\..*\.tmp$/.test(name));
+export { storedSecret };
+
+/** The folders Berth's writes touch: its own, its registry locks, its secrets file's, and docker's. */
+export function writtenFolders(ws: Workspace): string[] {
+  return [ws.berthHome, join(ws.berthHome, 'locks'), join(ws.berthHome, 'secrets'), ws.dockerConfig];
 }
 
-export { storedSecret };
+/** The store settings.json names for secrets (the keychain unless the file store was chosen). */
+export function chosenStore(ws: Workspace): 'keychain' | 'file' {
+  const settings = JSON.parse(readFileSync(join(ws.berthHome, 'settings.json'), 'utf8')) as { preferences?: { secretStore?: string } };
+  return settings.preferences?.secretStore === 'file' ? 'file' : 'keychain';
+}
+
+function fileStoreEntries(ws: Workspace): Record<string, string> {
+  const path = secretsFile(ws.berthHome);
+  return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as Record<string, string>) : {};
+}
+
+/** A secret of the workspace as the given store (default: the chosen one) holds it, read straight from that store. */
+export async function laneSecret(ws: Workspace, name: string, kind: SecretKind, store = chosenStore(ws)): Promise<string | null> {
+  if (store === 'file') return fileStoreEntries(ws)[`${name}/${kind}`] ?? null;
+  return keytar.getPassword(keychainService, secretAccount(ws.berthHome, name, kind));
+}
+
+/** Secrets of this workspace in the store it did not choose: after a finished move there must be none. */
+export async function strayedSecrets(ws: Workspace): Promise<string[]> {
+  if (chosenStore(ws) === 'keychain') return Object.keys(fileStoreEntries(ws)).map((entry) => `${entry} in the secrets file`);
+  const tag = `${homeTag(ws.berthHome)}/`;
+  return (await keytar.findCredentials(keychainService)).filter((entry) => entry.account.startsWith(tag)).map((entry) => `${entry.account.slice(tag.length)} in the keychain`);
+}
+
+const tempName = /^\..+\.berth-(\d+)-[0-9a-f]+\.tmp$/;
+const lockName = /\.lock(\.takeover)?$/;
+
+/**
+ * Temp and lock files in Berth's and docker's folders. With `unrecognizable`, only those the next command cannot tell apart as a
+ * dead process's (a temp file without its writer's pid, a lock without an owner who is gone): those would be kept forever
+ * or make the next writer wait.
+ */
+export function leftoverFiles(ws: Workspace, { unrecognizable = false } = {}): string[] {
+  return writtenFolders(ws).flatMap((folder) => {
+    if (!existsSync(folder)) return [];
+    return readdirSync(folder)
+      .filter((name) => tempName.test(name) || lockName.test(name) || /\.tmp$/.test(name))
+      .filter((name) => {
+        if (!unrecognizable) return true;
+        const pid = tempName.exec(name)?.[1];
+        if (pid !== undefined) return isAlive(Number(pid));
+        if (!lockName.test(name)) return true;
+        try {
+          const owner = parseLockOwner(readFileSync(join(folder, name), 'utf8'));
+          return !owner || owner.host !== hostname() || isAlive(owner.pid);
+        } catch {
+          return false;
+        }
+      })
+      .map((name) => join(folder, name));
+  });
+}
+
+/** Calls `onWrite` (once, at once, inside the file-system event) at the first lock or temp file a process creates in Berth's or docker's folders: it has started writing. */
+export function firstWrite(ws: Workspace, onWrite: () => void): { close(): void } {
+  for (const folder of writtenFolders(ws)) mkdirSync(folder, { recursive: true, mode: 0o700 });
+  let seen = false;
+  const watchers = writtenFolders(ws).map((folder) =>
+    watch(folder, (_event, name) => {
+      if (seen || !name || !(tempName.test(name) || lockName.test(name))) return;
+      seen = true;
+      onWrite();
+    }),
+  );
+  return { close: () => watchers.forEach((watcher) => watcher.close()) };
+}

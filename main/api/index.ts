@@ -9,6 +9,7 @@ import { printable } from '../log/printable.js';
 import type { Logger } from '../log/logger.js';
 import { isLoopbackHost } from '../net/http.js';
 import { nodeRequest } from '../net/node-request.js';
+import { stopSignal, withStopSignal } from '../net/stop-signal.js';
 import type { ChallengeCache } from '../registry/challenge-cache.js';
 import { checkPull, type CheckResult } from '../registry/pull-check.js';
 import { parseReference, type ImageReference } from '../registry/reference.js';
@@ -97,9 +98,13 @@ function stateAfterFailure(previous: RegistryState, code: ErrorCode | undefined,
   if (code === 'session-ended') return 'needs-sign-in';
   if (code === 'rejected' && background) return 'rejected';
   if (code === 'unreachable') return 'offline';
+  // A credential target Berth could not write may hold another secret than the keychain: never `valid`.
+  if (code === 'file-write' || code === 'helper') return 'error';
   if (code === 'tls' || code === 'audience' || code === 'issuer' || background) return 'error';
   return previous;
 }
+
+const journalWords = 'A new CLI secret from an interrupted `berth regenerate` is kept, and Berth puts it in place as soon as Harbor accepts it.';
 
 function optionalDate(value: string | undefined): number | undefined {
   return value === undefined ? undefined : Date.parse(value);
@@ -111,7 +116,7 @@ export type KeepAliveOptions = Pick<SchedulerDependencies, 'clock' | 'random' | 
 export function createApi(deps: ApiDependencies) {
   const now = deps.now ?? (() => new Date());
   const events = new TypedEvents<StatusEvents>((error) => deps.log.warn('a status listener failed', { reason: errorMessage(error) }));
-  const passes = new Map<string, Promise<RegistryView>>();
+  const passes = new Map<string, Promise<RegistryView | undefined>>();
   // Sign-ins under way, so the person can break one off even before its window or listener exists.
   const signIns = new Map<string, AbortController>();
   const activity = deps.activity ?? memoryActivityLog();
@@ -132,13 +137,18 @@ export function createApi(deps: ApiDependencies) {
     return registries.map((registry) => view(registry, preferences));
   }
 
-  /** Every status write goes through here, so listeners hear about each change. */
-  function record(registry: RegistrySettings, next: RegistryStatusRecord): void {
+  /**
+   * Every status write goes through here, so listeners hear about each change. `change` gets the record as it is under
+   * status.json's lock (another process may have changed it since this one read it) and returns the new one, or `null`.
+   */
+  function record(registry: RegistrySettings, change: (current: RegistryStatusRecord) => RegistryStatusRecord | null): void {
     const preferences = deps.settings.preferences();
-    const from = view(registry, preferences).state;
-    deps.status.put(registry.name, next);
+    const { before, after } = deps.status.update(registry.name, change);
+    if (after === before) return;
+    const at = now().getTime();
+    const from = registryView(registry, before, preferences, at).state;
     // The record just written is the one to show; no need to read the file back.
-    const updated = registryView(registry, next, preferences, now().getTime());
+    const updated = registryView(registry, after, preferences, at);
     events.emit('registry-updated', { name: registry.name, view: updated });
     if (updated.state !== from) {
       deps.log.info('state changed', { registry: registry.name, from, to: updated.state });
@@ -147,33 +157,42 @@ export function createApi(deps: ApiDependencies) {
     }
   }
 
+  /** What an open journal means for a registry that is not valid now: said with its error, so nobody thinks the new secret is gone. */
+  function withJournal(current: RegistryStatusRecord, lastError: string | undefined): string | undefined {
+    if (!current.pendingSecretSince || current.state === 'valid') return lastError;
+    return `${lastError ?? ''} ${journalWords}`.trim();
+  }
+
   function recordFailure(registry: RegistrySettings, error: unknown, background: boolean): void {
-    const previous = deps.status.get(registry.name);
     const code = error instanceof BerthError ? error.code : undefined;
     const actionUrl = error instanceof BerthError ? error.actionUrl : undefined;
-    record(registry, { ...previous, state: stateAfterFailure(previous.state, code, background), lastError: errorMessage(error), actionUrl });
+    record(registry, (current) => {
+      const next = { ...current, state: stateAfterFailure(current.state, code, background), actionUrl };
+      return { ...next, lastError: withJournal(next, errorMessage(error)) };
+    });
   }
 
   function applyOutcome(registry: RegistrySettings, outcome: SessionOutcome): void {
     const at = now();
-    const current = deps.status.get(registry.name);
-    // An answer that states no end replaces one learned before; no answer (the provider unreachable) keeps it.
-    const end =
-      outcome.sessionExpiresAt === null
-        ? { sessionExpiresAt: undefined, sessionFixed: undefined }
-        : { sessionExpiresAt: outcome.sessionExpiresAt?.toISOString() ?? current.sessionExpiresAt, sessionFixed: outcome.sessionFixed ?? current.sessionFixed };
-    record(registry, {
-      ...current,
-      state: outcome.state,
-      username: outcome.username || current.username,
-      writtenTo: outcome.writtenTo ?? current.writtenTo,
-      ...(registry.kind === 'harbor' ? { secretAccepted: outcome.keptAlive } : {}),
-      ...(outcome.keptAlive ? { lastKeptAliveAt: at.toISOString(), ...(registry.kind === 'harbor' ? { idleDeadline: idleDeadlineFrom(registry, at).toISOString() } : {}) } : {}),
-      ...end,
-      ...learnedExpiry(outcome, current),
-      accessTokenExpiresAt: outcome.accessTokenExpiresAt?.toISOString() ?? current.accessTokenExpiresAt,
-      lastError: outcome.lastError,
-      actionUrl: outcome.actionUrl,
+    record(registry, (current) => {
+      // An answer that states no end replaces one learned before; no answer (the provider unreachable) keeps it.
+      const end =
+        outcome.sessionExpiresAt === null
+          ? { sessionExpiresAt: undefined, sessionFixed: undefined }
+          : { sessionExpiresAt: outcome.sessionExpiresAt?.toISOString() ?? current.sessionExpiresAt, sessionFixed: outcome.sessionFixed ?? current.sessionFixed };
+      const next: RegistryStatusRecord = {
+        ...current,
+        state: outcome.state,
+        username: outcome.username || current.username,
+        writtenTo: outcome.writtenTo ?? current.writtenTo,
+        ...(registry.kind === 'harbor' ? { secretAccepted: outcome.keptAlive } : {}),
+        ...(outcome.keptAlive ? { lastKeptAliveAt: at.toISOString(), ...(registry.kind === 'harbor' ? { idleDeadline: idleDeadlineFrom(registry, at).toISOString() } : {}) } : {}),
+        ...end,
+        ...learnedExpiry(outcome, current),
+        accessTokenExpiresAt: outcome.accessTokenExpiresAt?.toISOString() ?? current.accessTokenExpiresAt,
+        actionUrl: outcome.actionUrl,
+      };
+      return { ...next, lastError: withJournal(next, outcome.lastError) };
     });
   }
 
@@ -191,6 +210,13 @@ export function createApi(deps: ApiDependencies) {
       signInTimeoutMs: defaultSignInTimeoutMs,
       exclusive: (work) => deps.locks.withLock(registry.name, work),
       recheckDelayMs: deps.recheckDelayMs ?? 3000,
+      // The journal's flag in status.json tells every reader (the helper, check, status, the app) that a new secret waits to be put in place.
+      journal: {
+        open: () => record(registry, (current) => ({ ...current, pendingSecretSince: now().toISOString() })),
+        close: () => {
+          if (deps.status.get(registry.name).pendingSecretSince) record(registry, (current) => (current.pendingSecretSince ? { ...current, pendingSecretSince: undefined } : null));
+        },
+      },
     };
   }
 
@@ -202,14 +228,15 @@ export function createApi(deps: ApiDependencies) {
     return registry;
   }
 
-  async function runPass(registry: RegistrySettings): Promise<RegistryView> {
+  async function runPass(name: string): Promise<RegistryView | undefined> {
     const started = now().getTime();
+    let registry: RegistrySettings | undefined;
     try {
-      const method = await methodFor(registry);
-      await deps.locks.withLock(registry.name, async () => {
-        // Read after taking the lock: another process may have signed out or changed the user meanwhile.
-        const current = deps.status.get(registry.name);
-        if (!current.signedInAt) return;
+      await deps.locks.withLock(name, async () => {
+        // Read after taking the lock: another process may have signed out, changed the user or the target meanwhile.
+        registry = deps.settings.find(name);
+        const current = deps.status.get(name);
+        if (!registry || !current.signedInAt) return;
         const session = {
           ...(current.username !== undefined ? { username: current.username } : {}),
           signedInAt: new Date(current.signedInAt),
@@ -217,28 +244,42 @@ export function createApi(deps: ApiDependencies) {
           renewedAt: new Date(current.lastKeptAliveAt ?? current.signedInAt),
           ...(current.berthSession ? { berthSession: current.berthSession } : {}),
         };
-        const outcome = await method.keepAlive(registry, session, methodDependencies(registry));
+        const outcome = await (await methodFor(registry)).keepAlive(registry, session, methodDependencies(registry));
         // A state is a promise: `valid` only once every target holds the secret Harbor just accepted.
         const repaired = outcome.keptAlive ? await repairTargets(registry, outcome.username) : undefined;
         applyOutcome(registry, repaired ? { ...outcome, writtenTo: repaired } : outcome);
       });
     } catch (error) {
-      recordFailure(registry, error, true);
+      registry ??= deps.settings.find(name);
+      // Stopping (Ctrl-C, quitting the app) is not something that happened to the registry: nothing is recorded.
+      if (stopSignal()?.aborted) deps.log.info('keep-alive pass stopped', { registry: name });
+      else if (registry) recordFailure(registry, error, true);
     }
-    const result = view(registry);
-    deps.log.info('keep-alive pass', { registry: registry.name, state: result.state, ms: now().getTime() - started });
+    registry ??= deps.settings.find(name);
+    const result = registry && view(registry);
+    deps.log.info('keep-alive pass', { registry: name, state: result?.state ?? 'removed', ms: now().getTime() - started });
     return result;
   }
 
   /** One pass per registry at a time in this process; callers arriving meanwhile share its result. */
-  function refreshOne(name: string): Promise<RegistryView> {
+  async function refreshOne(name: string): Promise<RegistryView> {
     const registry = signedInRegistry(name);
     let pass = passes.get(name);
     if (!pass) {
-      pass = runPass(registry).finally(() => passes.delete(name));
+      pass = runPass(registry.name).finally(() => passes.delete(name));
       passes.set(name, pass);
     }
-    return pass;
+    return (await pass) ?? view(registry);
+  }
+
+  /**
+   * Rolls forward what a killed or failed `regenerate` left (its journal is open in status.json): the next command that
+   * reads the credential runs a keep-alive pass for the registry first, which puts the new secret in place.
+   */
+  async function settleJournals(names?: string[]): Promise<void> {
+    const records = deps.status.all();
+    const open = deps.settings.registries().filter((registry) => records[registry.name]?.pendingSecretSince && records[registry.name]?.signedInAt && (!names || names.includes(registry.name)));
+    await Promise.all(open.map((registry) => refreshOne(registry.name)));
   }
 
   function keepAliveScheduler(options: KeepAliveOptions = {}): KeepAliveScheduler {
@@ -257,14 +298,15 @@ export function createApi(deps: ApiDependencies) {
             lastKeptAliveAt: optionalDate(current.lastKeptAliveAt),
             nextKeepAliveAt: optionalDate(current.nextKeepAliveAt),
             dueBy: renewalDue(registry, current),
+            ...(current.pendingSecretSince ? { journalSince: current.pendingSecretSince } : {}),
           };
         });
       },
-      runPass: async (name) => (await refreshOne(name)).state,
+      // The scheduler's stop signal reaches every request, wait and helper the pass starts.
+      runPass: async (name, signal) => (await withStopSignal(signal, () => refreshOne(name))).state,
       planned: (name, at) => {
         const registry = deps.settings.find(name);
-        const current = deps.status.get(name);
-        if (registry && current.signedInAt) record(registry, { ...current, nextKeepAliveAt: at.toISOString() });
+        if (registry) record(registry, (current) => (current.signedInAt ? { ...current, nextKeepAliveAt: at.toISOString() } : null));
       },
     });
     events.on('registry-status-changed', () => scheduler.sync());
@@ -349,16 +391,16 @@ export function createApi(deps: ApiDependencies) {
           return JSON.parse(JSON.stringify(next)) as RegistrySettings;
         });
         if (expiresAt !== undefined) {
-          const { expiresAt: _end, expirySource: _source, ...known } = deps.status.get(name);
-          record(updated, { ...known, ...(expiresAt ? { expiresAt: expiresAt.toISOString(), expirySource: 'given' as const } : {}) });
+          record(updated, ({ expiresAt: _end, expirySource: _source, ...known }) => ({ ...known, ...(expiresAt ? { expiresAt: expiresAt.toISOString(), expirySource: 'given' as const } : {}) }));
         }
-        const current = deps.status.get(name);
-        if (change.keepAliveHours !== undefined && current.signedInAt) {
-          // The next pass follows the new interval from the last one, so `status` and a running keep-alive agree at once.
+        if (change.keepAliveHours !== undefined) {
           const interval = keepAliveIntervalMs(updated, deps.settings.preferences());
-          const last = Date.parse(current.lastKeptAliveAt ?? current.signedInAt);
-          const next = interval === null ? undefined : new Date(Math.max(now().getTime(), last + interval)).toISOString();
-          record(updated, { ...current, nextKeepAliveAt: next });
+          record(updated, (current) => {
+            if (!current.signedInAt) return null;
+            // The next pass follows the new interval from the last one, so `status` and a running keep-alive agree at once.
+            const last = Date.parse(current.lastKeptAliveAt ?? current.signedInAt);
+            return { ...current, nextKeepAliveAt: interval === null ? undefined : new Date(Math.max(now().getTime(), last + interval)).toISOString() };
+          });
         }
       });
       const status = deps.status.get(name);
@@ -440,35 +482,52 @@ export function createApi(deps: ApiDependencies) {
     },
 
     /**
-     * Keeps secrets in the keychain or in the file store from now on, moving every registry's secrets across (each under
-     * its registry's lock, so no pass uses a half-moved one). A secret the old store cannot give up stays there, said.
+     * Keeps secrets in the keychain or in the file store from now on, moving every registry's secrets across while holding
+     * every registry's lock (no pass uses or rotates a secret meanwhile). Crash-safe by its order: every secret is copied,
+     * then the choice is saved, then the old copies go; a run killed anywhere leaves the chosen store complete, and running
+     * it again removes what the other store still holds. A secret the old store cannot give up stays there, said.
      */
     async changeSecretStore(to: SecretStoreKind): Promise<{ store: SecretStoreKind; moved: string[]; warnings: string[] }> {
       const { stores, kind } = deps.secrets;
       if (!stores || !kind) throw new BerthError('usage', 'This Berth keeps its secrets in one store only.');
       if (deps.secrets.fromEnvironment) throw new BerthError('usage', `BERTH_SECRET_STORE decides where secrets are kept (now: ${kind()}); change or unset it instead.`);
-      const from = kind();
+      const other: SecretStoreKind = to === 'file' ? 'keychain' : 'file';
+      const storeWords = (store: SecretStoreKind) => (store === 'file' ? 'file' : 'keychain');
       const moved: string[] = [];
       const warnings: string[] = [];
-      if (from !== to) {
-        for (const registry of deps.settings.registries()) {
-          await deps.locks.withLock(registry.name, async () => {
+      const registries = deps.settings.registries().map((registry) => registry.name);
+      await withRegistryLocks(registries, async () => {
+        const from = kind();
+        const kept: string[] = [];
+        if (from !== to) {
+          for (const name of registries) {
             try {
               for (const secret of secretKinds) {
-                const value = await stores[from].get(registry.name, secret);
+                const value = await stores[from].get(name, secret);
                 if (value === null) continue;
-                await stores[to].set(registry.name, secret, value);
-                await stores[from].delete(registry.name, secret);
-                if (!moved.includes(registry.name)) moved.push(registry.name);
+                if ((await stores[to].get(name, secret)) !== value) await stores[to].set(name, secret, value);
+                if (!moved.includes(name)) moved.push(name);
               }
+              kept.push(name);
             } catch (error) {
-              warnings.push(`The secrets of ${registry.name} could not be moved (${errorMessage(error)}); sign in again to keep them in the ${to === 'file' ? 'file' : 'keychain'}.`);
+              warnings.push(`The secrets of ${name} could not be moved (${errorMessage(error)}); sign in again to keep them in the ${storeWords(to)}.`);
             }
-          });
+          }
+          deps.settings.setPreferences({ ...deps.settings.preferences(), secretStore: to });
+          note(null, 'action', `Secrets are kept in ${to === 'file' ? 'a file only you can read' : 'the OS keychain'} from now on.`);
+        } else {
+          kept.push(...registries);
         }
-        deps.settings.setPreferences({ ...deps.settings.preferences(), secretStore: to });
-        note(null, 'action', `Secrets are kept in ${to === 'file' ? 'a file only you can read' : 'the OS keychain'} from now on.`);
-      }
+        // The other store keeps nothing: the old copies, or what an interrupted move left there.
+        for (const name of kept) {
+          try {
+            for (const secret of secretKinds) await stores[other].delete(name, secret);
+          } catch (error) {
+            // Already in use: an unreachable other store (no keyring on a server) has nothing of Berth's to remove.
+            if (from !== to) warnings.push(`The old copies of the secrets of ${name} could not be removed from the ${storeWords(other)} (${errorMessage(error)}).`);
+          }
+        }
+      });
       return { store: to, moved, warnings };
     },
 
@@ -589,6 +648,8 @@ export function createApi(deps: ApiDependencies) {
     /** A new CLI secret in Harbor, written everywhere Berth wrote the old one and verified; the old one stops working at once. */
     async regenerate(name: string): Promise<RegistryView> {
       const registry = signedInRegistry(name);
+      // An earlier regenerate's new secret, if one waits, is put in place first: a new journal must not replace it unsettled.
+      await settleJournals([name]);
       try {
         const outcome = await (await methodFor(registry)).regenerate(registry, methodDependencies(registry));
         applyOutcome(registry, outcome);
@@ -612,6 +673,8 @@ export function createApi(deps: ApiDependencies) {
       const named = deps.settings.find(input.trim());
       const reference: ImageReference = named ? { registry: registryHost(named) } : parseReference(input);
       const managed = named ?? managedFor(registryKey(reference.registry));
+      // A regenerate that was interrupted left its new secret waiting: put it in place before checking with it.
+      if (managed) await settleJournals([managed.name]);
       let credential: FoundCredential | undefined;
       let rejectionRemedy: { text: string; actionUrl?: string } | undefined;
       let tokens: RegistryTokenCache | undefined;
@@ -685,14 +748,14 @@ export function createApi(deps: ApiDependencies) {
         await deps.secrets.set(registry.name, 'token', login.secret);
         if (!existing) deps.settings.add(registry);
         const at = now().toISOString();
-        record(registry, {
+        record(registry, () => ({
           state: 'valid',
           username: login.username,
           signedInAt: at,
           lastKeptAliveAt: at,
           writtenTo: `helper:${berthHelper}`,
           ...(expires ? { expiresAt: expires.toISOString(), expirySource: 'jwt' as const } : {}),
-        });
+        }));
       });
       deps.log.info('docker login stored', { registry: registry.name, host: registryHost(registry), user: login.username });
       note(registry.name, 'action', `docker login stored a token for ${login.username} at ${registryHost(registry)}.`);
@@ -720,8 +783,18 @@ export function createApi(deps: ApiDependencies) {
     },
 
     keepAliveScheduler,
+
+    /** Puts in place what interrupted regenerates left (for the named registries, or all): run by commands that show or use a credential. */
+    settleJournals,
   };
   return api;
+
+  /** Runs `work` holding the locks of all these registries, taken in name order (the one order Berth takes several in). */
+  async function withRegistryLocks<T>(names: string[], work: () => Promise<T>): Promise<T> {
+    const [first, ...rest] = [...names].sort();
+    if (first === undefined) return work();
+    return deps.locks.withLock(first, () => withRegistryLocks(rest, work));
+  }
 
   /** The registry Berth manages for a docker registry key, if any. */
   function managedFor(key: string): RegistrySettings | undefined {
@@ -737,17 +810,20 @@ export function createApi(deps: ApiDependencies) {
 
   /** Where docker gets this registry's credential; a signed-in registry is rewritten to the new target at once. */
 async function setTarget(name: string, target: CredentialTarget): Promise<RegistryView> {
-    const registry: RegistrySettings = { ...deps.settings.get(name), target };
-    await deps.locks.withLock(name, async () => {
+    // Named before the lock: only a registry that exists gets a lock file.
+    deps.settings.get(name);
+    const registry = await deps.locks.withLock(name, async () => {
+      // Read under the lock: a pass or another target change may have changed the registry meanwhile.
       const current = deps.status.get(name);
-      const secret = current.signedInAt ? await deps.secrets.get(name, credentialSecretKind(registry.kind), { expected: true }) : null;
+      const kind = deps.settings.get(name).kind;
+      const secret = current.signedInAt ? await deps.secrets.get(name, credentialSecretKind(kind), { expected: true }) : null;
       if (current.username && secret) {
-        const writtenTo = await deps.docker.store({ server: registryHost(registry), username: current.username, secret }, name, target);
-        deps.settings.replace(registry);
-        record(registry, { ...current, writtenTo });
-      } else {
-        deps.settings.replace(registry);
+        const writtenTo = await deps.docker.store({ server: registryHost(deps.settings.get(name)), username: current.username, secret }, name, target);
+        const changed = deps.settings.update(name, (existing) => ({ ...existing, target }));
+        record(changed, (latest) => ({ ...latest, writtenTo }));
+        return changed;
       }
+      return deps.settings.update(name, (existing) => ({ ...existing, target }));
     });
     deps.log.info('credential target changed', { registry: name, target });
     note(name, 'action', target === 'helper' ? 'docker now asks docker-credential-berth for the credential.' : "The credential is now written into docker's config.");
@@ -783,10 +859,12 @@ async function setTarget(name: string, target: CredentialTarget): Promise<Regist
     if (signedIn.refreshToken) await deps.secrets.set(name, 'refresh-token', signedIn.refreshToken);
     for (const kept of signedIn.keep ?? []) await deps.secrets.set(name, kept.kind, kept.value);
     await deps.secrets.set(name, credentialSecretKind(registry.kind), signedIn.cliSecret);
+    // A sign-in fetched (or was given) the secret Harbor has now: a regenerate's journal has nothing left to put in place.
+    if (registry.kind === 'harbor') await deps.secrets.delete(name, 'pending-cli-secret');
     const writtenTo = await deps.docker.store({ server: signedIn.host, username: signedIn.username, secret: signedIn.cliSecret }, name, registry.target);
     const at = now();
     const { accepted } = signedIn;
-    record(registry, {
+    record(registry, () => ({
       state: accepted ? 'valid' : 'needs-web-login',
       secretAccepted: accepted,
       username: signedIn.username,
@@ -807,7 +885,7 @@ async function setTarget(name: string, target: CredentialTarget): Promise<Regist
             lastError: `Signed in, but Harbor at ${signedIn.host} still rejects the CLI secret of ${signedIn.username}: Harbor's own session has expired. Log in at ${signedIn.webLoginUrl}; Berth notices within minutes.`,
             actionUrl: signedIn.webLoginUrl,
           }),
-    });
+    }));
     deps.log.info('signed in', { registry: name, user: signedIn.username, writtenTo, harborAccepted: accepted, berthSession: signedIn.refreshToken !== undefined, ms: at.getTime() - started.getTime() });
     const message = signedIn.message ?? (accepted
       ? `Signed in to ${name} as ${signedIn.username}: Harbor's token service at ${signedIn.host} accepts the CLI secret, and docker credentials for ${signedIn.host} are in place.`
@@ -840,7 +918,7 @@ async function setTarget(name: string, target: CredentialTarget): Promise<Regist
     await deps.locks.withLock(name, async () => {
       const refreshToken = await secretsIfAny(() => deps.secrets.get(name, 'refresh-token'), null);
       // The intent first: a sign-out interrupted from here on shows as signed out, and running it again finishes it.
-      record(registry, { state: 'signed-out' });
+      record(registry, () => ({ state: 'signed-out' }));
       await deps.docker.erase(registryHost(registry), name);
       try {
         const outcome = await (await methodFor(registry)).signOut(registry, refreshToken, methodDependencies(registry));
@@ -853,7 +931,7 @@ async function setTarget(name: string, target: CredentialTarget): Promise<Regist
         for (const kind of secretKinds) await deps.secrets.delete(name, kind);
       }, undefined);
       // A session left alive at the provider stays on the registry until the next sign-in, where the window and `status` show it.
-      if (warnings.length > 0) record(registry, { state: 'signed-out', notice: warnings.join(' ') });
+      if (warnings.length > 0) record(registry, () => ({ state: 'signed-out', notice: warnings.join(' ') }));
     });
     deps.log.info('signed out', { registry: name, revoked });
     if (warnings.length > 0) note(name, 'problem', `Signed out. ${warnings.join(' ')}`);

@@ -251,6 +251,7 @@ async function start(dir: string, log: Logger): Promise<void> {
   // Windows and Linux hosts send a plain click: it opens the window (macOS opens the menu by itself).
   if (tray && process.platform !== 'darwin') tray.on('click', () => window.show());
 
+  const keepAlive = api.keepAliveScheduler();
   function review(): void {
     const views = api.listRegistries();
     if (tray) {
@@ -266,9 +267,13 @@ async function start(dir: string, log: Logger): Promise<void> {
   api.on('registry-removed', review);
   api.on('secret-regenerated', ({ view }) => notify(policy.secretRegenerated(view)));
   review();
-  const reviewTimer = setInterval(review, reviewIntervalMs);
+  // Other processes (the CLI) change status.json too: what they changed, a journal they left open included, is picked up within a minute.
+  const reviewTimer = setInterval(() => {
+    keepAlive.sync();
+    review();
+  }, reviewIntervalMs);
 
-  const keepAlive = api.keepAliveScheduler();
+  // At start, anything due runs, and so does a regenerate's journal a killed CLI left open.
   keepAlive.start();
   // Timers do not run while the machine sleeps, and passes fail while it is offline: catch up on wake and on reconnect.
   powerMonitor.on('resume', () => keepAlive.nudge());

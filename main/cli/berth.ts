@@ -356,6 +356,8 @@ const commands: Record<string, Command> = {
     async run({ positionals, values }, io) {
       if (positionals.length > 1) throw usageError('Expected at most one registry name.');
       const api = await io.createApi(io.env);
+      // A regenerate that was interrupted is finished before its registry is shown.
+      await api.settleJournals(positionals[0] === undefined ? undefined : [positionals[0]]);
       printViews(api.status(positionals[0]), values.json === true, io);
       if (!values.json) {
         const { noSessionBus } = await import('../secrets/no-keyring.js');

@@ -48,6 +48,8 @@ const code = await runCredentialHelper(process.argv[2], {
   accessToken,
   store: async (login) => (await (await api()).storeDockerLogin(login)).name,
   erase: async (serverUrl) => (await api()).eraseDockerLogin(serverUrl),
+  // A pass that cannot finish (offline) is recorded in the status; docker still gets the secret the keychain holds.
+  settle: async (registry) => (await api()).settleJournals([registry]),
 }).catch((error: unknown) => {
   const message = error instanceof HelperFailure ? error.message : errorMessage(error);
   // docker prints the helper's stdout as the reason; stderr is not shown.

@@ -17,6 +17,8 @@ export interface HelperIo {
   store: (login: DockerLogin) => Promise<string>;
   /** Forgets what `docker login` stored; returns the Berth registry's name, or null when there was none. */
   erase: (serverUrl: string) => Promise<string | null>;
+  /** Puts in place the new secret an interrupted regenerate of this registry left waiting. */
+  settle: (registry: string) => Promise<void>;
 }
 
 // docker matches this exact text to tell "no credentials" from a failure.
@@ -47,7 +49,12 @@ export async function runCredentialHelper(action: string | undefined, io: Helper
       return 0;
     case 'get': {
       const key = registryKey((await io.stdin()).trim());
-      const registry = (await io.registries()).find((candidate) => registryKey(hostOf(candidate.url)) === key);
+      let registry = (await io.registries()).find((candidate) => registryKey(hostOf(candidate.url)) === key);
+      // Rare: an interrupted regenerate left a new secret waiting; docker gets the one Harbor has once it is in place.
+      if (registry?.journalOpen) {
+        await io.settle(registry.name);
+        registry = (await io.registries()).find((candidate) => candidate.name === registry?.name);
+      }
       const username = registry?.username;
       const secret = !registry || username === undefined ? null : registry.kind === 'stackit' ? await io.accessToken(registry) : await io.secret(registry.name, credentialSecretKind(registry.kind));
       if (!registry || username === undefined || !secret) {

@@ -1,6 +1,7 @@
-import { randomUUID } from 'node:crypto';
-import { closeSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { closeSync, linkSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { basename, dirname, join } from 'node:path';
 import { BerthError, errorMessage } from '../errors.js';
 
 /** How long a read-modify-write waits for another Berth process, and how long a silent holder is trusted. */
@@ -8,8 +9,10 @@ const waitMs = 10_000;
 const retryMs = 15;
 // Critical sections are a read, a computation and a write: a holder silent for this long is gone.
 const staleMs = 30_000;
-// A lock file without its owner yet: its creator writes one at once, so after this it died in between (kill, full disk).
+// A lock file without its owner: older Berths created it empty and wrote the owner next, so one this old lost its creator.
 export const ownerlessGraceMs = 2_000;
+// A takeover is a read and an unlink: a guard this old lost its holder.
+const guardStaleMs = 10_000;
 
 const host = hostname();
 
@@ -43,28 +46,124 @@ export function parseLockOwner(raw: string): LockOwner | undefined {
   }
 }
 
-/** The lock's raw content when its holder is gone (dead on this host, ownerless past the grace, or silent too long). */
-function abandoned(path: string): string | undefined {
-  let raw: string;
-  let age: number;
-  try {
-    raw = readFileSync(path, 'utf8');
-    age = Date.now() - statSync(path).mtimeMs;
-  } catch {
-    return undefined;
-  }
-  const owner = parseLockOwner(raw);
-  if (!owner) return age > ownerlessGraceMs ? raw : undefined;
-  if (owner.host === host && !isAlive(owner.pid)) return raw;
-  return age > staleMs ? raw : undefined;
+export function newLockOwner(): LockOwner {
+  return { pid: process.pid, host, id: randomUUID() };
 }
 
-/** Removes an abandoned lock, unless someone replaced it meanwhile. */
-function takeOver(path: string, staleRaw: string): void {
+/** Whether a lock with this content and age has lost its holder: dead on this host, ownerless past the grace, or silent too long. */
+export function lockAbandoned(raw: string, ageMs: number, silentMs: number): boolean {
+  const owner = parseLockOwner(raw);
+  if (!owner) return ageMs > ownerlessGraceMs;
+  if (owner.host === host && !isAlive(owner.pid)) return true;
+  return ageMs > silentMs;
+}
+
+/** Berth's temp files beside `path` carry their writer's pid, so the next writer can tell a dead one's leftovers: `.<name>.berth-<pid>-<random>.tmp`. */
+export function tempFileFor(path: string): string {
+  return join(dirname(path), `.${basename(path)}.berth-${process.pid}-${randomBytes(6).toString('hex')}.tmp`);
+}
+
+function code(error: unknown): string | undefined {
+  return (error as NodeJS.ErrnoException).code;
+}
+
+/**
+ * A lock file's content made ready beside it, to be linked into place in one step: a lock is never seen empty (a waiter
+ * taking over an ownerless lock could otherwise remove a fresh one between its creation and its owner being written).
+ * On a full disk this fails, and nothing is left behind.
+ */
+export function prepareLockFile(path: string, owner: LockOwner): string {
+  const temp = tempFileFor(path);
   try {
-    if (readFileSync(path, 'utf8') === staleRaw) unlinkSync(path);
+    const fd = openSync(temp, 'wx', 0o600);
+    try {
+      writeSync(fd, JSON.stringify(owner));
+    } finally {
+      closeSync(fd);
+    }
+  } catch (error) {
+    try {
+      unlinkSync(temp);
+    } catch {
+      // Never created.
+    }
+    throw new BerthError('file-write', `Cannot create the lock file ${path}: ${errorMessage(error)}`, { cause: error });
+  }
+  return temp;
+}
+
+/** Puts the prepared lock in place unless a lock is there already; `false` when another holds it. */
+export function placeLockFile(temp: string, path: string): boolean {
+  try {
+    linkSync(temp, path);
+    return true;
+  } catch (error) {
+    if (code(error) === 'EEXIST') return false;
+    // A file system without hard links (some network and FUSE ones): exclusive create, then the owner.
+    if (['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EMLINK'].includes(code(error) ?? '')) return createWithOwner(path, readFileSync(temp, 'utf8'));
+    throw new BerthError('file-write', `Cannot create the lock file ${path}: ${errorMessage(error)}`, { cause: error });
+  }
+}
+
+function createWithOwner(path: string, content: string): boolean {
+  let fd: number;
+  try {
+    fd = openSync(path, 'wx', 0o600);
+  } catch (error) {
+    if (code(error) === 'EEXIST') return false;
+    throw new BerthError('file-write', `Cannot create the lock file ${path}: ${errorMessage(error)}`, { cause: error });
+  }
+  try {
+    writeSync(fd, content);
+  } catch (error) {
+    // A lock without its owner (a full disk) would make the next writer wait: it is not left behind.
+    closeSync(fd);
+    removeFile(path);
+    throw new BerthError('file-write', `Cannot create the lock file ${path}: ${errorMessage(error)}`, { cause: error });
+  }
+  closeSync(fd);
+  return true;
+}
+
+function removeFile(path: string): void {
+  try {
+    unlinkSync(path);
   } catch {
-    // Gone already: the next attempt creates it.
+    // Gone already.
+  }
+}
+
+/** The lock's content and age, or `undefined` when there is none. */
+export function readLock(path: string): { raw: string; ageMs: number } | undefined {
+  try {
+    const raw = readFileSync(path, 'utf8');
+    return { raw, ageMs: Date.now() - statSync(path).mtimeMs };
+  } catch (error) {
+    if (code(error) === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+/**
+ * Removes an abandoned lock whose content was `staleRaw`, unless it was replaced meanwhile. One waiter at a time does this
+ * (a guard file beside the lock), so two waiters can never both remove it, and with it the fresh lock of a third.
+ */
+export function takeOverLock(path: string, staleRaw: string): void {
+  const guard = `${path}.takeover`;
+  const temp = prepareLockFile(guard, newLockOwner());
+  try {
+    if (!placeLockFile(temp, guard)) {
+      const seen = readLock(guard);
+      if (seen && lockAbandoned(seen.raw, seen.ageMs, guardStaleMs) && readLock(guard)?.raw === seen.raw) removeFile(guard);
+      return;
+    }
+  } finally {
+    removeFile(temp);
+  }
+  try {
+    if (readLock(path)?.raw === staleRaw) removeFile(path);
+  } finally {
+    removeFile(guard);
   }
 }
 
@@ -73,45 +172,31 @@ function takeOver(path: string, staleRaw: string): void {
  * (settings, status, docker's config.json). `work` is short and synchronous: the lock is never held across a wait.
  */
 export function withFileLock<T>(lockPath: string, work: () => T): T {
-  const id = randomUUID();
+  const owner = newLockOwner();
   const deadline = Date.now() + waitMs;
-  for (;;) {
-    try {
-      const fd = openSync(lockPath, 'wx', 0o600);
-      try {
-        writeSync(fd, JSON.stringify({ pid: process.pid, host, id } satisfies LockOwner));
-      } catch (error) {
-        // A lock without its owner (a full disk) would make the next writer wait: it is not left behind.
-        closeSync(fd);
-        try {
-          unlinkSync(lockPath);
-        } catch {
-          // Removed already: nothing is left behind either way.
-        }
-        throw error;
+  const temp = prepareLockFile(lockPath, owner);
+  try {
+    for (;;) {
+      if (placeLockFile(temp, lockPath)) break;
+      const seen = readLock(lockPath);
+      if (seen === undefined) continue;
+      if (lockAbandoned(seen.raw, seen.ageMs, staleMs)) {
+        takeOverLock(lockPath, seen.raw);
+        continue;
       }
-      closeSync(fd);
-      break;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
-        throw new BerthError('file-write', `Cannot create the lock file ${lockPath}: ${errorMessage(error)}`, { cause: error });
+      if (Date.now() > deadline) {
+        throw new BerthError('lock-timeout', `Another program has held ${lockPath} for over ${waitMs / 1000} s. Try again; if no Berth process is running, delete that file.`);
       }
+      sleepSync(retryMs * (0.5 + Math.random()));
     }
-    const stale = abandoned(lockPath);
-    if (stale !== undefined) {
-      takeOver(lockPath, stale);
-      continue;
-    }
-    if (Date.now() > deadline) {
-      throw new BerthError('lock-timeout', `Another program has held ${lockPath} for over ${waitMs / 1000} s. Try again; if no Berth process is running, delete that file.`);
-    }
-    sleepSync(retryMs * (0.5 + Math.random()));
+  } finally {
+    removeFile(temp);
   }
   try {
     return work();
   } finally {
     try {
-      if (parseLockOwner(readFileSync(lockPath, 'utf8'))?.id === id) unlinkSync(lockPath);
+      if (parseLockOwner(readFileSync(lockPath, 'utf8'))?.id === owner.id) unlinkSync(lockPath);
     } catch {
       // Taken over as abandoned meanwhile: it is not ours to remove.
     }

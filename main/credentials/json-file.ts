@@ -1,10 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, renameSync, statSync, unlinkSync, writeSync, fchownSync, fchmodSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import type { ParseError } from 'jsonc-parser';
 import { BerthError, errorMessage } from '../errors.js';
-import { isAlive, withFileLock } from './file-lock.js';
+import { isAlive, lockAbandoned, parseLockOwner, readLock, takeOverLock, tempFileFor, withFileLock } from './file-lock.js';
 
 export type JsonObject = Record<string, unknown>;
 
@@ -133,15 +132,16 @@ export function updateJsonDocument(path: string, change: (data: JsonObject) => J
   });
 }
 
-// Berth's temp files carry their writer's pid: `.config.json.berth-<pid>-<random>.tmp`.
-function tempPrefix(path: string): string {
-  return `.${basename(path)}.`;
-}
+// Locks of a read-modify-write beside their file, and the guard of a takeover beside a lock.
+const lockName = /\.berth\.lock(\.takeover)?$/;
+const deadWritersTemp = /^\..+\.berth-(\d+)-[0-9a-f]+\.tmp$/;
 
-/** Removes temp files an earlier Berth process left behind when it was killed mid-write (full copies of the file). */
-function removeLeftovers(path: string): void {
+/**
+ * Removes what Berth processes killed mid-write left in the folder of `path`: their temp files (full copies of a file, with
+ * whatever credentials it holds) and their lock files, for every file of Berth's there, not only this one.
+ */
+export function removeLeftovers(path: string): void {
   const folder = dirname(path);
-  const prefix = tempPrefix(path);
   let names: string[];
   try {
     names = readdirSync(folder);
@@ -149,15 +149,24 @@ function removeLeftovers(path: string): void {
     return;
   }
   for (const name of names) {
-    if (!name.startsWith(prefix) || !name.endsWith('.tmp')) continue;
-    const rest = name.slice(prefix.length, -'.tmp'.length);
-    const pid = /^berth-(\d+)-[0-9a-f]+$/.exec(rest)?.[1];
-    // Before temp files carried a pid they were `.<name>.<12 hex>.tmp`: those are left over once a minute old.
-    const old = /^[0-9a-f]{12}$/.test(rest);
-    if (!pid && !old) continue;
+    const full = join(folder, name);
     try {
-      const leftover = pid ? Number(pid) !== process.pid && !isAlive(Number(pid)) : Date.now() - statSync(join(folder, name)).mtimeMs > 60_000;
-      if (leftover) unlinkSync(join(folder, name));
+      const pid = deadWritersTemp.exec(name)?.[1];
+      // Before temp files carried a pid they were `.<name>.<12 hex>.tmp`: those are left over once a minute old.
+      const old = name.startsWith(`.${basename(path)}.`) && /^[0-9a-f]{12}$/.test(name.slice(basename(path).length + 2, -'.tmp'.length)) && name.endsWith('.tmp');
+      if (pid !== undefined) {
+        if (Number(pid) !== process.pid && !isAlive(Number(pid))) unlinkSync(full);
+      } else if (old) {
+        if (Date.now() - statSync(full).mtimeMs > 60_000) unlinkSync(full);
+      } else if (lockName.test(name)) {
+        // Only locks that name their dead owner: an ownerless one is judged by its own file's next writer.
+        const seen = readLock(full);
+        if (seen && parseLockOwner(seen.raw) && lockAbandoned(seen.raw, seen.ageMs, Number.POSITIVE_INFINITY)) {
+          if (name.endsWith('.takeover')) {
+            if (readLock(full)?.raw === seen.raw) unlinkSync(full);
+          } else takeOverLock(full, seen.raw);
+        }
+      }
     } catch {
       // Gone already, or not ours to remove.
     }
@@ -171,7 +180,7 @@ function removeLeftovers(path: string): void {
  */
 export function writeTextFileAtomically(path: string, text: string, mode: number, options: { uid?: number; gid?: number; expected?: string } = {}): void {
   const folder = dirname(path);
-  const temp = join(folder, `${tempPrefix(path)}berth-${process.pid}-${randomBytes(6).toString('hex')}.tmp`);
+  const temp = tempFileFor(path);
   try {
     mkdirSync(folder, { recursive: true, mode: 0o700 });
     removeLeftovers(path);

@@ -89,31 +89,40 @@ class Writer {
   }
 }
 
-function methodCall(serial: number, call: BusCall): Buffer {
-  const args = call.args ?? [];
+/** One message: a method call (type 1) with its arguments, or a method return (type 2) for `replySerial`, sent to `destination`. */
+function encode(serial: number, message: { type: 1; call: BusCall } | { type: 2; replySerial: number; destination: string }): Buffer {
+  const args = message.type === 1 ? (message.call.args ?? []) : [];
   const body = new Writer(0);
   for (const arg of args) {
     if (arg.type === 's') body.string(arg.value);
     else body.uint32(arg.value);
   }
   const fields = new Writer(16);
-  const field = (code: number, type: 'o' | 's' | 'g', value: string) => {
+  const field = (code: number, type: 'o' | 's' | 'g' | 'u', value: string | number) => {
     fields.pad(8);
     fields.put(Buffer.from([code]));
     fields.signature(type);
-    if (type === 'g') fields.signature(value);
-    else fields.string(value);
+    if (type === 'u') fields.uint32(value as number);
+    else if (type === 'g') fields.signature(value as string);
+    else fields.string(value as string);
   };
-  field(1, 'o', call.path);
-  field(2, 's', call.iface);
-  field(3, 's', call.member);
-  field(6, 's', call.destination);
-  if (args.length) field(8, 'g', args.map((arg) => arg.type).join(''));
+  if (message.type === 1) {
+    const { call } = message;
+    field(1, 'o', call.path);
+    field(2, 's', call.iface);
+    field(3, 's', call.member);
+    field(6, 's', call.destination);
+    if (args.length) field(8, 'g', args.map((arg) => arg.type).join(''));
+  } else {
+    field(5, 'u', message.replySerial);
+    field(6, 's', message.destination);
+  }
   const fieldBytes = fields.bytes();
   const fixed = Buffer.alloc(16);
   fixed.write('l', 0, 'latin1');
-  fixed.writeUInt8(1, 1);
-  fixed.writeUInt8(0, 2);
+  fixed.writeUInt8(message.type, 1);
+  // A reply expects none.
+  fixed.writeUInt8(message.type === 2 ? 1 : 0, 2);
   fixed.writeUInt8(1, 3);
   fixed.writeUInt32LE(body.length, 4);
   fixed.writeUInt32LE(serial, 8);
@@ -124,6 +133,10 @@ function methodCall(serial: number, call: BusCall): Buffer {
 
 interface Message {
   type: number;
+  serial: number;
+  sender: string | undefined;
+  iface: string | undefined;
+  member: string | undefined;
   replySerial: number | undefined;
   errorName: string | undefined;
   signature: string;
@@ -190,7 +203,8 @@ function messages(buffer: Buffer): { complete: Message[]; rest: Buffer } {
     const message = buffer.subarray(offset, offset + headerEnd + bodyLength);
     const read = new Reader(message, little);
     read.offset = 16;
-    const found: Message = { type: message[1] as number, replySerial: undefined, errorName: undefined, signature: '', body: message.subarray(headerEnd) };
+    const serial = little ? message.readUInt32LE(8) : message.readUInt32BE(8);
+    const found: Message = { type: message[1] as number, serial, sender: undefined, iface: undefined, member: undefined, replySerial: undefined, errorName: undefined, signature: '', body: message.subarray(headerEnd) };
     while (read.offset < 16 + fieldsLength) {
       read.align(8);
       const code = read.byte();
@@ -198,6 +212,9 @@ function messages(buffer: Buffer): { complete: Message[]; rest: Buffer } {
       if (value === undefined) break;
       if (code === 5 && typeof value === 'number') found.replySerial = value;
       if (code === 4 && typeof value === 'string') found.errorName = value;
+      if (code === 2 && typeof value === 'string') found.iface = value;
+      if (code === 3 && typeof value === 'string') found.member = value;
+      if (code === 7 && typeof value === 'string') found.sender = value;
       if (code === 8 && typeof value === 'string') found.signature = value;
     }
     complete.push(found);
@@ -261,7 +278,7 @@ export function connectSessionBus(socketPath: string, timeoutMs: number): Promis
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => fail(silent()), timeoutMs);
         waiting.set(id, { resolve, reject, timer });
-        socket.write(methodCall(id, message));
+        socket.write(encode(id, { type: 1, call: message }));
       });
     };
     const connection: BusConnection = {
@@ -294,6 +311,12 @@ export function connectSessionBus(socketPath: string, timeoutMs: number): Promis
       const { complete, rest } = messages(received);
       received = rest;
       for (const message of complete) {
+        // Every D-Bus connection answers the Peer interface's Ping, as libdbus and GDBus do for theirs.
+        if (message.type === 1 && message.iface === 'org.freedesktop.DBus.Peer' && message.member === 'Ping' && message.sender) {
+          serial += 1;
+          socket.write(encode(serial, { type: 2, replySerial: message.serial, destination: message.sender }));
+          continue;
+        }
         if ((message.type !== 2 && message.type !== 3) || message.replySerial === undefined) continue;
         const pending = waiting.get(message.replySerial);
         if (!pending) continue;

@@ -17,9 +17,13 @@ export interface HarborUser {
 }
 
 interface UserResp {
-  user_id?: number;
-  username?: string;
-  oidc_user_meta?: { secret?: unknown } | null;
+  user_id?: unknown;
+  username?: unknown;
+  oidc_user_meta?: unknown;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 /** How a call to Harbor's API proves who makes it: Berth's ID token, or the browser's web session (`web-session.ts`). */
@@ -75,11 +79,16 @@ export class HarborClient {
   async systemInfo(): Promise<SystemInfo> {
     const response = await this.request('api/v2.0/systeminfo');
     if (!response.ok) throw await this.unexpected(response, 'systeminfo');
-    const body = await this.json<{ auth_mode?: string; oidc_provider_name?: string; harbor_version?: string }>(response, 'systeminfo');
+    const body = await this.json<unknown>(response, 'systeminfo');
+    if (!isObject(body)) throw new BerthError('harbor', `Harbor at ${this.host} answered systeminfo with something other than an object.`, { registry: this.registryName });
+    // Harbor's own words, shown to the person: no control characters get in.
+    const text = (value: unknown) => (typeof value === 'string' && value !== '' ? printable(value, 100) : undefined);
+    const oidcProviderName = text(body.oidc_provider_name);
+    const harborVersion = text(body.harbor_version);
     return {
-      authMode: body.auth_mode ?? 'unknown',
-      ...(body.oidc_provider_name ? { oidcProviderName: body.oidc_provider_name } : {}),
-      ...(body.harbor_version ? { harborVersion: body.harbor_version } : {}),
+      authMode: text(body.auth_mode) ?? 'unknown',
+      ...(oidcProviderName ? { oidcProviderName } : {}),
+      ...(harborVersion ? { harborVersion } : {}),
     };
   }
 
@@ -104,8 +113,9 @@ export class HarborClient {
       return null;
     }
     if (!response.ok) throw await this.unexpected(response, 'users/current');
-    const body = await this.json<UserResp>(response, 'users/current');
-    const secret = body.oidc_user_meta?.secret;
+    const answer = await this.json<unknown>(response, 'users/current');
+    const body: UserResp = isObject(answer) ? answer : {};
+    const secret = isObject(body.oidc_user_meta) ? body.oidc_user_meta.secret : undefined;
     if (typeof body.user_id !== 'number' || typeof body.username !== 'string' || body.username === '') {
       throw new BerthError('harbor', `Harbor at ${this.host} sent a user without id or name.`, { registry: this.registryName });
     }
@@ -164,18 +174,20 @@ export class HarborClient {
     if (response.status >= 500) {
       return networkError(new Error(`HTTP ${response.status}${detail ? `: ${detail}` : ''}`), new URL(what, this.base), this.registryName);
     }
-    const redirected = response.status >= 300 && response.status < 400 ? ` (a redirect to ${response.headers.get('location') ?? 'nowhere'}, which Berth does not follow with credentials)` : '';
+    const location = response.headers.get('location');
+    const redirected = response.status >= 300 && response.status < 400 ? ` (a redirect to ${location === null ? 'nowhere' : printable(location, 200)}, which Berth does not follow with credentials)` : '';
     return new BerthError('harbor', `Harbor at ${this.host} answered ${what} with HTTP ${response.status}${redirected}${detail ? `: ${detail}` : ''}.`, {
       registry: this.registryName,
     });
   }
 }
 
-/** Harbor's error body is `{"errors":[{"code","message"}]}`. */
+/** Harbor's error body is `{"errors":[{"code","message"}]}`; its words without control characters, so no server can forge a line or an escape. */
 async function harborErrorMessage(response: Response): Promise<string> {
   try {
-    const body = (await response.json()) as { errors?: { code?: string; message?: string }[] };
-    return (body.errors ?? []).map((error) => error.message ?? error.code ?? '').filter(Boolean).join('; ');
+    const body = (await response.json()) as { errors?: { code?: unknown; message?: unknown }[] };
+    const said = (body.errors ?? []).map((error) => [error.message, error.code].find((text) => typeof text === 'string' && text !== '') ?? '').filter(Boolean).join('; ');
+    return said === '' ? '' : printable(said as string, 300);
   } catch {
     return '';
   }

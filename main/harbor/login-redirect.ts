@@ -1,3 +1,4 @@
+import { printable } from '../log/printable.js';
 import { httpClient, requireSecureUrl, type Fetch } from '../net/http.js';
 import type { HarborClient } from './client.js';
 
@@ -49,7 +50,8 @@ export async function readHarborLogin(harbor: HarborClient, caFile?: string): Pr
   const redirect = await harbor.webLoginRedirect();
   if (!redirect) return null;
   const endpoint = new URL(redirect.origin + redirect.pathname);
-  const scopes = (redirect.searchParams.get('scope') ?? '').split(/\s+/).filter(Boolean);
+  // What Harbor's redirect says is shown in warnings: no control characters get in.
+  const scopes = (redirect.searchParams.get('scope') ?? '').split(/\s+/).filter(Boolean).map((scope) => printable(scope, 100));
   let issuer: string | null = null;
   try {
     requireSecureUrl(endpoint.href, 'The identity provider');
@@ -61,7 +63,8 @@ export async function readHarborLogin(harbor: HarborClient, caFile?: string): Pr
   } catch {
     // A plain-http provider elsewhere is not asked anything; the issuer stays unknown.
   }
-  return { authorizationEndpoint: endpoint.href, clientId: redirect.searchParams.get('client_id'), scopes, issuer };
+  const clientId = redirect.searchParams.get('client_id');
+  return { authorizationEndpoint: endpoint.href, clientId: clientId === null ? null : printable(clientId, 200), scopes, issuer: issuer === null ? null : printable(issuer, 300) };
 }
 
 /** The add-time warning for a Harbor that asks its identity provider for no offline session. */

@@ -1,3 +1,4 @@
+import { BerthError } from '../errors.js';
 import type { RegistryState } from '../settings/model.js';
 import { systemClock, type Clock } from './clock.js';
 
@@ -11,6 +12,8 @@ export interface KeepAliveTarget {
   nextKeepAliveAt?: number;
   /** A pass must run by then, whatever the interval says (a short-lived token written to docker's config runs out). */
   dueBy?: number;
+  /** When an interrupted regenerate's journal was opened, while it is open: the registry's next pass puts the new secret in place. */
+  journalSince?: string;
 }
 
 export interface KeepAliveTiming {
@@ -45,8 +48,8 @@ export interface PassReport {
 
 export interface SchedulerDependencies {
   targets(): KeepAliveTarget[];
-  /** One keep-alive pass (locked, single-flight); resolves to the registry's state afterwards. */
-  runPass(name: string): Promise<RegistryState>;
+  /** One keep-alive pass (locked, single-flight); resolves to the registry's state afterwards. `signal` aborts when the scheduler stops. */
+  runPass(name: string, signal: AbortSignal): Promise<RegistryState>;
   /** Records when the next pass is due, for the status model. */
   planned(name: string, at: Date): void;
   onPass?(report: PassReport): void;
@@ -62,6 +65,8 @@ interface Entry {
   recheckUntil?: number;
   /** The state the scheduler last saw, from its own pass or from sync. */
   state: RegistryState;
+  /** The open journal this entry was last made due for. */
+  journalSince?: string;
 }
 
 // A token that lives shorter than the margin kept before its end would otherwise make passes run back to back.
@@ -91,6 +96,8 @@ export class KeepAliveScheduler {
   private started = false;
   // `runDueNow`: the passes due now, and no timer for later ones.
   private once = false;
+  // Aborted by stop: passes under way end without waiting for their network requests.
+  private stopping = new AbortController();
 
   constructor(private readonly deps: SchedulerDependencies) {
     this.clock = deps.clock ?? systemClock;
@@ -100,12 +107,14 @@ export class KeepAliveScheduler {
 
   /** Starts tracking; anything overdue (per the persisted schedule) runs at once. */
   start(): void {
+    if (this.stopping.signal.aborted) this.stopping = new AbortController();
     this.started = true;
     this.sync();
   }
 
   /** Runs the passes that are due now (overdue by the persisted schedule) and arms no timer: cron and systemd timers. */
   async runDueNow(): Promise<void> {
+    if (this.stopping.signal.aborted) this.stopping = new AbortController();
     this.once = true;
     this.started = true;
     this.sync();
@@ -116,9 +125,12 @@ export class KeepAliveScheduler {
     }
   }
 
+
+  /** Stops at once: passes under way are aborted (what they already received, such as a rotated refresh token, is still stored). */
   async stop(): Promise<void> {
     this.started = false;
     this.disarm();
+    this.stopping.abort(new BerthError('cancelled', 'Berth is stopping.'));
     await this.running;
   }
 
@@ -143,10 +155,16 @@ export class KeepAliveScheduler {
         }
         // A pass under way reports its own outcome when it ends.
         if (target.state !== entry.state && !this.passing.has(target.name)) this.replan(target.name, entry, target.state, now);
+        // A journal another process left open is rolled forward now, once per journal (one that stays open waits its turn).
+        if (target.journalSince !== undefined && target.journalSince !== entry.journalSince && !this.passing.has(target.name)) {
+          entry.journalSince = target.journalSince;
+          entry.due = Math.min(entry.due, now);
+        }
         continue;
       }
-      const due = Math.max(Math.min(target.nextKeepAliveAt ?? (target.lastKeptAliveAt !== undefined ? target.lastKeptAliveAt + target.intervalMs : now), target.dueBy ?? Infinity), now);
-      this.entries.set(target.name, { due, intervalMs: target.intervalMs, failures: 0, state: target.state });
+      const scheduled = Math.max(Math.min(target.nextKeepAliveAt ?? (target.lastKeptAliveAt !== undefined ? target.lastKeptAliveAt + target.intervalMs : now), target.dueBy ?? Infinity), now);
+      const due = target.journalSince !== undefined ? now : scheduled;
+      this.entries.set(target.name, { due, intervalMs: target.intervalMs, failures: 0, state: target.state, ...(target.journalSince !== undefined ? { journalSince: target.journalSince } : {}) });
       // A registry just signed in shows its next keep-alive at once, not after its first pass.
       if (due !== target.nextKeepAliveAt) this.deps.planned(target.name, new Date(due));
     }
@@ -231,7 +249,15 @@ export class KeepAliveScheduler {
     const last = target.lastKeptAliveAt;
     // Another process (the CLI, a second app) kept it alive lately: follow on from there instead of repeating its pass.
     const dueBy = target.dueBy ?? Infinity;
-    if (entry.failures === 0 && entry.recheckUntil === undefined && keptFine(target.state) && last !== undefined && last + entry.intervalMs * (1 - jitter) > startedAt && dueBy > startedAt) {
+    if (
+      target.journalSince === undefined &&
+      entry.failures === 0 &&
+      entry.recheckUntil === undefined &&
+      keptFine(target.state) &&
+      last !== undefined &&
+      last + entry.intervalMs * (1 - jitter) > startedAt &&
+      dueBy > startedAt
+    ) {
       entry.due = Math.min(last + jittered(entry.intervalMs, jitter, this.random), dueBy);
       this.deps.planned(name, new Date(entry.due));
       return;
@@ -239,13 +265,14 @@ export class KeepAliveScheduler {
     let state: RegistryState;
     this.passing.add(name);
     try {
-      state = await this.deps.runPass(name);
+      state = await this.deps.runPass(name, this.stopping.signal);
     } catch {
       state = 'error';
     } finally {
       this.passing.delete(name);
     }
-    if (!this.entries.has(name)) return;
+    // A pass cut short by stop says nothing about the registry; the next start runs it again.
+    if (!this.entries.has(name) || this.stopping.signal.aborted) return;
     entry.state = state;
     const finishedAt = this.clock.now();
     // The pass may have put a new short-lived token in place: its end is read again, not the one from before the pass.

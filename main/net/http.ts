@@ -1,5 +1,6 @@
 import { BerthError, errorMessage } from '../errors.js';
 import { appNetworkFor, dispatcherFor, readCa, trustSystemCertificates, type Fetch } from './network.js';
+import { withStop } from './stop-signal.js';
 
 export { readCa, type Fetch } from './network.js';
 
@@ -115,7 +116,11 @@ function deadline(ms: number): AbortSignal {
  */
 export function httpClient(options: HttpOptions = {}): Fetch {
   const timeoutMs = options.timeoutMs ?? defaultTimeoutMs;
-  const withTimeout = (init: RequestInit) => ({ ...init, signal: init.signal ? AbortSignal.any([init.signal, deadline(timeoutMs)]) : deadline(timeoutMs) });
+  // The caller's signal, the stop of the work under way (a keep-alive that is stopping) and the deadline each end the request.
+  const withTimeout = (init: RequestInit) => {
+    const signal = withStop(init.signal);
+    return { ...init, signal: signal ? AbortSignal.any([signal, deadline(timeoutMs)]) : deadline(timeoutMs) };
+  };
   const { caFile } = options;
   // Read now, so a missing CA file is reported where the client is made.
   const ca = caFile ? readCa(caFile) : undefined;

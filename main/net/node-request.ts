@@ -3,6 +3,7 @@ import { request as httpsRequest } from 'node:https';
 import { BerthError } from '../errors.js';
 import { defaultTimeoutMs, httpClient, maxAnswerBytes, readCa, type HttpOptions } from './http.js';
 import { appNetworkFor, proxyConfigured, trustSystemCertificates } from './network.js';
+import { stopSignal } from './stop-signal.js';
 
 /** The part of a fetch `Response` the registry checks read; fetch's own responses have it too. */
 export interface HttpAnswer {
@@ -14,7 +15,8 @@ export interface HttpAnswer {
   body?: { cancel(): Promise<void> } | null;
 }
 
-export type HttpRequest = (url: string | URL, init?: { method?: string; headers?: Record<string, string> }) => Promise<HttpAnswer>;
+/** `redirect: 'manual'` hands back a redirect instead of following it (for a request that carries credentials). */
+export type HttpRequest = (url: string | URL, init?: { method?: string; headers?: Record<string, string>; redirect?: 'follow' | 'manual' }) => Promise<HttpAnswer>;
 
 const maxRedirects = 5;
 
@@ -72,23 +74,33 @@ export function nodeRequest(options: HttpOptions = {}): HttpRequest {
   }
   const timeoutMs = options.timeoutMs ?? defaultTimeoutMs;
   const ca = options.caFile ? readCa(options.caFile) : undefined;
-  const once = (url: URL, method: string, headers: Record<string, string>) =>
+  // One deadline for the request and every redirect after it: a server that redirects cannot buy itself more time.
+  const once = (url: URL, method: string, headers: Record<string, string>, until: number) =>
     new Promise<IncomingMessage>((resolve, reject) => {
       const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
       let response: IncomingMessage | undefined;
-      const request = send(url, { method, headers, timeout: timeoutMs, ...(ca ? { ca } : {}) }, (answered) => {
+      const left = Math.max(0, until - Date.now());
+      const request = send(url, { method, headers, timeout: left, ...(ca ? { ca } : {}) }, (answered) => {
         response = answered;
         resolve(answered);
       });
-      const late = () => {
-        const error = Object.assign(new Error(`no complete answer within ${timeoutMs / 1000} s`), { name: 'TimeoutError' });
+      const cut = (error: Error) => {
         if (response) cutOff.set(response, error);
         request.destroy(error);
       };
+      const late = () => cut(Object.assign(new Error(`no complete answer within ${timeoutMs / 1000} s`), { name: 'TimeoutError' }));
       // The deadline covers the body too: a server trickling a byte at a time never trips the idle timeout.
-      const deadline = setTimeout(late, timeoutMs);
+      const deadline = setTimeout(late, left);
       deadline.unref();
-      request.once('close', () => clearTimeout(deadline));
+      // A keep-alive that is stopping does not wait for this answer.
+      const stop = stopSignal();
+      const stopped = () => cut(stop?.reason instanceof Error ? stop.reason : new Error('stopped'));
+      if (stop?.aborted) stopped();
+      stop?.addEventListener('abort', stopped, { once: true });
+      request.once('close', () => {
+        clearTimeout(deadline);
+        stop?.removeEventListener('abort', stopped);
+      });
       request.once('timeout', late);
       request.once('error', reject);
       request.end();
@@ -98,10 +110,11 @@ export function nodeRequest(options: HttpOptions = {}): HttpRequest {
     if (url.protocol === 'https:') trustSystemCertificates();
     const method = init.method ?? 'GET';
     let headers = { ...init.headers };
+    const until = Date.now() + timeoutMs;
     for (let hop = 0; ; hop++) {
-      const response = await once(url, method, headers);
+      const response = await once(url, method, headers, until);
       const location = response.headers.location;
-      if (!location || ![301, 302, 303, 307, 308].includes(response.statusCode ?? 0) || hop === maxRedirects) return answer(response, url.host);
+      if (!location || init.redirect === 'manual' || ![301, 302, 303, 307, 308].includes(response.statusCode ?? 0) || hop === maxRedirects) return answer(response, url.host);
       response.resume();
       const next = new URL(location, url);
       // As fetch does: credentials do not follow a redirect to another origin.

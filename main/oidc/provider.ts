@@ -178,8 +178,8 @@ export async function refreshTokens(config: oidc.Configuration, settings: OidcCl
   } catch (error) {
     // Any OAuth error answer to a refresh means the session is over, whatever code the provider chose (invalid_grant, invalid_request, ...).
     if (error instanceof oidc.ResponseBodyError) {
-      const description = error.error_description ? `: ${error.error_description}` : '';
-      throw new BerthError('session-ended', `The identity provider ended Berth's session for ${settings.registry} (${error.error}${description}).`, { registry: settings.registry, cause: error });
+      const description = error.error_description ? `: ${printable(error.error_description, 300)}` : '';
+      throw new BerthError('session-ended', `The identity provider ended Berth's session for ${settings.registry} (${printable(error.error, 100)}${description}).`, { registry: settings.registry, cause: error });
     }
     // An error page without an OAuth error (a 502 from a proxy, a 429) says nothing about the session: retried like the network.
     const status = errorStatus(error);
@@ -302,11 +302,12 @@ export function oidcError(error: unknown, settings: OidcClientSettings, action: 
   if (limit instanceof BerthError) return new BerthError(limit.code, limit.message, { registry, cause: error });
   if (limit) return networkError(limit, settings.issuer, registry);
   if (error instanceof oidc.ResponseBodyError || error instanceof oidc.AuthorizationResponseError) {
-    const description = error.error_description ? ` (${error.error_description})` : '';
+    // The provider's own words, without control characters.
+    const description = error.error_description ? ` (${printable(error.error_description, 300)})` : '';
     if (error.error === 'invalid_grant') {
       return new BerthError('session-ended', `The identity provider ended Berth's session for ${registry} (invalid_grant${description}): sign in again.`, { registry, cause: error });
     }
-    return new BerthError('oidc', `Could not ${action} for ${registry}: the identity provider said ${error.error}${description}.`, { registry, cause: error });
+    return new BerthError('oidc', `Could not ${action} for ${registry}: the identity provider said ${printable(error.error, 100)}${description}.`, { registry, cause: error });
   }
   const status = errorStatus(error);
   if (status !== undefined && status >= 500) return providerFailing(status, settings, action);

@@ -4,6 +4,7 @@ import { BerthError, errorMessage } from '../errors.js';
 import { HarborClient, type HarborUser } from '../harbor/client.js';
 import { onlineSessionWarning } from '../harbor/login-redirect.js';
 import { httpClient } from '../net/http.js';
+import { stopSignal } from '../net/stop-signal.js';
 import { checkBasicCredentials, discoverTokenService, type CredentialVerdict, type TokenService } from '../registry/token-auth.js';
 import type { HarborRegistrySettings } from '../settings/model.js';
 import type { MethodDependencies, SessionOutcome } from './method.js';
@@ -43,7 +44,7 @@ export async function checkCliSecret(harbor: HarborClient, username: string, sec
  */
 export async function verdictAfterRecheck(harbor: HarborClient, username: string, secret: string, deps: Pick<MethodDependencies, 'recheckDelayMs'>): Promise<CredentialVerdict> {
   if ((await checkCliSecret(harbor, username, secret)) === 'accepted') return 'accepted';
-  await sleep(deps.recheckDelayMs);
+  await sleep(deps.recheckDelayMs, undefined, { signal: stopSignal() });
   return checkCliSecret(harbor, username, secret);
 }
 
@@ -71,31 +72,61 @@ export async function installSecret(registry: HarborRegistrySettings, username: 
 }
 
 /**
- * Sets a new CLI secret at Harbor as a journal: the secret goes into the keychain as `pending-cli-secret` before Harbor
- * is changed, and leaves it only once it is in place everywhere. A process killed in between leaves the journal for the
- * next pass (`settlePendingSecret`). `put` sends it to Harbor.
+ * Sets a new CLI secret at Harbor as a journal: the journal is marked open (status.json) and the secret goes into the
+ * keychain as `pending-cli-secret` before Harbor is changed, and leaves it only once it is in place everywhere. A process
+ * killed or failing in between leaves the journal for the next command that reads the credential (`settlePendingSecret`).
+ * `put` sends it to Harbor.
  */
 export async function putNewSecret(harbor: HarborClient, registry: HarborRegistrySettings, username: string, secret: string, deps: MethodDependencies, put: () => Promise<void>): Promise<WrittenTo> {
+  deps.journal.open();
   await deps.secrets.set(registry.name, 'pending-cli-secret', secret);
   try {
     await put();
   } catch (error) {
     // Harbor answered and refused: it does not have the secret. Without an answer nobody knows; the next pass asks Harbor.
-    if (error instanceof BerthError && error.code === 'harbor') await deps.secrets.delete(registry.name, 'pending-cli-secret');
+    if (error instanceof BerthError && error.code === 'harbor') {
+      await deps.secrets.delete(registry.name, 'pending-cli-secret');
+      deps.journal.close();
+    }
     throw error;
   }
   const writtenTo = await installSecret(registry, username, secret, deps);
   await deps.secrets.delete(registry.name, 'pending-cli-secret');
+  deps.journal.close();
   return writtenTo;
 }
 
-/** Finishes what a killed `regenerate` left: a pending secret Harbor accepts is put in place; one it rejects twice never reached Harbor. */
-export async function settlePendingSecret(harbor: HarborClient, registry: HarborRegistrySettings, username: string, deps: MethodDependencies): Promise<WrittenTo | undefined> {
+/**
+ * Finishes what an interrupted `regenerate` left. A pending secret Harbor accepts is put in place. One it rejects while the
+ * old one works never reached Harbor, and goes. When Harbor rejects both, its own session is dead and it rejects every
+ * secret: only the user's present secret (`current`, where the method can read it) tells which one Harbor has; without it
+ * the pending secret is kept (for Harbor's web login it is the only copy) until Harbor accepts one again.
+ * Returns where a secret was written, and whether the journal is still open.
+ */
+export async function settlePendingSecret(
+  harbor: HarborClient,
+  registry: HarborRegistrySettings,
+  username: string,
+  deps: MethodDependencies,
+  current: () => Promise<HarborUser | null>,
+): Promise<{ writtenTo?: WrittenTo; open: boolean }> {
   const pending = await deps.secrets.get(registry.name, 'pending-cli-secret');
-  if (!pending) return undefined;
-  const writtenTo = (await verdictAfterRecheck(harbor, username, pending, deps)) === 'accepted' ? await installSecret(registry, username, pending, deps) : undefined;
-  await deps.secrets.delete(registry.name, 'pending-cli-secret');
-  return writtenTo;
+  const closed = async (writtenTo?: WrittenTo) => {
+    if (pending) await deps.secrets.delete(registry.name, 'pending-cli-secret');
+    deps.journal.close();
+    return { ...(writtenTo ? { writtenTo } : {}), open: false };
+  };
+  if (!pending) return closed();
+  if ((await verdictAfterRecheck(harbor, username, pending, deps)) === 'accepted') return closed(await installSecret(registry, username, pending, deps));
+  const old = await deps.secrets.get(registry.name, 'cli-secret');
+  // Put in place already (killed before the journal was closed): the keychain holds it, and the pass repairs the targets.
+  if (old === pending) return closed();
+  if (old && (await checkCliSecret(harbor, username, old)) === 'accepted') return closed();
+  const user = await current();
+  if (!user) return { open: true };
+  if (user.cliSecret === pending) return closed(await installSecret(registry, user.username, pending, deps));
+  // Harbor has another secret than the pending one: the pass picks that up as a secret changed elsewhere.
+  return closed();
 }
 
 /** Where the Harbor leg of a pass ended: the verdict on the secret in use, and whether a changed one was written. */
@@ -116,18 +147,18 @@ export async function useStoredSecret(
   deps: MethodDependencies,
   current: () => Promise<HarborUser | null>,
 ): Promise<SecretInUse | null> {
-  const settled = await settlePendingSecret(harbor, registry, username, deps);
+  const settled = await settlePendingSecret(harbor, registry, username, deps, current);
   const secret = await deps.secrets.get(registry.name, 'cli-secret', { expected: true });
   if (!secret) return null;
   const verdict = await checkCliSecret(harbor, username, secret);
-  if (verdict === 'accepted') return { verdict, username, ...(settled ? { writtenTo: settled } : {}) };
+  if (verdict === 'accepted') return { verdict, username, ...(settled.writtenTo ? { writtenTo: settled.writtenTo } : {}) };
   const user = await current();
   if (user && user.cliSecret !== secret) {
     const writtenTo = await installSecret(registry, user.username, user.cliSecret, deps);
     return { verdict: await verdictAfterRecheck(harbor, user.username, user.cliSecret, deps), username: user.username, writtenTo };
   }
   // A brief failure of Harbor's own refresh at the identity provider gives the same 401: ask once more before calling the session dead.
-  await sleep(deps.recheckDelayMs);
+  await sleep(deps.recheckDelayMs, undefined, { signal: stopSignal() });
   return { verdict: await checkCliSecret(harbor, username, secret), username };
 }
 

@@ -9,6 +9,7 @@ import { discover, refreshTokens, revokeRefreshToken, sessionLingers, signInWith
 import { checkBasicCredentials, discoverTokenService } from '../registry/token-auth.js';
 import type { SecretStore } from '../secrets/keychain.js';
 import type { HarborOidcSettings } from '../settings/model.js';
+import { despiteStop } from '../net/stop-signal.js';
 import { prepareHarborOidc } from './harbor-settings.js';
 import { harborClient, harborSessionNotices, putNewSecret, signInAgain, useStoredSecret, verdictAfterRecheck, verifiedNewSecret, webLoginNeeded } from './harbor-cli-secret.js';
 import type { CredentialMethod, DeviceSignInChoice, MethodDependencies, SessionOutcome, SignedInSession, SignInRequest } from './method.js';
@@ -231,7 +232,9 @@ async function refreshBerthSession(registry: HarborOidcSettings, deps: MethodDep
   }
   const settings = oidcSettings(registry);
   try {
-    const tokens = await refreshTokens(await discover(settings), settings, refreshToken, registry.scopes);
+    const config = await discover(settings);
+    // Not cut short by a stopping keep-alive: the provider may have rotated the refresh token already, and its answer is the only copy.
+    const tokens = await despiteStop(() => refreshTokens(config, settings, refreshToken, registry.scopes));
     if (tokens.refreshToken && tokens.refreshToken !== refreshToken) await keepRotatedToken(deps.secrets, registry.name, tokens.refreshToken);
     return { tokens };
   } catch (error) {

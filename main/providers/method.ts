@@ -87,6 +87,8 @@ export interface MethodDependencies {
   exclusive<T>(work: () => Promise<T>): Promise<T>;
   /** How long to wait before asking Harbor again about a rejected secret (a brief failure of Harbor's own refresh looks the same). */
   recheckDelayMs: number;
+  /** Marks a regenerate's journal open (before Harbor is changed) and closed (once the new secret is in place or never reached Harbor), where every reader sees it. */
+  journal: { open(): void; close(): void };
 }
 
 /** What a keep-alive pass or a regeneration found out; network faults are thrown instead (offline is not expired). */

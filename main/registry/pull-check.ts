@@ -7,6 +7,7 @@ import { jwtClaims } from './jwt-claims.js';
 import type { RegistryTokenCache } from './token-cache.js';
 import { dockerHub, formatReference, type ImageReference } from './reference.js';
 import { realmProblem } from './realm.js';
+import { printable } from '../log/printable.js';
 import { parseChallenge } from './token-auth.js';
 import type { CheckResult, CheckVerdict } from '../api/contract.js';
 
@@ -43,14 +44,16 @@ class Verdict extends Error {
   }
 }
 
-// A token service learned from one unauthenticated answer is trusted for an hour at most, less if the answer says so.
+// A token service learned from one unauthenticated answer is trusted for an hour at most, as long as the answer allows.
 const challengeMaxAgeMs = 60 * 60_000;
+// An answer that says nothing about caching (Harbor's and distribution's do not) is remembered only briefly.
+const challengeDefaultAgeMs = 5 * 60_000;
 
 function maxAgeOf(answer: HttpAnswer): number {
   const control = answer.headers.get('cache-control') ?? '';
   if (/no-store|no-cache/i.test(control)) return 0;
   const maxAge = /max-age=(\d+)/i.exec(control)?.[1];
-  return Math.min(challengeMaxAgeMs, maxAge === undefined ? challengeMaxAgeMs : Number(maxAge) * 1000);
+  return Math.min(challengeMaxAgeMs, maxAge === undefined ? challengeDefaultAgeMs : Number(maxAge) * 1000);
 }
 
 /** The cache without its memory: a retry asks the registry again but may still remember what it learns. */
@@ -62,13 +65,17 @@ function basic(credential: FoundCredential): string {
   return `Basic ${Buffer.from(`${credential.username}:${credential.secret}`).toString('base64')}`;
 }
 
-/** The registry's own words from a distribution or Harbor error body, or the challenge's `error_description`. */
+/** The registry's own words from a distribution or Harbor error body, or the challenge's `error_description`, without control characters. */
 async function registryReason(response: HttpAnswer): Promise<string> {
+  return printable(await registryWords(response), 300);
+}
+
+async function registryWords(response: HttpAnswer): Promise<string> {
   const challenge = response.headers.get('www-authenticate');
   let reason = '';
   try {
-    const body = (await response.json()) as { errors?: { code?: string; message?: string }[]; details?: string };
-    reason = (body.errors ?? []).map((error) => [error.code, error.message].filter(Boolean).join(': ')).join('; ') || body.details || '';
+    const body = (await response.json()) as { errors?: { code?: unknown; message?: unknown }[]; details?: unknown };
+    reason = (body.errors ?? []).map((error) => [error.code, error.message].filter((text) => typeof text === 'string' && text !== '').join(': ')).join('; ') || (typeof body.details === 'string' ? body.details : '');
   } catch {
     await response.body?.cancel().catch(() => undefined);
   }

@@ -1,4 +1,5 @@
 import { BerthError } from '../errors.js';
+import { printable } from '../log/printable.js';
 import { networkError } from '../net/http.js';
 import type { HttpRequest } from '../net/node-request.js';
 import { realmProblem } from './realm.js';
@@ -11,7 +12,7 @@ export interface Challenge {
 /** Parses one `WWW-Authenticate` challenge (`Bearer realm="...",service="..."`), quoted strings and escapes included. */
 export function parseChallenge(header: string): Challenge {
   const match = /^\s*([A-Za-z][\w-]*)\s*(.*)$/s.exec(header);
-  if (!match) throw new BerthError('harbor', `Unreadable WWW-Authenticate header: ${header}`);
+  if (!match) throw new BerthError('harbor', `Unreadable WWW-Authenticate header: ${printable(header, 200)}`);
   const [, scheme = '', rest = ''] = match;
   const params: Record<string, string> = {};
   const paramPattern = /([\w-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]*))\s*,?\s*/gy;
@@ -45,7 +46,7 @@ export async function discoverTokenService(fetch: HttpRequest, registryBase: str
   const challenge = parseChallenge(header);
   const realm = challenge.params.realm;
   if (challenge.scheme !== 'bearer' || !realm) {
-    throw new BerthError('harbor', `${url.host} answers /v2/ with a "${challenge.scheme}" challenge; Berth expects Harbor's Bearer token service.`);
+    throw new BerthError('harbor', `${url.host} answers /v2/ with a "${printable(challenge.scheme, 40)}" challenge; Berth expects Harbor's Bearer token service.`);
   }
   const problem = realmProblem(realm, registryBase, true);
   if (problem) throw new BerthError('harbor', `${url.host} ${problem}; Berth did not send the CLI secret there.`);
@@ -61,10 +62,15 @@ export async function checkBasicCredentials(fetch: HttpRequest, tokenService: To
   url.searchParams.set('account', username);
   let response;
   try {
-    response = await fetch(url, { headers: { authorization: `Basic ${Buffer.from(`${username}:${secret}`).toString('base64')}` } });
+    // Never followed: the credentials would go along, and another server's 200 would look like Harbor accepting them.
+    response = await fetch(url, { headers: { authorization: `Basic ${Buffer.from(`${username}:${secret}`).toString('base64')}` }, redirect: 'manual' });
     await response.body?.cancel();
   } catch (error) {
     throw networkError(error, url);
+  }
+  if (response.status >= 300 && response.status < 400) {
+    const location = response.headers.get('location');
+    throw new BerthError('harbor', `The token service at ${url.host} answered with a redirect${location ? ` to ${printable(location, 200)}` : ''}, which Berth does not follow with credentials.`);
   }
   if (response.ok) return 'accepted';
   if (response.status === 401 || response.status === 403) return 'rejected';

@@ -1,7 +1,7 @@
-import { chmodSync, mkdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { withFileLock } from '../credentials/file-lock.js';
-import { lockFileFor, parseJsonObject, writeTextFileAtomically, type JsonObject } from '../credentials/json-file.js';
+import { lockFileFor, parseJsonObject, removeLeftovers, writeTextFileAtomically, type JsonObject } from '../credentials/json-file.js';
 import { BerthError, errorMessage } from '../errors.js';
 import { rememberSecret } from '../log/redact.js';
 import { secretsFile } from '../settings/paths.js';
@@ -38,6 +38,8 @@ function change(path: string, edit: (data: JsonObject) => JsonObject | null): vo
   withFileLock(lockFileFor(path), () => {
     const next = edit(readAll(path));
     if (next !== null) writeTextFileAtomically(path, `${JSON.stringify(next, null, 2)}\n`, 0o600);
+    // A write clears what killed writers left (full copies of the secrets); a change that writes nothing must too.
+    else removeLeftovers(path);
   });
 }
 
@@ -61,6 +63,8 @@ export function fileSecretStore(dir: string): SecretStore {
       change(path, (data) => ({ ...data, [entry(registry, kind)]: value }));
     },
     async delete(registry, kind) {
+      // No folder, no file and nothing left over: nothing to delete, and no folder made for it.
+      if (!existsSync(dirname(path))) return;
       change(path, (data) => {
         if (!(entry(registry, kind) in data)) return null;
         const { [entry(registry, kind)]: _removed, ...rest } = data;

@@ -151,11 +151,9 @@ export function keychain(dir: string, options: KeychainOptions = {}): SecretStor
       rememberSecret(value);
       await call('store', registry, (keytar) => keytar.setPassword(service, secretAccount(dir, registry, kind), value));
     },
+    // Only this home's entry: an entry named the old way may belong to another Berth home, which takes it over when it reads it.
     async delete(registry, kind) {
-      await call('delete', registry, async (keytar) => {
-        await keytar.deletePassword(service, secretAccount(dir, registry, kind));
-        await keytar.deletePassword(service, legacyAccount(registry, kind));
-      });
+      await call('delete', registry, (keytar) => keytar.deletePassword(service, secretAccount(dir, registry, kind)));
     },
   };
 }

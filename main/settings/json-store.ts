@@ -35,9 +35,10 @@ export class JsonFileStore<T> implements DocumentFile<T> {
     return value;
   }
 
-  update(change: (current: T) => T): void {
+  update(change: (current: T) => T | null): void {
     updateJsonDocument(this.path, (data) => {
-      const next = change(this.checked(data)) as unknown as JsonObject;
+      const next = change(this.checked(data)) as unknown as JsonObject | null;
+      if (next === null) return null;
       // Checked on the way out too: a bad value is a bug here, and must not reach the file.
       this.checked(next);
       return next;

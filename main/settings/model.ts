@@ -142,6 +142,8 @@ export interface RegistryStatusRecord {
   expirySource?: ExpirySource;
   /** When docker's current short-lived access token (a `stackit` registry) expires. */
   accessTokenExpiresAt?: string;
+  /** Set while a regenerate's journal is open (a new secret waits in the keychain to be put in place): every reader rolls it forward. */
+  pendingSecretSince?: string;
 }
 
 export const expirySources = ['given', 'jwt', 'harbor', 'key'] as const;

@@ -13,6 +13,8 @@ export interface ManagedRegistry {
   tokenEndpoint?: string;
   minTokenSeconds?: number;
   caFile?: string;
+  /** A regenerate's journal is open: a new secret waits to be put in place. */
+  journalOpen?: boolean;
 }
 
 async function readJson<T>(path: string): Promise<Partial<T>> {
@@ -52,6 +54,7 @@ export async function managedRegistries(dir: string): Promise<ManagedRegistry[]>
     const record = records[registry.name as string];
     const username = isObject(record) && typeof record.username === 'string' ? record.username : undefined;
     const kind: RegistryKind = registry.kind === 'token' || registry.kind === 'stackit' ? registry.kind : 'harbor';
+    const journalOpen = isObject(record) && typeof record.pendingSecretSince === 'string';
     return {
       name: registry.name as string,
       kind,
@@ -60,6 +63,7 @@ export async function managedRegistries(dir: string): Promise<ManagedRegistry[]>
       ...(typeof registry.tokenEndpoint === 'string' ? { tokenEndpoint: registry.tokenEndpoint } : {}),
       ...(typeof registry.minTokenSeconds === 'number' ? { minTokenSeconds: registry.minTokenSeconds } : {}),
       ...(typeof registry.caFile === 'string' ? { caFile: registry.caFile } : {}),
+      ...(journalOpen ? { journalOpen } : {}),
     };
   });
 }

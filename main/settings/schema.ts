@@ -163,6 +163,7 @@ export function statusProblems(data: Record<string, unknown>): Problems {
         expiresAt: date,
         expirySource: [(value) => (expirySources as readonly unknown[]).includes(value), `one of ${expirySources.join(', ')}`],
         accessTokenExpiresAt: date,
+        pendingSecretSince: date,
       },
       ['state'],
     );

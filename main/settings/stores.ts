@@ -7,7 +7,8 @@ import { defaultPreferences } from './model.js';
 export interface DocumentFile<T> {
   readonly path: string;
   read(): T;
-  update(change: (current: T) => T): void;
+  /** `change` sees the file as it is under the lock; `null` leaves it unwritten. */
+  update(change: (current: T) => T | null): void;
 }
 
 function readDocument<T>(file: DocumentFile<T>): T {
@@ -19,7 +20,7 @@ function readDocument<T>(file: DocumentFile<T>): T {
   }
 }
 
-function updateDocument<T>(file: DocumentFile<T>, change: (current: T) => T): void {
+function updateDocument<T>(file: DocumentFile<T>, change: (current: T) => T | null): void {
   try {
     file.update(change);
   } catch (error) {
@@ -68,19 +69,11 @@ export class SettingsStore {
     updateDocument(this.file, (data) => ({ ...data, registries: (data.registries ?? []).filter((registry) => registry.name !== name) }));
   }
 
-  /** Replaces one registry's settings, keeping its place in the list. */
-  replace(registry: RegistrySettings): void {
-    updateDocument(this.file, (data) => {
-      const registries = data.registries ?? [];
-      if (!registries.some((existing) => existing.name === registry.name)) {
-        throw new BerthError('not-found', `No registry named "${registry.name}". See \`berth status\` for the configured ones.`, { registry: registry.name });
-      }
-      return { ...data, registries: registries.map((existing) => (existing.name === registry.name ? registry : existing)) };
-    });
-  }
-
-  /** Changes one registry as the file holds it now (under the file's lock), so a change another process made meanwhile is kept. */
-  update(name: string, change: (registry: RegistrySettings) => RegistrySettings): RegistrySettings {
+  /**
+   * Changes one registry's settings under the file's lock, from the settings as they are then (another process may have
+   * changed them since this one read them), keeping its place in the list; returns what was written.
+   */
+  update(name: string, change: (current: RegistrySettings) => RegistrySettings): RegistrySettings {
     let updated: RegistrySettings | undefined;
     updateDocument(this.file, (data) => {
       const registries = data.registries ?? [];
@@ -118,10 +111,30 @@ export class StatusStore {
     return readDocument(this.file).registries ?? {};
   }
 
-  /** Replaces a registry's record; `undefined` fields are dropped so the file holds only what is known. */
+  /** Replaces a registry's record with one that does not depend on the old (a sign-in, a sign-out). */
   put(name: string, record: RegistryStatusRecord): void {
-    const clean = Object.fromEntries(Object.entries(record).filter(([, value]) => value !== undefined)) as unknown as RegistryStatusRecord;
-    updateDocument(this.file, (data) => ({ ...data, registries: { ...data.registries, [name]: clean } }));
+    this.update(name, () => record);
+  }
+
+  /**
+   * Changes a registry's record under the file's lock, from the record as it is then: another process's change to the
+   * same record in between is never written over. `null` from `change` leaves the file alone. `undefined` fields are
+   * dropped so the file holds only what is known. Returns the record before and after.
+   */
+  update(name: string, change: (current: RegistryStatusRecord) => RegistryStatusRecord | null): { before: RegistryStatusRecord; after: RegistryStatusRecord } {
+    let before: RegistryStatusRecord = { state: 'signed-out' };
+    let after = before;
+    updateDocument(this.file, (data) => {
+      before = data.registries?.[name] ?? { state: 'signed-out' };
+      const next = change(before);
+      if (next === null) {
+        after = before;
+        return null;
+      }
+      after = Object.fromEntries(Object.entries(next).filter(([, value]) => value !== undefined)) as unknown as RegistryStatusRecord;
+      return { ...data, registries: { ...data.registries, [name]: after } };
+    });
+    return { before, after };
   }
 
   remove(name: string): void {

@@ -22,19 +22,23 @@ describe('Berth, Berth and the real docker login writing at once', { skip: unles
     const ws = workspace();
     await twoSignedIn(ws, first, second);
     const hosts = { one: new URL(first.harbor.url).host, two: new URL(second.harbor.url).host };
-    assert.deepEqual(await concurrentWriterRounds(ws, hosts, new URL(foreign.url).host, rounds), { failures: [], lost: [] });
+    const done = await concurrentWriterRounds(ws, hosts, new URL(foreign.url).host, rounds);
+    assert.deepEqual([done.failures, done.lost], [[], []]);
+    assert.ok(done.overlapped > 0, 'docker login wrote across a Berth write in some rounds');
   });
 
   test(`${rounds} rounds of berth regenerate and a docker login at once: docker's entry survives, and after refresh docker and the keychain hold Harbor's new secret`, async () => {
     const ws = workspace();
     await twoSignedIn(ws, first, second);
-    assert.deepEqual(await regenerateRounds(ws, first, new URL(first.harbor.url).host, new URL(foreign.url).host, rounds), { failures: [], lost: [] });
+    const done = await regenerateRounds(ws, first, new URL(first.harbor.url).host, new URL(foreign.url).host, rounds);
+    assert.deepEqual([done.failures, done.lost], [[], []]);
+    assert.ok(done.overlapped > 0, 'docker login wrote across a Berth write in some rounds');
   });
 
   test(`status.json written by two processes at once: ${rounds} rounds of two refreshes, and two writers of 300 updates each, lose no update`, async () => {
     const ws = workspace();
     await twoSignedIn(ws, first, second);
-    assert.deepEqual(await statusWriterRounds(ws, rounds), { failures: [], lost: [] });
-    assert.deepEqual(await statusLoops(300), { failures: [], lost: [] });
+    assert.deepEqual(await statusWriterRounds(ws, rounds), { failures: [], lost: [], overlapped: 0 });
+    assert.deepEqual(await statusLoops(300), { failures: [], lost: [], overlapped: 0 });
   });
 });

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { unless } from '../rig/components.js';
 import { useRig } from '../helpers/rig.js';
-import { addArgs, assertNoSecretsLeaked, browserCommand, dockerConfigJson, dockerInspect, run, uniqueName, workspace } from '../helpers/berth.js';
+import { openStores } from '../../main/settings/node-stores.js';
+import { addArgs, assertNoSecretsLeaked, browserCommand, dockerConfigJson, dockerInspect, run, signedIn, startKeepalive, storedStatus, uniqueName, waitFor, workspace, type Workspace } from '../helpers/berth.js';
 
 describe('docker configured with "credsStore": "secretservice"', { skip: unless('docker-registry', 'docker', 'openssl', 'keyring', 'secretservice-helper') }, () => {
   const rig = useRig({}, 'alice');
@@ -38,6 +39,58 @@ describe('docker configured with "credsStore": "secretservice"', { skip: unless(
     assert.match((await run('docker-credential-secretservice', ['get'], ws.env, host)).stdout, /credentials not found/);
     assert.equal((dockerConfigJson(ws).auths as Record<string, unknown>)[host], undefined);
     assert.notEqual((await dockerInspect(ws, rig().imageRef)).code, 0);
+    assertNoSecretsLeaked(rig(), ws);
+  });
+});
+
+describe('a docker credential store whose helper never answers (a locked keyring, a password prompt nobody sees)', { skip: unless('docker-registry', 'docker', 'openssl', 'keyring') }, () => {
+  const rig = useRig({}, 'bob');
+
+  /** `docker-credential-hang` on the workspace's PATH: it writes its pid, then waits forever, as a helper blocked on a prompt does. */
+  function hangingHelper(ws: Workspace): string {
+    const bin = join(ws.home, 'bin');
+    const pidFile = join(ws.home, 'helper.pid');
+    mkdirSync(bin, { recursive: true });
+    writeFileSync(join(bin, 'docker-credential-hang'), `#!/bin/sh\necho $$ > '${pidFile}'\nexec sleep 600\n`, { mode: 0o755 });
+    ws.env.PATH = `${bin}:${ws.env.PATH ?? ''}`;
+    return pidFile;
+  }
+
+  /** Whether the process still runs (a killed one may linger as a zombie until reaped: that one is gone). */
+  function alive(pid: number): boolean {
+    try {
+      return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] !== 'Z';
+    } catch {
+      return false;
+    }
+  }
+
+  test('refresh gives up on the helper with its name and why, and is not valid; Ctrl-C stops keepalive while the helper hangs; no helper is left running', async () => {
+    const { ws, name } = await signedIn(rig(), 'bob');
+    const pidFile = hangingHelper(ws);
+    const config = dockerConfigJson(ws);
+    writeFileSync(join(ws.dockerConfig, 'config.json'), JSON.stringify({ ...config, credsStore: 'hang' }));
+
+    const refresh = await ws.berth('refresh', name, '--json');
+    assert.equal(refresh.code, 1);
+    const [view] = JSON.parse(refresh.stdout) as { state: string; lastError: string }[];
+    assert.equal(view?.state, 'error', 'a credential target Berth could not check is not valid');
+    assert.match(view?.lastError ?? '', /The docker credential helper docker-credential-hang did not get the .* credentials within 10 s \(is it waiting for a locked keyring or a password prompt\?\); Berth stopped it\./);
+    const first = Number(readFileSync(pidFile, 'utf8'));
+    await waitFor('the helper was ended, not left waiting', () => !alive(first), 30_000);
+
+    // The next pass hangs on the helper again; Ctrl-C must not wait for it.
+    rmSync(pidFile);
+    const { status } = openStores(ws.berthHome);
+    status.put(name, { ...status.get(name), state: 'valid', lastError: undefined, lastKeptAliveAt: new Date(Date.now() - 2 * 86_400_000).toISOString(), nextKeepAliveAt: undefined });
+    const keepalive = startKeepalive(ws);
+    await waitFor('the pass is waiting on the helper', () => existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim() !== '', 60_000);
+    const stopped = await keepalive.stop();
+    assert.equal(stopped.code, 0, stopped.stderr);
+    assert.deepEqual(keepalive.lines, [], 'the pass was stopped, not reported');
+    const second = Number(readFileSync(pidFile, 'utf8'));
+    await waitFor('the helper was ended with the pass', () => !alive(second), 30_000);
+    assert.equal(storedStatus(ws, name).state, 'valid', 'stopping is not recorded as a failure');
     assertNoSecretsLeaked(rig(), ws);
   });
 });

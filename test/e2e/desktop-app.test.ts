@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { statusNotifierWatcher } from '../../main/app/tray-host.js';
 import { openStores } from '../../main/settings/node-stores.js';
 import { startApp, type AppOptions, type AppUnderTest } from '../helpers/desktop-app.js';
-import { addArgs, berthBin, cliLogin, projectRoot, run, storedSecret, withHarbors, workspace, type Workspace } from '../helpers/berth.js';
+import { addArgs, berthBin, cliLogin, killedRegenerate, projectRoot, run, storedSecret, storedStatus, waitFor, withHarbors, workspace, type Workspace } from '../helpers/berth.js';
 import { busWithoutKeyring, holdBusName, type SessionBus } from '../helpers/session-bus.js';
 import { unless } from '../rig/components.js';
 import { startRig, type Rig } from '../rig/index.js';
@@ -559,11 +559,11 @@ describe('quitting the app during a keep-alive pass', { skip: unless('dbus', 'ke
   let rig: Rig;
   before(async () => {
     rig = await startRig({ provider: { revokeRefreshToken: true } });
-    await rig.webLogin('quinn');
+    await Promise.all([rig.webLogin('quinn'), rig.webLogin('ursula')]);
   });
   after(() => rig?.stop());
 
-  test('waits until the refresh token the provider just rotated is in the keychain, then quits: the session survives', async () => {
+  test('waits until the refresh token the provider just rotated is in the keychain, stops the rest of the pass, then quits: the session survives', async () => {
     const ws = workspace();
     const name = 'work';
     assert.equal((await ws.berth(...addArgs(rig, name))).code, 0);
@@ -591,9 +591,12 @@ describe('quitting the app during a keep-alive pass', { skip: unless('dbus', 'ke
       const ended = await app.exited;
       assert.equal(ended.code, 0);
       assert.deepEqual(lockFiles(ws), [], "no lock left in locks/, beside docker's config.json or anywhere else");
-      // The app's requests go through Chromium's network (the system proxy and certificate store): the refresh and Harbor's token service.
+      // The app's requests go through Chromium's network (the system proxy and certificate store).
       assert.ok(ended.last?.netRequests.includes('POST /token'), `the refresh went through net.fetch: ${ended.last?.netRequests.join(', ')}`);
-      assert.ok(ended.last?.netRequests.includes('GET /service/token'), 'and so did the CLI secret on /service/token');
+      // The rest of the pass was stopped with the quit: nothing more was asked of Harbor, and stopping is not recorded as a failure.
+      assert.ok(!ended.last?.netRequests.includes('GET /service/token'), 'Harbor was not asked after the quit');
+      assert.equal(openStores(ws.berthHome).status.get(name).lastKeptAliveAt, dayAgo);
+      assert.equal(openStores(ws.berthHome).status.get(name).state, 'valid');
       const after = await storedSecret(ws, name, 'refresh-token');
       assert.notEqual(after, before, 'the rotated refresh token was stored before the app ended');
       assert.equal(await rig.idp.refreshTokenActive(after as string), true, 'and the provider still honours it');
@@ -602,6 +605,27 @@ describe('quitting the app during a keep-alive pass', { skip: unless('dbus', 'ke
       assert.equal((JSON.parse(refresh.stdout) as { state: string }[])[0]?.state, 'valid');
     } finally {
       hold.release();
+      await app.stop();
+    }
+  });
+
+  test('at start, the app rolls forward the journal a killed berth regenerate left: the keychain and docker get the secret Harbor has', async () => {
+    const ws = workspace();
+    const name = 'rolled';
+    assert.equal((await ws.berth(...addArgs(rig, name))).code, 0);
+    const login = await cliLogin(ws, name, 'ursula');
+    assert.equal(login.code, 0, login.stderr);
+    const harborHas = await killedRegenerate(ws, rig, name);
+    assert.equal(await storedSecret(ws, name, 'pending-cli-secret'), harborHas, 'the journal is open');
+    const app = startApp({ env: ws.env, userData: ws.berthHome });
+    try {
+      await waitFor('the app closed the journal', () => storedStatus(ws, name).pendingSecretSince === undefined, 60_000);
+      assert.equal(await storedSecret(ws, name, 'pending-cli-secret'), null);
+      assert.equal(await storedSecret(ws, name, 'cli-secret'), harborHas);
+      const auths = JSON.parse(readFileSync(join(ws.dockerConfig, 'config.json'), 'utf8')) as { auths: Record<string, { auth: string }> };
+      assert.equal(Buffer.from(auths.auths[new URL(rig.harbor.url).host]?.auth ?? '', 'base64').toString(), `ursula:${harborHas}`);
+      assert.equal(storedStatus(ws, name).state, 'valid');
+    } finally {
       await app.stop();
     }
   });

@@ -220,15 +220,15 @@ describe('a registry or Harbor that points Berth elsewhere', { skip: unless('doc
     }
   });
 
-  test('a challenge is remembered no longer than the /v2/ answer allows (Cache-Control max-age, no-store)', async () => {
+  test('a challenge is remembered no longer than the /v2/ answer allows (Cache-Control max-age, no-store), and only briefly when it says nothing', async () => {
     const ws = workspace();
-    const serve = async (cacheControl: string) => {
+    const serve = async (cacheControl?: string) => {
       let base = '';
       const registry = await startHostile(tokenRegistry(() => `${base}/token`, (_req, res, url) => {
         if (url.pathname !== '/token') return false;
         void pullToken('demo/app').then((token) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ token })));
         return true;
-      }, { 'cache-control': cacheControl }));
+      }, cacheControl === undefined ? {} : { 'cache-control': cacheControl }));
       servers.push(registry);
       base = registry.url;
       const host = new URL(registry.url).host;
@@ -243,6 +243,13 @@ describe('a registry or Harbor that points Berth elsewhere', { skip: unless('doc
     const never = await serve('no-store');
     assert.equal(await never.twice(), 2, 'no-store: never remembered');
     assert.ok(!Object.hasOwn(challengeCache(ws), never.host));
+
+    // Harbor's and distribution's /v2/ answers say nothing about caching: a realm learned from one is not trusted for an hour.
+    const silent = await serve();
+    const asked = Date.now();
+    assert.equal((await check(ws, `${silent.host}/demo/app:1`)).verdict, 'will-work');
+    const briefly = challengeCache(ws)[silent.host]?.until ?? 0;
+    assert.ok(briefly > asked && briefly <= Date.now() + 5 * 60_000, `remembered until ${Math.round((briefly - asked) / 1000)} s after the check began: at most 5 minutes`);
 
     const second = await serve('max-age=1');
     const before = Date.now();

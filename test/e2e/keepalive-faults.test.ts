@@ -7,7 +7,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createNodeApi } from '../../main/api/node.js';
 import { unless } from '../rig/components.js';
 import { useRig } from '../helpers/rig.js';
-import { assertNoSecretsLeaked, dockerInspect, projectRoot, shortWindows, signedIn, storedSecret, storedStatus, waitFor } from '../helpers/berth.js';
+import { openStores } from '../../main/settings/node-stores.js';
+import { assertNoSecretsLeaked, dockerInspect, projectRoot, shortWindows, signedIn, startKeepalive, storedSecret, storedStatus, waitFor } from '../helpers/berth.js';
 
 const intervalSeconds = 2;
 
@@ -87,5 +88,38 @@ describe('keep-alive when things fail', { skip: unless('docker-registry', 'docke
     assert.equal(refresh.code, 0, refresh.stderr);
     assert.ok(Date.now() - started < 10_000, 'not held up by the dead holder');
     assert.equal(storedStatus(ws, name).state, 'valid');
+  });
+});
+
+describe('stopping keep-alive while a server does not answer', { skip: unless('docker-registry', 'docker', 'openssl', 'keyring') }, () => {
+  // Reusing a spent refresh token ends the session here (Keycloak's "Revoke Refresh Token"): losing the rotated one would show.
+  const rig = useRig({ provider: { revokeRefreshToken: true } }, 'rita');
+
+  test('Ctrl-C while Harbor’s token service hangs: keepalive stops without waiting for the request’s deadline, records nothing, and keeps the refresh token the provider rotated', async () => {
+    const { ws, name } = await signedIn(rig(), 'rita');
+    const before = await storedSecret(ws, name, 'refresh-token');
+    const { status } = openStores(ws.berthHome);
+    status.put(name, { ...status.get(name), lastKeptAliveAt: new Date(Date.now() - 2 * 86_400_000).toISOString(), nextKeepAliveAt: undefined });
+    const recordBefore = storedStatus(ws, name);
+    rig().harbor.stallTokenService = true;
+    const asked = rig().harbor.stalledTokenRequests;
+    const keepalive = startKeepalive(ws);
+    try {
+      await waitFor('the pass is waiting on Harbor', () => rig().harbor.stalledTokenRequests > asked, 60_000);
+      const stopped = await keepalive.stop();
+      assert.equal(stopped.code, 0, stopped.stderr);
+    } finally {
+      rig().harbor.stallTokenService = false;
+    }
+    assert.deepEqual(keepalive.lines, [], 'the pass was stopped, not reported');
+    const recordAfter = storedStatus(ws, name);
+    // Stopping is not recorded: no "offline", no error from a deadline nobody waited for.
+    assert.deepEqual([recordAfter.state, recordAfter.lastError, recordAfter.lastKeptAliveAt], [recordBefore.state, undefined, recordBefore.lastKeptAliveAt]);
+    const after = await storedSecret(ws, name, 'refresh-token');
+    assert.notEqual(after, before, 'the refresh token the provider rotated before the stop was stored');
+    assert.equal(await rig().idp.refreshTokenActive(after as string), true, 'and it is the one the provider honours');
+    const refresh = await ws.berth('refresh', name, '--json');
+    assert.equal((JSON.parse(refresh.stdout) as { state: string }[])[0]?.state, 'valid', refresh.stdout + refresh.stderr);
+    assertNoSecretsLeaked(rig(), ws);
   });
 });

@@ -3,11 +3,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import keytar from 'keytar';
-import { keychainService } from '../../main/secrets/keychain.js';
+import { keychainService, secretAccount } from '../../main/secrets/keychain.js';
 import { unless } from '../rig/components.js';
 import { startRig, type Rig } from '../rig/index.js';
 import { addArgs, assertNoSecretsLeaked, cliLogin, dockerInspect, projectRoot, run, storedSecret, storedStatus, workspace, type Workspace } from '../helpers/berth.js';
-import { busWithKeyring, busWithoutKeyring, silentBus } from '../helpers/session-bus.js';
+import { busWithKeyring, busWithoutKeyring, holdBusName, silentBus } from '../helpers/session-bus.js';
+import { finished } from '../helpers/finished.js';
 
 const helperBin = join(projectRoot, 'bin', 'docker-credential-berth.js');
 
@@ -103,6 +104,41 @@ describe('the OS keychain locked, silent, or shared by two Berth homes', { skip:
     }
   });
 
+  test('a Secret Service that answers the bus but never a secret call (an unlock prompt nobody answers): the helper, check and refresh end on their own with keychain-locked and the reason', async () => {
+    const ws = workspace();
+    const name = 'prompting';
+    await signedInAs(rig, ws, name, 'alice');
+    const config = readFileSync(join(ws.dockerConfig, 'config.json'), 'utf8');
+    const bus = await busWithoutKeyring();
+    // Berth's own probe pings the service and gets its answer; the keychain calls after it never get one.
+    const service = await holdBusName(bus.address, 'org.freedesktop.secrets');
+    try {
+      const env = { ...ws.env, DBUS_SESSION_BUS_ADDRESS: bus.address };
+      const notAnswering = (seconds: number) => new RegExp(`The OS keychain did not answer within ${seconds} s when Berth tried to read the ${name} credentials\\. Unlock it`);
+      // Each process ends by itself (the test never kills one), although keytar's call is still stuck inside it.
+      const helper = await finished(process.execPath, [helperBin, 'get'], env, new URL(rig.harbor.url).host);
+      assert.notEqual(helper.code, 0);
+      assert.match(helper.stdout, new RegExp(`^docker-credential-berth: ${notAnswering(5).source}`), 'the helper waits 5 s: docker is waiting for it');
+
+      const check = await finished(process.execPath, [join(projectRoot, 'bin', 'berth.js'), 'check', name], env);
+      assert.notEqual(check.code, 0);
+      assert.match(check.stderr, notAnswering(10));
+      assert.doesNotMatch(check.stderr, /No credentials/);
+
+      const refresh = await finished(process.execPath, [join(projectRoot, 'bin', 'berth.js'), 'refresh', name, '--json'], env);
+      assert.notEqual(refresh.code, 0);
+      const [view] = JSON.parse(refresh.stdout) as { state: string; lastError: string }[];
+      assert.equal(view?.state, 'keychain-locked', 'not "needs-sign-in": nothing expired');
+      assert.match(view?.lastError ?? '', notAnswering(10));
+      assert.equal(storedStatus(ws, name).state, 'keychain-locked');
+      assert.equal(readFileSync(join(ws.dockerConfig, 'config.json'), 'utf8'), config, 'docker credentials untouched');
+      assert.equal((await dockerInspect(ws, rig.imageRef)).code, 0, "docker's own copy still works");
+    } finally {
+      service.release();
+      await bus.stop();
+    }
+  });
+
   test('the keyring daemon stopped (a session bus with no Secret Service): the helper, check and refresh answer at once with a keychain message, and docker keeps working', async () => {
     const ws = workspace();
     const name = 'stopped';
@@ -136,6 +172,23 @@ describe('the OS keychain locked, silent, or shared by two Berth homes', { skip:
     } finally {
       await bus.stop();
     }
+  });
+
+  test('signing out deletes only the home’s own entries: an entry named the way Berth named them before may be another home’s, and stays for it', async () => {
+    const first = workspace();
+    const second = workspace();
+    await signedInAs(rig, first, 'shared', 'carl');
+    await signedInAs(rig, second, 'shared', 'dina');
+    // The second home's secret as an older Berth stored it: not yet taken over by the home it belongs to.
+    const dinas = rig.harbor.user('dina')?.secret as string;
+    await keytar.setPassword(keychainService, 'shared/cli-secret', dinas);
+    await keytar.deletePassword(keychainService, secretAccount(second.berthHome, 'shared', 'cli-secret'));
+    assert.equal((await first.berth('logout', 'shared')).code, 0);
+    assert.equal(await storedSecret(first, 'shared', 'cli-secret'), null);
+    assert.equal(await keytar.getPassword(keychainService, 'shared/cli-secret'), dinas, 'the other home’s old entry survived the first home’s sign-out');
+    const helper = await run(process.execPath, [helperBin, 'get'], second.env, new URL(rig.harbor.url).host);
+    assert.equal(helper.code, 0, helper.stdout);
+    assert.equal((JSON.parse(helper.stdout) as { Secret: string }).Secret, dinas, 'and the home it belongs to still finds it');
   });
 
   test('two Berth homes with a registry of the same name keep their own secrets; entries from before are taken over by the home that reads them', async () => {

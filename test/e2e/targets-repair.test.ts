@@ -2,9 +2,12 @@ import assert from 'node:assert/strict';
 import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import keytar from 'keytar';
+import { keychainService, secretAccount } from '../../main/secrets/keychain.js';
+import { openStores } from '../../main/settings/node-stores.js';
 import { unless } from '../rig/components.js';
 import { useRig } from '../helpers/rig.js';
-import { addArgs, assertNoSecretsLeaked, cliLogin, dockerConfigJson, dockerInspect, run, signedIn, skopeoInspect, storedSecret, storedStatus, uniqueName, workspace, type Workspace } from '../helpers/berth.js';
+import { addArgs, assertNoSecretsLeaked, cliLogin, dockerConfigJson, dockerInspect, killedRegenerate, projectRoot, run, signedIn, skopeoInspect, storedSecret, storedStatus, uniqueName, workspace, type Workspace } from '../helpers/berth.js';
 
 function configuredSecret(ws: Workspace, host: string): string {
   const auths = dockerConfigJson(ws).auths as Record<string, { auth?: string }>;
@@ -43,7 +46,7 @@ function flakyStore(ws: Workspace): { broken: string } {
 }
 
 describe('refresh puts the secret Harbor accepts back wherever another one ended up', { skip: unless('docker-registry', 'docker', 'skopeo', 'openssl', 'keyring') }, () => {
-  const rig = useRig({}, 'alice', 'bob', 'carol');
+  const rig = useRig({}, 'alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'gina');
   const host = () => new URL(rig().harbor.url).host;
 
   test('regenerate whose last write fails: docker keeps the dead secret until the next refresh finishes the job (the journal)', async () => {
@@ -62,6 +65,8 @@ describe('refresh puts the secret Harbor accepts back wherever another one ended
     assert.match(regenerate.stderr, /Harbor has the new CLI secret of alice, but Berth could not put it in place: .*the store is full/);
     assert.notEqual((await dockerInspect(ws, rig().imageRef)).code, 0, 'docker holds the old, dead secret');
     assert.equal(await storedSecret(ws, name, 'pending-cli-secret'), rig().harbor.user('alice')?.secret, 'the journal holds the secret Harbor now has');
+    assert.equal(storedStatus(ws, name).state, 'error', 'docker holds a dead secret: not valid');
+    assert.ok(storedStatus(ws, name).pendingSecretSince, 'the journal is open where every reader sees it');
 
     rmSync(broken);
     const refresh = await ws.berth('refresh', name, '--json');
@@ -97,6 +102,75 @@ describe('refresh puts the secret Harbor accepts back wherever another one ended
 
     const again = await ws.berth('refresh', name);
     assert.doesNotMatch(again.stderr, /rewrote/, 'nothing to rewrite when everything agrees');
+    assertNoSecretsLeaked(rig(), ws);
+  });
+
+  for (const [reader, user] of [
+    ['docker-credential-berth get', 'dave'],
+    ['berth check', 'erin'],
+    ['berth status', 'frank'],
+  ] as const) {
+    test(`a regenerate killed right after Harbor took the new secret: the next ${reader} puts it in place first`, async () => {
+      const { ws, name } = await signedIn(rig(), user);
+      if (reader === 'docker-credential-berth get') assert.equal((await ws.berth('target', name, 'helper')).code, 0);
+      const old = await storedSecret(ws, name, 'cli-secret');
+      const harborHas = await killedRegenerate(ws, rig(), name);
+      assert.notEqual(harborHas, old, 'Harbor took a new secret');
+      assert.equal(await storedSecret(ws, name, 'pending-cli-secret'), harborHas, 'the journal holds it');
+      assert.equal(await storedSecret(ws, name, 'cli-secret'), old, 'nothing else has it yet');
+
+      if (reader === 'docker-credential-berth get') {
+        const got = await run(process.execPath, [join(projectRoot, 'bin', 'docker-credential-berth.js'), 'get'], ws.env, host());
+        assert.equal(got.code, 0, got.stdout);
+        assert.equal((JSON.parse(got.stdout) as { Secret: string }).Secret, harborHas, 'docker is handed the secret Harbor has');
+      } else if (reader === 'berth check') {
+        const check = await ws.berth('check', rig().imageRef, '--json');
+        assert.equal((JSON.parse(check.stdout) as { verdict: string }).verdict, 'will-work', check.stdout);
+      } else {
+        const status = await ws.berth('status', name, '--json');
+        assert.equal((JSON.parse(status.stdout) as { state: string }[])[0]?.state, 'valid', status.stdout);
+      }
+      assert.equal(await storedSecret(ws, name, 'pending-cli-secret'), null, 'the journal is closed');
+      assert.equal(storedStatus(ws, name).pendingSecretSince, undefined);
+      assert.equal(await storedSecret(ws, name, 'cli-secret'), harborHas);
+      if (reader !== 'docker-credential-berth get') assert.equal(configuredSecret(ws, host()), harborHas, "docker's config holds it");
+      assertNoSecretsLeaked(rig(), ws);
+    });
+  }
+
+  test('Harbor’s session dead when the journal is settled (it rejects every secret): the new secret is kept, said, and put in place once Harbor accepts it again', async () => {
+    const ws = workspace();
+    const name = uniqueName('gina');
+    assert.equal((await ws.berth('add', 'harbor', name, '--url', rig().harbor.url)).code, 0);
+    const pasted = await ws.berthWithInput(rig().harbor.user('gina')?.secret as string, 'login', name, '--username', 'gina', '--secret-stdin');
+    assert.equal(pasted.code, 0, pasted.stderr);
+    const old = await storedSecret(ws, name, 'cli-secret');
+    // What a regenerate in Berth's app leaves when killed after Harbor took the secret: the journal open, Harbor changed.
+    const fresh = 'Regenerated1Secret';
+    const harborUser = rig().harbor.user('gina') as { secret: string };
+    harborUser.secret = fresh;
+    rig().harbor.secretsSeen.add(fresh);
+    await keytar.setPassword(keychainService, secretAccount(ws.berthHome, name, 'pending-cli-secret'), fresh);
+    const { status } = openStores(ws.berthHome);
+    status.put(name, { ...status.get(name), pendingSecretSince: new Date().toISOString() });
+    rig().harbor.expireSession('gina');
+
+    for (const command of [['refresh', name, '--json'], ['status', name, '--json']]) {
+      const shown = await ws.berth(...command);
+      const [view] = JSON.parse(shown.stdout) as { state: string; lastError: string }[];
+      assert.equal(view?.state, 'needs-web-login', shown.stdout);
+      assert.match(view?.lastError ?? '', /A new CLI secret from an interrupted `berth regenerate` is kept, and Berth puts it in place as soon as Harbor accepts it\./);
+      assert.equal(await storedSecret(ws, name, 'pending-cli-secret'), fresh, `kept by ${command[0]}: for Harbor's web login it is the only copy`);
+      assert.equal(await storedSecret(ws, name, 'cli-secret'), old);
+    }
+
+    await rig().webLogin('gina');
+    const refresh = await ws.berth('refresh', name, '--json');
+    assert.equal((JSON.parse(refresh.stdout) as { state: string }[])[0]?.state, 'valid', refresh.stdout);
+    assert.equal(configuredSecret(ws, host()), fresh, 'docker holds the secret Harbor has');
+    assert.equal((await dockerInspect(ws, rig().imageRef)).code, 0);
+    assert.equal(await storedSecret(ws, name, 'pending-cli-secret'), null);
+    assert.equal(storedStatus(ws, name).pendingSecretSince, undefined);
     assertNoSecretsLeaked(rig(), ws);
   });
 

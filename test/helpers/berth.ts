@@ -212,3 +212,16 @@ export function helperOnPath(ws: Workspace): void {
   symlinkSync(join(projectRoot, 'bin', 'docker-credential-berth.js'), join(bin, 'docker-credential-berth'));
   ws.env.PATH = `${bin}${delimiter}${ws.env.PATH ?? ''}`;
 }
+
+/** `berth regenerate` killed the moment Harbor took the new secret, before Harbor's answer: its journal is left open. Returns Harbor's new secret. */
+export async function killedRegenerate(ws: Workspace, rig: Rig, name: string): Promise<string> {
+  const child = spawn(process.execPath, [berthBin, 'regenerate', name, '--yes'], { env: ws.env, stdio: 'ignore' });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  rig.harbor.onSecretChanged = () => child.kill('SIGKILL');
+  try {
+    await exited;
+  } finally {
+    rig.harbor.onSecretChanged = undefined;
+  }
+  return rig.harbor.user(String(storedStatus(ws, name).username))?.secret as string;
+}

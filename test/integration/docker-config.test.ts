@@ -4,7 +4,6 @@ import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { DockerCredentialsTarget } from '../../main/credentials/docker-target.js';
 import { BerthError } from '../../main/errors.js';
 import { projectRoot } from '../helpers/berth.js';
@@ -112,8 +111,15 @@ describe("docker's config.json", () => {
     const contents = new Set<string>();
     for (let round = 0; round < 25; round++) {
       const child = spawn(process.execPath, [script], { env: { ...process.env, DOCKER_CONFIG: dir }, stdio: ['ignore', 'pipe', 'ignore'] });
-      await new Promise((resolve) => child.stdout.once('data', resolve));
-      await sleep(Math.random() * 40);
+      // Killed after a random number of writes, however slow the machine: by then the next write is under way.
+      const writes = 1 + Math.floor(Math.random() * 30);
+      await new Promise<void>((resolve) => {
+        let seen = 0;
+        child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+          seen += chunk.split('\n').length - 1;
+          if (seen >= writes) resolve();
+        });
+      });
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGKILL');
       await exited;

@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, statSync, utimesSync, writeFileS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { withFileLock } from '../../main/credentials/file-lock.js';
 import { BerthError } from '../../main/errors.js';
 import { RegistryLocks } from '../../main/keepalive/registry-lock.js';
@@ -82,6 +83,66 @@ test('an empty lock file beside docker’s config.json is taken over before the 
   createdThenKilled(path);
   assert.equal(withFileLock(path, () => 'written'), 'written');
   assert.ok(!existsSync(path));
+});
+
+/** The journal's holders came one after the other: every start is followed by its own end before the next start. */
+function assertOneAtATime(journal: string, holders: number): void {
+  const lines = readFileSync(journal, 'utf8').trim().split('\n');
+  assert.equal(lines.length, 2 * holders);
+  for (let i = 0; i < lines.length; i += 2) {
+    const [start, end] = [lines[i]?.split(' '), lines[i + 1]?.split(' ')];
+    assert.deepEqual([start?.[0], end?.[0], start?.[1]], ['start', 'end', end?.[1]], `two holders at once: ${lines.join(', ')}`);
+  }
+}
+
+test('waiters taking over one empty lock file at once: exactly one wins at a time, for registry locks and file locks alike', async () => {
+  const fileHolder = join(projectRoot, 'dist', 'test', 'helpers', 'file-lock-holder.js');
+  for (let round = 0; round < 4; round++) {
+    const dir = mkdtempSync(join(tmpdir(), 'berth-lock-'));
+    const registryJournal = join(dir, 'registry-journal');
+    const fileJournal = join(dir, 'file-journal');
+    // Both locks as a creator killed between creating and writing them leaves them, past the grace for that.
+    for (const path of [join(dir, 'work.lock'), join(dir, '.config.json.berth.lock')]) {
+      writeFileSync(path, '');
+      const old = new Date(Date.now() - 10_000);
+      utimesSync(path, old, old);
+    }
+    const waiters = 6;
+    // Every waiter is started and polling before the go file appears: they all find the stale lock at the same moment.
+    const go = join(dir, 'go');
+    const running = Promise.all([
+      ...Array.from({ length: waiters }, () => run(process.execPath, [holder, dir, 'work', '20', registryJournal, go], process.env)),
+      ...Array.from({ length: waiters }, () => run(process.execPath, [fileHolder, join(dir, '.config.json.berth.lock'), fileJournal, '20', go], process.env)),
+    ]);
+    await sleep(1500);
+    writeFileSync(go, '');
+    const results = await running;
+    for (const result of results) assert.equal(result.code, 0, result.stderr);
+    assertOneAtATime(registryJournal, waiters);
+    assertOneAtATime(fileJournal, waiters);
+  }
+});
+
+test('a lock is never seen empty while it is being taken, so no waiter can mistake a fresh lock for an abandoned one', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'berth-lock-'));
+  const stop = join(dir, 'stop');
+  const watch = (lock: string) => run(process.execPath, [join(projectRoot, 'dist', 'test', 'helpers', 'lock-watcher.js'), lock, stop], process.env);
+  const watchers = [watch(join(dir, 'work.lock')), watch(join(dir, '.config.json.berth.lock'))];
+  await sleep(500);
+  const locks = new RegistryLocks(dir);
+  // Each held for a moment, so the watchers also see the locks in place.
+  for (let i = 0; i < 300; i++) {
+    const release = await locks.acquire('work');
+    await sleep(2);
+    await release();
+    withFileLock(join(dir, '.config.json.berth.lock'), () => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2));
+  }
+  writeFileSync(stop, '');
+  for (const watcher of await Promise.all(watchers)) {
+    const [empty, seen] = watcher.stdout.trim().split(' ').map(Number);
+    assert.ok((seen ?? 0) > 0, 'the watcher saw the lock');
+    assert.equal(empty, 0, `the lock was seen empty ${empty} times in ${seen} reads`);
+  }
 });
 
 test('a holder working longer than the stale time keeps its lock: its heartbeat keeps the lock fresh', async () => {

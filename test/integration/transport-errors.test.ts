@@ -10,6 +10,7 @@ import { describe, test } from 'node:test';
 import { HarborClient } from '../../main/harbor/client.js';
 import { BerthError } from '../../main/errors.js';
 import { httpClient, networkError } from '../../main/net/http.js';
+import { nodeRequest } from '../../main/net/node-request.js';
 import { runDoctor } from '../../main/doctor/doctor.js';
 import { selfSigned, TestCa, type Issued } from '../helpers/tls-certs.js';
 import { unless } from '../rig/components.js';
@@ -72,6 +73,28 @@ describe('transport failures become states a person can act on', { skip: unless(
         server.close();
         server.closeAllConnections();
       }
+    }
+  });
+
+  test('one deadline covers a request and all its redirects: a server cannot buy itself more time hop by hop', async () => {
+    // Each hop answers after 600 ms, well inside the 1 s deadline on its own; three of them together are not.
+    let hops = 0;
+    const server = createPlainServer((req, res) => {
+      hops += 1;
+      const hop = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('hop') ?? 0);
+      setTimeout(() => (hop < 2 ? res.writeHead(302, { location: `/next?hop=${hop + 1}` }).end() : res.writeHead(200).end('{}')), 600);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const request = nodeRequest({ timeoutMs: 1000 });
+      await assert.rejects(
+        request(`http://127.0.0.1:${(server.address() as AddressInfo).port}/start`).then((answer) => answer.text()),
+        (error: unknown) => /no complete answer within 1 s/.test(String(error)),
+      );
+      assert.ok(hops < 3, `stopped at hop ${hops}, before the last one`);
+    } finally {
+      server.close();
+      server.closeAllConnections();
     }
   });
 });

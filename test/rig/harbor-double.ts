@@ -338,6 +338,15 @@ export class HarborDouble {
   hostileRealm: string | undefined;
   /** Set: a `cli_secret` PUT is answered with a 307 to this URL instead of being applied. */
   redirectCliSecretTo: string | undefined;
+  /** Set: `/service/token` takes requests and never answers (Harbor core hung behind its proxy); each one is counted. */
+  stallTokenService = false;
+  stalledTokenRequests = 0;
+  /** Set: `/service/token` answers every request with a 307 to this URL (a hostile proxy in front of Harbor). */
+  redirectTokenServiceTo: string | undefined;
+  /** Set: `users/current` answers signed-in callers with this JSON instead of the user (a broken or hostile answer of the wrong shape). */
+  currentUserAnswer: unknown;
+  /** Set: the `cli_secret` PUT is refused with this status and message, in Harbor's error format, before anything changes. */
+  failCliSecretWith: { status: number; message: string } | undefined;
   /** Called the moment a user's CLI secret changed (before the answer goes out). */
   onSecretChanged: ((username: string) => void) | undefined;
   private readonly extraServers: Server[] = [];
@@ -632,6 +641,11 @@ export class HarborDouble {
     }
     if (path === '/v2' || path.startsWith('/v2/')) return this.proxyToRegistry(req, res, path);
     if (path === '/service/token' && this.tokenServiceStatus !== undefined) return send(res, this.tokenServiceStatus, errorBody('UNKNOWN', 'token service failing'));
+    if (path === '/service/token' && this.redirectTokenServiceTo) return void res.writeHead(307, { location: this.redirectTokenServiceTo }).end();
+    if (path === '/service/token' && this.stallTokenService) {
+      this.stalledTokenRequests += 1;
+      return;
+    }
     if (method === 'GET' && path === '/c/oidc/login') return this.webLogin(req, res);
     if (method === 'GET' && path === '/c/oidc/callback') return this.webCallback(req, res, url);
 
@@ -641,6 +655,7 @@ export class HarborDouble {
     if (method === 'GET' && path === '/api/v2.0/users/current') {
       if (context.kind === 'anonymous') return send(res, 401, errorBody('UNAUTHORIZED', 'UnAuthorized'));
       if (context.kind === 'admin') return send(res, 200, { user_id: 1, username: 'admin', sysadmin_flag: true, oidc_user_meta: null });
+      if (this.currentUserAnswer !== undefined) return send(res, 200, JSON.stringify(this.currentUserAnswer));
       return send(res, 200, this.userResp(context.user as HarborUserRecord));
     }
     if (method === 'GET' && path === '/api/v2.0/robots') {
@@ -652,6 +667,7 @@ export class HarborDouble {
     if (method === 'GET' && projectPath) return this.project(res, decodeURIComponent(projectPath[1] as string), req.headers['x-is-resource-name'] === 'true', context);
     const cliSecret = /^\/api\/v2\.0\/users\/(\d+)\/cli_secret$/.exec(path);
     if (method === 'PUT' && cliSecret && this.redirectCliSecretTo) return void res.writeHead(307, { location: this.redirectCliSecretTo }).end();
+    if (method === 'PUT' && cliSecret && this.failCliSecretWith) return send(res, this.failCliSecretWith.status, errorBody('BAD_REQUEST', this.failCliSecretWith.message));
     if (method === 'PUT' && cliSecret) return this.setCliSecret(req, res, Number(cliSecret[1]), context);
     if (method === 'GET' && (path === '/' || path.startsWith('/harbor'))) {
       res.writeHead(200, { 'content-type': 'text/html' }).end(`<!doctype html><title>Harbor</title><h1>Harbor double</h1><p>${context.kind === 'oidc' ? `Logged in as ${context.username}` : 'Not logged in'}</p>`);

@@ -71,8 +71,8 @@ export interface Idp {
   requestLog: string[];
   /** The client id of every successful token grant, in order. */
   grants: string[];
-  /** The client ids whose refresh grants are answered with this OAuth error (e.g. `invalid_request`) from now on; delete to stop. */
-  refreshErrors: Map<string, string>;
+  /** The client ids whose refresh grants are answered with this OAuth error (e.g. `invalid_request`, or an error with its description) from now on; delete to stop. */
+  refreshErrors: Map<string, string | { error: string; description: string }>;
   /** The client ids whose token answers (code and refresh grants) carry an ID token that is not a JWT from now on, as a broken provider or proxy sends; delete to stop. */
   malformedIdTokens: Set<string>;
   /** A status (e.g. 502, 503): the token endpoint answers every grant with it and a proxy's HTML page, as during a restart; `null` answers again. */
@@ -83,6 +83,8 @@ export interface Idp {
   slowDowns: number;
   /** `false`: token answers carry no `refresh_expires_in` from now on (an opaque refresh token whose end nobody states, as many providers send). */
   statesRefreshEnd: boolean;
+  /** The client ids whose successful token answers are replaced by this JSON (an answer of the wrong shape); delete to stop. */
+  tokenAnswers: Map<string, unknown>;
   refreshTokenActive(token: string): Promise<boolean>;
   /**
    * Holds the answer of the next successful refresh after the provider has issued it (and, with rotation, spent the old
@@ -274,9 +276,10 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
     if (token && presented.has(token)) refreshTokenReuses.push(clientId);
     if (token) presented.add(token);
   });
-  const refreshErrors = new Map<string, string>();
+  const refreshErrors = new Map<string, string | { error: string; description: string }>();
   const malformedIdTokens = new Set<string>();
   let tokenEndpointFailure: number | null = null;
+  const tokenAnswers = new Map<string, unknown>();
   let refreshHold: { reached(): void; released: Promise<void> } | undefined;
   let statesRefreshEnd = true;
   const devicePolls: number[] = [];
@@ -301,7 +304,7 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
     const failure = ctx.oidc?.params?.grant_type === 'refresh_token' ? refreshErrors.get(clientId) : undefined;
     if (failure) {
       ctx.status = 400;
-      ctx.body = { error: failure, error_description: 'Session not active' };
+      ctx.body = typeof failure === 'string' ? { error: failure, error_description: 'Session not active' } : { error: failure.error, error_description: failure.description };
       return;
     }
     // Keycloak's refresh_expires_in: 0 for an offline session without a maximum, else the seconds it has left. JWT refresh tokens state it themselves.
@@ -309,6 +312,10 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
       const token = await provider.RefreshToken.find(body.refresh_token);
       const offline = String(body.scope ?? '').split(' ').includes('offline_access');
       body.refresh_expires_in = offline && !statesOfflineEnd ? 0 : Math.max(0, (token?.exp ?? now()) - now());
+    }
+    if (tokenAnswers.has(clientId)) {
+      ctx.body = tokenAnswers.get(clientId);
+      return;
     }
     // Header and claims without the signature: two parts, not a JWS.
     if (malformedIdTokens.has(clientId) && typeof body.id_token === 'string') body.id_token = body.id_token.split('.').slice(0, 2).join('.');
@@ -387,6 +394,7 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
     set statesRefreshEnd(on: boolean) {
       statesRefreshEnd = on;
     },
+    tokenAnswers,
     async refreshTokenActive(token) {
       const found = await provider.RefreshToken.find(token);
       return Boolean(found && !found.isExpired && !found.consumed);

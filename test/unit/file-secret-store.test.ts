@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
@@ -37,4 +38,19 @@ test('a secret file that does not parse is named and never written over', async 
   await assert.rejects(store.get('work', 'cli-secret'), new RegExp(`${path.replace(/[.]/g, '\\.')}:1:\\d+: not valid JSON`));
   await assert.rejects(store.set('work', 'cli-secret', 'new'), /not valid JSON.*did not change the file/);
   assert.equal(readFileSync(path, 'utf8'), '{"work/cli-secret": "S3cret-one",', 'the file is as it was');
+});
+
+test('a copy of the secrets a killed writer left beside the file goes with the next change, even one that writes nothing; deleting from no file makes no folder', async () => {
+  const dir = home();
+  const store = fileSecretStore(dir);
+  await store.delete('work', 'cli-secret');
+  assert.equal(existsSync(dirname(secretsFile(dir))), false, 'no folder made to delete nothing from');
+  await store.set('work', 'cli-secret', 'S3cret-one');
+  const dead = spawn(process.execPath, ['-e', '0']);
+  const deadPid = await new Promise<number>((resolve) => dead.once('exit', () => resolve(dead.pid as number)));
+  const leftover = join(dirname(secretsFile(dir)), `.secrets.json.berth-${deadPid}-0a1b2c3d4e5f.tmp`);
+  writeFileSync(leftover, '{"work/cli-secret": "S3cret-one"}', { mode: 0o600 });
+  await store.delete('other', 'cli-secret');
+  assert.equal(existsSync(leftover), false, 'removed although nothing was written');
+  assert.equal(await store.get('work', 'cli-secret'), 'S3cret-one');
 });

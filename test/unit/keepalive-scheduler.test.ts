@@ -300,8 +300,8 @@ test("a short-lived token written to docker's config is renewed by its due time,
   const target = w.byName.get('stackit') as KeepAliveTarget;
   // Each pass writes a new token: the next one is due `margin` before its end.
   const renew = w.deps.runPass;
-  w.deps.runPass = async (name) => {
-    const state = await renew(name);
+  w.deps.runPass = async (name, signal) => {
+    const state = await renew(name, signal);
     target.dueBy = w.clock.time + lifetime - margin;
     return state;
   };
@@ -313,8 +313,8 @@ test("a short-lived token written to docker's config is renewed by its due time,
   assert.equal(w.passes[0]?.at, w.clock.time - lifetime * 3 + lifetime - margin, 'the first pass at the first due time, not a day later');
 
   // A token that lives shorter than the margin: passes still leave a gap instead of running back to back.
-  w.deps.runPass = async (name) => {
-    const state = await renew(name);
+  w.deps.runPass = async (name, signal) => {
+    const state = await renew(name, signal);
     target.dueBy = w.clock.time - minute;
     return state;
   };
