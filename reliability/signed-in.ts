@@ -120,7 +120,14 @@ export async function laneSecret(ws: Workspace, name: string, kind: SecretKind, 
 export async function strayedSecrets(ws: Workspace): Promise<string[]> {
   if (chosenStore(ws) === 'keychain') return Object.keys(fileStoreEntries(ws)).map((entry) => `${entry} in the secrets file`);
   const tag = `${homeTag(ws.berthHome)}/`;
-  return (await keytar.findCredentials(keychainService)).filter((entry) => entry.account.startsWith(tag)).map((entry) => `${entry.account.slice(tag.length)} in the keychain`);
+  // The keychain is shared with the other lanes: an entry one of them deletes while this lists them fails the listing, which is then asked again.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return (await keytar.findCredentials(keychainService)).filter((entry) => entry.account.startsWith(tag)).map((entry) => `${entry.account.slice(tag.length)} in the keychain`);
+    } catch (error) {
+      if (attempt === 5 || !/No such secret item/.test(String(error))) throw error;
+    }
+  }
 }
 
 const tempName = /^\..+\.berth-(\d+)-[0-9a-f]+\.tmp$/;

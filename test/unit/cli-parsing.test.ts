@@ -137,7 +137,7 @@ test('regenerate asks on a terminal, explains what breaks, and changes nothing w
 
 test('an error whose code is not a string (a DOMException\'s is a number) is reported, not a crash of the error handler', async () => {
   const captured = io();
-  captured.createApi = () => ({ status: () => { throw new DOMException('The operation was aborted.', 'AbortError'); } }) as never;
+  captured.createApi = () => ({ settleJournals: async () => undefined, status: () => { throw new DOMException('The operation was aborted.', 'AbortError'); } }) as never;
   assert.equal(await runCli(['status'], captured), 1);
   assert.match(captured.err, /berth status: The operation was aborted\./);
 });
