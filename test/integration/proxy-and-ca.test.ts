@@ -116,6 +116,6 @@ describe('an office network: a proxy from the environment, and a CA only the OS 
     const trusted = await run(node22, [script], { ...env, SSL_CERT_FILE: files.ca, SSL_CERT_DIR: emptyDir });
     assert.equal(trusted.stdout, 'oidc_auth\n', trusted.stderr);
     const untrusted = await run(node22, [script], { ...env, SSL_CERT_FILE: join(dir, 'nothing.pem'), SSL_CERT_DIR: emptyDir });
-    assert.match(untrusted.stdout, /TLS error talking to 127\.0\.0\.1:\d+ .*not signed by a CA this machine trusts/);
+    assert.match(untrusted.stdout, /TLS error talking to 127\.0\.0\.1:\d+ .*issued by a CA this machine does not trust/);
   });
 });
