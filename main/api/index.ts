@@ -112,11 +112,17 @@ function optionalDate(value: string | undefined): number | undefined {
 
 export type KeepAliveOptions = Pick<SchedulerDependencies, 'clock' | 'random' | 'timing' | 'onPass'>;
 
+/** What one keep-alive pass left: the registry as it is now (none when it was removed), and whether a stop cut the pass short. */
+interface PassResult {
+  view: RegistryView | undefined;
+  stopped: boolean;
+}
+
 /** The use cases of Berth as one surface; the CLI, the tests and (later) the IPC layer all call this. */
 export function createApi(deps: ApiDependencies) {
   const now = deps.now ?? (() => new Date());
   const events = new TypedEvents<StatusEvents>((error) => deps.log.warn('a status listener failed', { reason: errorMessage(error) }));
-  const passes = new Map<string, Promise<RegistryView | undefined>>();
+  const passes = new Map<string, Promise<PassResult>>();
   // Sign-ins under way, so the person can break one off even before its window or listener exists.
   const signIns = new Map<string, AbortController>();
   const activity = deps.activity ?? memoryActivityLog();
@@ -228,9 +234,10 @@ export function createApi(deps: ApiDependencies) {
     return registry;
   }
 
-  async function runPass(name: string): Promise<RegistryView | undefined> {
+  async function runPass(name: string): Promise<PassResult> {
     const started = now().getTime();
     let registry: RegistrySettings | undefined;
+    let stopped = false;
     try {
       await deps.locks.withLock(name, async () => {
         // Read after taking the lock: another process may have signed out, changed the user or the target meanwhile.
@@ -252,24 +259,31 @@ export function createApi(deps: ApiDependencies) {
     } catch (error) {
       registry ??= deps.settings.find(name);
       // Stopping (Ctrl-C, quitting the app) is not something that happened to the registry: nothing is recorded.
-      if (stopSignal()?.aborted) deps.log.info('keep-alive pass stopped', { registry: name });
+      stopped = stopSignal()?.aborted === true;
+      if (stopped) deps.log.info('keep-alive pass stopped', { registry: name });
       else if (registry) recordFailure(registry, error, true);
     }
     registry ??= deps.settings.find(name);
     const result = registry && view(registry);
     deps.log.info('keep-alive pass', { registry: name, state: result?.state ?? 'removed', ms: now().getTime() - started });
-    return result;
+    return { view: result, stopped };
   }
 
   /** One pass per registry at a time in this process; callers arriving meanwhile share its result. */
   async function refreshOne(name: string): Promise<RegistryView> {
+    return (await passFor(name)).view;
+  }
+
+  /** One pass per registry at a time in this process; callers arriving meanwhile share its result. */
+  async function passFor(name: string): Promise<{ view: RegistryView; stopped: boolean }> {
     const registry = signedInRegistry(name);
     let pass = passes.get(name);
     if (!pass) {
       pass = runPass(registry.name).finally(() => passes.delete(name));
       passes.set(name, pass);
     }
-    return (await pass) ?? view(registry);
+    const { view: seen, stopped } = await pass;
+    return { view: seen ?? view(registry), stopped };
   }
 
   /**
@@ -303,7 +317,10 @@ export function createApi(deps: ApiDependencies) {
         });
       },
       // The scheduler's stop signal reaches every request, wait and helper the pass starts.
-      runPass: async (name, signal) => (await withStopSignal(signal, () => refreshOne(name))).state,
+      runPass: async (name, signal) => {
+        const { view: seen, stopped } = await withStopSignal(signal, () => passFor(name));
+        return stopped ? null : seen.state;
+      },
       planned: (name, at) => {
         const registry = deps.settings.find(name);
         if (registry) record(registry, (current) => (current.signedInAt ? { ...current, nextKeepAliveAt: at.toISOString() } : null));

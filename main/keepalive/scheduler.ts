@@ -49,7 +49,8 @@ export interface PassReport {
 export interface SchedulerDependencies {
   targets(): KeepAliveTarget[];
   /** One keep-alive pass (locked, single-flight); resolves to the registry's state afterwards. `signal` aborts when the scheduler stops. */
-  runPass(name: string, signal: AbortSignal): Promise<RegistryState>;
+  /** One pass; `null` when `signal` stopped it before it learned anything. */
+  runPass(name: string, signal: AbortSignal): Promise<RegistryState | null>;
   /** Records when the next pass is due, for the status model. */
   planned(name: string, at: Date): void;
   onPass?(report: PassReport): void;
@@ -262,7 +263,7 @@ export class KeepAliveScheduler {
       this.deps.planned(name, new Date(entry.due));
       return;
     }
-    let state: RegistryState;
+    let state: RegistryState | null;
     this.passing.add(name);
     try {
       state = await this.deps.runPass(name, this.stopping.signal);
@@ -271,8 +272,8 @@ export class KeepAliveScheduler {
     } finally {
       this.passing.delete(name);
     }
-    // A pass cut short by stop says nothing about the registry; the next start runs it again.
-    if (!this.entries.has(name) || this.stopping.signal.aborted) return;
+    // A pass cut short by stop says nothing about the registry (the next start runs it again); one that finished first is reported.
+    if (!this.entries.has(name) || state === null) return;
     entry.state = state;
     const finishedAt = this.clock.now();
     // The pass may have put a new short-lived token in place: its end is read again, not the one from before the pass.

@@ -293,6 +293,37 @@ test('200 registries due at once run a few at a time, and stopping waits only fo
   assert.equal(mostAtOnce, 8);
 });
 
+test('a stop reports the pass that finished before it and stays silent about the one it cut short', async () => {
+  const clock = new FakeClock();
+  const targets: KeepAliveTarget[] = [
+    { name: 'done', intervalMs: minute, state: 'needs-web-login' },
+    { name: 'cut', intervalMs: minute, state: 'valid' },
+  ];
+  const gates = new Map<string, () => void>();
+  const reported: { name: string; state: RegistryState }[] = [];
+  const scheduler = new KeepAliveScheduler({
+    clock,
+    targets: () => targets,
+    runPass: async (name, signal) => {
+      await new Promise<void>((resolve) => gates.set(name, resolve));
+      // `cut` was still waiting on its server when the stop came; `done` had its answer (and wrote it) just before.
+      return name === 'cut' && signal.aborted ? null : 'valid';
+    },
+    planned: () => undefined,
+    onPass: (report) => reported.push({ name: report.name, state: report.state }),
+  });
+  scheduler.start();
+  [...clock.timers.values()][0]?.callback();
+  clock.timers.clear();
+  for (let i = 0; i < 20; i++) await Promise.resolve();
+  assert.deepEqual([...gates.keys()].sort(), ['cut', 'done']);
+  const stopping = scheduler.stop();
+  gates.get('done')?.();
+  gates.get('cut')?.();
+  await stopping;
+  assert.deepEqual(reported, [{ name: 'done', state: 'valid' }], 'the finished pass is reported, the stopped one is not');
+});
+
 test("a short-lived token written to docker's config is renewed by its due time, whatever the daily interval says, and never back to back", async () => {
   const lifetime = 10 * minute;
   const margin = 2 * minute;
