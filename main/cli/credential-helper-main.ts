@@ -1,3 +1,4 @@
+import { readFileSync, writeSync } from 'node:fs';
 import { errorMessage } from '../errors.js';
 import { redact } from '../log/redact.js';
 import { chosenSecretStore } from '../secrets/chosen-store.js';
@@ -7,11 +8,19 @@ import { HelperFailure, runCredentialHelper } from './credential-helper.js';
 import { endProcess } from './end-process.js';
 import { terminalText } from '../log/printable.js';
 
+/** All of standard input: read at once where the system allows it, which spares loading Node's streams for docker's one line. */
 async function readStdin(): Promise<string> {
-  let text = '';
-  for await (const chunk of process.stdin) text += String(chunk);
-  return text;
+  try {
+    return readFileSync(0, 'utf8');
+  } catch {
+    let text = '';
+    for await (const chunk of process.stdin) text += String(chunk);
+    return text;
+  }
 }
+
+/** Written straight to the descriptor: process.stdout would load Node's streams for one line. */
+const write = (fd: number) => (text: string) => void writeSync(fd, text);
 
 // `store` and `erase` change settings, so only they load the full API; `get` stays light.
 const api = async () => (await import('../api/node.js')).createNodeApi();
@@ -40,8 +49,8 @@ async function accessToken(registry: ManagedRegistry): Promise<string> {
 
 const code = await runCredentialHelper(process.argv[2], {
   stdin: readStdin,
-  stdout: (text) => process.stdout.write(text),
-  stderr: (text) => process.stderr.write(text),
+  stdout: write(1),
+  stderr: write(2),
   registries: () => managedRegistries(configDir()),
   // docker waits for this answer on every pull: a keychain that does not answer fails it in seconds.
   secret: async (registry, kind) => (await secretStore()).get(registry, kind, { expected: true }),
@@ -53,8 +62,8 @@ const code = await runCredentialHelper(process.argv[2], {
 }).catch((error: unknown) => {
   const message = error instanceof HelperFailure ? error.message : errorMessage(error);
   // docker prints the helper's stdout as the reason; stderr is not shown.
-  process.stdout.write(`docker-credential-berth: ${terminalText(redact(message))}\n`);
+  write(1)(`docker-credential-berth: ${terminalText(redact(message))}\n`);
   return 1;
 });
-// Exit once the answer is out: a keychain call that never returned must not hold docker up.
-process.stdout.write('', () => endProcess(code));
+// The answer is out (written synchronously): a keychain call that never returned must not hold docker up.
+endProcess(code);

@@ -1,7 +1,16 @@
 import { BerthError } from '../errors.js';
 import type { SecretStoreKind } from '../settings/model.js';
-import { fileSecretStore } from './file-store.js';
 import { keychain, type KeychainOptions, type SecretStore } from './keychain.js';
+
+/** The file store, loaded on first use: the credential helper of a machine with a keychain never needs its file locks. */
+function fileStore(dir: string): SecretStore {
+  const loaded = () => import('./file-store.js').then(({ fileSecretStore }) => fileSecretStore(dir));
+  return {
+    get: async (registry, kind, options) => (await loaded()).get(registry, kind, options),
+    set: async (registry, kind, value) => (await loaded()).set(registry, kind, value),
+    delete: async (registry, kind) => (await loaded()).delete(registry, kind),
+  };
+}
 
 /** BERTH_SECRET_STORE wins over the saved choice; the OS keychain is the default. */
 export function secretStoreKind(env: NodeJS.ProcessEnv, saved: SecretStoreKind | undefined): SecretStoreKind {
@@ -24,7 +33,7 @@ export interface ChosenSecretStore extends SecretStore {
  * choice while this one runs, and all of Berth's processes must keep one copy of each secret in one place.
  */
 export function chosenSecretStore(dir: string, env: NodeJS.ProcessEnv, saved: () => SecretStoreKind | undefined, options: KeychainOptions = {}): ChosenSecretStore {
-  const stores: Record<SecretStoreKind, SecretStore> = { keychain: keychain(dir, options), file: fileSecretStore(dir) };
+  const stores: Record<SecretStoreKind, SecretStore> = { keychain: keychain(dir, options), file: fileStore(dir) };
   const kind = () => secretStoreKind(env, saved());
   return {
     kind,

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { BerthError, errorMessage } from '../errors.js';
@@ -7,6 +6,8 @@ import type { RegistryKind } from '../settings/model.js';
 import { sessionBusSocket } from '../dbus/session-bus.js';
 import { fileStoreHint, noSessionBus } from './no-keyring.js';
 import { checkSecretService } from './secret-service-probe.js';
+import { readKeytarEntry, SecretServiceFailure } from './secret-service.js';
+import { sha256Hex } from './sha256.js';
 import { keychainCallGivenUp } from './stuck-calls.js';
 
 export const keychainService = 'Berth';
@@ -62,7 +63,7 @@ export function homeTag(dir: string): string {
   } catch {
     // A home not created yet is named by its path.
   }
-  return createHash('sha256').update(real).digest('hex').slice(0, 12);
+  return sha256Hex(real).slice(0, 12);
 }
 
 /** The keychain account of an entry: `<home tag>/<registry>/<kind>`. */
@@ -88,6 +89,26 @@ function keychainError(action: string, registry: string, error: unknown): BerthE
       `Make sure the keychain is running and unlocked (Linux: gnome-keyring or another Secret Service provider). ${fileStoreHint}`,
     { registry, cause: error },
   );
+}
+
+/** What a read over the bus that failed means, in the words a keytar read would have found. */
+function secretServiceError(failure: SecretServiceFailure, registry: string, timeoutMs: number): BerthError {
+  const seconds = Math.round(timeoutMs / 1000);
+  const options = { registry, cause: failure };
+  switch (failure.reason) {
+    case 'locked':
+      return new BerthError('keychain-locked', `The OS keychain is locked, so Berth could not read the ${registry} credentials. ${unlockHint}`, options);
+    case 'silent-service':
+      return new BerthError('keychain-locked', `The OS keychain did not answer within ${seconds} s when Berth tried to read the ${registry} credentials. ${unlockHint}`, options);
+    case 'silent-bus':
+      return new BerthError('keychain-locked', `The OS keychain did not answer within ${seconds} s (the session bus or its Secret Service is not answering). Berth could not read the ${registry} credentials.`, options);
+    case 'unreachable':
+      return new BerthError('keychain-locked', `The OS keychain cannot be reached: ${failure.detail}. Berth could not read the ${registry} credentials.`, options);
+    case 'no-service':
+      return new BerthError('keychain', `No Secret Service (org.freedesktop.secrets) is running on the session bus: start gnome-keyring, or KeePassXC with its Secret Service on. ${fileStoreHint} Berth could not read the ${registry} credentials.`, options);
+    case 'refused':
+      return keychainError('read', registry, failure);
+  }
 }
 
 /** A keychain call that does not answer (a hung D-Bus, a daemon waiting on a prompt) fails after `timeoutMs` instead of hanging Berth. */
@@ -122,6 +143,25 @@ export function keychain(dir: string, options: KeychainOptions = {}): SecretStor
     }
   };
   const read = (registry: string, account: string) => call('read', registry, (keytar) => keytar.getPassword(service, account));
+  // On Linux an entry is read over Berth's own connection to the Secret Service; writes still go through keytar.
+  const socket = process.platform === 'linux' && !noSessionBus() ? sessionBusSocket(process.env.DBUS_SESSION_BUS_ADDRESS) : undefined;
+
+  /** This home's entry, else one named the old way (taken over into this home's name): over the bus where there is one. */
+  async function lookUp(registry: string, kind: SecretKind): Promise<{ value: string | null; legacy: boolean }> {
+    const current = secretAccount(dir, registry, kind);
+    const legacy = legacyAccount(registry, kind);
+    if (!socket) {
+      const value = await read(registry, current);
+      if (value !== null) return { value, legacy: false };
+      return { value: await read(registry, legacy), legacy: true };
+    }
+    try {
+      const found = await readKeytarEntry(socket, timeoutMs, service, [current, legacy]);
+      return { value: found?.value ?? null, legacy: found?.account === legacy };
+    } catch (error) {
+      throw error instanceof SecretServiceFailure ? secretServiceError(error, registry, timeoutMs) : keychainError('read', registry, error);
+    }
+  }
 
   /** A locked Secret Service answers a lookup with "nothing" but refuses to create an item: one probe tells the two apart. */
   async function refuseIfLocked(registry: string): Promise<void> {
@@ -134,17 +174,14 @@ export function keychain(dir: string, options: KeychainOptions = {}): SecretStor
 
   return {
     async get(registry, kind, { expected = false } = {}) {
-      let value = await read(registry, secretAccount(dir, registry, kind));
-      if (value === null) {
-        value = await read(registry, legacyAccount(registry, kind));
-        if (value !== null) {
-          rememberSecret(value);
-          await call('store', registry, (keytar) => keytar.setPassword(service, secretAccount(dir, registry, kind), value as string));
-          await call('delete', registry, (keytar) => keytar.deletePassword(service, legacyAccount(registry, kind)));
-        }
-      }
-      if (value === null && expected) await refuseIfLocked(registry);
+      const { value, legacy } = await lookUp(registry, kind);
       rememberSecret(value);
+      if (value !== null && legacy) {
+        await call('store', registry, (keytar) => keytar.setPassword(service, secretAccount(dir, registry, kind), value));
+        await call('delete', registry, (keytar) => keytar.deletePassword(service, legacyAccount(registry, kind)));
+      }
+      // Over the bus a locked item is seen as such; libsecret's lookup answers "nothing" for it.
+      if (value === null && expected && !socket) await refuseIfLocked(registry);
       return value;
     },
     async set(registry, kind, value) {

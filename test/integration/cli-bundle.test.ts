@@ -40,9 +40,12 @@ test('what a command does not use is not loaded: berth starts without sign-in, O
   const helperMain = readdirSync(join(cliDir, 'chunks')).find((file) => file.startsWith('credential-helper-main-')) as string;
   const helperStart = modulesIn(staticClosure(join(cliDir, 'chunks', helperMain)));
   // A STACKIT token cached in the keychain is served without the key flow's code (it loads only to mint).
-  for (const lazy of ['node_modules/openid-client/', 'main/oidc/', 'main/providers/harbor-', 'main/api/index.ts', 'main/net/', 'main/stackit/key-flow', 'main/stackit/access-token']) {
+  for (const lazy of ['node_modules/openid-client/', 'main/oidc/', 'main/providers/harbor-', 'main/api/index.ts', 'main/net/', 'main/stackit/key-flow', 'main/stackit/access-token', 'main/secrets/file-store.ts', 'main/credentials/file-lock.ts']) {
     assert.ok(!helperStart.some((module) => module.startsWith(lazy)), `the helper's get loads no ${lazy}`);
   }
+  // docker starts the helper on every pull: Node's crypto and streams cost it more than its own work.
+  const builtins = [...staticClosure(join(cliDir, 'chunks', helperMain))].flatMap((file) => [...readFileSync(file, 'utf8').matchAll(/^import [^;]*?from "(node:[^"]+)";$/gms)].map((match) => match[1]));
+  assert.deepEqual(builtins.filter((name) => name === 'node:crypto' || name === 'node:stream'), [], `the helper's start imports ${[...new Set(builtins)].join(', ')}`);
 });
 
 test('on Node 22 (Electron 45’s) the CLI keeps its compiled code in the user’s cache folder', { skip: unless('node22') }, async () => {

@@ -1,0 +1,74 @@
+import { BusUnavailable, connectSessionBus, type BusConnection, type BusReply } from '../dbus/session-bus.js';
+
+const service = { destination: 'org.freedesktop.secrets', path: '/org/freedesktop/secrets', iface: 'org.freedesktop.Secret.Service' };
+// The schema keytar stores under (through libsecret), which libsecret adds to every item's attributes and every search.
+const keytarSchema = 'org.freedesktop.Secret.Generic';
+
+/** What the Secret Service holds for one of the accounts asked for: the first one found, in the order asked. */
+export interface FoundSecret {
+  account: string;
+  value: string;
+}
+
+/**
+ * Why no secret came back: no Secret Service on the bus, the item is locked, the bus (`silent-bus`) or the service
+ * (`silent-service`, e.g. waiting on an unlock prompt) gave no answer in time, the bus could not be reached, or the
+ * service refused a call (`detail` names its error).
+ */
+export class SecretServiceFailure extends Error {
+  constructor(
+    readonly reason: 'no-service' | 'locked' | 'silent-bus' | 'silent-service' | 'unreachable' | 'refused',
+    readonly detail = '',
+  ) {
+    super(`${reason}${detail ? `: ${detail}` : ''}`);
+  }
+}
+
+function answer(reply: BusReply): unknown[] {
+  if (reply.error === null) return reply.body;
+  if (reply.error === 'org.freedesktop.DBus.Error.ServiceUnknown' || reply.error === 'org.freedesktop.DBus.Error.NameHasNoOwner') throw new SecretServiceFailure('no-service');
+  if (reply.error === 'org.freedesktop.Secret.Error.IsLocked') throw new SecretServiceFailure('locked');
+  throw new SecretServiceFailure('refused', reply.error);
+}
+
+/**
+ * Reads a keytar entry straight from the Secret Service over Berth's own connection to the session bus, every call within
+ * `timeoutMs`: what docker waits for on each pull, without loading keytar (libsecret and GLib take longer to start than
+ * the rest of the credential helper) and without a call that cannot be abandoned. A matching item in a locked collection
+ * is `keychain-locked`; none at all is `null`.
+ */
+export async function readKeytarEntry(socketPath: string, timeoutMs: number, serviceName: string, accounts: string[]): Promise<FoundSecret | null> {
+  let connection: BusConnection | undefined;
+  try {
+    connection = await connectSessionBus(socketPath, timeoutMs);
+  } catch (error) {
+    if (!(error instanceof BusUnavailable)) throw error;
+    throw new SecretServiceFailure(error.reason === 'silent' ? 'silent-bus' : 'unreachable', error.message);
+  }
+  try {
+    const ask = async (member: string, args: NonNullable<Parameters<BusConnection['call']>[0]['args']>) => answer(await connection.call({ ...service, member, args }));
+    // Sent together, answered in order: one round trip. "plain": the secret crosses this user's own socket unencrypted, as the specification allows.
+    const opened = ask('OpenSession', [{ type: 's', value: 'plain' }, { type: 'v', value: { type: 's', value: '' } }]);
+    const searches = accounts.map((account) => ask('SearchItems', [{ type: 'a{ss}', value: { service: serviceName, account, 'xdg:schema': keytarSchema } }]));
+    const [[, session], ...found] = await Promise.all([opened, ...searches]);
+    for (const [index, account] of accounts.entries()) {
+      const [unlocked, locked] = found[index] as [string[], string[]];
+      const [item] = unlocked;
+      if (item === undefined) {
+        if (locked.length > 0) throw new SecretServiceFailure('locked');
+        continue;
+      }
+      const [secrets] = (await ask('GetSecrets', [{ type: 'ao', value: [item] }, { type: 'o', value: session as string }])) as [[string, [string, Buffer, Buffer, string]][]];
+      const value = secrets.find(([path]) => path === item)?.[1][2];
+      // An item can be locked between the search and the read.
+      if (value === undefined) throw new SecretServiceFailure('locked');
+      return { account, value: value.toString('utf8') };
+    }
+    return null;
+  } catch (error) {
+    if (!(error instanceof BusUnavailable)) throw error;
+    throw new SecretServiceFailure(error.reason === 'silent' ? 'silent-service' : 'unreachable', error.message);
+  } finally {
+    connection.close();
+  }
+}
