@@ -47,24 +47,37 @@ export async function readKeytarEntry(socketPath: string, timeoutMs: number, ser
   }
   try {
     const ask = async (member: string, args: NonNullable<Parameters<BusConnection['call']>[0]['args']>) => answer(await connection.call({ ...service, member, args }));
-    // Sent together, answered in order: one round trip. "plain": the secret crosses this user's own socket unencrypted, as the specification allows.
-    const opened = ask('OpenSession', [{ type: 's', value: 'plain' }, { type: 'v', value: { type: 's', value: '' } }]);
-    const searches = accounts.map((account) => ask('SearchItems', [{ type: 'a{ss}', value: { service: serviceName, account, 'xdg:schema': keytarSchema } }]));
-    const [[, session], ...found] = await Promise.all([opened, ...searches]);
-    for (const [index, account] of accounts.entries()) {
-      const [unlocked, locked] = found[index] as [string[], string[]];
-      const [item] = unlocked;
-      if (item === undefined) {
-        if (locked.length > 0) throw new SecretServiceFailure('locked');
-        continue;
+    const search = () => Promise.all(accounts.map((account) => ask('SearchItems', [{ type: 'a{ss}', value: { service: serviceName, account, 'xdg:schema': keytarSchema } }])));
+    // gnome-keyring admits a new client only after its first message, and may answer that message with UnknownMethod: it is asked again once.
+    const firstFound = await search().catch((error: unknown) => {
+      if (error instanceof SecretServiceFailure && error.detail === 'org.freedesktop.DBus.Error.UnknownMethod') return search();
+      throw error;
+    });
+    let session: string | undefined;
+    /** The first account's secret; `null` for none; `undefined` when its item went between the search and the read. */
+    const readFirst = async (found: unknown[][]): Promise<FoundSecret | null | undefined> => {
+      for (const [index, account] of accounts.entries()) {
+        const [unlocked, locked] = found[index] as [string[], string[]];
+        const [item] = unlocked;
+        if (item === undefined) {
+          if (locked.length > 0) throw new SecretServiceFailure('locked');
+          continue;
+        }
+        // Never a client's first message: gnome-keyring (42–50) aborts on an OpenSession it gets before it has admitted the client.
+        session ??= (await ask('OpenSession', [{ type: 's', value: 'plain' }, { type: 'v', value: { type: 's', value: '' } }]))[1] as string;
+        const [secrets] = (await ask('GetSecrets', [{ type: 'ao', value: [item] }, { type: 'o', value: session }])) as [[string, [string, Buffer, Buffer, string]][]];
+        const value = secrets.find(([path]) => path === item)?.[1][2];
+        return value === undefined ? undefined : { account, value: value.toString('utf8') };
       }
-      const [secrets] = (await ask('GetSecrets', [{ type: 'ao', value: [item] }, { type: 'o', value: session as string }])) as [[string, [string, Buffer, Buffer, string]][]];
-      const value = secrets.find(([path]) => path === item)?.[1][2];
-      // An item can be locked between the search and the read.
-      if (value === undefined) throw new SecretServiceFailure('locked');
-      return { account, value: value.toString('utf8') };
+      return null;
+    };
+    // An item deleted between the search and the read (another process replacing it) is looked up again, up to three times.
+    let found = firstFound;
+    for (let attempt = 1; ; attempt++) {
+      const read = await readFirst(found);
+      if (read !== undefined || attempt === 3) return read ?? null;
+      found = await search();
     }
-    return null;
   } catch (error) {
     if (!(error instanceof BusUnavailable)) throw error;
     throw new SecretServiceFailure(error.reason === 'silent' ? 'silent-service' : 'unreachable', error.message);

@@ -75,6 +75,8 @@ export interface KeyringBus extends SessionBus {
   lock(): Promise<void>;
   /** Unlocks it with its password, as logging in does. */
   unlock(): Promise<void>;
+  /** Whether the keyring daemon is still running (it has not crashed). */
+  running(): boolean;
 }
 
 const keyringPassword = 'berth-test';
@@ -115,6 +117,7 @@ export async function busWithKeyring(): Promise<KeyringBus> {
       if (daemon) await stopChild(daemon);
       await start();
     },
+    running: () => daemon?.exitCode === null && daemon.signalCode === null,
     stop: async () => {
       if (daemon) await stopChild(daemon);
       await bus.stop();

@@ -51,6 +51,35 @@ describe("the Secret Service read over Berth's own D-Bus connection", { skip: un
     }
   });
 
+  test('many short-lived readers at once, while another process replaces and deletes an entry: the keyring daemon stays up and every read answers', async () => {
+    const keyring = await busWithKeyring();
+    // Replaces and deletes one entry in a loop, as `berth` processes do beside docker's credential helper.
+    const churn = execFile(process.execPath, ['-e', `const k = require(${JSON.stringify(keytarPath)}); (async () => { for (let i = 0; ; i++) { await k.setPassword('Berth', 'home/churn/token', 'churned-' + i); await k.deletePassword('Berth', 'home/churn/token'); } })()`], {
+      env: { ...process.env, DBUS_SESSION_BUS_ADDRESS: keyring.address },
+    });
+    churn.on('error', () => undefined);
+    try {
+      await keytarSet(keyring.address, [['Berth', 'home/work/cli-secret', 'steady']]);
+      const socket = socketOf(keyring.address);
+      const wrong: string[] = [];
+      // Each read is a new connection whose first message reaches gnome-keyring at once: the pattern its client bookkeeping gets wrong under load.
+      await Promise.all(
+        Array.from({ length: 8 }, async () => {
+          for (let read = 0; read < 300; read++) {
+            const [steady, churned] = await Promise.allSettled([readKeytarEntry(socket, 5000, 'Berth', ['home/work/cli-secret']), readKeytarEntry(socket, 5000, 'Berth', ['home/churn/token'])]);
+            if (steady.status === 'rejected' || steady.value?.value !== 'steady') wrong.push(`steady entry: ${steady.status === 'rejected' ? String(steady.reason) : JSON.stringify(steady.value)}`);
+            if (churned.status === 'rejected' || !(churned.value === null || churned.value.value.startsWith('churned-'))) wrong.push(`churned entry: ${churned.status === 'rejected' ? String(churned.reason) : JSON.stringify(churned.value)}`);
+          }
+        }),
+      );
+      assert.ok(keyring.running(), 'gnome-keyring-daemon is still running');
+      assert.deepEqual(wrong.slice(0, 5), [], `${wrong.length} of 4800 reads went wrong`);
+    } finally {
+      churn.kill('SIGKILL');
+      await keyring.stop();
+    }
+  });
+
   test('no Secret Service, a bus that never answers, and a Secret Service that never answers are each told apart', async () => {
     const bus = await busWithoutKeyring();
     const silent = await silentBus();
