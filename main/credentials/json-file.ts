@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, renameSync, statSync, unlinkSync, writeSync, fchownSync, fchmodSync } from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, renameSync, statSync, unlinkSync, writeSync, fchownSync, fchmodSync, type BigIntStats } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import type { ParseError } from 'jsonc-parser';
@@ -26,11 +26,14 @@ export interface JsonDocument {
 /** The file's identity as last written (inode, size, modification time); every write makes a new one. */
 export function versionOf(path: string): string | undefined {
   try {
-    const stat = statSync(path, { bigint: true });
-    return `${stat.ino}:${stat.size}:${stat.mtimeNs}`;
+    return versionOfStat(statSync(path, { bigint: true }));
   } catch {
     return undefined;
   }
+}
+
+function versionOfStat(stat: BigIntStats): string {
+  return `${stat.ino}:${stat.size}:${stat.mtimeNs}`;
 }
 
 /** Follows symlinks, even dangling ones, so a new file is created where the link points. */
@@ -82,19 +85,22 @@ export function parseJsonObject(text: string, path: string): JsonObject {
 export function readJsonDocument(path: string): JsonDocument {
   const real = resolveLinks(path);
   let text: string;
+  let stat: BigIntStats;
   try {
-    text = readFileSync(real, 'utf8');
+    // The version comes from the open file read, not the path: a writer that replaces the file in between must not lend its version to the old content.
+    const fd = openSync(real, 'r');
+    try {
+      stat = fstatSync(fd, { bigint: true });
+      text = readFileSync(fd, 'utf8');
+    } finally {
+      closeSync(fd);
+    }
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { path: real, exists: false, data: {} };
     throw new BerthError('file-parse', `Cannot read ${path}: ${errorMessage(error)}`, { cause: error });
   }
-  const stat = statSync(real);
   const data = text.trim() === '' ? {} : parseJsonObject(text, path);
-  return { path: real, exists: true, data, mode: stat.mode & 0o7777, uid: stat.uid, gid: stat.gid, ...withVersion(versionOf(real)) };
-}
-
-function withVersion(version: string | undefined): { version?: string } {
-  return version === undefined ? {} : { version };
+  return { path: real, exists: true, data, mode: Number(stat.mode) & 0o7777, uid: Number(stat.uid), gid: Number(stat.gid), version: versionOfStat(stat) };
 }
 
 /** Writes the document's new content atomically, keeping the file's mode and owner; fails with `file-changed` if another program replaced the file since it was read. */
