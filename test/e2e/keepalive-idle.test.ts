@@ -168,7 +168,7 @@ describe('keep-alive against an identity provider whose sessions idle out after 
 
     const passes = keepalive.lines.filter((line) => line.includes(`  ${name}  `));
     assert.ok(passes.length >= fewestPasses, `about one pass every ${W / passesPerWindow} s: ${passes.length} in ${10 * W} s`);
-    assert.deepEqual(passes.filter((line) => !line.includes(`  valid  `)), [], 'every pass kept both sessions alive');
+    assert.deepEqual(passes.filter((line) => !line.includes(`  valid  `)), [], `every pass kept both sessions alive (W = ${W} s; refresh-token reuses: ${rig.idp.refreshTokenReuses.join(', ') || 'none'}):\n${passes.join('\n')}`);
 
     assert.equal(configuredSecret(ws, host), secret, 'the same CLI secret as at sign-in');
     const docker = await dockerInspect(ws, rig.imageRef);
