@@ -545,6 +545,14 @@ export function createApi(deps: ApiDependencies) {
           }
         }
       });
+      // And nothing of a registry removed while an interrupted move had left copies there (removing clears the chosen store only).
+      const leftBehind = await (stores[other].registries?.() ?? Promise.resolve([])).catch(() => []);
+      for (const name of leftBehind.filter((name) => registryNamePattern.test(name) && !registries.includes(name))) {
+        await deps.locks.withLock(name, async () => {
+          if (deps.settings.find(name)) return;
+          for (const secret of secretKinds) await stores[other].delete(name, secret).catch(() => undefined);
+        });
+      }
       return { store: to, moved, warnings };
     },
 
@@ -762,8 +770,14 @@ export function createApi(deps: ApiDependencies) {
       // docker login checked the token just now; its end is known only when it is a JWT, until the person sets it (`berth set`).
       const expires = jwtExpiry(login.secret);
       await deps.locks.withLock(registry.name, async () => {
-        await deps.secrets.set(registry.name, 'token', login.secret);
+        // The registry first: a store killed between the two leaves a registry the person sees without its token, never a token no registry names.
         if (!existing) deps.settings.add(registry);
+        try {
+          await deps.secrets.set(registry.name, 'token', login.secret);
+        } catch (error) {
+          if (!existing) deps.settings.remove(registry.name);
+          throw error;
+        }
         const at = now().toISOString();
         record(registry, () => ({
           state: 'valid',

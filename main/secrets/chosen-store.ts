@@ -9,6 +9,7 @@ function fileStore(dir: string): SecretStore {
     get: async (registry, kind, options) => (await loaded()).get(registry, kind, options),
     set: async (registry, kind, value) => (await loaded()).set(registry, kind, value),
     delete: async (registry, kind) => (await loaded()).delete(registry, kind),
+    registries: async () => (await loaded()).registries?.() ?? [],
   };
 }
 

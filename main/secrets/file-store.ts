@@ -71,5 +71,8 @@ export function fileSecretStore(dir: string): SecretStore {
         return rest;
       });
     },
+    async registries() {
+      return [...new Set(Object.keys(readAll(path)).map((name) => name.split('/')[0] as string))];
+    },
   };
 }

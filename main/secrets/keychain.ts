@@ -34,6 +34,8 @@ export interface SecretStore {
   get(registry: string, kind: SecretKind, options?: { expected?: boolean }): Promise<string | null>;
   set(registry: string, kind: SecretKind, value: string): Promise<void>;
   delete(registry: string, kind: SecretKind): Promise<void>;
+  /** The registries this Berth home holds any secret of (to find what no registry in the settings names any more). */
+  registries?(): Promise<string[]>;
 }
 
 type Keytar = typeof import('keytar');
@@ -191,6 +193,11 @@ export function keychain(dir: string, options: KeychainOptions = {}): SecretStor
     // Only this home's entry: an entry named the old way may belong to another Berth home, which takes it over when it reads it.
     async delete(registry, kind) {
       await call('delete', registry, (keytar) => keytar.deletePassword(service, secretAccount(dir, registry, kind)));
+    },
+    async registries() {
+      const prefix = `${homeTag(dir)}/`;
+      const entries = await call('list', 'Berth', (keytar) => keytar.findCredentials(service));
+      return [...new Set(entries.filter(({ account }) => account.startsWith(prefix)).map(({ account }) => account.slice(prefix.length).split('/')[0] as string))];
     },
   };
 }

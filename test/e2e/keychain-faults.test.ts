@@ -66,6 +66,12 @@ describe('the OS keychain locked, silent, or shared by two Berth homes', { skip:
       assert.equal(helper.code, 1);
       assert.match(helper.stdout, /docker-credential-berth: The OS keychain is locked/);
 
+      // docker login through the helper stores nothing, not even a registry without its token.
+      const login = await run(process.execPath, [helperBin, 'store'], ws.env, JSON.stringify({ ServerURL: 'tokens.example.org', Username: 'robot', Secret: 'Robot-Token-1' }));
+      assert.equal(login.code, 1);
+      assert.match(login.stdout, /docker-credential-berth: .*keychain/i);
+      assert.deepEqual((JSON.parse((await ws.berth('list', '--json')).stdout) as { name: string }[]).map((registry) => registry.name), [name]);
+
       await keyring.unlock();
       const back = await ws.berth('refresh', name, '--json');
       assert.equal(back.code, 0, back.stdout + back.stderr);

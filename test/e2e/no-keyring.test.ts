@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import keytar from 'keytar';
+import { keychainService, secretAccount } from '../../main/secrets/keychain.js';
 import { openStores } from '../../main/settings/node-stores.js';
 import { secretsFile } from '../../main/settings/paths.js';
 import { unless } from '../rig/components.js';
@@ -123,12 +125,20 @@ describe('no keyring at all: what needs no secret works, and the explicit file s
     assert.equal((await cliLogin(ws, name, 'olga')).code, 0);
     const inKeychain = await storedSecret(ws, name, 'refresh-token');
     assert.ok(inKeychain);
+    // What an interrupted move left of a registry removed since (removing clears the chosen store only), and another home's entry of that name.
+    const leftBehind = secretAccount(ws.berthHome, 'removed-since', 'token');
+    const otherHome = secretAccount(join(ws.home, 'another-berth-home'), 'removed-since', 'token');
+    await keytar.setPassword(keychainService, leftBehind, 'left behind');
+    await keytar.setPassword(keychainService, otherHome, 'not this home’s');
 
     const toFile = await ws.berth('config', 'secret-store', 'file', '--json');
     assert.equal(toFile.code, 0, toFile.stderr);
     assert.deepEqual(JSON.parse(toFile.stdout), { store: 'file', moved: [name], warnings: [] });
     assert.equal(await storedSecret(ws, name, 'refresh-token'), null, 'nothing left in the keychain');
     assert.equal(await storedSecret(ws, name, 'cli-secret'), null);
+    assert.equal(await keytar.getPassword(keychainService, leftBehind), null, 'nor what no registry names any more');
+    assert.equal(await keytar.getPassword(keychainService, otherHome), 'not this home’s', 'another Berth home keeps its own');
+    await keytar.deletePassword(keychainService, otherHome);
     assert.equal((await ws.berth('refresh', name)).code, 0, 'the next pass finds its session in the file');
 
     const back = await ws.berth('config', 'secret-store', 'keychain', '--json');
