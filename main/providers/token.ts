@@ -63,7 +63,7 @@ async function checkedToken(registry: TokenRegistrySettings, username: string, s
   }
   const expiry = await expiryOf(registry, auth, username, secret, given);
   const host = hostOf(registry.url);
-  const ends = expiry.expiresAt ? `; it expires ${expiry.expiresAt.toISOString()}` : expiry.expirySource ? '; Harbor says it never expires' : '';
+  const ends = expiry.expiresAt ? `; it expires ${expiry.expiresAt.toISOString().slice(0, 16).replace('T', ' ')} UTC` : expiry.expirySource ? '; Harbor says it never expires' : '';
   return {
     host,
     username,
