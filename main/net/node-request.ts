@@ -1,9 +1,13 @@
-import { request as httpRequest, type IncomingMessage } from 'node:http';
+import type { IncomingMessage } from 'node:http';
+import { createRequire } from 'node:module';
 import { request as httpsRequest } from 'node:https';
 import { BerthError } from '../errors.js';
 import { defaultTimeoutMs, httpClient, maxAnswerBytes, readCa, type HttpOptions } from './http.js';
 import { appNetworkFor, proxyConfigured, trustSystemCertificates } from './network.js';
 import { stopSignal } from './stop-signal.js';
+
+// Required, not imported: the ESM view of node:http reads every export, and its WebSocket getters load Node's undici (a fifth of `berth check`'s start).
+const { request: httpRequest } = createRequire(import.meta.url)('node:http') as typeof import('node:http');
 
 /** The part of a fetch `Response` the registry checks read; fetch's own responses have it too. */
 export interface HttpAnswer {

@@ -46,6 +46,10 @@ test('what a command does not use is not loaded: berth starts without sign-in, O
   // docker starts the helper on every pull: Node's crypto and streams cost it more than its own work.
   const builtins = [...staticClosure(join(cliDir, 'chunks', helperMain))].flatMap((file) => [...readFileSync(file, 'utf8').matchAll(/^import [^;]*?from "(node:[^"]+)";$/gms)].map((match) => match[1]));
   assert.deepEqual(builtins.filter((name) => name === 'node:crypto' || name === 'node:stream'), [], `the helper's start imports ${[...new Set(builtins)].join(', ')}`);
+  // The ESM view of node:http reads every export, whose WebSocket getters load Node's own undici: the quick registry requests (berth check) require it instead.
+  const quickRequests = readdirSync(join(cliDir, 'chunks')).filter((file) => modulesIn([join(cliDir, 'chunks', file)]).includes('main/net/node-request.ts'));
+  assert.ok(quickRequests.length > 0);
+  for (const file of quickRequests) assert.doesNotMatch(readFileSync(join(cliDir, 'chunks', file), 'utf8'), /^import [^;]*?from "node:http";$/m, `${file}: node:http is required, not imported`);
 });
 
 test('on Node 22 (Electron 45’s) the CLI keeps its compiled code in the user’s cache folder', { skip: unless('node22') }, async () => {
