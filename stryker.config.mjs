@@ -38,7 +38,8 @@ export default {
   mutator: { excludedMutations: ['StringLiteral'] },
   // All mutants go into one build; the mutated files skip type checks so that a mutant which breaks a type still compiles.
   // The CLI bundles too: the berth and helper processes a test starts run dist/cli, not dist/main.
-  buildCommand: 'npx tsc -p tsconfig.json && npm run build:cli',
+  // Stryker runs it without a shell, so the two steps are one npm script.
+  buildCommand: 'npm run build:mutation',
   disableTypeChecks: 'main/**/*.ts',
   tap: {
     testFiles: part.tests.map((test) => `dist/test/${test}.test.js`),
