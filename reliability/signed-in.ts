@@ -4,7 +4,9 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import keytar from 'keytar';
 import { isAlive, parseLockOwner } from '../main/credentials/file-lock.js';
+import { sessionBusSocket } from '../main/dbus/session-bus.js';
 import { homeTag, keychainService, secretAccount, type SecretKind } from '../main/secrets/keychain.js';
+import { keytarAccounts } from '../main/secrets/secret-service.js';
 import { secretsFile } from '../main/settings/paths.js';
 import type { Rig } from '../test/rig/index.js';
 import { addArgs, berthBin, cliLogin, run, storedSecret, workspace, type Workspace } from '../test/helpers/berth.js';
@@ -120,14 +122,9 @@ export async function laneSecret(ws: Workspace, name: string, kind: SecretKind, 
 export async function strayedSecrets(ws: Workspace): Promise<string[]> {
   if (chosenStore(ws) === 'keychain') return Object.keys(fileStoreEntries(ws)).map((entry) => `${entry} in the secrets file`);
   const tag = `${homeTag(ws.berthHome)}/`;
-  // The keychain is shared with the other lanes: an entry one of them deletes while this lists them fails the listing, which is then asked again.
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return (await keytar.findCredentials(keychainService)).filter((entry) => entry.account.startsWith(tag)).map((entry) => `${entry.account.slice(tag.length)} in the keychain`);
-    } catch (error) {
-      if (attempt === 5 || !/No such secret item/.test(String(error))) throw error;
-    }
-  }
+  // Listed as Berth lists them, over the bus: keytar's findCredentials crashes the process when another lane deletes an entry meanwhile.
+  const accounts = await keytarAccounts(sessionBusSocket(process.env.DBUS_SESSION_BUS_ADDRESS) as string, 10_000, keychainService);
+  return accounts.filter((account) => account.startsWith(tag)).map((account) => `${account.slice(tag.length)} in the keychain`);
 }
 
 const tempName = /^\..+\.berth-(\d+)-[0-9a-f]+\.tmp$/;

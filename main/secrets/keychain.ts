@@ -6,7 +6,7 @@ import type { RegistryKind } from '../settings/model.js';
 import { sessionBusSocket } from '../dbus/session-bus.js';
 import { fileStoreHint, noSessionBus } from './no-keyring.js';
 import { checkSecretService } from './secret-service-probe.js';
-import { readKeytarEntry, SecretServiceFailure } from './secret-service.js';
+import { keytarAccounts, readKeytarEntry, SecretServiceFailure } from './secret-service.js';
 import { sha256Hex } from './sha256.js';
 import { keychainCallGivenUp } from './stuck-calls.js';
 
@@ -196,8 +196,13 @@ export function keychain(dir: string, options: KeychainOptions = {}): SecretStor
     },
     async registries() {
       const prefix = `${homeTag(dir)}/`;
-      const entries = await call('list', 'Berth', (keytar) => keytar.findCredentials(service));
-      return [...new Set(entries.filter(({ account }) => account.startsWith(prefix)).map(({ account }) => account.slice(prefix.length).split('/')[0] as string))];
+      let accounts: string[];
+      try {
+        accounts = socket ? await keytarAccounts(socket, timeoutMs, service) : (await call('list', 'Berth', (keytar) => keytar.findCredentials(service))).map(({ account }) => account);
+      } catch (error) {
+        throw error instanceof SecretServiceFailure ? secretServiceError(error, 'Berth', timeoutMs) : error;
+      }
+      return [...new Set(accounts.filter((account) => account.startsWith(prefix)).map((account) => account.slice(prefix.length).split('/')[0] as string))];
     },
   };
 }

@@ -1,4 +1,4 @@
-import { BusUnavailable, connectSessionBus, type BusConnection, type BusReply } from '../dbus/session-bus.js';
+import { BusUnavailable, connectSessionBus, type BusCall, type BusConnection, type BusReply } from '../dbus/session-bus.js';
 
 const service = { destination: 'org.freedesktop.secrets', path: '/org/freedesktop/secrets', iface: 'org.freedesktop.Secret.Service' };
 // The schema keytar stores under (through libsecret), which libsecret adds to every item's attributes and every search.
@@ -38,21 +38,8 @@ function answer(reply: BusReply): unknown[] {
  * is `keychain-locked`; none at all is `null`.
  */
 export async function readKeytarEntry(socketPath: string, timeoutMs: number, serviceName: string, accounts: string[]): Promise<FoundSecret | null> {
-  let connection: BusConnection | undefined;
-  try {
-    connection = await connectSessionBus(socketPath, timeoutMs);
-  } catch (error) {
-    if (!(error instanceof BusUnavailable)) throw error;
-    throw new SecretServiceFailure(error.reason === 'silent' ? 'silent-bus' : 'unreachable', error.message);
-  }
-  try {
-    const ask = async (member: string, args: NonNullable<Parameters<BusConnection['call']>[0]['args']>) => answer(await connection.call({ ...service, member, args }));
+  return withSecretService(socketPath, timeoutMs, async (ask) => {
     const search = () => Promise.all(accounts.map((account) => ask('SearchItems', [{ type: 'a{ss}', value: { service: serviceName, account, 'xdg:schema': keytarSchema } }])));
-    // gnome-keyring admits a new client only after its first message, and may answer that message with UnknownMethod: it is asked again once.
-    const firstFound = await search().catch((error: unknown) => {
-      if (error instanceof SecretServiceFailure && error.detail === 'org.freedesktop.DBus.Error.UnknownMethod') return search();
-      throw error;
-    });
     let session: string | undefined;
     /** The first account's secret; `null` for none; `undefined` when its item went between the search and the read. */
     const readFirst = async (found: unknown[][]): Promise<FoundSecret | null | undefined> => {
@@ -72,16 +59,58 @@ export async function readKeytarEntry(socketPath: string, timeoutMs: number, ser
       return null;
     };
     // An item deleted between the search and the read (another process replacing it) is looked up again, up to three times.
-    let found = firstFound;
+    let found = await firstMessage(search);
     for (let attempt = 1; ; attempt++) {
       const read = await readFirst(found);
       if (read !== undefined || attempt === 3) return read ?? null;
       found = await search();
     }
+  });
+}
+
+/**
+ * The accounts of every keytar entry of `serviceName`, locked ones too, read from the items' attributes without any
+ * secret: keytar's findCredentials crashes the process (libsecret hands it no value) when an entry goes while it reads.
+ */
+export async function keytarAccounts(socketPath: string, timeoutMs: number, serviceName: string): Promise<string[]> {
+  return withSecretService(socketPath, timeoutMs, async (ask, connection) => {
+    const [unlocked, locked] = (await firstMessage(() => ask('SearchItems', [{ type: 'a{ss}', value: { service: serviceName, 'xdg:schema': keytarSchema } }]))) as [string[], string[]];
+    const attributes = await Promise.all(
+      [...unlocked, ...locked].map((path) =>
+        connection.call({ destination: service.destination, path, iface: 'org.freedesktop.DBus.Properties', member: 'Get', args: [{ type: 's', value: 'org.freedesktop.Secret.Item' }, { type: 's', value: 'Attributes' }] }),
+      ),
+    );
+    // An item deleted since the search answers with an error: it is no longer there to list.
+    return attributes.flatMap((reply) => (reply.error === null ? (reply.body[0] as [string, string][]).filter(([key]) => key === 'account').map(([, account]) => account) : []));
+  });
+}
+
+type Ask = (member: string, args: NonNullable<BusCall['args']>) => Promise<unknown[]>;
+
+/** Calls on the Secret Service over a connection of their own, with the bus's and the service's failures told apart. */
+async function withSecretService<T>(socketPath: string, timeoutMs: number, work: (ask: Ask, connection: BusConnection) => Promise<T>): Promise<T> {
+  let connection: BusConnection | undefined;
+  try {
+    connection = await connectSessionBus(socketPath, timeoutMs);
+  } catch (error) {
+    if (!(error instanceof BusUnavailable)) throw error;
+    throw new SecretServiceFailure(error.reason === 'silent' ? 'silent-bus' : 'unreachable', error.message);
+  }
+  const opened = connection;
+  try {
+    return await work(async (member, args) => answer(await opened.call({ ...service, member, args })), opened);
   } catch (error) {
     if (!(error instanceof BusUnavailable)) throw error;
     throw new SecretServiceFailure(error.reason === 'silent' ? 'silent-service' : 'unreachable', error.message);
   } finally {
-    connection.close();
+    opened.close();
   }
+}
+
+/** A new connection's first call: gnome-keyring admits a client only after its first message, and may answer that one with UnknownMethod, so it is asked again once. */
+function firstMessage<T>(call: () => Promise<T>): Promise<T> {
+  return call().catch((error: unknown) => {
+    if (error instanceof SecretServiceFailure && error.detail === 'org.freedesktop.DBus.Error.UnknownMethod') return call();
+    throw error;
+  });
 }

@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { sessionBusSocket } from '../../main/dbus/session-bus.js';
-import { readKeytarEntry, SecretServiceFailure } from '../../main/secrets/secret-service.js';
+import { keytarAccounts, readKeytarEntry, SecretServiceFailure } from '../../main/secrets/secret-service.js';
 import { busWithKeyring, busWithoutKeyring, holdBusName, silentBus } from '../helpers/session-bus.js';
 import { unless } from '../rig/components.js';
 
@@ -44,14 +44,17 @@ describe("the Secret Service read over Berth's own D-Bus connection", { skip: un
       assert.equal(await readKeytarEntry(socket, 5000, 'Berth', ['home/lab/cli-secret']), null);
       assert.equal(await readKeytarEntry(socket, 5000, 'Nobody', ['home/work/cli-secret']), null, 'another service’s entry is not Berth’s');
 
+      assert.deepEqual((await keytarAccounts(socket, 5000, 'Berth')).sort(), ['home/work/cli-secret', 'work/cli-secret'], 'every account of the service, no other service’s');
+
       await keyring.lock();
       assert.equal(await failureOf(readKeytarEntry(socket, 5000, 'Berth', ['home/work/cli-secret'])), 'locked');
+      assert.deepEqual((await keytarAccounts(socket, 5000, 'Berth')).sort(), ['home/work/cli-secret', 'work/cli-secret'], 'a locked keyring’s accounts are listed too');
     } finally {
       await keyring.stop();
     }
   });
 
-  test('many short-lived readers at once, while another process replaces and deletes an entry: the keyring daemon stays up and every read answers', async () => {
+  test('many short-lived readers and listings at once, while another process replaces and deletes an entry: the keyring daemon stays up and every read answers', async () => {
     const keyring = await busWithKeyring();
     // Replaces and deletes one entry in a loop, as `berth` processes do beside docker's credential helper.
     const churn = execFile(process.execPath, ['-e', `const k = require(${JSON.stringify(keytarPath)}); (async () => { for (let i = 0; ; i++) { await k.setPassword('Berth', 'home/churn/token', 'churned-' + i); await k.deletePassword('Berth', 'home/churn/token'); } })()`], {
@@ -69,6 +72,10 @@ describe("the Secret Service read over Berth's own D-Bus connection", { skip: un
             const [steady, churned] = await Promise.allSettled([readKeytarEntry(socket, 5000, 'Berth', ['home/work/cli-secret']), readKeytarEntry(socket, 5000, 'Berth', ['home/churn/token'])]);
             if (steady.status === 'rejected' || steady.value?.value !== 'steady') wrong.push(`steady entry: ${steady.status === 'rejected' ? String(steady.reason) : JSON.stringify(steady.value)}`);
             if (churned.status === 'rejected' || !(churned.value === null || churned.value.value.startsWith('churned-'))) wrong.push(`churned entry: ${churned.status === 'rejected' ? String(churned.reason) : JSON.stringify(churned.value)}`);
+            if (read % 10 === 0) {
+              const listed = await keytarAccounts(socket, 5000, 'Berth').catch((error: unknown) => [String(error)]);
+              if (!listed.includes('home/work/cli-secret') || listed.some((account) => account !== 'home/work/cli-secret' && account !== 'home/churn/token')) wrong.push(`listing: ${listed.join(', ')}`);
+            }
           }
         }),
       );
