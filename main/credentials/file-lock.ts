@@ -93,7 +93,7 @@ export function prepareLockFile(path: string, owner: LockOwner): string {
 }
 
 /** Puts the prepared lock in place unless a lock is there already; `false` when another holds it. */
-export function placeLockFile(temp: string, path: string): boolean {
+function placeLockFile(temp: string, path: string): boolean {
   try {
     linkSync(temp, path);
     return true;
@@ -171,19 +171,30 @@ export function takeOverLock(path: string, staleRaw: string): void {
  * Runs `work` holding an advisory lock file, so two Berth processes never interleave a read-modify-write of one file
  * (settings, status, docker's config.json). `work` is short and synchronous: the lock is never held across a wait.
  */
+/**
+ * One try at taking the lock at `path` with the prepared `temp`: `placed`, `again` when it was released or taken over from
+ * a dead or stale holder just now (try at once), or what the live holder wrote in it (wait, then try again).
+ */
+export function tryLock(temp: string, path: string, staleAfterMs: number): 'placed' | 'again' | { holder: string } {
+  if (placeLockFile(temp, path)) return 'placed';
+  const seen = readLock(path);
+  if (seen === undefined) return 'again';
+  if (lockAbandoned(seen.raw, seen.ageMs, staleAfterMs)) {
+    takeOverLock(path, seen.raw);
+    return 'again';
+  }
+  return { holder: seen.raw };
+}
+
 export function withFileLock<T>(lockPath: string, work: () => T): T {
   const owner = newLockOwner();
   const deadline = Date.now() + waitMs;
   const temp = prepareLockFile(lockPath, owner);
   try {
     for (;;) {
-      if (placeLockFile(temp, lockPath)) break;
-      const seen = readLock(lockPath);
-      if (seen === undefined) continue;
-      if (lockAbandoned(seen.raw, seen.ageMs, staleMs)) {
-        takeOverLock(lockPath, seen.raw);
-        continue;
-      }
+      const step = tryLock(temp, lockPath, staleMs);
+      if (step === 'placed') break;
+      if (step === 'again') continue;
       if (Date.now() > deadline) {
         throw new BerthError('lock-timeout', `Another program has held ${lockPath} for over ${waitMs / 1000} s. Try again; if no Berth process is running, delete that file.`);
       }

@@ -3,7 +3,7 @@ import { readFile, unlink, utimes } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { lockAbandoned, newLockOwner, parseLockOwner, placeLockFile, prepareLockFile, readLock, takeOverLock, type LockOwner } from '../credentials/file-lock.js';
+import { newLockOwner, parseLockOwner, prepareLockFile, tryLock, type LockOwner } from '../credentials/file-lock.js';
 import { BerthError } from '../errors.js';
 import { stopSignal } from '../net/stop-signal.js';
 
@@ -54,15 +54,11 @@ export class RegistryLocks {
     const temp = prepareLockFile(path, owner);
     try {
       for (;;) {
-        if (placeLockFile(temp, path)) break;
-        const seen = readLock(path);
-        if (seen === undefined) continue;
-        if (lockAbandoned(seen.raw, seen.ageMs, this.timing.staleMs)) {
-          takeOverLock(path, seen.raw);
-          continue;
-        }
+        const step = tryLock(temp, path, this.timing.staleMs);
+        if (step === 'placed') break;
+        if (step === 'again') continue;
         if (Date.now() > deadline) {
-          const holder = parseLockOwner(seen.raw);
+          const holder = parseLockOwner(step.holder);
           const who = holder ? `process ${holder.pid}${holder.host === this.host ? '' : ` on ${holder.host}`}` : 'process';
           throw new BerthError(
             'lock-timeout',
