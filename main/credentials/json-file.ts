@@ -3,7 +3,7 @@ import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import type { ParseError } from 'jsonc-parser';
 import { BerthError, errorMessage } from '../errors.js';
-import { isAlive, lockAbandoned, parseLockOwner, readLock, takeOverLock, tempFileFor, withFileLock } from './file-lock.js';
+import { isAlive, lockAbandoned, parseLockOwner, readLock, sleepSync, takeOverLock, tempFileFor, withFileLock } from './file-lock.js';
 
 export type JsonObject = Record<string, unknown>;
 
@@ -113,7 +113,9 @@ export function lockFileFor(path: string): string {
   return join(dirname(path), `.${basename(path)}.berth.lock`);
 }
 
-const changeAttempts = 5;
+// How long a write keeps starting over while other programs replace the file, and how long it pauses between tries.
+const changeWindowMs = 3_000;
+const changePauseMs = 10;
 
 /**
  * Changes one JSON file that other processes may write too: under Berth's lock for the file (other Berth processes wait),
@@ -124,7 +126,8 @@ export function updateJsonDocument(path: string, change: (data: JsonObject) => J
   const real = resolveLinks(path);
   mkdirSync(dirname(real), { recursive: true, mode: 0o700 });
   withFileLock(lockFileFor(real), () => {
-    for (let attempt = 1; ; attempt++) {
+    const started = Date.now();
+    for (;;) {
       const document = readJsonDocument(real);
       const next = change(document.data);
       if (next === null) return;
@@ -132,7 +135,8 @@ export function updateJsonDocument(path: string, change: (data: JsonObject) => J
         writeJsonDocument(document, next, indent);
         return;
       } catch (error) {
-        if (!(error instanceof BerthError && error.code === 'file-changed') || attempt === changeAttempts) throw error;
+        if (!(error instanceof BerthError && error.code === 'file-changed') || Date.now() - started > changeWindowMs) throw error;
+        sleepSync(changePauseMs);
       }
     }
   });
@@ -179,6 +183,31 @@ export function removeLeftovers(path: string): void {
   }
 }
 
+// What a write that takes no lock leaves beside `name` until its rename: Go's os.CreateTemp as the docker CLI uses it
+// (`config.json<digits>`), and the `.tmp-<name><digits>` of containers' AtomicWriteFile (podman, skopeo).
+const othersTemp = (name: string) => new RegExp(`^(\\.tmp-)?${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\d+$`);
+// Older than this, such a file was left by a writer that died: it no longer holds Berth back.
+const othersTempFreshMs = 2_000;
+
+/** Whether another program is between writing its temp file of `path` and renaming it over: Berth's rename now would undo its write. */
+export function othersMidWrite(path: string): boolean {
+  const pattern = othersTemp(basename(path));
+  let names: string[];
+  try {
+    names = readdirSync(dirname(path));
+  } catch {
+    return false;
+  }
+  return names.some((name) => {
+    if (!pattern.test(name)) return false;
+    try {
+      return Date.now() - statSync(join(dirname(path), name)).mtimeMs < othersTempFreshMs;
+    } catch {
+      return false;
+    }
+  });
+}
+
 /**
  * Writes a file so that readers see the old content or the new, never a mix: temp file in the same folder, fsync, rename
  * over, fsync the folder. With `expected` (the version read, or `absent`), a file another program replaced meanwhile is not
@@ -199,7 +228,8 @@ export function writeTextFileAtomically(path: string, text: string, mode: number
     } finally {
       closeSync(fd);
     }
-    if (options.expected !== undefined && (versionOf(path) ?? 'absent') !== options.expected) {
+    // Nothing between this check and the rename: the gap is where a writer that takes no lock could still slip in.
+    if (options.expected !== undefined && (othersMidWrite(path) || (versionOf(path) ?? 'absent') !== options.expected)) {
       throw new BerthError('file-changed', `${path} changed while Berth was writing it.`);
     }
     renameSync(temp, path);

@@ -24,6 +24,37 @@ test('a writer that takes no lock (docker) changing the file between Berth’s r
   assert.deepEqual(Object.keys((JSON.parse(readFileSync(path, 'utf8')) as { auths: object }).auths).sort(), ['a.example.org', 'berth.example.org', 'docker.example.org']);
 });
 
+test('docker in the middle of its write (its temp `config.json<digits>` written, not yet renamed over): Berth waits for the rename and keeps both entries', async () => {
+  const dir = folder();
+  const path = join(dir, 'config.json');
+  writeFileSync(path, JSON.stringify({ auths: { 'a.example.org': { auth: 'YTpi' } } }));
+  const dockerTemp = join(dir, 'config.json2718281828');
+  // The docker CLI's save: the whole new file into a temp beside it, then a rename over config.json; this one is slow.
+  const docker = spawn(process.execPath, [
+    '-e',
+    `const fs = require('node:fs'); fs.writeFileSync(${JSON.stringify(dockerTemp)}, JSON.stringify({ auths: { 'a.example.org': { auth: 'YTpi' }, 'docker.example.org': { auth: 'ZDpl' } } })); console.log('written'); setTimeout(() => fs.renameSync(${JSON.stringify(dockerTemp)}, ${JSON.stringify(path)}), 800);`,
+  ]);
+  await new Promise<void>((resolve) => docker.stdout.once('data', () => resolve()));
+  updateJsonDocument(path, (data) => ({ ...data, auths: { ...(data.auths as object), 'berth.example.org': { auth: 'Yjpj' } } }));
+  await new Promise((resolve) => docker.once('exit', resolve));
+  assert.deepEqual(Object.keys((JSON.parse(readFileSync(path, 'utf8')) as { auths: object }).auths).sort(), ['a.example.org', 'berth.example.org', 'docker.example.org']);
+});
+
+test('a temp file a killed docker left behind does not hold Berth back, and is not Berth’s to remove', () => {
+  const dir = folder();
+  const path = join(dir, 'config.json');
+  writeFileSync(path, '{}');
+  const leftover = join(dir, 'config.json31415');
+  writeFileSync(leftover, '{"auths":{}}');
+  const old = new Date(Date.now() - 10_000);
+  utimesSync(leftover, old, old);
+  const started = Date.now();
+  updateJsonDocument(path, () => ({ auths: { 'berth.example.org': { auth: 'Yjpj' } } }));
+  assert.ok(Date.now() - started < 1_000, `took ${Date.now() - started} ms`);
+  assert.ok(existsSync(leftover));
+  assert.deepEqual(JSON.parse(readFileSync(path, 'utf8')), { auths: { 'berth.example.org': { auth: 'Yjpj' } } });
+});
+
 test('another process holding the file’s lock makes Berth wait, and Berth goes on once it is released', async () => {
   const path = join(folder(), 'settings.json');
   writeFileSync(path, '{}');
