@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, watch, writeFileSync 
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import keytar from 'keytar';
-import { isAlive, parseLockOwner } from '../main/credentials/file-lock.js';
+import { isAlive, parseLockOwner, tempFileWriter } from '../main/credentials/file-lock.js';
 import { sessionBusSocket } from '../main/dbus/session-bus.js';
 import { homeTag, keychainService, secretAccount, type SecretKind } from '../main/secrets/keychain.js';
 import { keytarAccounts } from '../main/secrets/secret-service.js';
@@ -127,7 +127,6 @@ export async function strayedSecrets(ws: Workspace): Promise<string[]> {
   return accounts.filter((account) => account.startsWith(tag)).map((account) => `${account.slice(tag.length)} in the keychain`);
 }
 
-const tempName = /^\..+\.berth-(\d+)-[0-9a-f]+\.tmp$/;
 const lockName = /\.lock(\.takeover)?$/;
 
 /**
@@ -139,15 +138,15 @@ export function leftoverFiles(ws: Workspace, { unrecognizable = false } = {}): s
   return writtenFolders(ws).flatMap((folder) => {
     if (!existsSync(folder)) return [];
     return readdirSync(folder)
-      .filter((name) => tempName.test(name) || lockName.test(name) || /\.tmp$/.test(name))
+      .filter((name) => lockName.test(name) || /\.tmp$/.test(name))
       .filter((name) => {
         if (!unrecognizable) return true;
-        const pid = tempName.exec(name)?.[1];
-        if (pid !== undefined) return isAlive(Number(pid));
+        const writer = tempFileWriter(name);
+        if (writer !== undefined) return isAlive(writer.pid, writer.start);
         if (!lockName.test(name)) return true;
         try {
           const owner = parseLockOwner(readFileSync(join(folder, name), 'utf8'));
-          return !owner || owner.host !== hostname() || isAlive(owner.pid);
+          return !owner || owner.host !== hostname() || isAlive(owner.pid, owner.start);
         } catch {
           return false;
         }
@@ -162,7 +161,7 @@ export function firstWrite(ws: Workspace, onWrite: () => void): { close(): void 
   let seen = false;
   const watchers = writtenFolders(ws).map((folder) =>
     watch(folder, (_event, name) => {
-      if (seen || !name || !(tempName.test(name) || lockName.test(name))) return;
+      if (seen || !name || !(tempFileWriter(name) || lockName.test(name))) return;
       seen = true;
       onWrite();
     }),

@@ -19,6 +19,8 @@ const host = hostname();
 /** Who holds a lock file: written into it by its creator. */
 export interface LockOwner {
   pid: number;
+  /** When that process started, where the system says (see `processStart`): a pid given to another process later is not the holder. */
+  start?: string;
   host: string;
   id: string;
   since?: string;
@@ -28,13 +30,35 @@ export function sleepSync(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
-export function isAlive(pid: number): boolean {
+/** When a process started (clock ticks since boot, from Linux's /proc), to tell it from a later one given the same pid; `undefined` where the system does not say. */
+export function processStart(pid: number): string | undefined {
+  if (process.platform !== 'linux') return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Field 22; counted after the command name, which may hold spaces and parentheses.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+let ownStart: string | undefined | null = null;
+
+function myStart(): string | undefined {
+  if (ownStart === null) ownStart = processStart(process.pid);
+  return ownStart;
+}
+
+/** Whether the process `pid` runs; with `start`, only if it is the one that started then, not a later one the pid went to. */
+export function isAlive(pid: number, start?: string): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
+  if (start === undefined) return true;
+  const now = processStart(pid);
+  return now === undefined || now === start;
 }
 
 export function parseLockOwner(raw: string): LockOwner | undefined {
@@ -47,20 +71,32 @@ export function parseLockOwner(raw: string): LockOwner | undefined {
 }
 
 export function newLockOwner(): LockOwner {
-  return { pid: process.pid, host, id: randomUUID() };
+  const start = myStart();
+  return { pid: process.pid, ...(start !== undefined ? { start } : {}), host, id: randomUUID() };
 }
 
 /** Whether a lock with this content and age has lost its holder: dead on this host, ownerless past the grace, or silent too long. */
 export function lockAbandoned(raw: string, ageMs: number, silentMs: number): boolean {
   const owner = parseLockOwner(raw);
   if (!owner) return ageMs > ownerlessGraceMs;
-  if (owner.host === host && !isAlive(owner.pid)) return true;
+  if (owner.host === host && !isAlive(owner.pid, typeof owner.start === 'string' ? owner.start : undefined)) return true;
   return ageMs > silentMs;
 }
 
-/** Berth's temp files beside `path` carry their writer's pid, so the next writer can tell a dead one's leftovers: `.<name>.berth-<pid>-<random>.tmp`. */
+/**
+ * Berth's temp files beside `path` carry their writer's pid (and, on Linux, its start), so the next writer can tell a dead
+ * one's leftovers: `.<name>.berth-<pid>[.<start>]-<random>.tmp`.
+ */
 export function tempFileFor(path: string): string {
-  return join(dirname(path), `.${basename(path)}.berth-${process.pid}-${randomBytes(6).toString('hex')}.tmp`);
+  const start = myStart();
+  return join(dirname(path), `.${basename(path)}.berth-${process.pid}${start !== undefined ? `.${start}` : ''}-${randomBytes(6).toString('hex')}.tmp`);
+}
+
+/** The writer a temp file of `tempFileFor` names, or `undefined` for any other name. */
+export function tempFileWriter(name: string): { pid: number; start?: string } | undefined {
+  const found = /^\..+\.berth-(\d+)(?:\.(\d+))?-[0-9a-f]+\.tmp$/.exec(name);
+  if (!found) return undefined;
+  return { pid: Number(found[1]), ...(found[2] !== undefined ? { start: found[2] } : {}) };
 }
 
 function code(error: unknown): string | undefined {

@@ -3,7 +3,7 @@ import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import type { ParseError } from 'jsonc-parser';
 import { BerthError, errorMessage } from '../errors.js';
-import { isAlive, lockAbandoned, parseLockOwner, readLock, sleepSync, takeOverLock, tempFileFor, withFileLock } from './file-lock.js';
+import { isAlive, lockAbandoned, parseLockOwner, readLock, sleepSync, takeOverLock, tempFileFor, tempFileWriter, withFileLock } from './file-lock.js';
 
 export type JsonObject = Record<string, unknown>;
 
@@ -144,7 +144,6 @@ export function updateJsonDocument(path: string, change: (data: JsonObject) => J
 
 // Locks of a read-modify-write beside their file, and the guard of a takeover beside a lock.
 const lockName = /\.berth\.lock(\.takeover)?$/;
-const deadWritersTemp = /^\..+\.berth-(\d+)-[0-9a-f]+\.tmp$/;
 
 /**
  * Removes what Berth processes killed mid-write left in the folder of `path`: their temp files (full copies of a file, with
@@ -161,11 +160,11 @@ export function removeLeftovers(path: string): void {
   for (const name of names) {
     const full = join(folder, name);
     try {
-      const pid = deadWritersTemp.exec(name)?.[1];
+      const writer = tempFileWriter(name);
       // Before temp files carried a pid they were `.<name>.<12 hex>.tmp`: those are left over once a minute old.
       const old = name.startsWith(`.${basename(path)}.`) && /^[0-9a-f]{12}$/.test(name.slice(basename(path).length + 2, -'.tmp'.length)) && name.endsWith('.tmp');
-      if (pid !== undefined) {
-        if (Number(pid) !== process.pid && !isAlive(Number(pid))) unlinkSync(full);
+      if (writer !== undefined) {
+        if (!isAlive(writer.pid, writer.start)) unlinkSync(full);
       } else if (old) {
         if (Date.now() - statSync(full).mtimeMs > 60_000) unlinkSync(full);
       } else if (lockName.test(name)) {

@@ -49,7 +49,7 @@ export class RegistryLocks {
   async acquire(registry: string): Promise<() => Promise<void>> {
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     const path = this.pathOf(registry);
-    const owner: Required<LockOwner> = { ...newLockOwner(), since: new Date().toISOString() };
+    const owner: LockOwner & { since: string } = { ...newLockOwner(), since: new Date().toISOString() };
     const deadline = Date.now() + this.timing.timeoutMs;
     const temp = prepareLockFile(path, owner);
     try {

@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { test } from 'node:test';
+import { processStart, tempFileFor } from '../../main/credentials/file-lock.js';
 import { lockFileFor, updateJsonDocument, writeTextFileAtomically } from '../../main/credentials/json-file.js';
 
 function folder(): string {
@@ -100,6 +101,22 @@ test('temp files a killed writer left behind (full copies of the file) are remov
   writeFileSync(join(dir, live), '{}');
   const docker = 'config.json1234567890';
   writeFileSync(join(dir, docker), '{}');
+  utimesSync(join(dir, docker), old, old);
   updateJsonDocument(path, () => ({ written: true }));
   assert.deepEqual(readdirSync(dir).sort(), ['config.json', docker, live].sort());
+});
+
+test('a temp file naming a pid that now belongs to another process (it started later) is a dead writer’s, and is removed', { skip: process.platform === 'linux' ? false : 'only Linux says when a process started' }, () => {
+  const dir = folder();
+  const path = join(dir, 'config.json');
+  writeFileSync(path, '{}');
+  const start = processStart(process.pid);
+  assert.ok(start !== undefined && /^\d+$/.test(start), `this process's start: ${start}`);
+  // This process's pid, as a writer that started earlier and was killed would have left it.
+  const reused = `.config.json.berth-${process.pid}.${Number(start) - 1}-0a1b2c3d4e5f.tmp`;
+  writeFileSync(join(dir, reused), '{"auths":{"x":{"auth":"c2VjcmV0"}}}');
+  const mine = basename(tempFileFor(path));
+  writeFileSync(join(dir, mine), '{}');
+  updateJsonDocument(path, () => ({ written: true }));
+  assert.deepEqual(readdirSync(dir).sort(), ['config.json', mine].sort());
 });
