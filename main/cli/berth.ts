@@ -10,7 +10,7 @@ import { parseRegistryProfile, parseTokenProfile } from '../settings/profile.js'
 import { configDir, configDirProblem, secretsFile } from '../settings/paths.js';
 import { commandOpener, systemBrowserOpener, whyNoBrowser } from './browser.js';
 import { listTable, statusTable } from './status-table.js';
-import { when } from './time-words.js';
+import { localTime, when } from './time-words.js';
 import { berthVersion } from './version.js';
 
 export const exitCodes = { ok: 0, failure: 1, usage: 64 } as const;
@@ -718,7 +718,9 @@ const addKinds: Record<string, Command> = {
       });
       let shown = view;
       if (view.expirySource === null && io.prompt && !values['secret-stdin']) {
-        const answer = (await io.prompt('When does the token expire? (2026-12-31, or Enter if you do not know): ')).trim();
+        // The example is a date 30 days on (what most vendors' "Set up client" tokens last), never one already past.
+        const example = localTime(Date.now() + 30 * 86_400_000).slice(0, 10);
+        const answer = (await io.prompt(`When does the token expire? (e.g. ${example}, or Enter if you do not know): `)).trim();
         if (answer) shown = (await api.updateRegistry(name, { expiresAt: answer })).view;
       } else {
         for (const warning of warnings) io.stderr(`warning: ${warning}\n`);

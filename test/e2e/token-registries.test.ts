@@ -195,7 +195,9 @@ describe('token registries: robot accounts and other tokens, checked before they
     try {
       await terminal.waitFor(/Token \(not shown\): $/m);
       await terminal.typeLine(robot.secret);
-      await terminal.waitFor(/When does the token expire\? \(2026-12-31, or Enter if you do not know\): $/m);
+      const asked = await terminal.waitFor(/When does the token expire\? \(e\.g\. (\d{4}-\d\d-\d\d), or Enter if you do not know\): $/m);
+      const example = /e\.g\. (\d{4}-\d\d-\d\d)/.exec(asked)?.[1] ?? '';
+      assert.ok(Date.parse(`${example}T23:59:59`) > Date.now(), `the example ${example} is a date to come`);
       await terminal.typeLine('2031-03-31');
       const screen = await terminal.waitFor(/\[exit \d+\]/);
       assert.match(screen, /\[exit 0\]/);

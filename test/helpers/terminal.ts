@@ -36,7 +36,8 @@ export async function onTerminal(command: string[], env: NodeJS.ProcessEnv, size
       }
     },
     async typeLine(text) {
-      await tmux(socket, ['send-keys', '-t', session, '-l', text], env);
+      // `--`: a text starting with "-" (a base64url secret, one in 64) is typed, not read as tmux's flags.
+      await tmux(socket, ['send-keys', '-t', session, '-l', '--', text], env);
       await tmux(socket, ['send-keys', '-t', session, 'Enter'], env);
     },
     stop: () => tmux(socket, ['kill-server'], env).then(() => undefined, () => undefined),
