@@ -30,16 +30,22 @@ export function sleepSync(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
-/** When a process started (clock ticks since boot, from Linux's /proc), to tell it from a later one given the same pid; `undefined` where the system does not say. */
-export function processStart(pid: number): string | undefined {
+/** A process's state and start (clock ticks since boot) from Linux's /proc; `undefined` where the system does not say. */
+function procStat(pid: number): { state: string; start: string } | undefined {
   if (process.platform !== 'linux') return undefined;
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Field 22; counted after the command name, which may hold spaces and parentheses.
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+    // Fields 3 and 22, counted after the command name, which may hold spaces and parentheses.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return fields[0] !== undefined && fields[19] !== undefined ? { state: fields[0], start: fields[19] } : undefined;
   } catch {
     return undefined;
   }
+}
+
+/** When a process started, to tell it from a later one given the same pid; `undefined` where the system does not say. */
+export function processStart(pid: number): string | undefined {
+  return procStat(pid)?.start;
 }
 
 let ownStart: string | undefined | null = null;
@@ -56,9 +62,10 @@ export function isAlive(pid: number, start?: string): boolean {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
-  if (start === undefined) return true;
-  const now = processStart(pid);
-  return now === undefined || now === start;
+  const now = procStat(pid);
+  // A zombie (killed, not yet reaped) writes nothing more.
+  if (now?.state === 'Z') return false;
+  return start === undefined || now === undefined || now.start === start;
 }
 
 export function parseLockOwner(raw: string): LockOwner | undefined {

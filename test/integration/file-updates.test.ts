@@ -106,6 +106,24 @@ test('temp files a killed writer left behind (full copies of the file) are remov
   assert.deepEqual(readdirSync(dir).sort(), ['config.json', docker, live].sort());
 });
 
+test('a temp file of a writer killed and not yet reaped (a zombie) is a dead writer’s, and is removed', { skip: process.platform === 'linux' ? false : 'only Linux shows a zombie' }, async () => {
+  const dir = folder();
+  const path = join(dir, 'config.json');
+  writeFileSync(path, '{}');
+  // `sleep 0` ends at once; its parent, now `sleep 5`, never reaps it.
+  const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 5']);
+  const zombie = Number(await new Promise<string>((resolve) => parent.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString()))));
+  try {
+    while (!readFileSync(`/proc/${zombie}/stat`, 'utf8').includes(') Z ')) await new Promise((resolve) => setTimeout(resolve, 10));
+    const leftover = `.config.json.berth-${zombie}-0a1b2c3d4e5f.tmp`;
+    writeFileSync(join(dir, leftover), '{"auths":{"x":{"auth":"c2VjcmV0"}}}');
+    updateJsonDocument(path, () => ({ written: true }));
+    assert.deepEqual(readdirSync(dir), ['config.json']);
+  } finally {
+    parent.kill('SIGKILL');
+  }
+});
+
 test('a temp file naming a pid that now belongs to another process (it started later) is a dead writer’s, and is removed', { skip: process.platform === 'linux' ? false : 'only Linux says when a process started' }, () => {
   const dir = folder();
   const path = join(dir, 'config.json');
