@@ -39,6 +39,8 @@ export async function discoverTokenService(fetch: HttpRequest, registryBase: str
   } catch (error) {
     throw networkError(error, url);
   }
+  // A proxy with Harbor down behind it (502, 503, 504) says nothing about the credentials: offline, tried again later.
+  if (response.status >= 500) throw networkError(new Error(`HTTP ${response.status}`), url);
   const header = response.headers.get('www-authenticate');
   if (response.status !== 401 || !header) {
     throw new BerthError('harbor', `${url.host} did not ask for token authentication on /v2/ (HTTP ${response.status}); is this a Harbor registry?`);

@@ -75,6 +75,26 @@ describe('keep-alive when things fail', { skip: unless('docker-registry', 'docke
     assertNoSecretsLeaked(rig(), ws);
   });
 
+  test("Harbor's registry answering 5xx on /v2/ is not a fault of Berth's: offline, nothing touched, valid once it answers again", async () => {
+    const { ws, name } = await signedIn(rig(), 'alice');
+    const configPath = join(ws.dockerConfig, 'config.json');
+    const configBefore = readFileSync(configPath, 'utf8');
+    try {
+      for (const status of [502, 503]) {
+        rig().harbor.registryStatus = status;
+        const refresh = await ws.berth('refresh', name, '--json');
+        const shown = (JSON.parse(refresh.stdout) as { state: string; lastError: string | null }[])[0];
+        assert.equal(shown?.state, 'offline', `HTTP ${status}: ${refresh.stdout}`);
+        assert.match(shown?.lastError ?? '', new RegExp(`Cannot reach 127\\.0\\.0\\.1:\\d+ \\(HTTP ${status}\\)`));
+        assert.equal(readFileSync(configPath, 'utf8'), configBefore, 'docker credentials untouched');
+      }
+    } finally {
+      rig().harbor.registryStatus = undefined;
+    }
+    const refresh = await ws.berth('refresh', name, '--json');
+    assert.equal((JSON.parse(refresh.stdout) as { state: string }[])[0]?.state, 'valid', refresh.stdout);
+  });
+
   test('a process killed with SIGKILL while holding the lock does not block the next pass', async () => {
     const { ws, name } = await signedIn(rig(), 'alice');
     const holder = spawn(process.execPath, [join(projectRoot, 'dist', 'test', 'helpers', 'lock-holder.js'), join(ws.berthHome, 'locks'), name, 'forever'], {

@@ -334,6 +334,8 @@ export class HarborDouble {
   failingRefreshes = 0;
   /** Set: `/service/token` answers with this HTTP status and never looks at the credentials (Harbor core failing behind its proxy). */
   tokenServiceStatus: number | undefined;
+  /** Set: `/v2/` answers with this HTTP status (Harbor's proxy with core or the registry down behind it). */
+  registryStatus: number | undefined;
   /** Set: `/v2/` names this token service instead of Harbor's own, as a hostile or compromised answer would. */
   hostileRealm: string | undefined;
   /** Set: a `cli_secret` PUT is answered with a 307 to this URL instead of being applied. */
@@ -634,6 +636,7 @@ export class HarborDouble {
     const method = req.method ?? 'GET';
 
     if (this.csrf(req, res, path)) return;
+    if (this.registryStatus !== undefined && (path === '/v2' || path.startsWith('/v2/'))) return send(res, this.registryStatus, errorBody('UNKNOWN', 'registry failing'));
     if (this.hostileRealm && path === '/v2/') return void res.writeHead(401, { 'www-authenticate': `Bearer realm="${this.hostileRealm}",service="${registryService}"` }).end();
     // Harbor core answers an unauthenticated /v2/ itself, naming its own token service (on whichever address it was asked).
     if (path === '/v2/' && !req.headers.authorization) {
