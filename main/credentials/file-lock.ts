@@ -71,7 +71,10 @@ export function isAlive(pid: number, start?: string): boolean {
 export function parseLockOwner(raw: string): LockOwner | undefined {
   try {
     const owner = JSON.parse(raw) as Partial<LockOwner>;
-    return typeof owner.pid === 'number' && typeof owner.host === 'string' && typeof owner.id === 'string' ? (owner as LockOwner) : undefined;
+    if (typeof owner.pid !== 'number' || typeof owner.host !== 'string' || typeof owner.id !== 'string') return undefined;
+    // A start that is not a string cannot be compared: the pid alone judges that owner.
+    const { start, ...known } = owner as LockOwner;
+    return typeof start === 'string' ? { ...known, start } : known;
   } catch {
     return undefined;
   }
@@ -86,7 +89,7 @@ export function newLockOwner(): LockOwner {
 export function lockAbandoned(raw: string, ageMs: number, silentMs: number): boolean {
   const owner = parseLockOwner(raw);
   if (!owner) return ageMs > ownerlessGraceMs;
-  if (owner.host === host && !isAlive(owner.pid, typeof owner.start === 'string' ? owner.start : undefined)) return true;
+  if (owner.host === host && !isAlive(owner.pid, owner.start)) return true;
   return ageMs > silentMs;
 }
 

@@ -128,6 +128,8 @@ export function updateJsonDocument(path: string, change: (data: JsonObject) => J
   withFileLock(lockFileFor(real), () => {
     const started = Date.now();
     for (;;) {
+      // A docker write under way is waited out before reading: starting over would write and fsync a temp file every pause.
+      while (othersMidWrite(real) && Date.now() - started <= changeWindowMs) sleepSync(changePauseMs);
       const document = readJsonDocument(real);
       const next = change(document.data);
       if (next === null) return;

@@ -36,9 +36,14 @@ test('docker in the middle of its write (its temp `config.json<digits>` written,
     `const fs = require('node:fs'); fs.writeFileSync(${JSON.stringify(dockerTemp)}, JSON.stringify({ auths: { 'a.example.org': { auth: 'YTpi' }, 'docker.example.org': { auth: 'ZDpl' } } })); console.log('written'); setTimeout(() => fs.renameSync(${JSON.stringify(dockerTemp)}, ${JSON.stringify(path)}), 800);`,
   ]);
   await new Promise<void>((resolve) => docker.stdout.once('data', () => resolve()));
-  updateJsonDocument(path, (data) => ({ ...data, auths: { ...(data.auths as object), 'berth.example.org': { auth: 'Yjpj' } } }));
+  let changes = 0;
+  updateJsonDocument(path, (data) => {
+    changes += 1;
+    return { ...data, auths: { ...(data.auths as object), 'berth.example.org': { auth: 'Yjpj' } } };
+  });
   await new Promise((resolve) => docker.once('exit', resolve));
   assert.deepEqual(Object.keys((JSON.parse(readFileSync(path, 'utf8')) as { auths: object }).auths).sort(), ['a.example.org', 'berth.example.org', 'docker.example.org']);
+  assert.equal(changes, 1, 'Berth read once, after docker’s rename, instead of writing a temp file again at every pause');
 });
 
 test('a temp file a killed docker left behind does not hold Berth back, and is not Berth’s to remove', () => {
