@@ -45,11 +45,15 @@ export interface BusReply {
   body: unknown[];
 }
 
-/** Why the bus gave no answer: nothing listens, it refused Berth, or it stayed silent past the deadline. */
+/**
+ * Why the bus gave no answer: nothing listens, it refused Berth, or it stayed silent past the deadline. `greeted` says
+ * whether the bus itself had answered (its `Hello`): a silence after that is the called service's.
+ */
 export class BusUnavailable extends Error {
   constructor(
     readonly reason: 'unreachable' | 'refused' | 'silent',
     message: string,
+    readonly greeted = false,
   ) {
     super(message);
   }
@@ -395,8 +399,10 @@ export interface BusConnection {
 const bus = { destination: 'org.freedesktop.DBus', path: '/org/freedesktop/DBus', iface: 'org.freedesktop.DBus' };
 
 /**
- * Connects to the bus at `socketPath`; every step (connect, authentication, each call) must answer within `timeoutMs`,
- * or the connection is dropped with `BusUnavailable('silent')`.
+ * Connects to the bus at `socketPath`. The connection is handed over as soon as the socket is open: authentication and
+ * `Hello` are on their way, and calls made meanwhile follow them in order (one round trip for all, as sd-bus does). Every
+ * step must answer within `timeoutMs`, or the connection is dropped with `BusUnavailable('silent')`; a bus that refuses
+ * Berth fails every call with `BusUnavailable('refused')`.
  */
 export function connectSessionBus(socketPath: string, timeoutMs: number): Promise<BusConnection> {
   return new Promise((resolveConnection, rejectConnection) => {
@@ -404,13 +410,14 @@ export function connectSessionBus(socketPath: string, timeoutMs: number): Promis
     const waiting = new Map<number, { resolve(reply: BusReply): void; reject(error: Error): void; timer: NodeJS.Timeout }>();
     let serial = 0;
     let authenticated = false;
+    let greeted = false;
     let received: Buffer = Buffer.alloc(0);
     let failure: BusUnavailable | undefined;
 
     const fail = (error: BusUnavailable) => {
       if (failure) return;
       failure = error;
-      clearTimeout(authTimer);
+      clearTimeout(connectTimer);
       socket.destroy();
       for (const { reject, timer } of waiting.values()) {
         clearTimeout(timer);
@@ -419,7 +426,10 @@ export function connectSessionBus(socketPath: string, timeoutMs: number): Promis
       waiting.clear();
       rejectConnection(error);
     };
-    const silent = () => new BusUnavailable('silent', `the session bus did not answer within ${Math.round(timeoutMs / 1000)} s`);
+    const silent = () =>
+      greeted
+        ? new BusUnavailable('silent', `no answer on the session bus within ${Math.round(timeoutMs / 1000)} s`, true)
+        : new BusUnavailable('silent', `the session bus did not answer within ${Math.round(timeoutMs / 1000)} s`);
 
     /** Sends a call; `before` is written ahead of it in the same write (the authentication lines). */
     const call = (message: BusCall, before = ''): Promise<BusReply> => {
@@ -433,22 +443,19 @@ export function connectSessionBus(socketPath: string, timeoutMs: number): Promis
         socket.write(before ? Buffer.concat([Buffer.from(before, 'latin1'), encoded]) : encoded);
       });
     };
-    const connection: BusConnection = {
-      call: (message) => call(message),
-      close: () => {
-        clearTimeout(authTimer);
-        socket.destroy();
-      },
-    };
+    const connection: BusConnection = { call: (message) => call(message), close: () => void socket.destroy() };
 
-    const authTimer = setTimeout(() => fail(silent()), timeoutMs);
+    // A socket that neither connects nor fails (a stuck bus at the far end of a forwarded socket) is silent too.
+    const connectTimer = setTimeout(() => fail(silent()), timeoutMs);
     socket.on('connect', () => {
+      clearTimeout(connectTimer);
       const uid = String(process.getuid?.() ?? 0);
-      // Authentication, BEGIN and Hello in one write, as sd-bus sends them: one round trip instead of three.
-      call({ ...bus, member: 'Hello' }, `\0AUTH EXTERNAL ${Buffer.from(uid).toString('hex')}\r\nBEGIN\r\n`).then(() => {
-        clearTimeout(authTimer);
-        resolveConnection(connection);
-      }, () => undefined);
+      // Authentication, BEGIN and Hello in one write; the bus answers Hello before it passes on any later call.
+      call({ ...bus, member: 'Hello' }, `\0AUTH EXTERNAL ${Buffer.from(uid).toString('hex')}\r\nBEGIN\r\n`).then(
+        (reply) => (reply.error === null ? (greeted = true) : fail(new BusUnavailable('refused', `the session bus refused Berth (${reply.error})`))),
+        () => undefined,
+      );
+      resolveConnection(connection);
     });
     socket.on('error', (error) => fail(new BusUnavailable('unreachable', `the session bus at ${socketPath.replace(/\0/g, '@')} refused the connection (${error.message})`)));
     socket.on('data', (chunk: Buffer) => {

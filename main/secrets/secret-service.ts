@@ -101,7 +101,8 @@ async function withSecretService<T>(socketPath: string, timeoutMs: number, work:
     return await work(async (member, args) => answer(await opened.call({ ...service, member, args })), opened);
   } catch (error) {
     if (!(error instanceof BusUnavailable)) throw error;
-    throw new SecretServiceFailure(error.reason === 'silent' ? 'silent-service' : 'unreachable', error.message);
+    // The bus answers its greeting before any call: a silence before that is the bus's, after it the Secret Service's.
+    throw new SecretServiceFailure(error.reason === 'silent' ? (error.greeted ? 'silent-service' : 'silent-bus') : 'unreachable', error.message);
   } finally {
     opened.close();
   }
