@@ -1,2 +1,3 @@
 #!/usr/bin/env node
-import '../dist/cli/berth.js';
+require('../dist/cli/compile-cache.cjs').enableCompileCache();
+require('../dist/cli/berth.cjs');

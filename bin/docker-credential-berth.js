@@ -1,2 +1,3 @@
 #!/usr/bin/env node
-import '../dist/cli/docker-credential-berth.js';
+require('../dist/cli/compile-cache.cjs').enableCompileCache();
+require('../dist/cli/docker-credential-berth.cjs');

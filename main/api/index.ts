@@ -1,21 +1,17 @@
 import { BerthError, errorMessage, type ErrorCode } from '../errors.js';
 import { berthHelper, dockerHubKey, hostOf, registryKey } from '../credentials/docker-config.js';
 import type { CredentialTarget, DockerCredentialsTarget, WrittenTo } from '../credentials/docker-target.js';
-import { dockerCredentialFor, type FoundCredential } from '../credentials/docker-credentials.js';
+import { dockerCredentialFor } from '../credentials/docker-credentials.js';
 import { dockerUsernameProblem } from '../credentials/username.js';
 import { KeepAliveScheduler, type SchedulerDependencies } from '../keepalive/scheduler.js';
 import type { RegistryLocks } from '../keepalive/registry-lock.js';
 import { printable } from '../log/printable.js';
 import type { Logger } from '../log/logger.js';
-import { isLoopbackHost } from '../net/http.js';
-import { nodeRequest } from '../net/node-request.js';
 import { stopSignal, withStopSignal } from '../net/stop-signal.js';
 import type { ChallengeCache } from '../registry/challenge-cache.js';
-import { checkPull, type CheckResult } from '../registry/pull-check.js';
-import { parseReference, type ImageReference } from '../registry/reference.js';
-import { keychainTokenCache, type RegistryTokenCache } from '../registry/token-cache.js';
+import type { CheckResult } from '../registry/pull-check.js';
+import { checkImage, type CheckOptions } from './check.js';
 import type { BrowserOpener } from '../oidc/provider.js';
-import { harborWebLoginUrl } from '../harbor/client.js';
 import type { HarborWebWindows } from '../harbor/web-windows.js';
 import { abilities, methodFor, methodForInput, type DeviceSignInChoice, type MethodDependencies, type SessionOutcome, type SignedIn } from '../providers/method.js';
 import type { ChosenSecretStore } from '../secrets/chosen-store.js';
@@ -43,11 +39,7 @@ import { idleDeadlineFrom, keepAliveIntervalMs, registryView, renewalDue, stateW
 
 export type { ActivityEntry, AddedRegistry, AddHarborInput, AddRegistryInput, AddStackitInput, AddTokenInput, DockerLogin, HarborProbe, PastedSecret, RegistryChange, RegistryView, SignOutResult, StatusEvents, TokenAdvice, UpdatedRegistry } from './contract.js';
 export type { CheckResult } from '../registry/pull-check.js';
-
-export interface CheckOptions {
-  /** Plain http to a registry that is not on loopback. */
-  insecure?: boolean;
-}
+export type { CheckOptions } from './check.js';
 
 export interface ApiDependencies {
   settings: SettingsStore;
@@ -694,59 +686,26 @@ export function createApi(deps: ApiDependencies) {
     setTarget,
 
     /** "Will `docker pull <reference>` work?" with the credentials docker would use; a registry alone checks the login. */
-    async check(input: string, options: CheckOptions = {}): Promise<CheckResult> {
-      const named = deps.settings.find(input.trim());
-      const reference: ImageReference = named ? { registry: registryHost(named) } : parseReference(input);
-      const managed = named ?? managedFor(registryKey(reference.registry));
-      // A regenerate that was interrupted left its new secret waiting: put it in place before checking with it.
-      if (managed) await settleJournals([managed.name]);
-      let credential: FoundCredential | undefined;
-      let rejectionRemedy: { text: string; actionUrl?: string } | undefined;
-      let tokens: RegistryTokenCache | undefined;
-      if (managed) {
-        const current = view(managed);
-        const method = await methodFor(managed);
-        const secret = !current.username
-          ? null
-          : method.currentSecret && current.state !== 'signed-out'
-            ? await method.currentSecret(managed, methodDependencies(managed))
-            : await deps.secrets.get(managed.name, credentialSecretKind(managed.kind), { expected: current.state !== 'signed-out' });
-        if (current.username && secret) {
-          credential = { username: current.username, secret, source: `berth:${managed.name}` };
-          // Reuse a recent registry token only while Berth knows the credential is good: a dead secret must not look alive.
-          if (current.state === 'valid' || current.state === 'expiring') tokens = await keychainTokenCache(deps.secrets, managed.name, credential, () => now().getTime());
-        }
-        if (current.pointer) rejectionRemedy = { text: current.pointer.where, ...(current.pointer.url ? { actionUrl: current.pointer.url } : {}) };
-        if (managed.kind === 'harbor') {
-          const webLogin = harborWebLoginUrl(managed.url);
-          rejectionRemedy = {
-            text: `The Harbor session behind this CLI secret has expired (or the secret was regenerated elsewhere): log in at ${webLogin}, then run \`berth refresh ${managed.name}\`.`,
-            actionUrl: webLogin,
-          };
-        }
-      } else {
-        credential = await dockerCredentialFor(reference.registry, deps.docker.env);
-      }
-      const apiHost = new URL(`http://${reference.registry}`).hostname;
-      if (options.insecure && credential && !isLoopbackHost(apiHost)) {
-        // design.md: credentials never travel over plain http, except to this machine.
-        throw new BerthError(
-          'usage',
-          `--insecure means plain http, which Berth allows only for registries on this machine (localhost, 127.0.0.0/8, ::1): it would send the credentials of ${credential.username} for ${reference.registry} unencrypted. Use https, with \`berth set <name> --ca-file <pem>\` for a private CA.`,
-        );
-      }
-      const result = await checkPull(reference, {
-        fetch: nodeRequest({ caFile: managed?.caFile }),
-        credential,
-        ...(options.insecure ? { insecure: true } : {}),
-        challenges: deps.challenges,
-        ownRealmOnly: managed?.kind === 'harbor',
-        rejectionRemedy,
-        tokens,
-      });
-      deps.log.info('check', { reference: result.reference, verdict: result.verdict, source: result.credentialSource });
-      note(managed?.name ?? null, result.verdict === 'will-work' || result.verdict === 'login-ok' ? 'action' : 'problem', `Checked ${result.reference}: ${result.message}`);
-      return result;
+    check(input: string, options: CheckOptions = {}): Promise<CheckResult> {
+      return checkImage(
+        {
+          settings: deps.settings,
+          status: deps.status,
+          secrets: deps.secrets,
+          challenges: deps.challenges,
+          log: deps.log,
+          now,
+          settleJournals,
+          currentSecret: async (registry) => {
+            const method = await methodFor(registry);
+            return method.currentSecret?.(registry, methodDependencies(registry));
+          },
+          dockerCredential: (host) => dockerCredentialFor(host, deps.docker.env),
+          note,
+        },
+        input,
+        options,
+      );
     },
 
     /** `docker login` through docker-credential-berth: the credential is kept as a token registry for that host. */

@@ -491,11 +491,10 @@ const commands: Record<string, Command> = {
     examples: ['berth check harbor.example.org/team/app:1.4', 'berth check work', 'berth check localhost:5000/tools/ci:latest --insecure'],
     async run({ positionals, values }, io) {
       const input = one(positionals, 'image reference or registry');
-      const [api, { checkExitCode }] = await Promise.all([io.createApi(io.env), import('../registry/pull-check.js')]);
-      const result = await api.check(input, { insecure: values.insecure === true });
-      if (values.json) printJson(io, result);
-      else (checkExitCode(result.verdict) === 0 ? io.stdout : io.stderr)(`${result.message}${result.actionUrl ? `\n  fix: ${result.actionUrl}` : ''}\n`);
-      return checkExitCode(result.verdict);
+      const [api, { checkReport }] = await Promise.all([io.createApi(io.env), import('./check-report.js')]);
+      const report = checkReport(await api.check(input, { insecure: values.insecure === true }), values.json === true);
+      io[report.stream](report.text);
+      return report.code;
     },
   },
   target: {

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import * as tls from 'node:tls';
+import { createRequire } from 'node:module';
 import type { Dispatcher } from 'undici';
 import { BerthError, errorMessage } from '../errors.js';
 
@@ -32,6 +32,8 @@ function noProxy(env: NodeJS.ProcessEnv): string {
 }
 
 type CaReader = { getCACertificates?: (type: 'default' | 'system') => string[]; setDefaultCACertificates?: (certs: string[]) => void };
+// Required when first needed: node:tls brings Node's crypto, which a plain-http check of a local registry never uses.
+const tls = () => createRequire(import.meta.url)('node:tls') as typeof import('node:tls') & CaReader;
 let systemTrusted = false;
 
 /**
@@ -41,7 +43,7 @@ let systemTrusted = false;
 export function trustSystemCertificates(): void {
   if (systemTrusted) return;
   systemTrusted = true;
-  const { getCACertificates, setDefaultCACertificates } = tls as unknown as CaReader;
+  const { getCACertificates, setDefaultCACertificates } = tls();
   if (typeof getCACertificates !== 'function' || typeof setDefaultCACertificates !== 'function') return;
   try {
     setDefaultCACertificates([...new Set([...getCACertificates('default'), ...getCACertificates('system')])]);
@@ -53,7 +55,8 @@ export function trustSystemCertificates(): void {
 /** The roots Node trusts now (bundled, and the system's where it can read them). */
 function trustedRoots(): string[] {
   trustSystemCertificates();
-  return (tls as unknown as CaReader).getCACertificates?.('default') ?? [...tls.rootCertificates];
+  const loaded = tls();
+  return loaded.getCACertificates?.('default') ?? [...loaded.rootCertificates];
 }
 
 /** The trusted roots plus a registry's private CA. */

@@ -1,13 +1,14 @@
 import type { IncomingMessage } from 'node:http';
 import { createRequire } from 'node:module';
-import { request as httpsRequest } from 'node:https';
 import { BerthError } from '../errors.js';
 import { defaultTimeoutMs, httpClient, maxAnswerBytes, readCa, type HttpOptions } from './http.js';
 import { appNetworkFor, proxyConfigured, trustSystemCertificates } from './network.js';
 import { stopSignal } from './stop-signal.js';
 
 // Required, not imported: the ESM view of node:http reads every export, and its WebSocket getters load Node's undici (a fifth of `berth check`'s start).
-const { request: httpRequest } = createRequire(import.meta.url)('node:http') as typeof import('node:http');
+// node:https (and with it TLS and crypto) only for an https registry.
+const require = createRequire(import.meta.url);
+const { request: httpRequest } = require('node:http') as typeof import('node:http');
 
 /** The part of a fetch `Response` the registry checks read; fetch's own responses have it too. */
 export interface HttpAnswer {
@@ -81,7 +82,7 @@ export function nodeRequest(options: HttpOptions = {}): HttpRequest {
   // One deadline for the request and every redirect after it: a server that redirects cannot buy itself more time.
   const once = (url: URL, method: string, headers: Record<string, string>, until: number) =>
     new Promise<IncomingMessage>((resolve, reject) => {
-      const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+      const send = url.protocol === 'https:' ? (require('node:https') as typeof import('node:https')).request : httpRequest;
       let response: IncomingMessage | undefined;
       const left = Math.max(0, until - Date.now());
       const request = send(url, { method, headers, timeout: left, ...(ca ? { ca } : {}) }, (answered) => {

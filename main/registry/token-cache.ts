@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import type { SecretStore } from '../secrets/keychain.js';
+import { sha256Hex } from '../secrets/sha256.js';
 import { jwtClaims } from './jwt-claims.js';
 
 /** Registry tokens that granted pull, per scope, reused by `berth check` for up to a minute. */
@@ -37,7 +37,7 @@ function parse(text: string | null): Stored | undefined {
 
 /** The cache for one Berth registry, kept in the keychain (a registry token is a secret) next to the credential it came from. */
 export async function keychainTokenCache(secrets: SecretStore, registry: string, credential: { username: string; secret: string }, now: () => number): Promise<RegistryTokenCache> {
-  const fingerprint = createHash('sha256').update(`${credential.username}:${credential.secret}`).digest('hex');
+  const fingerprint = sha256Hex(`${credential.username}:${credential.secret}`);
   const stored = parse(await secrets.get(registry, 'registry-tokens'));
   const live = (entries: Stored['tokens']) => Object.fromEntries(Object.entries(entries).filter(([, entry]) => entry.until > now()));
   let tokens = stored?.credential === fingerprint ? live(stored.tokens) : {};

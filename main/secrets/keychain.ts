@@ -1,4 +1,5 @@
 import { realpathSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { BerthError, errorMessage } from '../errors.js';
 import { rememberSecret } from '../log/redact.js';
@@ -53,7 +54,8 @@ function loadKeytar(timeoutMs: number): Promise<Keytar> {
   }
   const socket = process.platform === 'linux' ? sessionBusSocket(process.env.DBUS_SESSION_BUS_ADDRESS) : undefined;
   serviceChecked ??= socket ? checkSecretService(socket, Math.min(timeoutMs, 3_000)) : Promise.resolve();
-  keytarModule ??= serviceChecked.then(() => import('keytar')).then((module) => ((module as { default?: Keytar }).default ?? module) as Keytar);
+  // Required, not imported: keytar is CommonJS, and an import() would start Node's ES module loader in the quick starts.
+  keytarModule ??= serviceChecked.then(() => createRequire(import.meta.url)('keytar') as Keytar);
   return keytarModule;
 }
 

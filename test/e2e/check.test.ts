@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import { unless } from '../rig/components.js';
 import { useRig } from '../helpers/rig.js';
-import { assertNoSecretsLeaked, dockerInspect, signedIn, skopeoInspect, workspace, type Workspace } from '../helpers/berth.js';
+import { createNodeApi } from '../../main/api/node.js';
+import { assertNoSecretsLeaked, berthBin, dockerInspect, modulesLoaded, signedIn, skopeoInspect, workspace, type Workspace } from '../helpers/berth.js';
 
 interface Verdict {
   code: number;
@@ -60,6 +61,18 @@ describe('berth check: will docker pull work?', { skip: unless('docker-registry'
     assert.match(plain.stdout, /will work/);
     assert.equal((await ws.berth('check', `${host}/Demo/Hello`)).code, 64, 'a malformed reference is a usage error');
     assertNoSecretsLeaked(rig(), ws);
+  });
+
+  test('a plain check is answered by berth\'s quick start (no ES module, TLS or fetch), exactly as the full API answers it', async () => {
+    const { ws } = await signedIn(rig(), 'alice');
+    for (const ref of [rig().imageRef, `${host}/private/hello:1.0`]) {
+      const { run: quick, modules } = await modulesLoaded([berthBin, 'check', ref, '--json'], ws.env);
+      const costly = modules.filter((module) => /^NativeModule (internal\/modules\/esm\/module_job|tls|https|internal\/deps\/undici\/undici)$/.test(module));
+      assert.deepEqual(costly, [], `berth check ${ref} loaded ${costly.join(', ')}`);
+      const full = await createNodeApi(ws.env).check(ref);
+      assert.deepEqual(JSON.parse(quick.stdout), JSON.parse(JSON.stringify(full)), ref);
+      assert.equal(quick.code, full.verdict === 'will-work' ? 0 : 2);
+    }
   });
 
   test('a check within a minute of a good one reuses its registry token; a new secret does not', async () => {

@@ -32,6 +32,16 @@ export function run(program: string, args: string[], env: NodeJS.ProcessEnv, inp
   });
 }
 
+/** Node's own modules a run of `args` (under this Node) loaded, with its result: to see what a command's start costs. */
+export async function modulesLoaded(args: string[], env: NodeJS.ProcessEnv, input?: string): Promise<{ run: Run; modules: string[] }> {
+  const folder = mkdtempSync(join(tmpdir(), 'berth-modules-'));
+  const probe = join(folder, 'probe.cjs');
+  const list = join(folder, 'modules.json');
+  writeFileSync(probe, `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(list)}, JSON.stringify(process.moduleLoadList)));\n`);
+  const result = await run(process.execPath, ['--require', probe, ...args], env, input);
+  return { run: result, modules: JSON.parse(readFileSync(list, 'utf8')) as string[] };
+}
+
 /** A person's machine in miniature: Berth's config folder and docker's config folder, both empty. */
 export interface Workspace {
   home: string;

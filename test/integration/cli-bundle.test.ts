@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { node22Binary, unless } from '../rig/components.js';
-import { projectRoot, run } from '../helpers/berth.js';
+import { modulesLoaded, projectRoot, run } from '../helpers/berth.js';
 
 const cliDir = join(projectRoot, 'dist', 'cli');
 
@@ -21,35 +21,52 @@ function modulesIn(files: Iterable<string>): string[] {
   return [...files].flatMap((file) => [...readFileSync(file, 'utf8').matchAll(/^\/\/ ((?:main|node_modules)\/\S+)$/gm)].map((match) => match[1] as string));
 }
 
-test('bin/berth.js and bin/docker-credential-berth.js run the bundles in dist/cli, each one entry file', () => {
-  assert.equal(readFileSync(join(projectRoot, 'bin', 'berth.js'), 'utf8'), "#!/usr/bin/env node\nimport '../dist/cli/berth.js';\n");
-  assert.equal(readFileSync(join(projectRoot, 'bin', 'docker-credential-berth.js'), 'utf8'), "#!/usr/bin/env node\nimport '../dist/cli/docker-credential-berth.js';\n");
-  for (const entry of ['berth.js', 'docker-credential-berth.js']) assert.ok(existsSync(join(cliDir, entry)), entry);
+test('bin/berth.js and bin/docker-credential-berth.js start CommonJS bundles in dist/cli after turning on the compile cache', () => {
+  assert.equal(JSON.parse(readFileSync(join(projectRoot, 'bin', 'package.json'), 'utf8')).type, 'commonjs');
+  for (const [bin, bundle] of [['berth.js', 'berth.cjs'], ['docker-credential-berth.js', 'docker-credential-berth.cjs']]) {
+    assert.equal(readFileSync(join(projectRoot, 'bin', bin as string), 'utf8'), `#!/usr/bin/env node\nrequire('../dist/cli/compile-cache.cjs').enableCompileCache();\nrequire('../dist/cli/${bundle}');\n`);
+    assert.ok(existsSync(join(cliDir, bundle as string)), bundle);
+  }
   const everything = modulesIn(readdirSync(join(cliDir, 'chunks')).map((file) => join(cliDir, 'chunks', file)));
   assert.ok(everything.some((module) => module.startsWith('node_modules/openid-client/')), 'openid-client is bundled');
   assert.ok(!everything.some((module) => /node_modules\/(keytar|undici|electron|oidc-provider)\//.test(module) || module.startsWith('main/app/')), 'native, optional and app-only modules stay out');
 });
 
-test('what a command does not use is not loaded: berth starts without sign-in, OIDC, HTTP or keychain code, the helper without OIDC or HTTP', () => {
-  const berthMain = readdirSync(join(cliDir, 'chunks')).find((file) => file.startsWith('berth-main-')) as string;
-  const cliStart = modulesIn(staticClosure(join(cliDir, 'chunks', berthMain)));
+test('what a command does not use is not loaded: the quick starts hold only a check and a `get`, the full CLI loads the rest when needed', () => {
+  const helperQuick = modulesIn([join(cliDir, 'docker-credential-berth.cjs')]);
+  const berthQuick = modulesIn([join(cliDir, 'berth.cjs')]);
+  assert.ok(helperQuick.includes('main/cli/credential-helper.ts') && berthQuick.includes('main/api/check.ts'), `${helperQuick.join(', ')}; ${berthQuick.join(', ')}`);
+  for (const heavy of ['node_modules/', 'main/oidc/', 'main/providers/harbor-', 'main/providers/token.ts', 'main/stackit/access-token', 'main/stackit/key-flow', 'main/api/index.ts', 'main/doctor/', 'main/keepalive/']) {
+    assert.ok(!helperQuick.some((module) => module.startsWith(heavy)), `the helper's quick start holds no ${heavy}`);
+    assert.ok(!berthQuick.some((module) => module.startsWith(heavy)), `berth's quick start holds no ${heavy}`);
+  }
+  assert.ok(!helperQuick.some((module) => module.startsWith('main/net/')), "the helper's quick start holds no HTTP code");
+  // The full helper and the full CLI are ES modules of the split build, which the quick starts import by these names.
+  for (const [quick, full] of [['docker-credential-berth.cjs', 'credential-helper-main.js'], ['berth.cjs', 'berth-main.js']]) {
+    assert.match(readFileSync(join(cliDir, quick as string), 'utf8'), new RegExp(`import\\("\\./${(full as string).replace('.', '\\.')}"\\)`));
+    assert.ok(existsSync(join(cliDir, full as string)), full);
+  }
+  const cliStart = modulesIn(staticClosure(join(cliDir, 'berth-main.js')));
   assert.ok(cliStart.includes('main/cli/berth.ts'), cliStart.join(', '));
   for (const lazy of ['node_modules/openid-client/', 'node_modules/jose/', 'main/oidc/', 'main/providers/harbor-', 'main/providers/token.ts', 'main/providers/stackit.ts', 'main/stackit/', 'main/api/index.ts', 'main/net/', 'main/secrets/keychain.ts', 'main/registry/pull-check.ts', 'main/doctor/']) {
     assert.ok(!cliStart.some((module) => module.startsWith(lazy)), `${lazy} loads only when a command needs it`);
   }
-  const helperMain = readdirSync(join(cliDir, 'chunks')).find((file) => file.startsWith('credential-helper-main-')) as string;
-  const helperStart = modulesIn(staticClosure(join(cliDir, 'chunks', helperMain)));
-  // A STACKIT token cached in the keychain is served without the key flow's code (it loads only to mint).
-  for (const lazy of ['node_modules/openid-client/', 'main/oidc/', 'main/providers/harbor-', 'main/api/index.ts', 'main/net/', 'main/stackit/key-flow', 'main/stackit/access-token', 'main/secrets/file-store.ts', 'main/credentials/file-lock.ts']) {
-    assert.ok(!helperStart.some((module) => module.startsWith(lazy)), `the helper's get loads no ${lazy}`);
-  }
-  // docker starts the helper on every pull: Node's crypto and streams cost it more than its own work.
-  const builtins = [...staticClosure(join(cliDir, 'chunks', helperMain))].flatMap((file) => [...readFileSync(file, 'utf8').matchAll(/^import [^;]*?from "(node:[^"]+)";$/gms)].map((match) => match[1]));
-  assert.deepEqual(builtins.filter((name) => name === 'node:crypto' || name === 'node:stream'), [], `the helper's start imports ${[...new Set(builtins)].join(', ')}`);
   // The ESM view of node:http reads every export, whose WebSocket getters load Node's own undici: the quick registry requests (berth check) require it instead.
   const quickRequests = readdirSync(join(cliDir, 'chunks')).filter((file) => modulesIn([join(cliDir, 'chunks', file)]).includes('main/net/node-request.ts'));
   assert.ok(quickRequests.length > 0);
   for (const file of quickRequests) assert.doesNotMatch(readFileSync(join(cliDir, 'chunks', file), 'utf8'), /^import [^;]*?from "node:http";$/m, `${file}: node:http is required, not imported`);
+});
+
+test('docker-credential-berth get and list load no ES module, crypto, HTTP or TLS', async () => {
+  const home = mkdtempSync(join(tmpdir(), 'berth-helper-'));
+  const env = { ...process.env, BERTH_HOME: join(home, 'berth'), DOCKER_CONFIG: join(home, 'docker') };
+  for (const [action, input] of [['get', 'registry.example.org'], ['list', undefined]] as const) {
+    const { run: answer, modules } = await modulesLoaded([join(projectRoot, 'bin', 'docker-credential-berth.js'), action], env, input);
+    assert.equal(answer.code, action === 'get' ? 1 : 0, answer.stdout + answer.stderr);
+    // docker starts the helper on every pull: each of these costs it more than its own work (an ES module: Node's loader for them).
+    const costly = modules.filter((module) => /^NativeModule (internal\/modules\/esm\/module_job|crypto|http|https|tls)$/.test(module));
+    assert.deepEqual(costly, [], `${action} loaded ${costly.join(', ')}`);
+  }
 });
 
 test('on Node 22 (Electron 45’s) the CLI keeps its compiled code in the user’s cache folder', { skip: unless('node22') }, async () => {

@@ -1,0 +1,62 @@
+import { writeSync } from 'node:fs';
+import { checkImage } from '../api/check.js';
+import { openBerthHome } from '../api/node-home.js';
+import { terminalText } from '../log/printable.js';
+import { configDirProblem } from '../settings/paths.js';
+import { checkReport } from './check-report.js';
+import { endProcess } from './end-process.js';
+
+/**
+ * `berth`, started as CommonJS: `berth check <image> [--insecure] [--json]`, which scripts run before every pull, is
+ * answered here with only what a check loads; every other command, and any check this start cannot finish alone (help,
+ * a flag it does not know, an interrupted regenerate, a STACKIT token to mint, a registry Berth does not manage, an
+ * error to explain), goes to the full CLI as a whole.
+ */
+class NeedsFullCli extends Error {}
+
+const needsFull = async (): Promise<never> => {
+  throw new NeedsFullCli();
+};
+
+/** The plain check: one image, reference or name, and no flag but `--insecure` and `--json`. */
+function plainCheck(argv: string[]): { input: string; insecure: boolean; json: boolean } | undefined {
+  const [command, ...rest] = argv;
+  const positionals = rest.filter((arg) => !arg.startsWith('-'));
+  const flags = rest.filter((arg) => arg.startsWith('-'));
+  const [input] = positionals;
+  if (command !== 'check' || positionals.length !== 1 || input === undefined || !flags.every((flag) => flag === '--insecure' || flag === '--json')) return undefined;
+  return { input, insecure: flags.includes('--insecure'), json: flags.includes('--json') };
+}
+
+let answered = false;
+
+async function quickCheck(check: { input: string; insecure: boolean; json: boolean }): Promise<number> {
+  const home = openBerthHome(process.env);
+  // The full CLI warns about a config folder others can write to.
+  if (configDirProblem(home.dir)) return needsFull();
+  const result = await checkImage(
+    {
+      ...home,
+      now: () => new Date(),
+      settleJournals: needsFull,
+      currentSecret: async (registry) => (registry.kind === 'stackit' ? needsFull() : undefined),
+      dockerCredential: needsFull,
+      note: (registry, kind, text) => home.activity.add({ at: new Date().toISOString(), registry, kind, text }),
+    },
+    check.input,
+    { insecure: check.insecure },
+  );
+  const report = checkReport(result, check.json);
+  answered = true;
+  // Written straight to the descriptor: process.stdout would load Node's streams for a few lines.
+  writeSync(report.stream === 'stdout' ? 1 : 2, terminalText(report.text));
+  return report.code;
+}
+
+const check = plainCheck(process.argv.slice(2));
+(check ? quickCheck(check) : needsFull()).then(endProcess, async () => {
+  // The answer could not be written (a closed pipe): there is nothing left to tell.
+  if (answered) return endProcess(1);
+  // The full CLI is ES modules of the split build: loaded only here, so a plain check never starts Node's ES module loader.
+  await import('./berth-main.js');
+});
