@@ -1,3 +1,2 @@
 #!/usr/bin/env node
-require('../dist/cli/compile-cache.cjs').enableCompileCache();
-require('../dist/cli/docker-credential-berth.cjs');
+require('../dist/cli/quick-start.cjs').runQuickStart('docker-credential-berth');

@@ -2,7 +2,8 @@
 // - Quick entries (CommonJS, one file each): what a command run many times a day needs (docker's `get`, `berth check`),
 //   so Node starts them without its ES module loader.
 // - The full CLI (ES modules, split into chunks): everything else, loaded by a quick entry only when it needs it.
-import { rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { build } from 'esbuild';
 
 const outdir = 'dist/cli';
@@ -19,17 +20,22 @@ await build({
 });
 
 // CommonJS has no import.meta: each quick file answers import.meta.url with its own file URL.
-const quick = (entry, outfile, external = []) =>
+const quick = (entry, outfile) =>
   build({
     ...common,
     entryPoints: [entry],
     format: 'cjs',
     outfile: `${outdir}/${outfile}`,
-    external: [...common.external, ...external],
     define: { 'import.meta.url': '__berthModuleUrl' },
     banner: { js: 'const __berthModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
   });
-await quick('main/cli/compile-cache.ts', 'compile-cache.cjs');
-// The full modules stay ES modules of the split build, imported by their built names beside the quick files.
-await quick('main/cli/credential-helper-quick.ts', 'docker-credential-berth.cjs', ['./credential-helper-main.js']);
-await quick('main/cli/berth-quick.ts', 'berth.cjs', ['./berth-main.js']);
+await quick('main/cli/quick-start.ts', 'quick-start.cjs');
+await quick('main/cli/credential-helper-quick.ts', 'docker-credential-berth.cjs');
+await quick('main/cli/berth-quick.ts', 'berth.cjs');
+
+// Each quick start's content hash keys its code cache (V8 itself checks only a script's length).
+const hashOf = (file) => createHash('sha256').update(readFileSync(`${outdir}/${file}`)).digest('hex').slice(0, 16);
+// `full`: the ES module of the split build a quick start hands a command to.
+const fullOf = { berth: 'berth-main.js', 'docker-credential-berth': 'credential-helper-main.js' };
+const quickStarts = Object.fromEntries(Object.entries(fullOf).map(([name, full]) => [name, { file: `${name}.cjs`, hash: hashOf(`${name}.cjs`), full }]));
+writeFileSync(`${outdir}/quick-starts.json`, `${JSON.stringify(quickStarts, null, 2)}\n`);

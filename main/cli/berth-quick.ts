@@ -5,6 +5,7 @@ import { terminalText } from '../log/printable.js';
 import { configDirProblem } from '../settings/paths.js';
 import { checkReport } from './check-report.js';
 import { endProcess } from './end-process.js';
+import type { QuickStart } from './quick-start.js';
 
 /**
  * `berth`, started as CommonJS: `berth check <image> [--insecure] [--json]`, which scripts run before every pull, is
@@ -53,10 +54,18 @@ async function quickCheck(check: { input: string; insecure: boolean; json: boole
   return report.code;
 }
 
-const check = plainCheck(process.argv.slice(2));
-(check ? quickCheck(check) : needsFull()).then(endProcess, async () => {
-  // The answer could not be written (a closed pipe): there is nothing left to tell.
-  if (answered) return endProcess(1);
-  // The full CLI is ES modules of the split build: loaded only here, so a plain check never starts Node's ES module loader.
-  await import('./berth-main.js');
-});
+/** Runs `berth`: a plain check here (its compiled code kept for the next), anything else in the full CLI, which runs the command itself. */
+export const start: QuickStart['start'] = ({ full, keep }) => {
+  const check = plainCheck(process.argv.slice(2));
+  (check ? quickCheck(check) : needsFull()).then(
+    (code) => {
+      keep();
+      endProcess(code);
+    },
+    async () => {
+      // The answer could not be written (a closed pipe): there is nothing left to tell.
+      if (answered) return endProcess(1);
+      await full();
+    },
+  );
+};

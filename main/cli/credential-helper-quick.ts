@@ -3,6 +3,7 @@ import { managedRegistries } from '../settings/quick-read.js';
 import { runCredentialHelper } from './credential-helper.js';
 import { cachedAccessToken, helperSecretStore, readStdin, reportFailure, write } from './credential-helper-io.js';
 import { endProcess } from './end-process.js';
+import type { QuickStart } from './quick-start.js';
 
 /**
  * `docker-credential-berth`, as docker runs it on every pull: CommonJS with nothing but the settings files and the keychain,
@@ -15,21 +16,28 @@ const needsFull = async (): Promise<never> => {
   throw new NeedsFullHelper();
 };
 
-const action = process.argv[2];
-let stdin: string | undefined;
+type FullHelper = typeof import('./credential-helper-main.js');
 
-runCredentialHelper(action, {
-  stdin: async () => (stdin ??= await readStdin()),
-  stdout: write(1),
-  stderr: write(2),
-  registries: () => managedRegistries(configDir()),
-  secret: async (registry, kind) => (await helperSecretStore()).get(registry, kind, { expected: true }),
-  accessToken: async (registry) => (await cachedAccessToken(registry, await helperSecretStore())) ?? needsFull(),
-  store: needsFull,
-  erase: needsFull,
-  settle: needsFull,
-}).then(endProcess, async (error: unknown) => {
-  // An ES module of the split build (dist/cli): loaded only here, so a plain `get` never starts Node's ES module loader.
-  if (error instanceof NeedsFullHelper) return (await import('./credential-helper-main.js')).runFullHelper(action, stdin);
-  return endProcess(reportFailure(error));
-});
+/** Runs `docker-credential-berth`: what needs Berth's API in the full helper, and the compiled code of a `get` that found a secret kept for the next. */
+export const start: QuickStart['start'] = ({ full, keep }) => {
+  const action = process.argv[2];
+  let stdin: string | undefined;
+  const found = (secret: string | null) => {
+    if (secret) keep();
+    return secret;
+  };
+  runCredentialHelper(action, {
+    stdin: async () => (stdin ??= await readStdin()),
+    stdout: write(1),
+    stderr: write(2),
+    registries: () => managedRegistries(configDir()),
+    secret: async (registry, kind) => found(await (await helperSecretStore()).get(registry, kind, { expected: true })),
+    accessToken: async (registry) => found((await cachedAccessToken(registry, await helperSecretStore())) ?? null) ?? needsFull(),
+    store: needsFull,
+    erase: needsFull,
+    settle: needsFull,
+  }).then(endProcess, async (error: unknown) => {
+    if (error instanceof NeedsFullHelper) return ((await full()) as FullHelper).runFullHelper(action, stdin);
+    return endProcess(reportFailure(error));
+  });
+};

@@ -1,5 +1,5 @@
 import { BerthError, errorMessage } from '../errors.js';
-import { appNetworkFor, dispatcherFor, readCa, trustSystemCertificates, type Fetch } from './network.js';
+import { appNetworkFor, dispatcherFor, readCa, trustSystemCertificates, undici, type Fetch } from './network.js';
 import { withStop } from './stop-signal.js';
 
 export { readCa, type Fetch } from './network.js';
@@ -130,7 +130,8 @@ export function httpClient(options: HttpOptions = {}): Fetch {
     if (new URL(url).protocol === 'https:') trustSystemCertificates();
     const dispatcher = dispatcherFor(caFile, ca);
     if (!dispatcher) return capped(await fetch(url, withTimeout(init)), maxAnswerBytes);
-    const [{ fetch: undiciFetch }, chosen] = await Promise.all([import('undici'), dispatcher]);
+    const chosen = await dispatcher;
+    const { fetch: undiciFetch } = undici();
     return capped((await undiciFetch(url, { ...(withTimeout(init) as Parameters<typeof undiciFetch>[1]), dispatcher: chosen })) as unknown as Response, maxAnswerBytes);
   };
 }

@@ -68,6 +68,9 @@ export function readCa(caFile: string): string[] {
   }
 }
 
+/** undici, required when first needed (CommonJS, so the quick starts, which cannot import(), load it too). */
+export const undici = () => createRequire(import.meta.url)('undici') as typeof import('undici');
+
 const dispatchers = new Map<string, Promise<Dispatcher>>();
 
 /**
@@ -81,11 +84,12 @@ export function dispatcherFor(caFile: string | undefined, ca: string[] | undefin
   let dispatcher = dispatchers.get(key);
   if (!dispatcher) {
     const tlsOptions = ca ? { ca } : {};
-    dispatcher = import('undici').then(({ Agent, EnvHttpProxyAgent }) =>
-      proxied
+    dispatcher = Promise.resolve().then(() => {
+      const { Agent, EnvHttpProxyAgent } = undici();
+      return proxied
         ? new EnvHttpProxyAgent({ noProxy: noProxy(env), connect: { timeout: 10_000, ...tlsOptions }, requestTls: tlsOptions, keepAliveTimeout: 2_000 })
-        : new Agent({ connect: { timeout: 10_000, ...tlsOptions }, keepAliveTimeout: 2_000 }),
-    );
+        : new Agent({ connect: { timeout: 10_000, ...tlsOptions }, keepAliveTimeout: 2_000 });
+    });
     dispatchers.set(key, dispatcher);
   }
   return dispatcher;

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import { unless } from '../rig/components.js';
 import { useRig } from '../helpers/rig.js';
 import { createNodeApi } from '../../main/api/node.js';
-import { assertNoSecretsLeaked, berthBin, dockerInspect, modulesLoaded, signedIn, skopeoInspect, workspace, type Workspace } from '../helpers/berth.js';
+import { assertNoSecretsLeaked, berthBin, dockerInspect, modulesLoaded, run, signedIn, skopeoInspect, workspace, type Workspace } from '../helpers/berth.js';
 
 interface Verdict {
   code: number;
@@ -73,6 +74,25 @@ describe('berth check: will docker pull work?', { skip: unless('docker-registry'
       assert.deepEqual(JSON.parse(quick.stdout), JSON.parse(JSON.stringify(full)), ref);
       assert.equal(quick.code, full.verdict === 'will-work' ? 0 : 2);
     }
+  });
+
+  test('a check keeps its compiled code in the user\'s cache folder for the next; a damaged cache is replaced, never fatal', async () => {
+    const { ws } = await signedIn(rig(), 'alice');
+    const env = { ...ws.env, XDG_CACHE_HOME: mkdtempSync(join(tmpdir(), 'berth-cache-')) };
+    const folder = join(env.XDG_CACHE_HOME, 'berth', 'compile-cache', 'quick-starts');
+    const checked = async () => {
+      const result = await run(process.execPath, [berthBin, 'check', rig().imageRef], env);
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stdout, /will work as alice/);
+    };
+    await checked();
+    const kept = readdirSync(folder).filter((file) => file.startsWith('berth-'));
+    assert.equal(kept.length, 1, kept.join(', '));
+    const cache = join(folder, kept[0] as string);
+    writeFileSync(cache, 'not a code cache');
+    await checked();
+    assert.notEqual(readFileSync(cache, 'utf8'), 'not a code cache', 'the damaged cache was replaced');
+    await checked();
   });
 
   test('a check within a minute of a good one reuses its registry token; a new secret does not', async () => {

@@ -58,7 +58,7 @@ describe('the packaged app (electron-builder --dir)', () => {
     const manifest = JSON.parse(readFileSync(join(app, 'package.json'), 'utf8')) as { main: string; desktopName: string; devDependencies?: unknown };
     assert.equal(manifest.main, 'dist/main/app/main.js');
     assert.equal(manifest.desktopName, 'berth-app.desktop', 'the Wayland app_id matches the installed berth-app.desktop');
-    for (const file of ['dist/main/app/main.js', 'dist/main/app/preload.cjs', 'dist/renderer/index.html', 'bin/berth.js', 'bin/docker-credential-berth.js', 'bin/package.json', 'dist/cli/compile-cache.cjs', 'dist/cli/berth.cjs', 'dist/cli/docker-credential-berth.cjs', 'dist/cli/berth-main.js', 'dist/cli/credential-helper-main.js', 'assets/tray/fine.png']) {
+    for (const file of ['dist/main/app/main.js', 'dist/main/app/preload.cjs', 'dist/renderer/index.html', 'bin/berth.js', 'bin/docker-credential-berth.js', 'bin/package.json', 'dist/cli/quick-start.cjs', 'dist/cli/quick-starts.json', 'dist/cli/berth.cjs', 'dist/cli/docker-credential-berth.cjs', 'dist/cli/berth-main.js', 'dist/cli/credential-helper-main.js', 'assets/tray/fine.png']) {
       assert.ok(existsSync(join(app, file)), `${file} is packaged`);
     }
     assert.ok(!existsSync(join(app, 'dist', 'test')), 'no tests in the package');
