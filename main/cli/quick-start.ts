@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -49,13 +49,23 @@ export function runQuickStart(name: string): void {
 
 /** Written whole or not at all (two helpers docker started at once may both write it); caches of older builds go. */
 function saveCache(folder: string, cacheFile: string, anyBuild: string, thisBuild: string, script: Script): void {
+  const temp = `${cacheFile}.${process.pid}.tmp`;
   try {
     mkdirSync(folder, { recursive: true, mode: 0o700 });
-    const temp = `${cacheFile}.${process.pid}.tmp`;
     writeFileSync(temp, script.createCachedData(), { mode: 0o600 });
     renameSync(temp, cacheFile);
     for (const old of readdirSync(folder)) if (old.startsWith(anyBuild) && !old.startsWith(thisBuild) && !old.endsWith('.tmp')) unlinkSync(join(folder, old));
   } catch {
-    // A cache folder that cannot be written costs the next start its compile time, nothing more.
+    // A cache folder that cannot be written (read-only, full) costs the next start its compile time, nothing more.
+    forget(temp);
+  }
+}
+
+/** Removes a half-written cache file, if there is one and the folder lets it go: an exit must never fail on its cache. */
+function forget(path: string): void {
+  try {
+    rmSync(path, { force: true });
+  } catch {
+    // A folder that refuses even this keeps the temp file, which nothing reads.
   }
 }
