@@ -24,7 +24,6 @@ const wrap = (source: string) => `(function (exports, require, module, __filenam
  * compile cache still serves the full CLI's ES modules.
  */
 export function runQuickStart(name: string): void {
-  enableCompileCache();
   // This file is built into dist/cli, beside the quick starts.
   const cliDir = dirname(fileURLToPath(import.meta.url));
   const { file, hash, full } = (JSON.parse(readFileSync(join(cliDir, 'quick-starts.json'), 'utf8')) as QuickStarts)[name] as QuickStarts[string];
@@ -43,8 +42,12 @@ export function runQuickStart(name: string): void {
   };
   const module = { exports: {} as Partial<QuickStart> };
   (script.runInThisContext() as (...args: unknown[]) => void).call(module.exports, module.exports, createRequire(path), module, path, dirname(path));
-  // A script compiled from a cache cannot import(): the full CLI is imported from here.
-  module.exports.start?.({ full: () => import(pathToFileURL(join(cliDir, full)).href), keep });
+  // A script compiled from a cache cannot import(): the full CLI is imported from here, its modules through Node's compile cache.
+  const fullCli = () => {
+    enableCompileCache();
+    return import(pathToFileURL(join(cliDir, full)).href);
+  };
+  module.exports.start?.({ full: fullCli, keep });
 }
 
 /** Written whole or not at all (two helpers docker started at once may both write it); caches of older builds go. */
