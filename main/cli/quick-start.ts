@@ -40,14 +40,14 @@ export function runQuickStart(name: string): void {
   const keep = () => {
     if (!cachedData || script.cachedDataRejected) process.once('exit', () => saveCache(folder, cacheFile, `${name}-`, `${name}-${hash}-`, script));
   };
-  const module = { exports: {} as Partial<QuickStart> };
+  const module = { exports: {} as QuickStart };
   (script.runInThisContext() as (...args: unknown[]) => void).call(module.exports, module.exports, createRequire(path), module, path, dirname(path));
   // A script compiled from a cache cannot import(): the full CLI is imported from here, its modules through Node's compile cache.
   const fullCli = () => {
     enableCompileCache();
     return import(pathToFileURL(join(cliDir, full)).href);
   };
-  module.exports.start?.({ full: fullCli, keep });
+  module.exports.start({ full: fullCli, keep });
 }
 
 /** Written whole or not at all (two helpers docker started at once may both write it); caches of older builds go. */
