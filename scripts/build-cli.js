@@ -35,7 +35,11 @@ await quick('main/cli/berth-quick.ts', 'berth.cjs');
 
 // Each quick start's content hash keys its code cache (V8 itself checks only a script's length).
 const hashOf = (file) => createHash('sha256').update(readFileSync(`${outdir}/${file}`)).digest('hex').slice(0, 16);
-// `full`: the ES module of the split build a quick start hands a command to.
-const fullOf = { berth: 'berth-main.js', 'docker-credential-berth': 'credential-helper-main.js' };
-const quickStarts = Object.fromEntries(Object.entries(fullOf).map(([name, full]) => [name, { file: `${name}.cjs`, hash: hashOf(`${name}.cjs`), full }]));
+// `answers`: the commands a quick start answers itself (main/cli/berth-quick.ts, credential-helper-quick.ts); any other
+// goes straight to `full`, the ES module of the split build that runs the whole CLI.
+const roles = {
+  berth: { answers: ['check'], full: 'berth-main.js' },
+  'docker-credential-berth': { answers: ['get', 'list', 'version'], full: 'credential-helper-main.js' },
+};
+const quickStarts = Object.fromEntries(Object.entries(roles).map(([name, role]) => [name, { file: `${name}.cjs`, hash: hashOf(`${name}.cjs`), ...role }]));
 writeFileSync(`${outdir}/quick-starts.json`, `${JSON.stringify(quickStarts, null, 2)}\n`);

@@ -46,18 +46,21 @@ function untilInterrupted(): Promise<void> {
   });
 }
 
-const interactive = process.stdin.isTTY && process.stderr.isTTY;
-const code = await runCli(process.argv.slice(2), {
-  stdout: (text) => process.stdout.write(terminalText(text)),
-  stderr: (text) => process.stderr.write(terminalText(text)),
-  env: process.env,
-  createApi: async (env) => (await import('../api/node.js')).createNodeApi(env),
-  ...(interactive ? { confirm, prompt } : {}),
-  readStdin,
-  untilInterrupted,
-  ...(process.stdout.isTTY ? { columns: process.stdout.columns } : {}),
-  // Only a terminal wide enough shows a QR code (a device sign-in's page, for a phone).
-  ...(process.stderr.isTTY && (process.stderr.columns ?? 0) >= 60 ? { qrCode: async (url: string) => (await import('qr')).default(url, 'ascii') } : {}),
-});
-// Exit as soon as the output is out: idle keep-alive sockets would otherwise hold the process for a while.
-process.stdout.write('', () => process.stderr.write('', () => endProcess(code)));
+/** The full `berth`: every command, with Berth's API; it ends the process when the output is out. */
+export async function main(): Promise<void> {
+  const interactive = process.stdin.isTTY && process.stderr.isTTY;
+  const code = await runCli(process.argv.slice(2), {
+    stdout: (text) => process.stdout.write(terminalText(text)),
+    stderr: (text) => process.stderr.write(terminalText(text)),
+    env: process.env,
+    createApi: async (env) => (await import('../api/node.js')).createNodeApi(env),
+    ...(interactive ? { confirm, prompt } : {}),
+    readStdin,
+    untilInterrupted,
+    ...(process.stdout.isTTY ? { columns: process.stdout.columns } : {}),
+    // Only a terminal wide enough shows a QR code (a device sign-in's page, for a phone).
+    ...(process.stderr.isTTY && (process.stderr.columns ?? 0) >= 60 ? { qrCode: async (url: string) => (await import('qr')).default(url, 'ascii') } : {}),
+  });
+  // Exit as soon as the output is out: idle keep-alive sockets would otherwise hold the process for a while.
+  process.stdout.write('', () => process.stderr.write('', () => endProcess(code)));
+}

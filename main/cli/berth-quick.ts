@@ -65,7 +65,7 @@ export const start: QuickStart['start'] = ({ full, keep }) => {
     async () => {
       // The answer could not be written (a closed pipe): there is nothing left to tell.
       if (answered) return endProcess(1);
-      await full();
+      await ((await full()) as typeof import('./berth-main.js')).main();
     },
   );
 };

@@ -44,3 +44,8 @@ export async function runFullHelper(action: string | undefined, stdin?: string):
   // The answer is out (written synchronously): a keychain call that never returned must not hold docker up.
   return endProcess(code);
 }
+
+/** The full helper for a command the quick start does not answer at all (`store`, `erase`): it reads its own input. */
+export function main(): Promise<never> {
+  return runFullHelper(process.argv[2]);
+}

@@ -5,8 +5,11 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Script } from 'node:vm';
 import { compileCacheDir, enableCompileCache } from './compile-cache.js';
 
-/** What the build wrote beside the quick starts (`quick-starts.json`): each one's file, a hash of its content, and its full CLI's ES module. */
-type QuickStarts = Record<string, { file: string; hash: string; full: string }>;
+/**
+ * What the build wrote beside the quick starts (`quick-starts.json`): each one's file, a hash of its content, the commands
+ * (first arguments) it answers, and its full CLI's ES module, which exports `main`.
+ */
+type QuickStarts = Record<string, { file: string; hash: string; answers: string[]; full: string }>;
 
 /** What a quick start exports: `start`, given how to load its full CLI and how to keep the code this run compiled. */
 export interface QuickStart {
@@ -26,7 +29,17 @@ const wrap = (source: string) => `(function (exports, require, module, __filenam
 export function runQuickStart(name: string): void {
   // This file is built into dist/cli, beside the quick starts.
   const cliDir = dirname(fileURLToPath(import.meta.url));
-  const { file, hash, full } = (JSON.parse(readFileSync(join(cliDir, 'quick-starts.json'), 'utf8')) as QuickStarts)[name] as QuickStarts[string];
+  const { file, hash, answers, full } = (JSON.parse(readFileSync(join(cliDir, 'quick-starts.json'), 'utf8')) as QuickStarts)[name] as QuickStarts[string];
+  // A script compiled from a cache cannot import(): the full CLI is imported from here, its modules through Node's compile cache.
+  const fullCli = () => {
+    enableCompileCache();
+    return import(pathToFileURL(join(cliDir, full)).href) as Promise<{ main(): Promise<unknown> }>;
+  };
+  // Any other command goes straight to the full CLI: the quick start would only cost it the time to load.
+  if (!answers.includes(process.argv[2] ?? '')) {
+    void fullCli().then((cli) => cli.main());
+    return;
+  }
   const path = join(cliDir, file);
   const folder = join(compileCacheDir(), 'quick-starts');
   const cacheFile = join(folder, `${name}-${hash}-${process.version}-${process.arch}.bin`);
@@ -42,11 +55,6 @@ export function runQuickStart(name: string): void {
   };
   const module = { exports: {} as QuickStart };
   (script.runInThisContext() as (...args: unknown[]) => void).call(module.exports, module.exports, createRequire(path), module, path, dirname(path));
-  // A script compiled from a cache cannot import(): the full CLI is imported from here, its modules through Node's compile cache.
-  const fullCli = () => {
-    enableCompileCache();
-    return import(pathToFileURL(join(cliDir, full)).href);
-  };
   module.exports.start({ full: fullCli, keep });
 }
 

@@ -24,11 +24,15 @@ function modulesIn(files: Iterable<string>): string[] {
 
 test('bin/berth.js and bin/docker-credential-berth.js start CommonJS quick starts in dist/cli, each with its content hash and full CLI', () => {
   assert.equal(JSON.parse(readFileSync(join(projectRoot, 'bin', 'package.json'), 'utf8')).type, 'commonjs');
-  const quickStarts = JSON.parse(readFileSync(join(cliDir, 'quick-starts.json'), 'utf8')) as Record<string, { file: string; hash: string; full: string }>;
-  for (const [name, full] of [['berth', 'berth-main.js'], ['docker-credential-berth', 'credential-helper-main.js']] as const) {
+  const quickStarts = JSON.parse(readFileSync(join(cliDir, 'quick-starts.json'), 'utf8')) as Record<string, { file: string; hash: string; answers: string[]; full: string }>;
+  const roles = [
+    ['berth', ['check'], 'berth-main.js'],
+    ['docker-credential-berth', ['get', 'list', 'version'], 'credential-helper-main.js'],
+  ] as const;
+  for (const [name, answers, full] of roles) {
     assert.equal(readFileSync(join(projectRoot, 'bin', `${name}.js`), 'utf8'), `#!/usr/bin/env node\nrequire('../dist/cli/quick-start.cjs').runQuickStart('${name}');\n`);
     const entry = quickStarts[name];
-    assert.deepEqual(entry, { file: `${name}.cjs`, hash: createHash('sha256').update(readFileSync(join(cliDir, `${name}.cjs`))).digest('hex').slice(0, 16), full });
+    assert.deepEqual(entry, { file: `${name}.cjs`, hash: createHash('sha256').update(readFileSync(join(cliDir, `${name}.cjs`))).digest('hex').slice(0, 16), answers, full });
     assert.ok(existsSync(join(cliDir, full)), full);
   }
   const everything = modulesIn(readdirSync(join(cliDir, 'chunks')).map((file) => join(cliDir, 'chunks', file)));
