@@ -1,4 +1,5 @@
-import { lockDir, configDir } from '../settings/paths.js';
+import { defaultMinTokenSeconds } from '../settings/model.js';
+import { configDir, lockDir } from '../settings/paths.js';
 import { managedRegistries, type ManagedRegistry } from '../settings/quick-read.js';
 import { runCredentialHelper } from './credential-helper.js';
 import { cachedAccessToken, helperSecretStore, readStdin, reportFailure, write } from './credential-helper-io.js';
@@ -13,7 +14,7 @@ async function accessToken(registry: ManagedRegistry): Promise<string> {
   const cached = await cachedAccessToken(registry, secrets);
   if (cached) return cached;
   if (!registry.tokenEndpoint) throw new Error(`${registry.name} has no token endpoint in Berth's settings: add it again with \`berth add stackit\`.`);
-  const [{ freshAccessToken }, { RegistryLocks }, { defaultMinTokenSeconds }] = await Promise.all([import('../stackit/access-token.js'), import('../keepalive/registry-lock.js'), import('../settings/model.js')]);
+  const [{ freshAccessToken }, { RegistryLocks }] = await Promise.all([import('../stackit/access-token.js'), import('../keepalive/registry-lock.js')]);
   const source = { name: registry.name, tokenEndpoint: registry.tokenEndpoint, caFile: registry.caFile, minTokenSeconds: registry.minTokenSeconds ?? defaultMinTokenSeconds };
   try {
     return (await new RegistryLocks(lockDir(configDir())).withLock(registry.name, () => freshAccessToken(source, secrets))).token;
