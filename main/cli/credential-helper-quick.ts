@@ -6,9 +6,10 @@ import { endProcess } from './end-process.js';
 import type { QuickStart } from './quick-start.js';
 
 /**
- * `docker-credential-berth`, as docker runs it on every pull: CommonJS with nothing but the settings files and the keychain,
- * so it starts nearly as fast as Node itself. Whatever needs Berth's API (`store`, `erase`, a `get` that must first put
- * an interrupted regenerate's secret in place or mint a STACKIT token) goes to the full helper as a whole, never half.
+ * `docker-credential-berth` `get`, `list` and `version`, as docker runs them on every pull: CommonJS with nothing but the
+ * settings files and the keychain. Whatever needs Berth's API goes to the full helper as a whole, never half: `store` and
+ * `erase` straight from the loader, and a `get` that must first put an interrupted regenerate's secret in place or mint a
+ * STACKIT token from here.
  */
 class NeedsFullHelper extends Error {}
 
