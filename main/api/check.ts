@@ -44,11 +44,12 @@ export async function checkImage(deps: CheckDependencies, input: string, options
   const key = registryKey(reference.registry);
   const managed = named ?? deps.settings.registries().find((registry) => registryKey(hostOf(registry.url)) === key);
   // A regenerate that was interrupted left its new secret waiting: put it in place before checking with it.
-  if (managed?.name !== undefined && deps.status.get(managed.name).pendingSecretSince) await deps.settleJournals([managed.name]);
+  if (managed && deps.status.get(managed.name).pendingSecretSince) await deps.settleJournals([managed.name]);
   let credential: FoundCredential | undefined;
   let rejectionRemedy: { text: string; actionUrl?: string } | undefined;
   let tokens: RegistryTokenCache | undefined;
   if (managed) {
+    // Read after any settling: the record the check's credentials come from.
     const current = registryView(managed, deps.status.get(managed.name), deps.settings.preferences(), deps.now().getTime());
     const made = current.username && current.state !== 'signed-out' ? await deps.currentSecret(managed) : undefined;
     const secret = !current.username ? null : (made ?? (await deps.secrets.get(managed.name, credentialSecretKind(managed.kind), { expected: current.state !== 'signed-out' })));

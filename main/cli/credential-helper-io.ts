@@ -4,8 +4,8 @@ import { redact } from '../log/redact.js';
 import { terminalText } from '../log/printable.js';
 import { chosenSecretStore, type ChosenSecretStore } from '../secrets/chosen-store.js';
 import { configDir } from '../settings/paths.js';
-import { defaultMinTokenSeconds } from '../settings/model.js';
-import { savedSecretStore, type ManagedRegistry } from '../settings/quick-read.js';
+import { defaultMinTokenSeconds, type SecretStoreKind } from '../settings/model.js';
+import type { ManagedRegistry } from '../settings/quick-read.js';
 import { usableToken } from '../stackit/cached-token.js';
 import { HelperFailure } from './credential-helper.js';
 
@@ -23,8 +23,8 @@ export async function readStdin(): Promise<string> {
 /** Written straight to the descriptor: process.stdout would load Node's streams for one line. */
 export const write = (fd: number) => (text: string) => void writeSync(fd, text);
 
-export async function helperSecretStore(): Promise<ChosenSecretStore> {
-  const saved = await savedSecretStore(configDir());
+/** The secret store settings.json chose (`saved`), unless BERTH_SECRET_STORE says otherwise. */
+export function helperSecretStore(saved: SecretStoreKind | undefined): ChosenSecretStore {
   // docker waits for this answer on every pull: a keychain that does not answer fails it in seconds.
   return chosenSecretStore(configDir(), process.env, () => saved, { timeoutMs: 5_000 });
 }

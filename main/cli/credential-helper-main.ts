@@ -1,6 +1,6 @@
 import { defaultMinTokenSeconds } from '../settings/model.js';
 import { configDir, lockDir } from '../settings/paths.js';
-import { managedRegistries, type ManagedRegistry } from '../settings/quick-read.js';
+import { managedRegistries, savedSecretStore, type ManagedRegistry } from '../settings/quick-read.js';
 import { runCredentialHelper } from './credential-helper.js';
 import { cachedAccessToken, helperSecretStore, readStdin, reportFailure, write } from './credential-helper-io.js';
 import { endProcess } from './end-process.js';
@@ -10,7 +10,7 @@ const api = async () => (await import('../api/node.js')).createNodeApi();
 
 /** A STACKIT registry's access token: a cached one costs a keychain read; minting (rare) takes the registry's lock, so processes never mint side by side. */
 async function accessToken(registry: ManagedRegistry): Promise<string> {
-  const secrets = await helperSecretStore();
+  const secrets = helperSecretStore(await savedSecretStore(configDir()));
   const cached = await cachedAccessToken(registry, secrets);
   if (cached) return cached;
   if (!registry.tokenEndpoint) throw new Error(`${registry.name} has no token endpoint in Berth's settings: add it again with \`berth add stackit\`.`);
@@ -35,7 +35,7 @@ export async function runFullHelper(action: string | undefined, stdin?: string):
     stdout: write(1),
     stderr: write(2),
     registries: () => managedRegistries(configDir()),
-    secret: async (registry, kind) => (await helperSecretStore()).get(registry, kind, { expected: true }),
+    secret: async (registry, kind) => helperSecretStore(await savedSecretStore(configDir())).get(registry, kind, { expected: true }),
     accessToken,
     store: async (login) => (await (await api()).storeDockerLogin(login)).name,
     erase: async (serverUrl) => (await api()).eraseDockerLogin(serverUrl),

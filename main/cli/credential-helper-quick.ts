@@ -1,5 +1,5 @@
 import { configDir } from '../settings/paths.js';
-import { managedRegistries } from '../settings/quick-read.js';
+import { readBerthFiles, registriesIn, secretStoreIn } from '../settings/quick-read.js';
 import { runCredentialHelper } from './credential-helper.js';
 import { cachedAccessToken, helperSecretStore, readStdin, reportFailure, write } from './credential-helper-io.js';
 import { endProcess } from './end-process.js';
@@ -23,6 +23,10 @@ type FullHelper = typeof import('./credential-helper-main.js');
 export const start: QuickStart['start'] = ({ full, keep }) => {
   const action = process.argv[2];
   let stdin: string | undefined;
+  // Read once: the registries and the secret store's choice come from the same two files (a `get` that must change them hands over).
+  let files: ReturnType<typeof readBerthFiles> | undefined;
+  const berthFiles = () => (files ??= readBerthFiles(configDir()));
+  const secrets = async () => helperSecretStore(secretStoreIn(await berthFiles()));
   const found = (secret: string | null) => {
     if (secret) keep();
     return secret;
@@ -31,9 +35,9 @@ export const start: QuickStart['start'] = ({ full, keep }) => {
     stdin: async () => (stdin ??= await readStdin()),
     stdout: write(1),
     stderr: write(2),
-    registries: () => managedRegistries(configDir()),
-    secret: async (registry, kind) => found(await (await helperSecretStore()).get(registry, kind, { expected: true })),
-    accessToken: async (registry) => found((await cachedAccessToken(registry, await helperSecretStore())) ?? null) ?? needsFull(),
+    registries: async () => registriesIn(await berthFiles(), configDir()),
+    secret: async (registry, kind) => found(await (await secrets()).get(registry, kind, { expected: true })),
+    accessToken: async (registry) => found((await cachedAccessToken(registry, await secrets())) ?? null) ?? needsFull(),
     store: needsFull,
     erase: needsFull,
     settle: needsFull,

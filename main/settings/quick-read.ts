@@ -43,7 +43,11 @@ function isObject(value: unknown): value is Record<string, unknown> {
 
 /** Only the fields the helper reads are checked, but those are checked: a hand-edited file gets a sentence, not a stack trace. */
 export async function managedRegistries(dir: string): Promise<ManagedRegistry[]> {
-  const { settings, status } = await readBerthFiles(dir);
+  return registriesIn(await readBerthFiles(dir), dir);
+}
+
+/** The registries of files already read (`readBerthFiles`) from the Berth home `dir`. */
+export function registriesIn({ settings, status }: Awaited<ReturnType<typeof readBerthFiles>>, dir: string): ManagedRegistry[] {
   const registries: unknown = settings.registries ?? [];
   const records: unknown = status.registries ?? {};
   if (!Array.isArray(registries) || !registries.every((registry) => isObject(registry) && typeof registry.name === 'string' && typeof registry.url === 'string')) {
@@ -70,7 +74,11 @@ export async function managedRegistries(dir: string): Promise<ManagedRegistry[]>
 
 /** The secret store settings.json names, if it names one it knows. */
 export async function savedSecretStore(dir: string): Promise<SecretStoreKind | undefined> {
-  const { settings } = await readBerthFiles(dir);
+  return secretStoreIn(await readBerthFiles(dir));
+}
+
+/** The secret store named in files already read (`readBerthFiles`). */
+export function secretStoreIn({ settings }: Awaited<ReturnType<typeof readBerthFiles>>): SecretStoreKind | undefined {
   const chosen = isObject(settings.preferences) ? settings.preferences.secretStore : undefined;
   return chosen === 'file' || chosen === 'keychain' ? chosen : undefined;
 }

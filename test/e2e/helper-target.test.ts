@@ -5,7 +5,7 @@ import { createNodeApi } from '../../main/api/node.js';
 import { unless } from '../rig/components.js';
 import { startRig } from '../rig/index.js';
 import { useRig } from '../helpers/rig.js';
-import { addArgs, assertNoSecretsLeaked, cliLogin, dockerConfigJson, dockerInspect, helperOnPath, signedIn, skopeoInspect, uniqueName, workspace } from '../helpers/berth.js';
+import { addArgs, assertNoSecretsLeaked, cliLogin, dockerConfigJson, dockerInspect, helperOnPath, modulesLoaded, projectRoot, signedIn, skopeoInspect, uniqueName, workspace } from '../helpers/berth.js';
 
 describe('credential target "helper": docker asks docker-credential-berth on each use', { skip: unless('docker-registry', 'docker', 'skopeo', 'openssl', 'keyring') }, () => {
   const rig = useRig({}, 'alice');
@@ -28,6 +28,12 @@ describe('credential target "helper": docker asks docker-credential-berth on eac
       const result = await read(ws, rig().imageRef);
       assert.equal(result.code, 0, result.stderr);
     }
+    // The get docker runs on every pull, with the secret read from the keychain: no ES module, crypto, HTTP or TLS loaded for it.
+    const { run: got, modules } = await modulesLoaded([join(projectRoot, 'bin', 'docker-credential-berth.js'), 'get'], ws.env, host);
+    assert.equal(got.code, 0, got.stdout);
+    assert.deepEqual(JSON.parse(got.stdout), { ServerURL: host, Username: 'alice', Secret: secret });
+    const costly = modules.filter((module) => /^NativeModule (internal\/modules\/esm\/module_job|crypto|http|https|tls)$/.test(module));
+    assert.deepEqual(costly, [], `get loaded ${costly.join(', ')}`);
 
     assert.equal((await ws.berth('regenerate', name, '--yes')).code, 0);
     const renewed = rig().harbor.user('alice')?.secret as string;
