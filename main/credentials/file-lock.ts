@@ -1,4 +1,3 @@
-import { randomBytes, randomUUID } from 'node:crypto';
 import { closeSync, linkSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
@@ -15,6 +14,17 @@ export const ownerlessGraceMs = 2_000;
 const guardStaleMs = 10_000;
 
 const host = hostname();
+
+let issued = 0;
+
+/**
+ * A suffix no other temp file or lock of this process has (the pid and start beside it tell processes apart): unique, not
+ * secret, since temp files are created with `wx`. node:crypto would cost every CLI start that writes a file ~4 ms.
+ */
+function uniqueHex(): string {
+  issued += 1;
+  return `${Date.now().toString(16)}${issued.toString(16)}${Math.floor(Math.random() * 2 ** 48).toString(16)}`;
+}
 
 /** Who holds a lock file: written into it by its creator. */
 export interface LockOwner {
@@ -82,7 +92,7 @@ export function parseLockOwner(raw: string): LockOwner | undefined {
 
 export function newLockOwner(): LockOwner {
   const start = myStart();
-  return { pid: process.pid, ...(start !== undefined ? { start } : {}), host, id: randomUUID() };
+  return { pid: process.pid, ...(start !== undefined ? { start } : {}), host, id: uniqueHex() };
 }
 
 /** Whether a lock with this content and age has lost its holder: dead on this host, ownerless past the grace, or silent too long. */
@@ -99,7 +109,7 @@ export function lockAbandoned(raw: string, ageMs: number, silentMs: number): boo
  */
 export function tempFileFor(path: string): string {
   const start = myStart();
-  return join(dirname(path), `.${basename(path)}.berth-${process.pid}${start !== undefined ? `.${start}` : ''}-${randomBytes(6).toString('hex')}.tmp`);
+  return join(dirname(path), `.${basename(path)}.berth-${process.pid}${start !== undefined ? `.${start}` : ''}-${uniqueHex()}.tmp`);
 }
 
 /** The writer a temp file of `tempFileFor` names, or `undefined` for any other name. */

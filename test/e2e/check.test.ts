@@ -64,11 +64,11 @@ describe('berth check: will docker pull work?', { skip: unless('docker-registry'
     assertNoSecretsLeaked(rig(), ws);
   });
 
-  test('a plain check is answered by berth\'s quick start (no ES module, TLS or fetch), exactly as the full API answers it', async () => {
+  test('a plain check is answered by berth\'s quick start (no ES module, crypto, TLS or fetch), exactly as the full API answers it', async () => {
     const { ws } = await signedIn(rig(), 'alice');
     for (const ref of [rig().imageRef, `${host}/private/hello:1.0`]) {
       const { run: quick, modules } = await modulesLoaded([berthBin, 'check', ref, '--json'], ws.env);
-      const costly = modules.filter((module) => /^NativeModule (internal\/modules\/esm\/module_job|tls|https|internal\/deps\/undici\/undici)$/.test(module));
+      const costly = modules.filter((module) => /^NativeModule (internal\/modules\/esm\/module_job|crypto|tls|https|internal\/deps\/undici\/undici)$/.test(module));
       assert.deepEqual(costly, [], `berth check ${ref} loaded ${costly.join(', ')}`);
       const full = await createNodeApi(ws.env).check(ref);
       assert.deepEqual(JSON.parse(quick.stdout), JSON.parse(JSON.stringify(full)), ref);
