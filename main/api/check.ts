@@ -51,12 +51,17 @@ export async function checkImage(deps: CheckDependencies, input: string, options
   if (managed) {
     // Read after any settling: the record the check's credentials come from.
     const current = registryView(managed, deps.status.get(managed.name), deps.settings.preferences(), deps.now().getTime());
+    // Reuse a recent registry token only while Berth knows the credential is good: a dead secret must not look alive.
+    const reuse = current.username !== null && (current.state === 'valid' || current.state === 'expiring');
+    // Read beside the credential, not after it: two keychain round trips at once.
+    const savedTokens = reuse ? deps.secrets.get(managed.name, 'registry-tokens') : undefined;
+    // A failed read of the credential is the check's error; this one's, if any, is met where it is awaited.
+    savedTokens?.catch(() => undefined);
     const made = current.username && current.state !== 'signed-out' ? await deps.currentSecret(managed) : undefined;
     const secret = !current.username ? null : (made ?? (await deps.secrets.get(managed.name, credentialSecretKind(managed.kind), { expected: current.state !== 'signed-out' })));
     if (current.username && secret) {
       credential = { username: current.username, secret, source: `berth:${managed.name}` };
-      // Reuse a recent registry token only while Berth knows the credential is good: a dead secret must not look alive.
-      if (current.state === 'valid' || current.state === 'expiring') tokens = await keychainTokenCache(deps.secrets, managed.name, credential, () => deps.now().getTime());
+      if (savedTokens) tokens = await keychainTokenCache(deps.secrets, managed.name, credential, () => deps.now().getTime(), savedTokens);
     }
     if (current.pointer) rejectionRemedy = { text: current.pointer.where, ...(current.pointer.url ? { actionUrl: current.pointer.url } : {}) };
     if (managed.kind === 'harbor') {

@@ -35,10 +35,19 @@ function parse(text: string | null): Stored | undefined {
   }
 }
 
-/** The cache for one Berth registry, kept in the keychain (a registry token is a secret) next to the credential it came from. */
-export async function keychainTokenCache(secrets: SecretStore, registry: string, credential: { username: string; secret: string }, now: () => number): Promise<RegistryTokenCache> {
+/**
+ * The cache for one Berth registry, kept in the keychain (a registry token is a secret) next to the credential it came
+ * from. `saved` is its keychain entry when the caller started reading it already (beside the credential's own).
+ */
+export async function keychainTokenCache(
+  secrets: SecretStore,
+  registry: string,
+  credential: { username: string; secret: string },
+  now: () => number,
+  saved: Promise<string | null> = secrets.get(registry, 'registry-tokens'),
+): Promise<RegistryTokenCache> {
   const fingerprint = sha256Hex(`${credential.username}:${credential.secret}`);
-  const stored = parse(await secrets.get(registry, 'registry-tokens'));
+  const stored = parse(await saved);
   const live = (entries: Stored['tokens']) => Object.fromEntries(Object.entries(entries).filter(([, entry]) => entry.until > now()));
   let tokens = stored?.credential === fingerprint ? live(stored.tokens) : {};
   const save = () => secrets.set(registry, 'registry-tokens', JSON.stringify({ credential: fingerprint, tokens } satisfies Stored));
