@@ -1,17 +1,20 @@
 import { writeSync } from 'node:fs';
 import { checkImage } from '../api/check.js';
+import { BerthError } from '../errors.js';
 import { openBerthHome } from '../api/node-home.js';
 import { terminalText } from '../log/printable.js';
 import { configDirProblem } from '../settings/paths.js';
 import { checkReport } from './check-report.js';
 import { endProcess } from './end-process.js';
+import { failureLine } from './failure-line.js';
 import type { QuickStart } from './quick-start.js';
 
 /**
  * `berth`, started as CommonJS: `berth check <image> [--insecure] [--json]`, which scripts run before every pull, is
- * answered here with only what a check loads; every other command, and any check this start cannot finish alone (help,
- * a flag it does not know, an interrupted regenerate, a STACKIT token to mint, a registry Berth does not manage, an
- * error to explain), goes to the full CLI as a whole.
+ * answered here with only what a check loads, and so is a check that fails with Berth's own error (a locked keychain);
+ * every other command, and any check this start cannot finish alone (help, a flag it does not know, an interrupted
+ * regenerate, a STACKIT token to mint, a registry Berth does not manage, a usage error to explain), goes to the full CLI
+ * as a whole.
  */
 class NeedsFullCli extends Error {}
 
@@ -62,9 +65,17 @@ export const start: QuickStart['start'] = ({ full, keep }) => {
       keep();
       endProcess(code);
     },
-    async () => {
+    async (error: unknown) => {
       // The answer could not be written (a closed pipe): there is nothing left to tell.
       if (answered) return endProcess(1);
+      // Told here as the full CLI tells it: checking again there would wait out a silent keychain a second time.
+      if (error instanceof BerthError && error.code !== 'usage') {
+        try {
+          writeSync(2, terminalText(failureLine('check', error)));
+        } finally {
+          endProcess(1);
+        }
+      }
       await ((await full()) as typeof import('./berth-main.js')).main();
     },
   );

@@ -3,12 +3,12 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { AddHarborInput, BerthApi, RegistryChange, RegistryView } from '../api/index.js';
 import type { DeviceSignInChoice } from '../providers/method.js';
 import { BerthError, errorMessage } from '../errors.js';
-import { redact } from '../log/redact.js';
 import type { PassReport } from '../keepalive/scheduler.js';
 import { defaultScopes, type SignInMethod } from '../settings/model.js';
 import { parseRegistryProfile, parseTokenProfile } from '../settings/profile.js';
 import { configDir, configDirProblem, secretsFile } from '../settings/paths.js';
 import { commandOpener, systemBrowserOpener, whyNoBrowser } from './browser.js';
+import { failureLine } from './failure-line.js';
 import { listTable, statusTable } from './status-table.js';
 import { localTime, when } from './time-words.js';
 import { berthVersion } from './version.js';
@@ -891,7 +891,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     const code = (error as { code?: unknown }).code;
     const parsing = typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS');
     const usage = parsing || (error instanceof BerthError && error.code === 'usage');
-    io.stderr(`berth ${name}: ${parsing ? flagProblem(errorMessage(error), name) : redact(errorMessage(error))}\n`);
+    io.stderr(parsing ? `berth ${name}: ${flagProblem(errorMessage(error), name)}\n` : failureLine(name, error));
     if (usage) {
       io.stderr(`Usage: ${command.usage}\n`);
       return exitCodes.usage;

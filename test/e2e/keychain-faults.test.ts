@@ -97,9 +97,10 @@ describe('the OS keychain locked, silent, or shared by two Berth homes', { skip:
 
       const check = await timed(() => ws.berth('check', name));
       assert.equal(check.result.code, 1);
-      assert.match(check.result.stderr, /The OS keychain did not answer within \d+ s/);
+      assert.match(check.result.stderr, /^berth check: The OS keychain did not answer within 10 s/);
       assert.match(check.result.stderr, /the session bus or its Secret Service is not answering/);
-      assert.ok(check.seconds < 40, `check gave up after ${check.seconds} s`);
+      // Once, not twice: a check that handed its failure to the full CLI to tell waited there for the keychain again (20 s).
+      assert.ok(check.seconds < 15, `check gave up after ${check.seconds} s`);
 
       const refresh = await timed(() => ws.berth('refresh', name, '--json'));
       assert.equal(refresh.result.code, 1);
