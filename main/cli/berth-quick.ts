@@ -4,6 +4,7 @@ import { BerthError } from '../errors.js';
 import { openBerthHome } from '../api/node-home.js';
 import { terminalText } from '../log/printable.js';
 import { configDirProblem } from '../settings/paths.js';
+import { cachedAccessToken } from '../stackit/cached-token.js';
 import { checkReport } from './check-report.js';
 import { endProcess } from './end-process.js';
 import { failureLine } from './failure-line.js';
@@ -43,7 +44,8 @@ async function quickCheck(check: { input: string; insecure: boolean; json: boole
       ...home,
       now: () => new Date(),
       settleJournals: needsFull,
-      currentSecret: async (registry) => (registry.kind === 'stackit' ? needsFull() : undefined),
+      // A STACKIT token to mint needs the full CLI (and its lock); a cached one is read as the helper reads it.
+      currentSecret: async (registry) => (registry.kind === 'stackit' ? ((await cachedAccessToken(registry, home.secrets)) ?? needsFull()) : undefined),
       dockerCredential: needsFull,
       note: (registry, kind, text) => home.activity.add({ at: new Date().toISOString(), registry, kind, text }),
     },

@@ -4,9 +4,7 @@ import { redact } from '../log/redact.js';
 import { terminalText } from '../log/printable.js';
 import { chosenSecretStore, type ChosenSecretStore } from '../secrets/chosen-store.js';
 import { configDir } from '../settings/paths.js';
-import { defaultMinTokenSeconds, type SecretStoreKind } from '../settings/model.js';
-import type { ManagedRegistry } from '../settings/quick-read.js';
-import { usableToken } from '../stackit/cached-token.js';
+import type { SecretStoreKind } from '../settings/model.js';
 import { HelperFailure } from './credential-helper.js';
 
 /** All of standard input: read at once where the system allows it, which spares loading Node's streams for docker's one line. */
@@ -27,11 +25,6 @@ export const write = (fd: number) => (text: string) => void writeSync(fd, text);
 export function helperSecretStore(saved: SecretStoreKind | undefined): ChosenSecretStore {
   // docker waits for this answer on every pull: a keychain that does not answer fails it in seconds.
   return chosenSecretStore(configDir(), process.env, () => saved, { timeoutMs: 5_000 });
-}
-
-/** A STACKIT registry's cached access token, if it has enough time left for docker: a keychain read, no HTTP. */
-export async function cachedAccessToken(registry: ManagedRegistry, secrets: ChosenSecretStore): Promise<string | undefined> {
-  return usableToken(await secrets.get(registry.name, 'access-token'), registry.minTokenSeconds ?? defaultMinTokenSeconds, Date.now())?.token;
 }
 
 /** docker prints the helper's stdout as the reason of a failure; stderr is not shown. */

@@ -2,7 +2,8 @@ import { defaultMinTokenSeconds } from '../settings/model.js';
 import { configDir, lockDir } from '../settings/paths.js';
 import { managedRegistries, savedSecretStore, type ManagedRegistry } from '../settings/quick-read.js';
 import { runCredentialHelper } from './credential-helper.js';
-import { cachedAccessToken, helperSecretStore, readStdin, reportFailure, write } from './credential-helper-io.js';
+import { cachedAccessToken } from '../stackit/cached-token.js';
+import { helperSecretStore, readStdin, reportFailure, write } from './credential-helper-io.js';
 import { endProcess } from './end-process.js';
 
 // What the quick helper hands over: `store`, `erase`, and the rare `get` that must change something first.

@@ -1,7 +1,8 @@
 import { configDir } from '../settings/paths.js';
 import { readBerthFiles, registriesIn, secretStoreIn } from '../settings/quick-read.js';
 import { runCredentialHelper } from './credential-helper.js';
-import { cachedAccessToken, helperSecretStore, readStdin, reportFailure, write } from './credential-helper-io.js';
+import { cachedAccessToken } from '../stackit/cached-token.js';
+import { helperSecretStore, readStdin, reportFailure, write } from './credential-helper-io.js';
 import { endProcess } from './end-process.js';
 import type { QuickStart } from './quick-start.js';
 

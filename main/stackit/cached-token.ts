@@ -1,4 +1,6 @@
 import { jwtClaims } from '../registry/jwt-claims.js';
+import type { SecretStore } from '../secrets/keychain.js';
+import { defaultMinTokenSeconds } from '../settings/model.js';
 
 export interface AccessToken {
   token: string;
@@ -11,4 +13,9 @@ export function usableToken(cached: string | null, minSeconds: number, now: numb
   const exp = jwtClaims(cached)?.exp;
   if (typeof exp !== 'number' || exp * 1000 - now < minSeconds * 1000) return undefined;
   return { token: cached, expiresAt: new Date(exp * 1000) };
+}
+
+/** A STACKIT registry's cached access token, if it has enough time left for docker: a keychain read, no HTTP. */
+export async function cachedAccessToken(registry: { name: string; minTokenSeconds?: number | undefined }, secrets: Pick<SecretStore, 'get'>): Promise<string | undefined> {
+  return usableToken(await secrets.get(registry.name, 'access-token'), registry.minTokenSeconds ?? defaultMinTokenSeconds, Date.now())?.token;
 }

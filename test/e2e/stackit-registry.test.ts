@@ -4,10 +4,11 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createNodeApi } from '../../main/api/node.js';
+import { keychain } from '../../main/secrets/keychain.js';
 import { jwtClaims } from '../../main/registry/jwt-claims.js';
 import { unless } from '../rig/components.js';
 import { useRig } from '../helpers/rig.js';
-import { assertNoSecretsLeaked, dockerConfigJson, dockerInspect, helperOnPath, skopeoInspect, storedSecret, storedStatus, uniqueName, workspace, type Workspace } from '../helpers/berth.js';
+import { assertNoSecretsLeaked, berthBin, dockerConfigJson, dockerInspect, helperOnPath, modulesLoaded, skopeoInspect, storedSecret, storedStatus, uniqueName, workspace, type Workspace } from '../helpers/berth.js';
 import type { Rig } from '../rig/index.js';
 
 // Access tokens live a few seconds here; Berth hands docker one with at least `margin` seconds left.
@@ -136,6 +137,28 @@ describe('stackit registries: a service-account key mints short-lived access tok
     const shown = (JSON.parse(refresh.stdout) as { state: string; lastError: string }[])[0];
     assert.equal(shown?.state, 'rejected');
     assert.match(shown?.lastError ?? '', /refused the service account .* \(HTTP 403\): the account or its key was revoked/);
+    assertNoSecretsLeaked(rig(), ws);
+  });
+
+  test('berth check with a cached access token is answered by the quick start, as the full API answers it; without one the full CLI mints it', async () => {
+    const ws = workspace();
+    const { endpoint, account, keyFile } = linkedAccount(rig(), ws);
+    const name = uniqueName('stackit');
+    assert.equal((await ws.berth('add', 'stackit', name, '--url', rig().harbor.url, '--key-file', keyFile)).code, 0);
+    const checked = async () => {
+      const mints = endpoint.mintsFor(account);
+      const { run: result, modules } = await modulesLoaded([berthBin, 'check', rig().imageRef, '--json'], ws.env);
+      assert.equal(result.code, 0, result.stderr);
+      return { verdict: JSON.parse(result.stdout) as { verdict: string; username: string }, mints: endpoint.mintsFor(account) - mints, esm: modules.includes('NativeModule internal/modules/esm/module_job') };
+    };
+
+    const cached = await checked();
+    assert.deepEqual([cached.verdict.verdict, cached.verdict.username, cached.mints, cached.esm], ['will-work', account.email, 0, false], 'the token added minted, read by the quick start');
+    assert.deepEqual(cached.verdict, JSON.parse(JSON.stringify(await createNodeApi(ws.env).check(rig().imageRef))));
+
+    await keychain(ws.berthHome).delete(name, 'access-token');
+    const minted = await checked();
+    assert.deepEqual([minted.verdict.verdict, minted.mints, minted.esm], ['will-work', 1, true], 'no cached token: the full CLI mints one');
     assertNoSecretsLeaked(rig(), ws);
   });
 
