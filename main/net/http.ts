@@ -28,6 +28,8 @@ const chromiumCodes: Record<string, string> = {
   'net::ERR_CERT_COMMON_NAME_INVALID': 'ERR_TLS_CERT_ALTNAME_INVALID',
   'net::ERR_CERT_DATE_INVALID': 'CERT_HAS_EXPIRED',
   'net::ERR_SSL_PROTOCOL_ERROR': 'EPROTO',
+  'net::ERR_CONNECTION_REFUSED': 'ECONNREFUSED',
+  'net::ERR_NAME_NOT_RESOLVED': 'ENOTFOUND',
 };
 
 /** The command that gives a registry its CA file: `berth set` for one Berth has, `berth add` while adding. */
@@ -80,7 +82,14 @@ export function networkError(error: unknown, url: string | URL, registry?: strin
   // Berth's own deadlines say how long they waited ("no complete answer within 15 s"); others just timed out.
   const timedOut = error instanceof Error && error.name === 'TimeoutError';
   const reason = code ?? (timedOut ? (/within \d+ s/.test(error.message) ? error.message : 'timed out') : errorMessage(error));
-  return new BerthError('unreachable', `Cannot reach ${host} (${reason}). Check the network or VPN and try again.`, { ...context, cause: error });
+  return new BerthError('unreachable', `Cannot reach ${host} (${reason}). ${reachAdvice(code, new URL(url))}`, { ...context, cause: error });
+}
+
+/** What the person can do when no answer came: a refused port and an unknown name are no network trouble. */
+function reachAdvice(code: string | undefined, url: URL): string {
+  if (code === 'ECONNREFUSED') return `Nothing accepts connections on that port: the server is down or listens elsewhere${isLoopbackHost(url.hostname) ? '' : ', or a firewall refuses it'}.`;
+  if (code === 'ENOTFOUND') return `This machine's DNS does not know the name ${url.hostname}: check its spelling, or connect the VPN whose DNS knows it.`;
+  return 'Check the network or VPN and try again.';
 }
 
 /** The same answer, but a body larger than `limit` fails while it is read instead of filling memory. */

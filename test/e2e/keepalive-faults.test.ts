@@ -34,7 +34,7 @@ describe('keep-alive when things fail', { skip: unless('docker-registry', 'docke
       try {
         await waitFor('the registry shows offline', () => storedStatus(ws, name).state === 'offline', 15_000);
         await sleep(2.5 * intervalSeconds * 1000);
-        assert.match(storedStatus(ws, name).lastError as string, /Cannot reach 127\.0\.0\.1:\d+ \(ECONNREFUSED\)\. Check the network or VPN/);
+        assert.match(storedStatus(ws, name).lastError as string, /Cannot reach 127\.0\.0\.1:\d+ \(ECONNREFUSED\)\. Nothing accepts connections on that port: the server is down or listens elsewhere\./);
         assert.equal(readFileSync(configPath, 'utf8'), configBefore, 'docker credentials untouched');
         assert.equal(await storedSecret(ws, name, 'cli-secret'), secretBefore);
         assert.deepEqual(states, ['offline'], 'offline is not expired: no needs-* state');

@@ -40,7 +40,8 @@ describe('transport failures become states a person can act on', { skip: unless(
     await assert.rejects(new HarborClient(url, httpClient(), 'work').systemInfo(), (error: unknown) => {
       assert.ok(error instanceof BerthError);
       assert.equal(error.code, 'unreachable');
-      assert.match(error.message, /Cannot reach 127\.0\.0\.1:\d+ \(ECONNREFUSED\)/);
+      // A closed port is no network trouble: the advice says what a refused connection means.
+      assert.match(error.message, /Cannot reach 127\.0\.0\.1:\d+ \(ECONNREFUSED\)\. Nothing accepts connections on that port: the server is down or listens elsewhere\.$/);
       return true;
     });
   });
@@ -189,6 +190,24 @@ describe('each kind of TLS failure has its own cause and its own fix, with real 
     assert.match(networkError(new Error('net::ERR_CERT_COMMON_NAME_INVALID'), url, 'work').message, /issued for another name than harbor\.example\.org/);
     assert.match(networkError(new Error('net::ERR_CERT_DATE_INVALID'), url, 'work').message, /has expired: the server's administrator must renew it/);
     assert.equal(networkError(new Error('net::ERR_CONNECTION_REFUSED'), url, 'work').code, 'unreachable');
+  });
+
+  test('a name no DNS knows and a refused port each say what they mean, in the CLI and in the app, instead of "check the network"', () => {
+    const url = 'https://harbor.example.org/api/v2.0/systeminfo';
+    // Made up rather than looked up: a test sends no traffic off this machine, DNS included.
+    const unresolved = Object.assign(new Error('getaddrinfo ENOTFOUND harbor.example.org'), { code: 'ENOTFOUND' });
+    const chromium = new Error('net::ERR_NAME_NOT_RESOLVED');
+    for (const error of [unresolved, new TypeError('fetch failed', { cause: unresolved }), chromium]) {
+      const reported = networkError(error, url, 'work');
+      assert.equal(reported.code, 'unreachable');
+      assert.equal(reported.message, "Cannot reach harbor.example.org (ENOTFOUND). This machine's DNS does not know the name harbor.example.org: check its spelling, or connect the VPN whose DNS knows it.");
+    }
+    assert.equal(
+      networkError(new Error('net::ERR_CONNECTION_REFUSED'), url, 'work').message,
+      'Cannot reach harbor.example.org (ECONNREFUSED). Nothing accepts connections on that port: the server is down or listens elsewhere, or a firewall refuses it.',
+    );
+    const timedOut = Object.assign(new Error('connect ETIMEDOUT 10.0.0.1:443'), { code: 'ETIMEDOUT' });
+    assert.match(networkError(timedOut, url, 'work').message, /\(ETIMEDOUT\)\. Check the network or VPN and try again\.$/);
   });
 
   test('berth doctor gives the TLS advice for a registry whose server fails the TLS check, not "check the network, VPN or proxy"', async () => {
