@@ -520,6 +520,11 @@ export function createApi(deps: ApiDependencies) {
               kept.push(name);
             } catch (error) {
               warnings.push(`The secrets of ${name} could not be moved (${errorMessage(error)}); sign in again to keep them in the ${storeWords(to)}.`);
+              // The chosen store has none of its secrets: what its next pass would find, said now rather than the old store's trouble.
+              const registry = deps.settings.find(name);
+              if (registry && view(registry).state !== 'signed-out') {
+                record(registry, (current) => ({ ...current, state: 'needs-sign-in', lastError: `Its secrets stayed in the ${storeWords(from)}, which Berth could not read: sign in again (\`berth login ${name}\`) to keep them in the ${storeWords(to)}.` }));
+              }
             }
           }
           deps.settings.setPreferences({ ...deps.settings.preferences(), secretStore: to });

@@ -8,7 +8,7 @@ import { openStores } from '../../main/settings/node-stores.js';
 import { secretsFile } from '../../main/settings/paths.js';
 import { unless } from '../rig/components.js';
 import { startRig, type Rig } from '../rig/index.js';
-import { addArgs, assertNoSecretsLeaked, cliLogin, dockerConfigJson, dockerInspect, helperOnPath, projectRoot, run, storedSecret, uniqueName, workspace, type Workspace } from '../helpers/berth.js';
+import { addArgs, assertNoSecretsLeaked, cliLogin, dockerConfigJson, dockerInspect, helperOnPath, projectRoot, run, storedSecret, storedStatus, uniqueName, workspace, type Workspace } from '../helpers/berth.js';
 
 /** A server, WSL or an SSH session: no D-Bus session at all, so no Secret Service can answer. */
 function withoutSessionBus(): Workspace {
@@ -150,6 +150,29 @@ describe('no keyring at all: what needs no secret works, and the explicit file s
     const overridden = await run(process.execPath, [join(projectRoot, 'bin', 'berth.js'), 'config', 'secret-store', 'file'], { ...ws.env, BERTH_SECRET_STORE: 'keychain' });
     assert.equal(overridden.code, 64);
     assert.match(overridden.stderr, /BERTH_SECRET_STORE decides where secrets are kept \(now: keychain\); change or unset it instead/);
+    assertNoSecretsLeaked(rig, ws);
+  });
+
+  test('signed in with the keychain, then moved to the file store where the keychain cannot answer: needs-sign-in, saying why, until one sign-in', { skip: unless('keyring') }, async () => {
+    const ws = workspace();
+    const name = uniqueName('ssh');
+    assert.equal((await ws.berth(...addArgs(rig, name))).code, 0);
+    assert.equal((await cliLogin(ws, name, 'olga')).code, 0);
+    // The same home over SSH: no D-Bus session, so the keychain that holds the secrets cannot be read.
+    delete ws.env.DBUS_SESSION_BUS_ADDRESS;
+
+    const moved = await ws.berth('config', 'secret-store', 'file', '--json');
+    const { store, warnings } = JSON.parse(moved.stdout) as { store: string; warnings: string[] };
+    assert.equal(store, 'file');
+    assert.match(warnings.join(' '), new RegExp(`The secrets of ${name} could not be moved \\(No keyring can answer`));
+    const status = storedStatus(ws, name);
+    assert.equal(status.state, 'needs-sign-in', 'the file holds no secret of it: not "keychain-locked", whose fix is the file store just chosen');
+    assert.equal(status.lastError, `Its secrets stayed in the keychain, which Berth could not read: sign in again (\`berth login ${name}\`) to keep them in the file.`);
+
+    assert.equal((await cliLogin(ws, name, 'olga')).code, 0);
+    assert.equal(storedStatus(ws, name).state, 'valid');
+    assert.ok((JSON.parse(readFileSync(secretsFile(ws.berthHome), 'utf8')) as Record<string, string>)[`${name}/refresh-token`], 'the new sign-in is kept in the file');
+    assert.equal((await dockerInspect(ws, rig.imageRef)).code, 0);
     assertNoSecretsLeaked(rig, ws);
   });
 });
