@@ -1,7 +1,8 @@
 import { BerthError, errorMessage, type ErrorCode } from '../errors.js';
 import { berthHelper, dockerHubKey, hostOf, registryKey } from '../credentials/docker-config.js';
 import type { CredentialTarget, DockerCredentialsTarget, WrittenTo } from '../credentials/docker-target.js';
-import { dockerCredentialFor } from '../credentials/docker-credentials.js';
+import { dockerSourceFor, helperCredential } from '../credentials/docker-credentials.js';
+import { findOnPath } from '../credentials/find-on-path.js';
 import { dockerUsernameProblem } from '../credentials/username.js';
 import { KeepAliveScheduler, type SchedulerDependencies } from '../keepalive/scheduler.js';
 import type { RegistryLocks } from '../keepalive/registry-lock.js';
@@ -705,7 +706,9 @@ export function createApi(deps: ApiDependencies) {
             const method = await methodFor(registry);
             return method.currentSecret?.(registry, methodDependencies(registry));
           },
-          dockerCredential: (host) => dockerCredentialFor(host, deps.docker.env),
+          dockerSource: (host) => dockerSourceFor(host, deps.docker.env),
+          helperCredential,
+          onPath: (program) => findOnPath(program, deps.docker.env) !== undefined,
           note,
         },
         input,

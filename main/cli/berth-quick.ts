@@ -1,5 +1,7 @@
 import { writeSync } from 'node:fs';
 import { checkImage } from '../api/check.js';
+import { dockerSourceFor } from '../credentials/docker-credentials.js';
+import { findOnPath } from '../credentials/find-on-path.js';
 import { BerthError } from '../errors.js';
 import { openBerthHome } from '../api/node-home.js';
 import { terminalText } from '../log/printable.js';
@@ -46,7 +48,10 @@ async function quickCheck(check: { input: string; insecure: boolean; json: boole
       settleJournals: needsFull,
       // A STACKIT token to mint needs the full CLI (and its lock); a cached one is read as the helper reads it.
       currentSecret: async (registry) => (registry.kind === 'stackit' ? ((await cachedAccessToken(registry, home.secrets)) ?? needsFull()) : undefined),
-      dockerCredential: needsFull,
+      dockerSource: (host) => dockerSourceFor(host, process.env),
+      // Another credential helper is another program to run, as docker would: the full CLI does.
+      helperCredential: needsFull,
+      onPath: (program) => findOnPath(program, process.env) !== undefined,
       note: (registry, kind, text) => home.activity.add({ at: new Date().toISOString(), registry, kind, text }),
     },
     check.input,

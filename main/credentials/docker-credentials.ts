@@ -10,24 +10,33 @@ export interface FoundCredential {
   source: string;
 }
 
-/** What docker would use for this registry: its credential helper (`credHelpers`, else `credsStore`), else `auths`. */
-export async function dockerCredentialFor(server: string, env: NodeJS.ProcessEnv): Promise<FoundCredential | undefined> {
+/**
+ * Where docker gets its credential for a registry, read from its config without running anything: a credential helper
+ * (`credHelpers`, else `credsStore`), which only running it tells, else the config's own entry, else nothing.
+ */
+export type DockerSource = { from: 'helper'; helper: string } | { from: 'config.json'; credential: FoundCredential } | { from: 'nothing' };
+
+export function dockerSourceFor(server: string, env: NodeJS.ProcessEnv): DockerSource {
   const document = readJsonDocument(dockerConfigPath(env));
   const key = registryKey(server);
   const helper = helperFor(document.data, key);
-  if (helper) {
-    const found = await helperGet(helper, key, key);
-    return found ? { username: found.Username, secret: found.Secret, source: `helper:${helper}` } : undefined;
-  }
+  if (helper) return { from: 'helper', helper };
   const auths = authsOf(document.data);
   for (const alias of matchingAuthKeys(document.data, key)) {
     const entry = auths[alias] as { auth?: unknown; username?: unknown; password?: unknown } | undefined;
     if (typeof entry?.auth === 'string' && entry.auth) {
       const decoded = Buffer.from(entry.auth, 'base64').toString('utf8');
       const colon = decoded.indexOf(':');
-      if (colon > 0) return { username: decoded.slice(0, colon), secret: decoded.slice(colon + 1), source: 'config.json' };
+      if (colon > 0) return { from: 'config.json', credential: { username: decoded.slice(0, colon), secret: decoded.slice(colon + 1), source: 'config.json' } };
     }
-    if (typeof entry?.username === 'string' && typeof entry.password === 'string') return { username: entry.username, secret: entry.password, source: 'config.json' };
+    if (typeof entry?.username === 'string' && typeof entry.password === 'string') return { from: 'config.json', credential: { username: entry.username, secret: entry.password, source: 'config.json' } };
   }
-  return undefined;
+  return { from: 'nothing' };
+}
+
+/** What a credential helper answers for a registry, as docker would ask it. */
+export async function helperCredential(helper: string, server: string): Promise<FoundCredential | undefined> {
+  const key = registryKey(server);
+  const found = await helperGet(helper, key, key);
+  return found ? { username: found.Username, secret: found.Secret, source: `helper:${helper}` } : undefined;
 }

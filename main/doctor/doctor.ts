@@ -1,6 +1,7 @@
-import { accessSync, constants, readFileSync, statSync } from 'node:fs';
-import { delimiter, dirname, join } from 'node:path';
+import { readFileSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { berthHelper, dockerConfigPath } from '../credentials/docker-config.js';
+import { findOnPath } from '../credentials/find-on-path.js';
 import { parseJsonObject, readJsonDocument, type JsonObject } from '../credentials/json-file.js';
 import { errorMessage } from '../errors.js';
 import { httpClient, isLoopbackHost, networkError, tlsFailure } from '../net/http.js';
@@ -34,23 +35,6 @@ const maxSkewMs = 30_000;
 
 const ok = (area: DoctorArea, message: string): DoctorFinding => ({ area, ok: true, message });
 const problem = (area: DoctorArea, message: string, remedy: string): DoctorFinding => ({ area, ok: false, message, remedy });
-
-/** The program's path if it is an executable file in one of PATH's folders. */
-export function findOnPath(program: string, env: NodeJS.ProcessEnv, platform: NodeJS.Platform = process.platform): string | undefined {
-  const extensions = platform === 'win32' ? (env.PATHEXT ?? '.EXE;.CMD;.BAT').split(';') : [''];
-  for (const dir of (env.PATH ?? '').split(delimiter).filter(Boolean)) {
-    for (const extension of extensions) {
-      const candidate = join(dir, program + extension);
-      try {
-        accessSync(candidate, constants.X_OK);
-        return candidate;
-      } catch {
-        // Not in this folder.
-      }
-    }
-  }
-  return undefined;
-}
 
 async function readSettings(dir: string): Promise<{ findings: DoctorFinding[]; registries: RegistrySettings[]; status: StatusData['registries'] }> {
   try {

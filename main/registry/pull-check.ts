@@ -23,6 +23,8 @@ export interface PullCheckOptions {
   ownRealmOnly?: boolean;
   /** What fixes a rejection of these credentials (for Harbor: its session expired), with the URL where. */
   rejectionRemedy?: { text: string; actionUrl?: string } | undefined;
+  /** What gets docker credentials when it has none (for a registry Berth keeps them for: write them back), instead of "sign in". */
+  missingRemedy?: string | undefined;
   /** Registry tokens that recently granted pull with these credentials; one is used instead of asking the token service. */
   tokens?: RegistryTokenCache | undefined;
 }
@@ -144,7 +146,8 @@ export async function checkPull(reference: ImageReference, options: PullCheckOpt
   const rejected = async (response?: HttpAnswer): Promise<Verdict> => {
     const reason = response ? await registryReason(response) : '';
     if (!credential) {
-      return new Verdict('no-credentials', `No credentials for ${reference.registry}, and it allows no anonymous ${reference.repository ? `pull of ${reference.repository}` : 'login'}${reason ? ` (${reason})` : ''}. Sign in first (\`berth login\`, or \`docker login ${reference.registry}\`).`);
+      const remedy = options.missingRemedy ?? `Sign in first (\`berth login\`, or \`docker login ${reference.registry}\`).`;
+      return new Verdict('no-credentials', `No credentials for ${reference.registry}, and it allows no anonymous ${reference.repository ? `pull of ${reference.repository}` : 'login'}${reason ? ` (${reason})` : ''}. ${remedy}`);
     }
     const remedy = options.rejectionRemedy?.text ?? `Log in again: \`docker login ${reference.registry}\`.`;
     return new Verdict('rejected', `${reference.registry} rejected the credentials of ${who}${reason ? `: ${reason}` : ''}. ${remedy}`, options.rejectionRemedy?.actionUrl);

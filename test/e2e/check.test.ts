@@ -6,7 +6,7 @@ import { before, describe, test } from 'node:test';
 import { unless } from '../rig/components.js';
 import { useRig } from '../helpers/rig.js';
 import { createNodeApi } from '../../main/api/node.js';
-import { assertNoSecretsLeaked, berthBin, dockerInspect, modulesLoaded, run, signedIn, skopeoInspect, workspace, type Workspace } from '../helpers/berth.js';
+import { assertNoSecretsLeaked, berthBin, dockerInspect, helperOnPath, modulesLoaded, run, signedIn, skopeoInspect, workspace, type Workspace } from '../helpers/berth.js';
 
 interface Verdict {
   code: number;
@@ -122,6 +122,49 @@ describe('berth check: will docker pull work?', { skip: unless('docker-registry'
     assert.match(refused.stderr, /--insecure means plain http, which Berth allows only for registries on this machine \(localhost, 127\.0\.0\.0\/8, ::1\): it would send the credentials of robot for registry\.example\.org unencrypted/);
     const help = await ws.berth('check', '--help');
     assert.match(help.stdout, /--insecure +plain http, for local registries only/);
+  });
+
+  test('docker\'s config no longer leading to Berth\'s credential: the check answers with what docker sends, says why, and agrees with docker until `berth refresh`', async () => {
+    const { ws, name } = await signedIn(rig(), 'alice');
+    const ref = rig().imageRef;
+    const docker = (...args: string[]) => run('docker', args, ws.env);
+    const refreshed = async () => {
+      assert.equal((await ws.berth('refresh', name)).code, 0);
+      const result = await check(ws, ref);
+      assert.equal(result.verdict, 'will-work', result.message);
+      await assertDockerAndSkopeoAgree(ws, ref, result);
+    };
+
+    assert.equal((await docker('logout', host)).code, 0);
+    const loggedOut = await check(ws, ref);
+    assert.deepEqual([loggedOut.code, loggedOut.verdict], [1, 'no-credentials']);
+    assert.equal(loggedOut.message, `No credentials for ${host}, and it allows no anonymous pull of demo/hello. docker's config.json has no credential for ${host}, although Berth keeps one for ${name} (a \`docker logout\`?): \`berth refresh ${name}\` writes it back.`);
+    await assertDockerAndSkopeoAgree(ws, ref, loggedOut);
+    await refreshed();
+
+    // What a `docker login` with an older secret leaves (docker itself would refuse to save one the registry rejects now).
+    const config = join(ws.dockerConfig, 'config.json');
+    const written = JSON.parse(readFileSync(config, 'utf8')) as { auths: Record<string, { auth: string }> };
+    written.auths[host] = { auth: Buffer.from('alice:an-older-secret').toString('base64') };
+    writeFileSync(config, JSON.stringify(written));
+    const stale = await check(ws, ref);
+    assert.deepEqual([stale.code, stale.verdict], [1, 'rejected']);
+    assert.match(stale.message, new RegExp(`rejected the credentials of alice \\(from config\\.json\\)\\. docker's config\\.json holds another credential for ${host.replace(/\./g, '\\.')} \\(of alice\\) than the one Berth keeps for ${name}: \`berth refresh ${name}\` writes it back\\.$`));
+    assert.doesNotMatch(stale.message, /Harbor session behind this CLI secret has expired/, 'not the Harbor session: docker sends another secret');
+    await assertDockerAndSkopeoAgree(ws, ref, stale);
+    await refreshed();
+
+    // docker told to ask docker-credential-berth, which it cannot find: docker gets nothing, and the check says so.
+    assert.equal((await ws.berth('target', name, 'helper')).code, 0);
+    const notOnPath = await check(ws, ref);
+    assert.deepEqual([notOnPath.code, notOnPath.verdict], [1, 'no-credentials']);
+    assert.match(notOnPath.message, new RegExp(`docker asks docker-credential-berth for .*, which is not on PATH: put it on PATH, or have docker's config hold the credential itself with \`berth target ${name} config\`\\.$`));
+    assert.notEqual((await dockerInspect(ws, ref)).code, 0, 'docker cannot pull either');
+    helperOnPath(ws);
+    const throughHelper = await check(ws, ref);
+    assert.equal(throughHelper.verdict, 'will-work', throughHelper.message);
+    assert.equal((await dockerInspect(ws, ref)).code, 0);
+    assertNoSecretsLeaked(rig(), ws);
   });
 
   test('no credentials at all: exit 1, like docker and skopeo failing', async () => {
