@@ -16,8 +16,8 @@ import type { QuickStart } from './quick-start.js';
  * `berth`, started as CommonJS: `berth check <image> [--insecure] [--json]`, which scripts run before every pull, is
  * answered here with only what a check loads, and so is a check that fails with Berth's own error (a locked keychain);
  * every other command, and any check this start cannot finish alone (help, a flag it does not know, an interrupted
- * regenerate, a STACKIT token to mint, a registry Berth does not manage, a usage error to explain), goes to the full CLI
- * as a whole.
+ * regenerate, a STACKIT token to mint, a credential helper other than Berth's to ask, a usage error to explain), goes to
+ * the full CLI as a whole.
  */
 class NeedsFullCli extends Error {}
 
