@@ -150,7 +150,9 @@ describe('a registry or Harbor that points Berth elsewhere', { skip: unless('doc
     const ws = workspace();
     ws.env.NODE_EXTRA_CA_CERTS = certificate.path;
     helperOnPath(ws);
-    // Token registries, as docker login through docker-credential-berth keeps them.
+    // Token registries, as docker login through docker-credential-berth keeps them: docker's config names Berth's helper for both.
+    mkdirSync(ws.dockerConfig, { recursive: true });
+    writeFileSync(join(ws.dockerConfig, 'config.json'), JSON.stringify({ credHelpers: { [hubHost]: 'berth', [plainHost]: 'berth' } }));
     for (const host of [hubHost, plainHost]) {
       const stored = await run(process.execPath, [join(projectRoot, 'bin', 'docker-credential-berth.js'), 'store'], ws.env, JSON.stringify({ ServerURL: host, Username: 'robot', Secret: 'Robot-Token-1' }));
       assert.equal(stored.code, 0, stored.stdout + stored.stderr);
