@@ -3,8 +3,8 @@ import { dirname } from 'node:path';
 import { berthHelper, dockerConfigPath } from '../credentials/docker-config.js';
 import { findOnPath } from '../credentials/find-on-path.js';
 import { parseJsonObject, readJsonDocument, type JsonObject } from '../credentials/json-file.js';
-import { errorMessage } from '../errors.js';
-import { httpClient, isLoopbackHost, networkError, tlsFailure } from '../net/http.js';
+import { BerthError, errorMessage } from '../errors.js';
+import { httpClient, isLoopbackHost, tlsFailure, whyUnreachable } from '../net/http.js';
 import { secretStoreKind } from '../secrets/chosen-store.js';
 import { keychainProbe } from '../secrets/keychain.js';
 import { fileStoreHint, noSessionBus } from '../secrets/no-keyring.js';
@@ -179,11 +179,11 @@ async function checkReachable(probe: Probe, timeoutMs: number): Promise<{ findin
     // A certificate problem is no network problem: its own cause, its own fix.
     const tls = tlsFailure(error, probe.url, probe.registry);
     if (tls) return { finding: problem('network', `${probe.registry}: the ${probe.what} at ${host} failed the TLS check (${tls.code}).`, tls.advice), host };
-    const reason = errorMessage(networkError(error, probe.url, probe.registry));
-    return {
-      finding: problem('network', `${probe.registry}: cannot reach the ${probe.what}: ${reason}`, `Check the network, VPN or proxy for ${host}; if the ${probe.what} moved to another address, \`berth remove ${probe.registry}\` and add it again with the new URL.`),
-      host,
-    };
+    const moved = `If the ${probe.what} moved to another address, \`berth remove ${probe.registry}\` and add it again with the new URL.`;
+    if (error instanceof BerthError) return { finding: problem('network', `${probe.registry}: cannot reach the ${probe.what}: ${errorMessage(error)}`, `Check the network, VPN or proxy for ${host}. ${moved}`), host };
+    // A refused port or an unknown name is no network trouble: the advice says what it is.
+    const { reason, advice } = whyUnreachable(error, probe.url);
+    return { finding: problem('network', `${probe.registry}: cannot reach the ${probe.what} at ${host} (${reason}).`, `${advice} ${moved}`), host };
   }
 }
 

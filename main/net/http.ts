@@ -75,14 +75,20 @@ export function tlsFailure(error: unknown, url: string | URL, registry?: string)
 export function networkError(error: unknown, url: string | URL, registry?: string): BerthError {
   if (error instanceof BerthError) return error;
   const host = new URL(url).host;
-  const code = causeCode(error);
   const context = registry === undefined ? {} : { registry };
   const tls = tlsFailure(error, url, registry);
   if (tls) return new BerthError('tls', `TLS error talking to ${host} (${tls.code}). ${tls.advice}`, { ...context, cause: error });
+  const { reason, advice } = whyUnreachable(error, url);
+  return new BerthError('unreachable', `Cannot reach ${host} (${reason}). ${advice}`, { ...context, cause: error });
+}
+
+/** Why no answer came (an error code, or how long Berth waited) and what the person can do about it. */
+export function whyUnreachable(error: unknown, url: string | URL): { reason: string; advice: string } {
+  const code = causeCode(error);
   // Berth's own deadlines say how long they waited ("no complete answer within 15 s"); others just timed out.
   const timedOut = error instanceof Error && error.name === 'TimeoutError';
   const reason = code ?? (timedOut ? (/within \d+ s/.test(error.message) ? error.message : 'timed out') : errorMessage(error));
-  return new BerthError('unreachable', `Cannot reach ${host} (${reason}). ${reachAdvice(code, new URL(url))}`, { ...context, cause: error });
+  return { reason, advice: reachAdvice(code, new URL(url)) };
 }
 
 /** What the person can do when no answer came: a refused port and an unknown name are no network trouble. */

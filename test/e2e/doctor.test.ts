@@ -40,7 +40,8 @@ describe('berth doctor', { skip: unless('docker-registry', 'openssl', 'keyring')
         [/keychain: Cannot use the OS keychain: .*org\.freedesktop\.secrets/, /fix: Start and unlock a Secret Service keyring/],
         [new RegExp(`docker-config: ${configPath}:1:\\d+: not valid JSON`), /fix: Fix the JSON .*`berth refresh`/],
         [/credential-helper: docker-credential-berth is not on PATH, but docker is told to ask it/, /fix: Put docker-credential-berth on PATH .*`berth target/],
-        [/network: .*cannot reach the identity provider: Cannot reach 127\.0\.0\.1:\d+ \(ECONNREFUSED\)/, /fix: Check the network, VPN or proxy/],
+        // A refused port is no network trouble: the fix says what it means, not "check the network, VPN or proxy".
+        [/network: .*cannot reach the identity provider at 127\.0\.0\.1:\d+ \(ECONNREFUSED\)\.$/, /fix: Nothing accepts connections on that port: the server is down or listens elsewhere\. If the identity provider moved to another address, `berth remove .*` and add it again with the new URL\.$/],
       ];
       assert.equal(problems.length, expected.length, result.stdout);
       for (const [i, [line, fix]] of expected.entries()) {
