@@ -8,7 +8,8 @@ import { openBerthHome } from './node-home.js';
 
 /** The API over Berth's files, the OS keychain and docker's config, for the app, the CLI, the credential helper and the tests. */
 export function createNodeApi(env: NodeJS.ProcessEnv = process.env, options: { dir?: string; log?: Logger; webWindows?: HarborWebWindows } = {}): BerthApi {
-  const { dir, ...home } = openBerthHome(env, options);
+  const { dir, unsafe, ...home } = openBerthHome(env, options);
+  if (unsafe) home.log.warn(unsafe);
   return createApi({
     ...home,
     docker: new DockerCredentialsTarget(env, home.log),

@@ -5,7 +5,6 @@ import { findOnPath } from '../credentials/find-on-path.js';
 import { BerthError } from '../errors.js';
 import { openBerthHome } from '../api/node-home.js';
 import { terminalText } from '../log/printable.js';
-import { configDirProblem } from '../settings/paths.js';
 import { cachedAccessToken } from '../stackit/cached-token.js';
 import { checkReport } from './check-report.js';
 import { endProcess } from './end-process.js';
@@ -40,7 +39,7 @@ let answered = false;
 async function quickCheck(check: { input: string; insecure: boolean; json: boolean }): Promise<number> {
   const home = openBerthHome(process.env);
   // The full CLI warns about a config folder others can write to.
-  if (configDirProblem(home.dir)) return needsFull();
+  if (home.unsafe) return needsFull();
   const result = await checkImage(
     {
       ...home,

@@ -8,7 +8,7 @@ import { openStores } from '../../main/settings/node-stores.js';
 import { secretsFile } from '../../main/settings/paths.js';
 import { unless } from '../rig/components.js';
 import { startRig, type Rig } from '../rig/index.js';
-import { addArgs, assertNoSecretsLeaked, cliLogin, dockerConfigJson, dockerInspect, helperOnPath, projectRoot, run, storedSecret, storedStatus, uniqueName, workspace, type Workspace } from '../helpers/berth.js';
+import { addArgs, assertNoSecretsLeaked, cliLogin, dockerConfigJson, dockerInspect, helperOnPath, projectRoot, run, storedSecret, uniqueName, workspace, type Workspace } from '../helpers/berth.js';
 
 /** A server, WSL or an SSH session: no D-Bus session at all, so no Secret Service can answer. */
 function withoutSessionBus(): Workspace {
@@ -165,12 +165,14 @@ describe('no keyring at all: what needs no secret works, and the explicit file s
     const { store, warnings } = JSON.parse(moved.stdout) as { store: string; warnings: string[] };
     assert.equal(store, 'file');
     assert.match(warnings.join(' '), new RegExp(`The secrets of ${name} could not be moved \\(No keyring can answer`));
-    const status = storedStatus(ws, name);
-    assert.equal(status.state, 'needs-sign-in', 'the file holds no secret of it: not "keychain-locked", whose fix is the file store just chosen');
-    assert.equal(status.lastError, `Its secrets stayed in the keychain, which Berth could not read: sign in again (\`berth login ${name}\`) to keep them in the file.`);
+    const shown = async () => (JSON.parse((await ws.berth('status', name, '--json')).stdout) as { state: string; lastError: string | null }[])[0];
+    const status = await shown();
+    assert.equal(status?.state, 'needs-sign-in', 'the file holds no secret of it: not "keychain-locked", whose fix is the file store just chosen');
+    assert.equal(status?.lastError, `Its secrets stayed in the keychain, which Berth could not read: sign in again (\`berth login ${name}\`) to keep them in the file.`);
+    assert.equal((await dockerInspect(ws, rig.imageRef)).code, 0, "docker's own copy is untouched meanwhile: only Berth cannot keep it alive");
 
     assert.equal((await cliLogin(ws, name, 'olga')).code, 0);
-    assert.equal(storedStatus(ws, name).state, 'valid');
+    assert.equal((await shown())?.state, 'valid');
     assert.ok((JSON.parse(readFileSync(secretsFile(ws.berthHome), 'utf8')) as Record<string, string>)[`${name}/refresh-token`], 'the new sign-in is kept in the file');
     assert.equal((await dockerInspect(ws, rig.imageRef)).code, 0);
     assertNoSecretsLeaked(rig, ws);

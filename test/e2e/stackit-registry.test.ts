@@ -155,6 +155,7 @@ describe('stackit registries: a service-account key mints short-lived access tok
     const cached = await checked();
     assert.deepEqual([cached.verdict.verdict, cached.verdict.username, cached.mints, cached.esm], ['will-work', account.email, 0, false], 'the token added minted, read by the quick start');
     assert.deepEqual(cached.verdict, JSON.parse(JSON.stringify(await createNodeApi(ws.env).check(rig().imageRef))));
+    assert.equal((await dockerInspect(ws, rig().imageRef)).code, 0, 'docker agrees: its copy of the token works');
 
     await keychain(ws.berthHome).delete(name, 'access-token');
     const minted = await checked();
