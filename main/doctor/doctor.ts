@@ -5,6 +5,7 @@ import { findOnPath } from '../credentials/find-on-path.js';
 import { parseJsonObject, readJsonDocument, type JsonObject } from '../credentials/json-file.js';
 import { BerthError, errorMessage } from '../errors.js';
 import { httpClient, isLoopbackHost, tlsFailure, whyUnreachable } from '../net/http.js';
+import { checkedCaFile } from '../providers/registry-address.js';
 import { secretStoreKind } from '../secrets/chosen-store.js';
 import { keychainProbe } from '../secrets/keychain.js';
 import { fileStoreHint, noSessionBus } from '../secrets/no-keyring.js';
@@ -143,6 +144,21 @@ function checkDockerConfig(env: NodeJS.ProcessEnv, platform: NodeJS.Platform, re
   return findings;
 }
 
+/** A registry's CA file that is gone, unreadable or no PEM: every request to it fails until it is fixed. */
+function caFileProblem(registry: RegistrySettings): DoctorFinding | undefined {
+  if (!registry.caFile) return undefined;
+  try {
+    checkedCaFile(registry.caFile, registry.name);
+    return undefined;
+  } catch (error) {
+    return problem(
+      'settings',
+      errorMessage(error),
+      `Put the CA's certificate (PEM) back at ${registry.caFile}, or point Berth at it with \`berth set ${registry.name} --ca-file <ca.pem>\` (\`--ca-file ""\` trusts only this machine's CAs).`,
+    );
+  }
+}
+
 interface Probe {
   registry: string;
   what: string;
@@ -180,7 +196,7 @@ async function checkReachable(probe: Probe, timeoutMs: number): Promise<{ findin
     const tls = tlsFailure(error, probe.url, probe.registry);
     if (tls) return { finding: problem('network', `${probe.registry}: the ${probe.what} at ${host} failed the TLS check (${tls.code}).`, tls.advice), host };
     const moved = `If the ${probe.what} moved to another address, \`berth remove ${probe.registry}\` and add it again with the new URL.`;
-    if (error instanceof BerthError) return { finding: problem('network', `${probe.registry}: cannot reach the ${probe.what}: ${errorMessage(error)}`, `Check the network, VPN or proxy for ${host}. ${moved}`), host };
+    if (error instanceof BerthError) return { finding: problem('network', `${probe.registry}: cannot reach the ${probe.what} at ${host}: ${errorMessage(error)}`, moved), host };
     // A refused port or an unknown name is no network trouble: the advice says what it is.
     const { reason, advice } = whyUnreachable(error, probe.url);
     return { finding: problem('network', `${probe.registry}: cannot reach the ${probe.what} at ${host} (${reason}).`, `${advice} ${moved}`), host };
@@ -234,12 +250,15 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorFinding[]
   const now = options.now ?? Date.now;
   const dir = configDir(env, platform);
   const settings = await readSettings(dir);
-  const probes = settings.registries.flatMap(probesFor);
+  const caFiles = settings.registries.map((registry) => ({ registry, problem: caFileProblem(registry) }));
+  // Without its CA a registry's probes would only repeat the CA file's problem.
+  const probes = caFiles.filter((entry) => !entry.problem).flatMap((entry) => probesFor(entry.registry));
   const secrets = async () => ((await chosenStore(dir, env)) === 'file' ? checkSecretsFile(dir) : checkKeychain(dir, platform, timeoutMs));
   const [keychain, reached] = await Promise.all([secrets(), Promise.all(probes.map((probe) => checkReachable(probe, timeoutMs)))]);
   const clock = checkClock(reached, now());
   return [
     ...settings.findings,
+    ...caFiles.flatMap((entry) => (entry.problem ? [entry.problem] : [])),
     keychain,
     ...checkDockerConfig(env, platform, settings.registries),
     ...reached.map((result) => result.finding),

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { runDoctor, type DoctorFinding } from '../../main/doctor/doctor.js';
 import { unless } from '../rig/components.js';
 import { useRig } from '../helpers/rig.js';
 import { busWithoutKeyring } from '../helpers/session-bus.js';
+import { TestCa } from '../helpers/tls-certs.js';
 import { assertNoSecretsLeaked, cliLogin, helperOnPath, signedIn, uniqueName, workspace } from '../helpers/berth.js';
 
 describe('berth doctor', { skip: unless('docker-registry', 'openssl', 'keyring') }, () => {
@@ -89,6 +90,30 @@ describe('berth doctor', { skip: unless('docker-registry', 'openssl', 'keyring')
     assert.equal(clock?.ok, false);
     assert.match(clock?.message ?? '', /clock is 1[12]\d s ahead of 127\.0\.0\.1:\d+/);
     assert.match(clock?.remedy ?? '', /timedatectl set-ntp true/);
+  });
+
+  test('a CA file that went missing is a settings problem whose fix names berth set, not the network', async () => {
+    const ws = workspace();
+    const name = uniqueName('ca');
+    const caFile = join(ws.home, 'company-ca.pem');
+    copyFileSync(new TestCa().ca.cert, caFile);
+    assert.equal((await ws.berth('add', 'harbor', name, '--url', rig().harbor.url)).code, 0);
+    assert.equal((await ws.berth('set', name, '--ca-file', caFile)).code, 0);
+    rmSync(caFile);
+
+    const doctor = await ws.berth('doctor');
+    assert.equal(doctor.code, 1, doctor.stdout);
+    const lines = doctor.stdout.split('\n');
+    const at = lines.findIndex((line) => line.startsWith('PROBLEM'));
+    assert.equal(lines[at], `PROBLEM  settings: The CA file ${caFile} for ${name} does not exist.`, doctor.stdout);
+    assert.match(lines[at + 1] ?? '', new RegExp(`fix: Put the CA's certificate \\(PEM\\) back at ${caFile}, or point Berth at it with \`berth set ${name} --ca-file <ca\\.pem>\``));
+    assert.doesNotMatch(doctor.stdout, /VPN|network: /, 'no network finding repeats the CA file');
+    assert.equal(lines.filter((line) => line.startsWith('PROBLEM')).length, 1, doctor.stdout);
+
+    assert.equal((await ws.berth('set', name, '--ca-file', '')).code, 0);
+    const fixed = await ws.berth('doctor');
+    assert.equal(fixed.code, 0, fixed.stdout);
+    assert.match(fixed.stdout, /ok {7}network: .*Harbor at 127\.0\.0\.1:\d+ answers/);
   });
 });
 
