@@ -351,10 +351,10 @@ export function createApi(deps: ApiDependencies) {
         try {
           await deps.locks.withLock(registry.name, () => completeSignIn(registry, signedIn, now()));
         } catch (error) {
-          // A registry that could not be stored whole is not left half there.
-          deps.settings.remove(registry.name);
-          deps.status.remove(registry.name);
+          // A registry that could not be stored whole is not left half there; its secrets go first, so a kill meanwhile leaves none that no registry names.
           for (const kind of secretKinds) await deps.secrets.delete(registry.name, kind).catch(() => undefined);
+          deps.status.remove(registry.name);
+          deps.settings.remove(registry.name);
           throw error;
         }
       }

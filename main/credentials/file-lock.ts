@@ -224,10 +224,6 @@ export function takeOverLock(path: string, staleRaw: string): void {
 }
 
 /**
- * Runs `work` holding an advisory lock file, so two Berth processes never interleave a read-modify-write of one file
- * (settings, status, docker's config.json). `work` is short and synchronous: the lock is never held across a wait.
- */
-/**
  * One try at taking the lock at `path` with the prepared `temp`: `placed`, `again` when it was released or taken over from
  * a dead or stale holder just now (try at once), or what the live holder wrote in it (wait, then try again).
  */
@@ -242,6 +238,10 @@ export function tryLock(temp: string, path: string, staleAfterMs: number): 'plac
   return { holder: seen.raw };
 }
 
+/**
+ * Runs `work` holding an advisory lock file, so two Berth processes never interleave a read-modify-write of one file
+ * (settings, status, docker's config.json). `work` is short and synchronous: the lock is never held across a wait.
+ */
 export function withFileLock<T>(lockPath: string, work: () => T): T {
   const owner = newLockOwner();
   const deadline = Date.now() + waitMs;
