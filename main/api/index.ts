@@ -2,6 +2,7 @@ import { BerthError, errorMessage, type ErrorCode } from '../errors.js';
 import { berthHelper, dockerHubKey, hostOf, registryKey } from '../credentials/docker-config.js';
 import type { CredentialTarget, DockerCredentialsTarget, WrittenTo } from '../credentials/docker-target.js';
 import { dockerSourceFor, helperCredential } from '../credentials/docker-credentials.js';
+import { watchFiles } from '../credentials/file-watch.js';
 import { findOnPath } from '../credentials/find-on-path.js';
 import { dockerUsernameProblem } from '../credentials/username.js';
 import { KeepAliveScheduler, type SchedulerDependencies } from '../keepalive/scheduler.js';
@@ -782,6 +783,19 @@ export function createApi(deps: ApiDependencies) {
 
     keepAliveScheduler,
 
+    /**
+     * While the app or `berth keepalive` runs: whenever docker's config.json or a podman or helm auth file changes, every
+     * `valid` registry's credential goes back where another program removed or replaced it, so `valid` holds between
+     * passes too. Returns the function that stops watching.
+     */
+    watchCredentialTargets(): () => void {
+      let restoring = Promise.resolve();
+      return watchFiles(
+        () => deps.docker.files(),
+        () => (restoring = restoring.then(restoreTargets).catch((error: unknown) => deps.log.warn('could not look at the credential targets', { reason: errorMessage(error) }))),
+      );
+    },
+
     /** Puts in place what interrupted regenerates left (for the named registries, or all): run by commands that show or use a credential. */
     settleJournals,
   };
@@ -844,10 +858,43 @@ async function setTarget(name: string, target: CredentialTarget): Promise<Regist
         cause: error,
       });
     }
+    // A target the rewrite did not reach (a podman or helm file Berth may not write) would be rewritten again at every change.
+    const left = await deps.docker.differences(credential, registry.name, registry.target);
+    if (left.length > 0) {
+      throw new BerthError('file-write', `${left.join(', ')} still hold${left.length === 1 ? 's' : ''} another secret for ${registryHost(registry)} than the one Harbor accepts after Berth rewrote it; see Berth's log for why.`, {
+        registry: registry.name,
+      });
+    }
     deps.log.warn('rewrote credential targets that held another secret', { registry: registry.name, targets: differing.join(', ') });
-    note(registry.name, 'action', `Rewrote the credential in ${differing.join(', ')}, which held another secret than the one Harbor accepts.`);
+    note(registry.name, 'action', `Rewrote the credential in ${differing.join(', ')}, which held another secret than the one Harbor accepts, or none.`);
     events.emit('targets-repaired', { name: registry.name, targets: differing });
     return writtenTo;
+  }
+
+  /**
+   * Puts the keychain's credential back where another program removed or replaced it (`docker logout`, a `docker login`
+   * over Berth's entry), for every registry whose state says docker's credential works; asks no server.
+   */
+  async function restoreTargets(): Promise<void> {
+    const records = deps.status.all();
+    for (const { name } of deps.settings.registries()) {
+      if (records[name]?.state !== 'valid') continue;
+      await deps.locks
+        .withLock(name, async () => {
+          // Read under the lock: a pass, a sign-out or a regenerate may have finished meanwhile.
+          const registry = deps.settings.find(name);
+          const current = deps.status.get(name);
+          // An open journal's pass decides which secret is Harbor's.
+          if (!registry || current.state !== 'valid' || !current.username || current.pendingSecretSince) return;
+          try {
+            const writtenTo = await repairTargets(registry, current.username);
+            if (writtenTo) record(registry, (latest) => ({ ...latest, writtenTo }));
+          } catch (error) {
+            recordFailure(registry, error, true);
+          }
+        })
+        .catch((error: unknown) => deps.log.warn('could not look at the credential targets', { registry: name, reason: errorMessage(error) }));
+    }
   }
 
   /** What a sign-in yields goes to the keychain and every credential target; the status records what Harbor said of it. */

@@ -266,6 +266,10 @@ async function start(dir: string, log: Logger): Promise<void> {
   api.on('registry-updated', review);
   api.on('registry-removed', review);
   api.on('secret-regenerated', ({ view }) => notify(policy.secretRegenerated(view)));
+  api.on('targets-repaired', ({ name }) => {
+    const view = api.listRegistries().find((candidate) => candidate.name === name);
+    if (view) notify(policy.targetsRestored(view));
+  });
   review();
   // Other processes (the CLI) change status.json too: what they changed, a journal they left open included, is picked up within a minute.
   const reviewTimer = setInterval(() => {
@@ -275,6 +279,8 @@ async function start(dir: string, log: Logger): Promise<void> {
 
   // At start, anything due runs, and so does a regenerate's journal a killed CLI left open.
   keepAlive.start();
+  // A `docker logout` or a `docker login` over Berth's entry is undone at once, so `valid` holds between passes.
+  const stopWatchingTargets = api.watchCredentialTargets();
   // Timers do not run while the machine sleeps, and passes fail while it is offline: catch up on wake and on reconnect.
   powerMonitor.on('resume', () => keepAlive.nudge());
   let online = net.isOnline();
@@ -290,6 +296,7 @@ async function start(dir: string, log: Logger): Promise<void> {
     updates.stop();
     clearInterval(reviewTimer);
     clearInterval(onlineTimer);
+    stopWatchingTargets();
   });
   app.on('second-instance', () => window.show());
   // macOS: a click on the dock icon reopens the window.

@@ -4,7 +4,7 @@ import { readCacheFile, writeCacheFile } from '../credentials/json-file.js';
 import type { RegistryState } from '../settings/model.js';
 import { shortDate, timeLeft } from './tray-model.js';
 
-export type NoticeKind = 'expiring' | 'needs-sign-in' | 'needs-web-login' | 'rejected' | 'keychain-locked' | 'recovered' | 'secret-regenerated';
+export type NoticeKind = 'expiring' | 'needs-sign-in' | 'needs-web-login' | 'rejected' | 'keychain-locked' | 'recovered' | 'secret-regenerated' | 'targets-restored';
 
 export interface Notice {
   kind: NoticeKind;
@@ -105,6 +105,13 @@ function noticeFor(kind: NoticeKind, view: RegistryView, now: number): Notice {
         title: `${host}: new CLI secret`,
         body: 'This machine already uses it. Other machines with the old secret need a new docker login.',
       };
+    case 'targets-restored':
+      return {
+        kind,
+        registry: view.name,
+        title: `${host}: docker credential put back`,
+        body: `Another program removed or replaced the credential Berth keeps for ${view.name} (a docker logout?), so Berth wrote it back. To log out for good, sign out in Berth.`,
+      };
   }
 }
 
@@ -136,6 +143,11 @@ export class NotificationPolicy {
 
   secretRegenerated(view: RegistryView): Notice | null {
     return this.gate('secret-regenerated', view);
+  }
+
+  /** Berth wrote a registry's credential back where another program had removed or replaced it. */
+  targetsRestored(view: RegistryView): Notice | null {
+    return this.gate('targets-restored', view);
   }
 
   private kindFor(before: RegistryState | undefined, after: RegistryState): NoticeKind | null {

@@ -167,6 +167,11 @@ function heartbeatLine(views: RegistryView[], at: number): string {
   return `${new Date(at).toISOString()}  still keeping ${planned.length} registr${planned.length === 1 ? 'y' : 'ies'} alive${next ? `; next pass: ${next.name} ${when(next.nextKeepAliveAt as string, at)}` : ''}`;
 }
 
+/** Where Berth put a registry's credential back, and how to make a removal stick. */
+function repairedLine({ name, targets }: { name: string; targets: string[] }): string {
+  return `${name}: rewrote ${targets.join(', ')}, which held another secret than the one Harbor accepts, or none (to sign out for good: \`berth logout ${name}\`).`;
+}
+
 function passJson(report: PassReport, view: RegistryView | undefined) {
   return {
     at: new Date(report.startedAt).toISOString(),
@@ -392,7 +397,7 @@ const commands: Record<string, Command> = {
     async run({ positionals, values }, io) {
       if (positionals.length > 1) throw usageError('Expected at most one registry name.');
       const api = await io.createApi(io.env);
-      api.on('targets-repaired', ({ name, targets }) => io.stderr(`${name}: rewrote ${targets.join(', ')}, which held another secret than the one Harbor accepts.\n`));
+      api.on('targets-repaired', (repaired) => io.stderr(`${repairedLine(repaired)}\n`));
       const views = positionals[0] === undefined ? await api.refreshAll() : [await api.refresh(positionals[0])];
       if (views.length === 0) {
         if (values.json) printJson(io, []);
@@ -468,6 +473,12 @@ const commands: Record<string, Command> = {
         if (file === 'status.json' || file === 'settings.json') scheduler.sync();
       });
       scheduler.start();
+      // A `docker logout` or a `docker login` over Berth's entry is undone at once, not at the next pass.
+      api.on('targets-repaired', (repaired) => {
+        lastLineAt = now(io);
+        io.stderr(`${new Date(lastLineAt).toISOString()}  ${repairedLine(repaired)}\n`);
+      });
+      const stopWatching = api.watchCredentialTargets();
       for (const view of api.status()) io.stderr(`${startLine(view, now(io))}\n`);
       io.stderr(`Keeping ${kept().length} registr${kept().length === 1 ? 'y' : 'ies'} alive; Ctrl-C stops.\n`);
       const heartbeatMs = io.heartbeatMs ?? 60 * 60_000;
@@ -479,6 +490,7 @@ const commands: Record<string, Command> = {
       }, heartbeatMs);
       await io.untilInterrupted();
       clearInterval(heartbeat);
+      stopWatching();
       watcher.close();
       await scheduler.stop();
       return exitCodes.ok;

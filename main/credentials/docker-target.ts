@@ -29,6 +29,11 @@ export class DockerCredentialsTarget {
     return dockerConfigPath(this.env);
   }
 
+  /** Every file this target writes or compares: docker's config.json and the podman and helm files that could shadow it. */
+  files(): string[] {
+    return [this.configPath, ...this.shadowFiles()];
+  }
+
   private shadowFiles(): string[] {
     return shadowingAuthFiles(this.env, process.platform, this.env.HOME || homedir());
   }

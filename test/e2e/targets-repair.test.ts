@@ -1,13 +1,15 @@
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import keytar from 'keytar';
+import { createNodeApi } from '../../main/api/node.js';
+import { runCli } from '../../main/cli/berth.js';
 import { keychainService, secretAccount } from '../../main/secrets/keychain.js';
 import { openStores } from '../../main/settings/node-stores.js';
 import { unless } from '../rig/components.js';
 import { useRig } from '../helpers/rig.js';
-import { addArgs, assertNoSecretsLeaked, cliLogin, dockerConfigJson, dockerInspect, killedRegenerate, projectRoot, run, signedIn, skopeoInspect, storedSecret, storedStatus, uniqueName, workspace, type Workspace } from '../helpers/berth.js';
+import { addArgs, assertNoSecretsLeaked, cliLogin, dockerConfigJson, dockerInspect, killedRegenerate, projectRoot, run, signedIn, skopeoInspect, storedSecret, storedStatus, uniqueName, waitFor, workspace, type Workspace } from '../helpers/berth.js';
 
 function configuredSecret(ws: Workspace, host: string): string {
   const auths = dockerConfigJson(ws).auths as Record<string, { auth?: string }>;
@@ -46,7 +48,7 @@ function flakyStore(ws: Workspace): { broken: string } {
 }
 
 describe('refresh puts the secret Harbor accepts back wherever another one ended up', { skip: unless('docker-registry', 'docker', 'skopeo', 'openssl', 'keyring') }, () => {
-  const rig = useRig({}, 'alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'gina');
+  const rig = useRig({}, 'alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'gina', 'hank');
   const host = () => new URL(rig().harbor.url).host;
 
   test('regenerate whose last write fails: docker keeps the dead secret until the next refresh finishes the job (the journal)', async () => {
@@ -171,6 +173,57 @@ describe('refresh puts the secret Harbor accepts back wherever another one ended
     assert.equal((await dockerInspect(ws, rig().imageRef)).code, 0);
     assert.equal(await storedSecret(ws, name, 'pending-cli-secret'), null);
     assert.equal(storedStatus(ws, name).pendingSecretSince, undefined);
+    assertNoSecretsLeaked(rig(), ws);
+  });
+
+  test('while berth keepalive runs, a docker logout is undone at once, a broken config.json turns the registry to error and is left as it is', async () => {
+    const { ws, name } = await signedIn(rig(), 'hank');
+    const config = join(ws.dockerConfig, 'config.json');
+    const secret = configuredSecret(ws, host());
+    let stderr = '';
+    let interrupt!: () => void;
+    const interrupted = new Promise<void>((resolve) => (interrupt = resolve));
+    const running = runCli(['keepalive'], {
+      stdout: () => undefined,
+      stderr: (text) => (stderr += text),
+      env: ws.env,
+      createApi: (env) => createNodeApi(env),
+      readStdin: () => Promise.resolve(''),
+      untilInterrupted: () => interrupted,
+    });
+    try {
+      await waitFor('keepalive to start', () => stderr.includes('Keeping 1 registry alive'), 30_000);
+      const repairs = () => stderr.split('\n').filter((line) => line.includes(`${name}: rewrote ${config}`));
+
+      assert.equal((await run('docker', ['logout', host()], ws.env)).code, 0);
+      await waitFor('the credential to be back in config.json', () => configuredSecret(ws, host()) === secret, 30_000);
+      assert.equal((await dockerInspect(ws, rig().imageRef)).code, 0, 'docker pulls again');
+      assert.equal(storedStatus(ws, name).state, 'valid');
+      assert.match(repairs()[0] ?? '', /which held another secret than the one Harbor accepts, or none \(to sign out for good: `berth logout hank-\w+`\)\.$/);
+
+      // Another registry's entry written meanwhile is kept, and gives Berth nothing to rewrite.
+      const other = dockerConfigJson(ws);
+      (other.auths as Record<string, unknown>)['other.example.org'] = { auth: Buffer.from('me:mine').toString('base64') };
+      writeFileSync(config, JSON.stringify(other));
+      assert.equal((await run('docker', ['logout', host()], ws.env)).code, 0);
+      await waitFor('the credential to be back again', () => configuredSecret(ws, host()) === secret, 30_000);
+      assert.equal(repairs().length, 2, `one rewrite per logout, none for the other entry or Berth's own writes:\n${stderr}`);
+      assert.deepEqual(Object.keys(dockerConfigJson(ws).auths as object).sort(), [host(), 'other.example.org'].sort());
+
+      const broken = '{"auths": {';
+      writeFileSync(config, broken);
+      await waitFor('the registry to leave valid', () => storedStatus(ws, name).state !== 'valid', 30_000);
+      assert.equal(storedStatus(ws, name).state, 'error');
+      assert.match(String(storedStatus(ws, name).lastError), new RegExp(`${config.replace(/[.]/g, '\\.')}:1:\\d+: not valid JSON`));
+      assert.equal(readFileSync(config, 'utf8'), broken, 'a file Berth cannot parse is never overwritten');
+    } finally {
+      interrupt();
+      assert.equal(await running, 0);
+    }
+    writeFileSync(config, '{}');
+    assert.equal((await ws.berth('refresh', name)).code, 0);
+    assert.equal((await dockerInspect(ws, rig().imageRef)).code, 0);
+    ws.outputs.push(stderr);
     assertNoSecretsLeaked(rig(), ws);
   });
 

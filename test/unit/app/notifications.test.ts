@@ -48,6 +48,10 @@ test('a notice says what happened to which registry, and what the click does', (
   });
   const regenerated = policy.secretRegenerated(view('valid'));
   assert.match(regenerated?.body ?? '', /Other machines with the old secret need a new docker login/);
+  const restored = policy.targetsRestored(view('valid'));
+  assert.equal(restored?.title, 'harbor.example.org: docker credential put back');
+  assert.match(restored?.body ?? '', /removed or replaced the credential Berth keeps for harbor \(a docker logout\?\), so Berth wrote it back\. To log out for good, sign out in Berth\./);
+  assert.equal(policy.targetsRestored(view('valid')), null, 'once a day');
 });
 
 test('the same condition of a registry notifies at most once a day, even across restarts', () => {
