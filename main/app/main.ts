@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, crashReporter, dialog, ipcMain, Menu, nativeImage, net, Notification, powerMonitor, protocol, screen, session, shell, Tray } from 'electron';
 import { bridgeHandlers, externalUrlAllowed, forwardBridgeEvents, type DesktopShell } from '../api/bridge.js';
 import { createNodeApi } from '../api/node.js';
+import { mergedPath, terminalPath } from '../credentials/terminal-path.js';
 import { errorMessage } from '../errors.js';
 import { fileLogger, type Logger } from '../log/logger.js';
 import { useAppNetwork } from '../net/network.js';
@@ -123,6 +124,10 @@ async function start(dir: string, log: Logger): Promise<void> {
   const trayShown = await trayHostPresent(process.platform, process.env);
   // Harbor's web login opens in Berth's own locked-down window, one persistent browser session per registry.
   const webWindows = electronHarborWindows({ createWindow: (options) => new BrowserWindow(options), fromPartition: (partition) => session.fromPartition(partition) }, log);
+  // Docker's credential helpers are found, and judged to be on PATH, as docker in the user's terminal finds them.
+  const terminal = await terminalPath(process.env);
+  if (terminal) process.env.PATH = mergedPath(terminal, process.env.PATH);
+  else if (process.platform !== 'win32') log.warn("the login shell did not say its PATH: docker's credential helpers are looked for on the app's own PATH", { shell: process.env.SHELL ?? null });
   const api = createNodeApi(process.env, { dir, log, webWindows });
   log.info('app started', { version: app.getVersion(), registries: api.listRegistries().length, tray: trayShown });
   protocol.handle(rendererScheme, serveRenderer);

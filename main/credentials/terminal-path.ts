@@ -1,0 +1,64 @@
+import { spawn } from 'node:child_process';
+import { userInfo } from 'node:os';
+import { delimiter } from 'node:path';
+
+// Around the PATH in the shell's output, which may also hold whatever its profile prints (a banner, a fortune).
+const mark = '__BERTH_TERMINAL_PATH__';
+const maxOutputBytes = 256 * 1024;
+
+/**
+ * The PATH a terminal of this user has: what the user's login shell sets up in its profile and rc files. An app started
+ * from the Dock, Finder or a desktop launcher inherits a bare PATH instead (macOS: /usr/bin:/bin:/usr/sbin:/sbin), so
+ * docker's credential helpers (Docker Desktop's, Homebrew's, `npm link`'s docker-credential-berth) are found as docker in
+ * a terminal finds them only with this one. Undefined on Windows (apps and terminals share PATH there), or when the
+ * shell does not answer within `timeoutMs`; a shell still running then is ended with everything it started.
+ */
+export function terminalPath(env: NodeJS.ProcessEnv, platform: NodeJS.Platform = process.platform, timeoutMs = 5_000): Promise<string | undefined> {
+  if (platform === 'win32') return Promise.resolve(undefined);
+  const shell = env.SHELL || loginShellOf() || '/bin/sh';
+  return new Promise((resolve) => {
+    // Interactive and login, as a terminal starts it; its own process group, so a hung profile ends with its children.
+    const child = spawn(shell, ['-i', '-l', '-c', `printf '\\n${mark}%s${mark}\\n' "$PATH"`], { env, stdio: ['ignore', 'pipe', 'ignore'], detached: true });
+    let output = '';
+    let done = false;
+    const finish = (path: string | undefined) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      child.stdout.destroy();
+      child.unref();
+      resolve(path);
+    };
+    const giveUp = () => {
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // Ended already, with everything it started.
+      }
+      finish(undefined);
+    };
+    const timer = setTimeout(giveUp, timeoutMs);
+    child.on('error', () => finish(undefined));
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      output += chunk;
+      const found = new RegExp(`${mark}([^\\n]*)${mark}`).exec(output);
+      // Answered: what the profile started in the background is none of Berth's business.
+      if (found) finish(found[1] || undefined);
+      else if (output.length > maxOutputBytes) giveUp();
+    });
+    child.on('close', () => finish(undefined));
+  });
+}
+
+function loginShellOf(): string | undefined {
+  try {
+    return userInfo().shell ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The terminal's PATH first, then what only the app's own PATH has; each folder once. */
+export function mergedPath(terminal: string, own: string | undefined): string {
+  return [...new Set([...terminal.split(delimiter), ...(own ?? '').split(delimiter)].filter(Boolean))].join(delimiter);
+}
