@@ -98,6 +98,10 @@ function stateAfterFailure(previous: RegistryState, code: ErrorCode | undefined,
   return previous;
 }
 
+// A credential put back this often within the window is a fight with another writer, not a person's `docker logout`.
+const fightLimit = 3;
+const fightWindowMs = 60_000;
+
 const journalWords = 'A new CLI secret from an interrupted `berth regenerate` is kept, and Berth puts it in place as soon as Harbor accepts it.';
 
 function optionalDate(value: string | undefined): number | undefined {
@@ -117,6 +121,8 @@ export function createApi(deps: ApiDependencies) {
   const now = deps.now ?? (() => new Date());
   const events = new TypedEvents<StatusEvents>((error) => deps.log.warn('a status listener failed', { reason: errorMessage(error) }));
   const passes = new Map<string, Promise<PassResult>>();
+  // When each registry's credential was last put back after another program changed it, within the last minute.
+  const restoredAt = new Map<string, number[]>();
   // Sign-ins under way, so the person can break one off even before its window or listener exists.
   const signIns = new Map<string, AbortController>();
   const activity = deps.activity ?? memoryActivityLog();
@@ -843,12 +849,13 @@ async function setTarget(name: string, target: CredentialTarget): Promise<Regist
   }
 
   /** Rewrites the credential targets that hold something else than the keychain's secret; returns where it wrote, if it did. */
-  async function repairTargets(registry: RegistrySettings, username: string): Promise<WrittenTo | undefined> {
+  async function repairTargets(registry: RegistrySettings, username: string, beforeRewrite?: (differing: string[]) => void): Promise<WrittenTo | undefined> {
     const secret = await deps.secrets.get(registry.name, credentialSecretKind(registry.kind), { expected: true });
     if (!secret || !username) return undefined;
     const credential = { server: registryHost(registry), username, secret };
     const differing = await deps.docker.differences(credential, registry.name, registry.target);
     if (differing.length === 0) return undefined;
+    beforeRewrite?.(differing);
     let writtenTo: WrittenTo;
     try {
       writtenTo = await deps.docker.store(credential, registry.name, registry.target);
@@ -887,7 +894,21 @@ async function setTarget(name: string, target: CredentialTarget): Promise<Regist
           // An open journal's pass decides which secret is Harbor's.
           if (!registry || current.state !== 'valid' || !current.username || current.pendingSecretSince) return;
           try {
-            const writtenTo = await repairTargets(registry, current.username);
+            const writtenTo = await repairTargets(registry, current.username, (differing) => {
+              const at = now().getTime();
+              const recent = (restoredAt.get(name) ?? []).filter((when) => at - when < fightWindowMs);
+              // Two programs that each put their own credential back would otherwise rewrite the file forever.
+              if (recent.length >= fightLimit) {
+                restoredAt.delete(name);
+                throw new BerthError(
+                  'file-write',
+                  `Another program keeps changing the credential for ${registryHost(registry)} in ${differing.join(', ')}: Berth put it back ${fightLimit} times within a minute and stopped. ` +
+                    `Find what writes it (another credential manager, a script running docker login), then run \`berth refresh ${name}\`.`,
+                  { registry: name },
+                );
+              }
+              restoredAt.set(name, [...recent, at]);
+            });
             if (writtenTo) record(registry, (latest) => ({ ...latest, writtenTo }));
           } catch (error) {
             recordFailure(registry, error, true);

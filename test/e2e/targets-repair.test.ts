@@ -176,7 +176,7 @@ describe('refresh puts the secret Harbor accepts back wherever another one ended
     assertNoSecretsLeaked(rig(), ws);
   });
 
-  test('while berth keepalive runs, a docker logout is undone at once, a broken config.json turns the registry to error and is left as it is', async () => {
+  test('while berth keepalive runs, a docker logout is undone at once (three times a minute at most), a broken config.json turns the registry to error and is left as it is', async () => {
     const { ws, name } = await signedIn(rig(), 'hank');
     const config = join(ws.dockerConfig, 'config.json');
     const secret = configuredSecret(ws, host());
@@ -209,6 +209,19 @@ describe('refresh puts the secret Harbor accepts back wherever another one ended
       await waitFor('the credential to be back again', () => configuredSecret(ws, host()) === secret, 30_000);
       assert.equal(repairs().length, 2, `one rewrite per logout, none for the other entry or Berth's own writes:\n${stderr}`);
       assert.deepEqual(Object.keys(dockerConfigJson(ws).auths as object).sort(), [host(), 'other.example.org'].sort());
+
+      // A program that keeps taking the credential away is not fought forever.
+      assert.equal((await run('docker', ['logout', host()], ws.env)).code, 0);
+      await waitFor('the third rewrite', () => repairs().length === 3, 30_000);
+      assert.equal((await run('docker', ['logout', host()], ws.env)).code, 0);
+      await waitFor('Berth to stop putting it back', () => storedStatus(ws, name).state === 'error', 30_000);
+      assert.match(String(storedStatus(ws, name).lastError), new RegExp(`Another program keeps changing the credential for ${host().replace(/[.]/g, '\\.')} in ${config.replace(/[.]/g, '\\.')}: Berth put it back 3 times within a minute and stopped\\. .*\`berth refresh ${name}\``));
+      assert.equal(configuredSecret(ws, host()), '', 'the fourth logout stands');
+      assert.equal(repairs().length, 3);
+      const refreshed = await ws.berth('refresh', name);
+      assert.equal(refreshed.code, 0, refreshed.stderr);
+      assert.equal(configuredSecret(ws, host()), secret);
+      assert.equal(storedStatus(ws, name).state, 'valid');
 
       const broken = '{"auths": {';
       writeFileSync(config, broken);
