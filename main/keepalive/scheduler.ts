@@ -48,8 +48,7 @@ export interface PassReport {
 
 export interface SchedulerDependencies {
   targets(): KeepAliveTarget[];
-  /** One keep-alive pass (locked, single-flight); resolves to the registry's state afterwards. `signal` aborts when the scheduler stops. */
-  /** One pass; `null` when `signal` stopped it before it learned anything. */
+  /** One keep-alive pass (locked, single-flight), resolving to the registry's state afterwards; `null` when `signal` (the scheduler stopping) ended it before it learned anything. */
   runPass(name: string, signal: AbortSignal): Promise<RegistryState | null>;
   /** Records when the next pass is due, for the status model. */
   planned(name: string, at: Date): void;
@@ -125,7 +124,6 @@ export class KeepAliveScheduler {
       this.started = false;
     }
   }
-
 
   /** Stops at once: passes under way are aborted (what they already received, such as a rotated refresh token, is still stored). */
   async stop(): Promise<void> {
