@@ -102,6 +102,15 @@ function stateAfterFailure(previous: RegistryState, code: ErrorCode | undefined,
 const fightLimit = 3;
 const fightWindowMs = 60_000;
 
+function contestedError(registry: RegistrySettings, differing: string[]): BerthError {
+  return new BerthError(
+    'file-write',
+    `Another program keeps changing the credential for ${registryHost(registry)} in ${differing.join(', ')}: Berth put it back ${fightLimit} times within a minute and stopped. ` +
+      `Find what writes it (another credential manager, a script running docker login), then run \`berth refresh ${registry.name}\`.`,
+    { registry: registry.name },
+  );
+}
+
 const journalWords = 'A new CLI secret from an interrupted `berth regenerate` is kept, and Berth puts it in place as soon as Harbor accepts it.';
 
 function optionalDate(value: string | undefined): number | undefined {
@@ -253,8 +262,18 @@ export function createApi(deps: ApiDependencies) {
         };
         const outcome = await (await methodFor(registry)).keepAlive(registry, session, methodDependencies(registry));
         // A state is a promise: `valid` only once every target holds the secret Harbor just accepted.
-        const repaired = outcome.keptAlive ? await repairTargets(registry, outcome.username) : undefined;
-        applyOutcome(registry, repaired ? { ...outcome, writtenTo: repaired } : outcome);
+        const kept = registry;
+        // Targets another program kept changing are only compared, not rewritten, until the person takes them back.
+        const leaveAlone =
+          current.contestedSince !== undefined
+            ? (differing: string[]) => {
+                throw contestedError(kept, differing);
+              }
+            : undefined;
+        const repaired = outcome.keptAlive ? await repairTargets(kept, outcome.username, leaveAlone) : undefined;
+        applyOutcome(kept, repaired ? { ...outcome, writtenTo: repaired } : outcome);
+        // The other program stopped, and the targets hold Berth's credential again.
+        if (leaveAlone && outcome.keptAlive) record(kept, (latest) => ({ ...latest, contestedSince: undefined }));
       });
     } catch (error) {
       registry ??= deps.settings.find(name);
@@ -667,11 +686,13 @@ export function createApi(deps: ApiDependencies) {
 
     /** One keep-alive pass now for one registry, or for every signed-in one. Failures end up in the status, not thrown. */
     refresh(name: string): Promise<RegistryView> {
+      takeTargetsBack(name);
       return refreshOne(name);
     },
 
     refreshAll(): Promise<RegistryView[]> {
       const signedIn = deps.settings.registries().filter((registry) => abilities[signInMethodOf(registry)].keepAlive && deps.status.get(registry.name).signedInAt);
+      for (const registry of signedIn) takeTargetsBack(registry.name);
       return Promise.all(signedIn.map((registry) => refreshOne(registry.name)));
     },
 
@@ -794,12 +815,17 @@ export function createApi(deps: ApiDependencies) {
      * `valid` registry's credential goes back where another program removed or replaced it, so `valid` holds between
      * passes too. Returns the function that stops watching.
      */
-    watchCredentialTargets(): () => void {
+    watchCredentialTargets(): () => Promise<void> {
       let restoring = Promise.resolve();
-      return watchFiles(
+      const stop = watchFiles(
         () => deps.docker.files(),
         () => (restoring = restoring.then(restoreTargets).catch((error: unknown) => deps.log.warn('could not look at the credential targets', { reason: errorMessage(error) }))),
       );
+      // A rewrite under way finishes (and lets go of its lock) before the process ends.
+      return () => {
+        stop();
+        return restoring;
+      };
     },
 
     /** Puts in place what interrupted regenerates left (for the named registries, or all): run by commands that show or use a credential. */
@@ -856,17 +882,24 @@ async function setTarget(name: string, target: CredentialTarget): Promise<Regist
     const differing = await deps.docker.differences(credential, registry.name, registry.target);
     if (differing.length === 0) return undefined;
     beforeRewrite?.(differing);
-    let writtenTo: WrittenTo;
-    try {
-      writtenTo = await deps.docker.store(credential, registry.name, registry.target);
-    } catch (error) {
-      throw new BerthError('file-write', `${differing.join(', ')} still hold${differing.length === 1 ? 's' : ''} another secret for ${registryHost(registry)} than the one Harbor accepts, and Berth could not rewrite it: ${errorMessage(error)}`, {
-        registry: registry.name,
-        cause: error,
-      });
+    const rewrite = async (): Promise<WrittenTo> => {
+      try {
+        return await deps.docker.store(credential, registry.name, registry.target);
+      } catch (error) {
+        throw new BerthError('file-write', `${differing.join(', ')} still hold${differing.length === 1 ? 's' : ''} another secret for ${registryHost(registry)} than the one Harbor accepts, and Berth could not rewrite it: ${errorMessage(error)}`, {
+          registry: registry.name,
+          cause: error,
+        });
+      }
+    };
+    let writtenTo = await rewrite();
+    // A target the rewrite did not reach (a podman or helm file Berth may not write) would be rewritten again at every change;
+    // one more write first, in case another program's write landed between Berth's and its look.
+    let left = await deps.docker.differences(credential, registry.name, registry.target);
+    if (left.length > 0) {
+      writtenTo = await rewrite();
+      left = await deps.docker.differences(credential, registry.name, registry.target);
     }
-    // A target the rewrite did not reach (a podman or helm file Berth may not write) would be rewritten again at every change.
-    const left = await deps.docker.differences(credential, registry.name, registry.target);
     if (left.length > 0) {
       throw new BerthError('file-write', `${left.join(', ')} still hold${left.length === 1 ? 's' : ''} another secret for ${registryHost(registry)} than the one Harbor accepts after Berth rewrote it; see Berth's log for why.`, {
         registry: registry.name,
@@ -884,7 +917,9 @@ async function setTarget(name: string, target: CredentialTarget): Promise<Regist
    */
   async function restoreTargets(): Promise<void> {
     const records = deps.status.all();
-    for (const { name } of deps.settings.registries()) {
+    const registries = deps.settings.registries();
+    for (const name of restoredAt.keys()) if (!registries.some((registry) => registry.name === name)) restoredAt.delete(name);
+    for (const { name } of registries) {
       if (records[name]?.state !== 'valid') continue;
       await deps.locks
         .withLock(name, async () => {
@@ -893,6 +928,7 @@ async function setTarget(name: string, target: CredentialTarget): Promise<Regist
           const current = deps.status.get(name);
           // An open journal's pass decides which secret is Harbor's.
           if (!registry || current.state !== 'valid' || !current.username || current.pendingSecretSince) return;
+          let contested = false;
           try {
             const writtenTo = await repairTargets(registry, current.username, (differing) => {
               const at = now().getTime();
@@ -900,22 +936,26 @@ async function setTarget(name: string, target: CredentialTarget): Promise<Regist
               // Two programs that each put their own credential back would otherwise rewrite the file forever.
               if (recent.length >= fightLimit) {
                 restoredAt.delete(name);
-                throw new BerthError(
-                  'file-write',
-                  `Another program keeps changing the credential for ${registryHost(registry)} in ${differing.join(', ')}: Berth put it back ${fightLimit} times within a minute and stopped. ` +
-                    `Find what writes it (another credential manager, a script running docker login), then run \`berth refresh ${name}\`.`,
-                  { registry: name },
-                );
+                contested = true;
+                throw contestedError(registry, differing);
               }
               restoredAt.set(name, [...recent, at]);
             });
             if (writtenTo) record(registry, (latest) => ({ ...latest, writtenTo }));
           } catch (error) {
             recordFailure(registry, error, true);
+            // Scheduled passes leave the targets alone from now on: only the person's `berth refresh` or a sign-in takes them back.
+            if (contested) record(registry, (latest) => ({ ...latest, contestedSince: now().toISOString() }));
           }
         })
         .catch((error: unknown) => deps.log.warn('could not look at the credential targets', { registry: name, reason: errorMessage(error) }));
     }
+  }
+
+  /** The person asked for a pass: targets another program kept changing are Berth's to rewrite again. */
+  function takeTargetsBack(name: string): void {
+    const registry = deps.settings.find(name);
+    if (registry && deps.status.get(name).contestedSince) record(registry, (latest) => ({ ...latest, contestedSince: undefined }));
   }
 
   /** What a sign-in yields goes to the keychain and every credential target; the status records what Harbor said of it. */

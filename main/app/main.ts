@@ -111,6 +111,8 @@ async function updateServerAgreed(url: string, why: string): Promise<boolean> {
 }
 
 async function start(dir: string, log: Logger): Promise<void> {
+  // Asked first: the login shell answers while the rest of the start-up runs.
+  const askedTerminal = terminalPath(process.env);
   if (process.platform === 'win32') app.setAppUserModelId(appUserModelId);
   const menu = applicationMenu(process.platform, app.isPackaged);
   if (menu !== undefined) Menu.setApplicationMenu(menu && Menu.buildFromTemplate(menu));
@@ -125,7 +127,7 @@ async function start(dir: string, log: Logger): Promise<void> {
   // Harbor's web login opens in Berth's own locked-down window, one persistent browser session per registry.
   const webWindows = electronHarborWindows({ createWindow: (options) => new BrowserWindow(options), fromPartition: (partition) => session.fromPartition(partition) }, log);
   // Docker's credential helpers are found, and judged to be on PATH, as docker in the user's terminal finds them.
-  const terminal = await terminalPath(process.env);
+  const terminal = await askedTerminal;
   if (terminal) process.env.PATH = mergedPath(terminal, process.env.PATH);
   else if (process.platform !== 'win32') log.warn("the login shell did not say its PATH: docker's credential helpers are looked for on the app's own PATH", { shell: process.env.SHELL ?? null });
   const api = createNodeApi(process.env, { dir, log, webWindows });
@@ -296,12 +298,11 @@ async function start(dir: string, log: Logger): Promise<void> {
   }, onlinePollMs);
 
   updates.start();
-  quitAfter(app, () => keepAlive.stop(), log, () => {
+  quitAfter(app, async () => void (await Promise.all([keepAlive.stop(), stopWatchingTargets()])), log, () => {
     quitting = true;
     updates.stop();
     clearInterval(reviewTimer);
     clearInterval(onlineTimer);
-    stopWatchingTargets();
   });
   app.on('second-instance', () => window.show());
   // macOS: a click on the dock icon reopens the window.

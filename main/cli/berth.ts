@@ -490,7 +490,7 @@ const commands: Record<string, Command> = {
       }, heartbeatMs);
       await io.untilInterrupted();
       clearInterval(heartbeat);
-      stopWatching();
+      await stopWatching();
       watcher.close();
       await scheduler.stop();
       return exitCodes.ok;

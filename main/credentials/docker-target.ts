@@ -3,7 +3,7 @@ import type { Logger } from '../log/logger.js';
 import type { CredentialTarget } from '../settings/model.js';
 import { berthHelper, dockerConfigPath, helperFor, matchingAuthKeys, registryKey, sameJson, withAuthEntry, withBerthHelper } from './docker-config.js';
 import { helperErase, helperGet, helperStore } from './helper-protocol.js';
-import { readJsonDocument, updateJsonDocument } from './json-file.js';
+import { readJsonDocument, resolveLinks, updateJsonDocument } from './json-file.js';
 import { differingShadows, shadowingAuthFiles, updateShadowingFiles, type ShadowUpdate } from './shadow-auth-files.js';
 
 export interface DockerCredential {
@@ -29,9 +29,10 @@ export class DockerCredentialsTarget {
     return dockerConfigPath(this.env);
   }
 
-  /** Every file this target writes or compares: docker's config.json and the podman and helm files that could shadow it. */
+  /** Every file this target writes or compares: docker's config.json and the podman and helm files that could shadow it; a linked one also where it leads. */
   files(): string[] {
-    return [this.configPath, ...this.shadowFiles()];
+    const files = [this.configPath, ...this.shadowFiles()];
+    return [...new Set([...files, ...files.map(resolveLinks)])];
   }
 
   private shadowFiles(): string[] {

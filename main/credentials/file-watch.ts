@@ -31,7 +31,7 @@ export function watchFiles(files: () => string[], changed: () => void, settleMs 
       try {
         const drop = () => {
           watcher.close();
-          watchers.delete(folder);
+          if (watchers.get(folder) === watcher) watchers.delete(folder);
           if (!retryTimer && !closed) retryTimer = setTimeout(rewatch, retryMs).unref();
         };
         const watcher = watch(folder, { persistent: false }, (_event, name) => {

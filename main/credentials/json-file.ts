@@ -37,7 +37,7 @@ function versionOfStat(stat: BigIntStats): string {
 }
 
 /** Follows symlinks, even dangling ones, so a new file is created where the link points. */
-function resolveLinks(path: string): string {
+export function resolveLinks(path: string): string {
   let current = resolve(path);
   for (let hops = 0; hops < 40; hops++) {
     let stat;

@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
 import { userInfo } from 'node:os';
-import { delimiter } from 'node:path';
+import { delimiter, isAbsolute } from 'node:path';
 
 // Around the PATH in the shell's output, which may also hold whatever its profile prints (a banner, a fortune).
 const mark = '__BERTH_TERMINAL_PATH__';
-const maxOutputBytes = 256 * 1024;
+const maxOutputChars = 256 * 1024;
 
 /**
  * The PATH a terminal of this user has: what the user's login shell sets up in its profile and rc files. An app started
@@ -18,7 +18,12 @@ export function terminalPath(env: NodeJS.ProcessEnv, platform: NodeJS.Platform =
   const shell = env.SHELL || loginShellOf() || '/bin/sh';
   return new Promise((resolve) => {
     // Interactive and login, as a terminal starts it; its own process group, so a hung profile ends with its children.
-    const child = spawn(shell, ['-i', '-l', '-c', `printf '\\n${mark}%s${mark}\\n' "$PATH"`], { env, stdio: ['ignore', 'pipe', 'ignore'], detached: true });
+    // BERTH_RESOLVING_ENVIRONMENT lets a profile skip what only a person at a terminal needs (ssh-add, a gpg prompt).
+    const child = spawn(shell, ['-i', '-l', '-c', `printf '\\n${mark}%s${mark}\\n' "$PATH"`], {
+      env: { ...env, BERTH_RESOLVING_ENVIRONMENT: '1' },
+      stdio: ['ignore', 'pipe', 'ignore'],
+      detached: true,
+    });
     let output = '';
     let done = false;
     const finish = (path: string | undefined) => {
@@ -43,11 +48,17 @@ export function terminalPath(env: NodeJS.ProcessEnv, platform: NodeJS.Platform =
       output += chunk;
       const found = new RegExp(`${mark}([^\\n]*)${mark}`).exec(output);
       // Answered: what the profile started in the background is none of Berth's business.
-      if (found) finish(found[1] || undefined);
-      else if (output.length > maxOutputBytes) giveUp();
+      if (found) finish(absoluteFolders(found[1] ?? ''));
+      else if (output.length > maxOutputChars) giveUp();
     });
     child.on('close', () => finish(undefined));
   });
+}
+
+/** Only absolute folders: `.` or a literal `~/bin` would be looked up from wherever the app runs; none at all is no PATH (a shell whose "$PATH" is no list of folders). */
+function absoluteFolders(path: string): string | undefined {
+  const folders = path.split(delimiter).filter((folder) => isAbsolute(folder));
+  return folders.length > 0 ? folders.join(delimiter) : undefined;
 }
 
 function loginShellOf(): string | undefined {

@@ -144,6 +144,8 @@ export interface RegistryStatusRecord {
   accessTokenExpiresAt?: string;
   /** Set while a regenerate's journal is open (a new secret waits in the keychain to be put in place): every reader rolls it forward. */
   pendingSecretSince?: string;
+  /** Since when another program keeps changing the credential in the targets back: passes leave them alone until `berth refresh` or a sign-in. */
+  contestedSince?: string;
 }
 
 export const expirySources = ['given', 'jwt', 'harbor', 'key'] as const;

@@ -164,6 +164,7 @@ export function statusProblems(data: Record<string, unknown>): Problems {
         expirySource: [(value) => (expirySources as readonly unknown[]).includes(value), `one of ${expirySources.join(', ')}`],
         accessTokenExpiresAt: date,
         pendingSecretSince: date,
+        contestedSince: date,
       },
       ['state'],
     );
