@@ -34,6 +34,22 @@ describe('docker configured with "credsStore": "secretservice"', { skip: unless(
     const docker = await dockerInspect(ws, rig().imageRef);
     assert.equal(docker.code, 0, docker.stderr);
 
+    // berth check asks the store docker asks (what it holds is Berth's, so the source is the registry), and agrees with docker.
+    const works = await ws.berth('check', rig().imageRef, '--json');
+    assert.equal(works.code, 0, works.stdout);
+    assert.deepEqual(
+      (({ verdict, username, credentialSource }) => ({ verdict, username, credentialSource }))(JSON.parse(works.stdout) as Record<string, unknown>),
+      { verdict: 'will-work', username: 'alice', credentialSource: `berth:${name}` },
+    );
+    assert.equal((await run('docker-credential-secretservice', ['erase'], ws.env, host)).code, 0);
+    assert.notEqual((await dockerInspect(ws, rig().imageRef)).code, 0, 'docker has nothing to send now');
+    const gone = await ws.berth('check', rig().imageRef);
+    assert.equal(gone.code, 1, gone.stdout);
+    assert.match(gone.stderr + gone.stdout, new RegExp(`docker's credential helper "secretservice" holds no credential for ${host.replace(/[.]/g, '\\.')}, although Berth keeps one for ${name}: \`berth refresh ${name}\` writes it back\.`));
+    assert.equal((await ws.berth('refresh', name)).code, 0);
+    assert.equal((await ws.berth('check', rig().imageRef)).code, 0, 'the refresh put it back in the store');
+    assert.equal((await dockerInspect(ws, rig().imageRef)).code, 0);
+
     const logout = await ws.berth('logout', name);
     assert.equal(logout.code, 0, logout.stderr);
     assert.match((await run('docker-credential-secretservice', ['get'], ws.env, host)).stdout, /credentials not found/);
