@@ -75,9 +75,9 @@ describe('stackit registries: a service-account key mints short-lived access tok
     assertNoSecretsLeaked(rig(), ws);
   });
 
-  test("with docker's config as the target, the scheduler keeps config.json's token fresh; a deleted key is rejected with the STACKIT portal", async () => {
+  test("with docker's config as the target, the scheduler keeps config.json's token fresh; a deleted key is rejected with the STACKIT portal, replaced, and removed", async () => {
     const ws = workspace();
-    const { endpoint, key, keyFile } = linkedAccount(rig(), ws);
+    const { endpoint, account, key, keyFile } = linkedAccount(rig(), ws);
     endpoint.lifetimeSeconds = lifetime;
     const host = new URL(rig().harbor.url).host;
     const name = uniqueName('stackit');
@@ -111,6 +111,25 @@ describe('stackit registries: a service-account key mints short-lived access tok
     assert.match(shown?.lastError ?? '', /STACKIT no longer knows the service-account key .* \(it was deleted.*STACKIT portal: your project → Service Accounts.*create a new key\. Then `berth replace \S+ --key-file <new key file>`\.$/);
     assert.equal(shown?.actionUrl, 'https://portal.stackit.cloud/');
     assert.equal(storedStatus(ws, name).state, 'rejected');
+
+    // The way back the message names: a new key of the same account.
+    const newKey = endpoint.createKey(account, { tokenEndpoint: endpoint.tokenUrl });
+    const newKeyFile = join(ws.home, 'sa-key-new.json');
+    writeFileSync(newKeyFile, newKey);
+    const replaced = await ws.berth('replace', name, '--key-file', newKeyFile);
+    assert.equal(replaced.code, 0, replaced.stderr);
+    assert.equal(storedStatus(ws, name).state, 'valid');
+    const kept = JSON.parse((await storedSecret(ws, name, 'service-account-key')) ?? '{}') as { kid?: string };
+    assert.equal(kept.kid, (JSON.parse(newKey) as { credentials: { kid: string } }).credentials.kid, 'the keychain holds the new key');
+    assert.equal((await dockerInspect(ws, rig().imageRef)).code, 0, 'docker reads the image with a token of the new key');
+
+    // Removing it forgets the key and the token, in the keychain and in docker's config.
+    const removed = await ws.berth('remove', name);
+    assert.equal(removed.code, 0, removed.stderr);
+    for (const kind of ['service-account-key', 'access-token', 'registry-tokens'] as const) assert.equal(await storedSecret(ws, name, kind), null, `no ${kind} left`);
+    assert.equal((dockerConfigJson(ws).auths as Record<string, unknown>)[host], undefined);
+    assert.notEqual((await dockerInspect(ws, rig().imageRef)).code, 0);
+    assert.doesNotMatch((await ws.berth('list')).stdout, new RegExp(name));
     assertNoSecretsLeaked(rig(), ws);
   });
 
