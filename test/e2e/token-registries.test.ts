@@ -71,7 +71,29 @@ describe('token registries: robot accounts and other tokens, checked before they
     }
     const status = await ws.berth('status', name);
     assert.match(status.stdout, /token expires \d{4}-\d{2}-\d{2} \d{2}:\d{2} \(in 29 days\), as Harbor says/);
+
+    // Removing it forgets the token in the keychain and in docker's config.
+    const host = new URL(rig().harbor.url).host;
+    const removed = await ws.berth('remove', name);
+    assert.equal(removed.code, 0, removed.stderr);
+    assert.equal(await storedSecret(ws, name, 'token'), null);
+    assert.equal((JSON.parse(readFileSync(join(ws.dockerConfig, 'config.json'), 'utf8')) as { auths?: Record<string, unknown> }).auths?.[host], undefined);
+    assert.notEqual((await dockerInspect(ws, rig().imageRef)).code, 0);
+    assert.deepEqual(JSON.parse((await ws.berth('list', '--json')).stdout), []);
     assertNoSecretsLeaked(rig(), ws);
+  });
+
+  test('a robot that never expires (expires_at -1 at Harbor) is valid with no end, and nobody is asked for one', async () => {
+    const ws = workspace();
+    const robot = rig().harbor.robots.create('demo', uniqueName('forever'), { durationDays: -1, access: [{ resource: 'project', action: 'read' }, { resource: 'robot', action: 'list' }] });
+    const name = uniqueName('robot');
+    const added = await ws.berthWithInput(robot.secret, 'add', 'token', name, '--url', rig().harbor.url, '--username', robot.name, '--secret-stdin', '--json');
+    assert.equal(added.code, 0, added.stderr);
+    const view = JSON.parse(added.stdout) as Shown;
+    assert.deepEqual([view.state, view.expiresAt, view.expirySource], ['valid', null, 'harbor']);
+    assert.doesNotMatch(added.stderr, /--expires|when .* expires/i, 'no advice to give an end');
+    assert.match((await ws.berth('status', name)).stdout, /never expires/);
+    assert.equal((await dockerInspect(ws, rig().imageRef)).code, 0);
   });
 
   test('a token revoked at Harbor is rejected after one scheduled check, with a notice and where to get a new one; berth replace brings it back', async () => {
