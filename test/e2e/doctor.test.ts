@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
-import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { describe, test } from 'node:test';
 import { runDoctor, type DoctorFinding } from '../../main/doctor/doctor.js';
 import { unless } from '../rig/components.js';
 import { useRig } from '../helpers/rig.js';
 import { busWithoutKeyring } from '../helpers/session-bus.js';
 import { TestCa } from '../helpers/tls-certs.js';
-import { assertNoSecretsLeaked, cliLogin, helperOnPath, signedIn, uniqueName, workspace } from '../helpers/berth.js';
+import { assertNoSecretsLeaked, cliLogin, helperOnPath, signedIn, storedStatus, uniqueName, workspace } from '../helpers/berth.js';
+import { secretsFile } from '../../main/settings/paths.js';
 
 describe('berth doctor', { skip: unless('docker-registry', 'openssl', 'keyring') }, () => {
   const rig = useRig({}, 'alice');
@@ -90,6 +91,43 @@ describe('berth doctor', { skip: unless('docker-registry', 'openssl', 'keyring')
     assert.equal(clock?.ok, false);
     assert.match(clock?.message ?? '', /clock is 1[12]\d s ahead of 127\.0\.0\.1:\d+/);
     assert.match(clock?.remedy ?? '', /timedatectl set-ntp true/);
+  });
+
+  test('a credential store docker is told to use but cannot find is a problem naming it; berth login then fails naming it and stores nothing in docker', async () => {
+    const ws = workspace();
+    const name = uniqueName('store');
+    mkdirSync(ws.dockerConfig, { recursive: true });
+    const configPath = join(ws.dockerConfig, 'config.json');
+    writeFileSync(configPath, JSON.stringify({ credsStore: 'desktop' }));
+    assert.equal((await ws.berth('add', 'harbor', name, '--url', rig().harbor.url)).code, 0);
+    const doctor = await ws.berth('doctor', '--json');
+    assert.equal(doctor.code, 1, doctor.stdout);
+    const finding = (JSON.parse(doctor.stdout) as { findings: DoctorFinding[] }).findings.find((candidate) => candidate.area === 'credential-helper' && !candidate.ok);
+    assert.equal(finding?.message, `${configPath} names the credential helper "desktop", but docker-credential-desktop is not on PATH: docker cannot get credentials through it.`);
+    assert.equal(finding?.remedy, `Install docker-credential-desktop, or remove "desktop" from "credsStore"/"credHelpers" in ${configPath}.`);
+
+    const login = await ws.berthWithInput(rig().harbor.user('alice')?.secret as string, 'login', name, '--username', 'alice', '--secret-stdin');
+    assert.equal(login.code, 1, login.stdout);
+    assert.match(login.stderr, new RegExp(`Cannot store the ${name} credentials with the docker credential helper "desktop": docker-credential-desktop is not on PATH\\. Install it or change "credsStore"/"credHelpers" in docker's config\\.json\\.`));
+    assert.deepEqual(JSON.parse(readFileSync(configPath, 'utf8')), { credsStore: 'desktop' }, "docker's config unchanged");
+    assert.notEqual(storedStatus(ws, name).state, 'valid');
+  });
+
+  test('the file store readable by others is a problem whose fix is the chmod', async () => {
+    const ws = workspace();
+    ws.env.BERTH_SECRET_STORE = 'file';
+    const name = uniqueName('file');
+    assert.equal((await ws.berth('add', 'harbor', name, '--url', rig().harbor.url)).code, 0);
+    assert.equal((await ws.berthWithInput(rig().harbor.user('alice')?.secret as string, 'login', name, '--username', 'alice', '--secret-stdin')).code, 0);
+    const store = secretsFile(ws.berthHome);
+    assert.equal((await ws.berth('doctor')).code, 0, 'a 0600 file in a 0700 folder is fine');
+    chmodSync(store, 0o644);
+    const doctor = await ws.berth('doctor', '--json');
+    assert.equal(doctor.code, 1, doctor.stdout);
+    const finding = (JSON.parse(doctor.stdout) as { findings: DoctorFinding[] }).findings.find((candidate) => candidate.area === 'keychain');
+    assert.equal(finding?.ok, false);
+    assert.equal(finding?.message, `${store} (mode 644, its folder 700) can be read by others than you.`);
+    assert.equal(finding?.remedy, `Run \`chmod 700 ${dirname(store)} && chmod 600 ${store}\`; Berth writes it 0600 in a 0700 folder.`);
   });
 
   test('a CA file that went missing is a settings problem whose fix names berth set, not the network', async () => {
