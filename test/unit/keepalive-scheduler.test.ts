@@ -136,6 +136,22 @@ test('offline backs off from 1 minute doubling to 1 hour, never past the interva
   await Promise.all([w.scheduler.stop(), short.scheduler.stop()]);
 });
 
+test('a locked keychain (and an error) backs off like offline, so a keyring unlocked after boot is tried again within the hour, not the next day', async () => {
+  for (const failing of ['keychain-locked', 'error'] as const) {
+    let unlocked = false;
+    const w = world([{ name: 'a', intervalMs: day, state: 'valid' }], () => (unlocked ? 'valid' : failing));
+    w.scheduler.start();
+    await w.advance(3 * hour);
+    assert.deepEqual(gaps(w.passes.map((pass) => pass.at)).slice(0, 6).map((delay) => delay / minute), [1, 2, 4, 8, 16, 32], failing);
+    unlocked = true;
+    const before = w.passes.length;
+    await w.advance(hour);
+    assert.equal(w.passes.length, before + 1, `${failing}: tried again within the hour, and fine`);
+    assert.equal(w.byName.get('a')?.state, 'valid');
+    await w.scheduler.stop();
+  }
+});
+
 test('after Harbor rejects the secret, it is re-checked every 5 minutes for an hour, then on the regular interval', async () => {
   const w = world([{ name: 'a', intervalMs: day, state: 'valid' }], () => 'needs-web-login');
   w.scheduler.start();
