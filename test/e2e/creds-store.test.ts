@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { unless } from '../rig/components.js';
@@ -108,5 +108,24 @@ describe('a docker credential store whose helper never answers (a locked keyring
     await waitFor('the helper was ended with the pass', () => !alive(second), 30_000);
     assert.equal(storedStatus(ws, name).state, 'valid', 'stopping is not recorded as a failure');
     assertNoSecretsLeaked(rig(), ws);
+  });
+
+  test('a helper that answers without end is stopped at 64 KB, named, and the registry is not valid', async () => {
+    const { ws, name } = await signedIn(rig(), 'bob');
+    const bin = join(ws.home, 'bin');
+    const pidFile = join(ws.home, 'chatty.pid');
+    mkdirSync(bin, { recursive: true });
+    writeFileSync(join(bin, 'docker-credential-chatty'), `#!/bin/sh\necho $$ > '${pidFile}'\nexec yes 'not the protocol'\n`, { mode: 0o755 });
+    ws.env.PATH = `${bin}:${ws.env.PATH ?? ''}`;
+    writeFileSync(join(ws.dockerConfig, 'config.json'), JSON.stringify({ ...dockerConfigJson(ws), credsStore: 'chatty' }));
+
+    const refresh = await ws.berth('refresh', name, '--json');
+    assert.equal(refresh.code, 1);
+    const [view] = JSON.parse(refresh.stdout) as { state: string; lastError: string }[];
+    assert.equal(view?.state, 'error');
+    assert.match(view?.lastError ?? '', /The docker credential helper docker-credential-chatty wrote more than 64 KB when asked to get the .* credentials; Berth stopped it\./);
+    const pid = Number(readFileSync(pidFile, 'utf8'));
+    await waitFor('the helper was ended', () => !alive(pid), 30_000);
+    assert.ok(statSync(join(ws.berthHome, 'berth.log')).size < 64 * 1024, "the helper's output did not go to Berth's log");
   });
 });
