@@ -45,7 +45,7 @@ describe('docker configured with "credsStore": "secretservice"', { skip: unless(
     assert.notEqual((await dockerInspect(ws, rig().imageRef)).code, 0, 'docker has nothing to send now');
     const gone = await ws.berth('check', rig().imageRef);
     assert.equal(gone.code, 1, gone.stdout);
-    assert.match(gone.stderr + gone.stdout, new RegExp(`docker's credential helper "secretservice" holds no credential for ${host.replace(/[.]/g, '\\.')}, although Berth keeps one for ${name}: \`berth refresh ${name}\` writes it back\.`));
+    assert.match(gone.stderr + gone.stdout, new RegExp(`docker's credential helper "secretservice" holds no credential for ${host.replace(/[.]/g, '\\.')}, although Berth keeps one for ${name}: \`berth refresh ${name}\` writes it back\\.`));
     assert.equal((await ws.berth('refresh', name)).code, 0);
     assert.equal((await ws.berth('check', rig().imageRef)).code, 0, 'the refresh put it back in the store');
     assert.equal((await dockerInspect(ws, rig().imageRef)).code, 0);
