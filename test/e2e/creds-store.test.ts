@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } 
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { unless } from '../rig/components.js';
+import { literally } from '../helpers/pattern.js';
 import { useRig } from '../helpers/rig.js';
 import { openStores } from '../../main/settings/node-stores.js';
 import { addArgs, assertNoSecretsLeaked, browserCommand, dockerConfigJson, dockerInspect, run, signedIn, startKeepalive, storedStatus, uniqueName, waitFor, workspace, type Workspace } from '../helpers/berth.js';
@@ -45,7 +46,7 @@ describe('docker configured with "credsStore": "secretservice"', { skip: unless(
     assert.notEqual((await dockerInspect(ws, rig().imageRef)).code, 0, 'docker has nothing to send now');
     const gone = await ws.berth('check', rig().imageRef);
     assert.equal(gone.code, 1, gone.stdout);
-    assert.match(gone.stderr + gone.stdout, new RegExp(`docker's credential helper "secretservice" holds no credential for ${host.replace(/[.]/g, '\\.')}, although Berth keeps one for ${name}: \`berth refresh ${name}\` writes it back\\.`));
+    assert.match(gone.stderr + gone.stdout, new RegExp(`docker's credential helper "secretservice" holds no credential for ${literally(host)}, although Berth keeps one for ${name}: \`berth refresh ${name}\` writes it back\\.`));
     assert.equal((await ws.berth('refresh', name)).code, 0);
     assert.equal((await ws.berth('check', rig().imageRef)).code, 0, 'the refresh put it back in the store');
     assert.equal((await dockerInspect(ws, rig().imageRef)).code, 0);

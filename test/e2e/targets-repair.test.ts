@@ -9,6 +9,7 @@ import { runCli } from '../../main/cli/berth.js';
 import { keychainService, secretAccount } from '../../main/secrets/keychain.js';
 import { openStores } from '../../main/settings/node-stores.js';
 import { unless } from '../rig/components.js';
+import { literally } from '../helpers/pattern.js';
 import { useRig } from '../helpers/rig.js';
 import { addArgs, assertNoSecretsLeaked, cliLogin, dockerConfigJson, dockerInspect, killedRegenerate, projectRoot, run, signedIn, skopeoInspect, storedSecret, storedStatus, uniqueName, waitFor, workspace, type Workspace } from '../helpers/berth.js';
 
@@ -201,14 +202,17 @@ describe('refresh puts the secret Harbor accepts back wherever another one ended
     };
   }
 
-  const escaped = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
-  test('while berth keepalive runs, a docker logout is undone at once; a broken config.json turns the registry to error and is left as it is', async () => {
-    const { ws, name } = await signedIn(rig(), 'hank');
+  /** A registry signed in as `user`, with `berth keepalive` watching its targets, and the rewrite lines keepalive printed for it. */
+  async function watched(user: string) {
+    const { ws, name } = await signedIn(rig(), user);
     const config = join(ws.dockerConfig, 'config.json');
-    const secret = configuredSecret(ws, host());
     const keepalive = await keepaliveRunning(ws);
     const repairs = () => keepalive.stderr().split('\n').filter((line) => line.includes(`${name}: rewrote ${config}`));
+    return { ws, name, config, secret: configuredSecret(ws, host()), keepalive, repairs };
+  }
+
+  test('while berth keepalive runs, a docker logout is undone at once; a broken config.json turns the registry to error and is left as it is', async () => {
+    const { ws, name, config, secret, keepalive, repairs } = await watched('hank');
     try {
       assert.equal((await run('docker', ['logout', host()], ws.env)).code, 0);
       await waitFor('the credential to be back in config.json', () => configuredSecret(ws, host()) === secret, 30_000);
@@ -233,7 +237,7 @@ describe('refresh puts the secret Harbor accepts back wherever another one ended
       writeFileSync(config, broken);
       await waitFor('the registry to leave valid', () => storedStatus(ws, name).state !== 'valid', 30_000);
       assert.equal(storedStatus(ws, name).state, 'error');
-      assert.match(String(storedStatus(ws, name).lastError), new RegExp(`${escaped(config)}:1:\\d+: not valid JSON`));
+      assert.match(String(storedStatus(ws, name).lastError), new RegExp(`${literally(config)}:1:\\d+: not valid JSON`));
       assert.equal(readFileSync(config, 'utf8'), broken, 'a file Berth cannot parse is never overwritten');
     } finally {
       await keepalive.stop();
@@ -245,12 +249,8 @@ describe('refresh puts the secret Harbor accepts back wherever another one ended
   });
 
   test('a program that keeps taking the credential away is not fought: after three rewrites Berth stops, passes leave it alone, berth refresh takes it back', async () => {
-    const { ws, name } = await signedIn(rig(), 'ivy');
-    const config = join(ws.dockerConfig, 'config.json');
-    const secret = configuredSecret(ws, host());
-    const keepalive = await keepaliveRunning(ws);
-    const repairs = () => keepalive.stderr().split('\n').filter((line) => line.includes(`${name}: rewrote ${config}`));
-    const contested = new RegExp(`Another program keeps changing the credential for ${escaped(host())} in ${escaped(config)}: Berth put it back 3 times within a minute and stopped\\. .*\`berth refresh ${name}\``);
+    const { ws, name, config, secret, keepalive, repairs } = await watched('ivy');
+    const contested = new RegExp(`Another program keeps changing the credential for ${literally(host())} in ${literally(config)}: Berth put it back 3 times within a minute and stopped\\. .*\`berth refresh ${name}\``);
     try {
       // Back to back, well within the minute even on a busy machine.
       for (let round = 1; round <= 3; round++) {

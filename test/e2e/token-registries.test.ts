@@ -8,11 +8,10 @@ import type { Clock } from '../../main/keepalive/clock.js';
 import { unless } from '../rig/components.js';
 import { useRig } from '../helpers/rig.js';
 import { assertNoSecretsLeaked, berthBin, dockerInspect, skopeoInspect, storedSecret, storedStatus, uniqueName, waitFor, workspace, type Workspace } from '../helpers/berth.js';
+import { literally } from '../helpers/pattern.js';
 import { onTerminal } from '../helpers/terminal.js';
 
 const day = 86_400_000;
-
-const literally = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 interface Shown {
   name: string;

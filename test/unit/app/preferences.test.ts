@@ -4,6 +4,7 @@ import { register } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { literally } from '../../helpers/pattern.js';
 
 // The real electron-store, on the fake `electron` module (it reads `app` from it), as in the start-up test.
 register('../../helpers/fake-electron/hooks.js', import.meta.url);
@@ -73,7 +74,7 @@ for (const [kind, text, reason] of [
     writeFileSync(path, text);
     const warnings: { message: string; fields: Record<string, unknown> | undefined }[] = [];
     const opened = openPreferences(dir, '0.2.0', { warn: (message, fields) => void warnings.push({ message, fields }) });
-    assert.match(opened.problem ?? '', new RegExp(`could not read its app preferences in ${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+    assert.match(opened.problem ?? '', new RegExp(`could not read its app preferences in ${literally(path)}`));
     assert.match(opened.problem ?? '', reason);
     assert.match(opened.problem ?? '', /leaves the file as it is: what you change now is forgotten when Berth quits/);
     assert.equal(warnings[0]?.fields?.file, path);
