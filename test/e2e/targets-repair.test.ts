@@ -239,6 +239,7 @@ describe('refresh puts the secret Harbor accepts back wherever another one ended
       assert.equal(storedStatus(ws, name).state, 'error');
       assert.match(String(storedStatus(ws, name).lastError), new RegExp(`${literally(config)}:1:\\d+: not valid JSON`));
       assert.equal(readFileSync(config, 'utf8'), broken, 'a file Berth cannot parse is never overwritten');
+      assert.notEqual((await dockerInspect(ws, rig().imageRef)).code, 0, 'docker cannot read it either: error is the truth');
     } finally {
       await keepalive.stop();
     }
@@ -262,6 +263,7 @@ describe('refresh puts the secret Harbor accepts back wherever another one ended
       assert.match(String(storedStatus(ws, name).lastError), contested);
       assert.equal(configuredSecret(ws, host()), '', 'the fourth logout stands');
       assert.equal(repairs().length, 3);
+      assert.notEqual((await dockerInspect(ws, rig().imageRef)).code, 0, 'docker has no credential: error is the truth');
     } finally {
       await keepalive.stop();
     }
